@@ -1,0 +1,99 @@
+# hearth — one GNU Makefile.  `make` builds, `make run` sets up and starts,
+# `make test` sets up and runs every test, `make bench` prints figures.
+# Quiet by default; V=1 shows full commands; SAN=1 builds with ASan+UBSan.
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+CC      ?= cc
+B       := build
+
+PKGS    := ncursesw readline libcurl libcjson sqlite3 libseccomp
+# Debian packages that provide PKGS and the tools the build, images and tests use.
+DEBS    := build-essential pkg-config libncurses-dev libreadline-dev \
+	   libcurl4-openssl-dev libcjson-dev libsqlite3-dev libseccomp-dev \
+	   libvterm-dev python3 nodejs tmux curl sqlite3
+
+WARN    := -Wall -Wextra -Wformat=2 -Wmissing-prototypes -Wstrict-prototypes \
+	   -Wshadow -Wpointer-arith -Wsign-compare -Wno-unused-parameter \
+	   -Wvla -Wwrite-strings
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) -MMD -MP -Isrc -Ivm -Ivm/agent
+ifeq ($(SAN),1)
+CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -O1
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+ifeq ($(V),1)
+Q :=
+say :=
+else
+Q := @
+say = @printf '  %-6s %s\n' $(1) $(2);
+endif
+
+SRCS    := $(wildcard src/*.c) $(wildcard vm/*.c)
+OBJS    := $(SRCS:%.c=$(B)/%.o)
+LIBOBJS := $(filter-out $(B)/src/main.o,$(OBJS))
+AGENT_SRCS := $(wildcard vm/agent/*.c)
+UNIT_SRCS  := $(wildcard tests/unit/*.c)
+UNITS   := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
+
+.PHONY: all deps images run test unit integration bench install clean
+all: $(B)/hearth $(B)/hearth-agent
+
+# deps: install what is missing (as root) or print the exact apt-get line.
+deps:
+	@missing=""; \
+	for p in $(PKGS); do pkg-config --exists $$p 2>/dev/null || missing=1; done; \
+	for t in cc tmux curl /usr/bin/python3 node sqlite3; do command -v $$t >/dev/null 2>&1 || missing=1; done; \
+	[ -e /usr/lib/x86_64-linux-gnu/libc.a ] || [ -e /usr/lib/libc.a ] || missing=1; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			echo "deps: installing Debian packages"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBS) >/dev/null || exit 1; \
+		else \
+			echo "hearth needs: apt-get install -y $(DEBS)"; exit 1; \
+		fi; \
+	fi
+
+$(B)/hearth: $(OBJS)
+	$(call say,LINK,$@)$(CC) $(LDFLAGS) -o $@ $^ $$(pkg-config --libs $(PKGS))
+
+# The agent runs inside every image, so it is static: no dependency on the
+# image's libc (busybox, alpine and distroless images must host it too).
+$(B)/hearth-agent: $(AGENT_SRCS) vm/agent/proto.h
+	@mkdir -p $(@D)
+	$(call say,LINK,$@)$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 -g -static -o $@ $(AGENT_SRCS)
+
+$(B)/%.o: %.c
+	@mkdir -p $(@D)
+	$(call say,CC,$<)$(CC) $(CFLAGS) $$(pkg-config --cflags $(PKGS)) -c -o $@ $<
+
+$(B)/tests/%: tests/unit/%.c $(LIBOBJS)
+	@mkdir -p $(@D)
+	$(call say,LINK,$@)$(CC) $(CFLAGS) $(LDFLAGS) $$(pkg-config --cflags $(PKGS)) -o $@ $< $(LIBOBJS) $$(pkg-config --libs $(PKGS))
+
+images: all
+	$(Q)sh images/build.sh $(B)/images
+
+run: deps all images
+	$(Q)exec ./$(B)/hearth
+
+test: deps all images $(UNITS)
+	$(Q)sh tests/run.sh $(B)
+
+bench: deps all images
+	$(Q)sh tests/bench.sh $(B)
+
+install: all images
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/hearth
+	install -m 755 $(B)/hearth $(DESTDIR)$(PREFIX)/bin/hearth
+	install -m 755 $(B)/hearth-agent $(DESTDIR)$(PREFIX)/lib/hearth/hearth-agent
+	cp -a $(B)/images $(DESTDIR)$(PREFIX)/lib/hearth/
+	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+	install -m 644 completions/hearth.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/hearth
+
+clean:
+	rm -rf $(B)
+
+-include $(OBJS:.o=.d)

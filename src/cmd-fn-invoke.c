@@ -1,0 +1,378 @@
+/*
+ * cmd-fn-invoke.c — fn invoke and fn bench: running functions.
+ *
+ * The payload is checked (valid JSON, at most 6 MB, as on Lambda) before
+ * anything starts.  A result is printed as the handler returned it; an
+ * error prints the Lambda-shaped error JSON and exits 1 with a one-line
+ * summary on stderr.  fn bench forks C workers, each with its own store
+ * connection and agent connections, and reports latency percentiles and
+ * throughput over N invocations.
+ */
+#include <sys/wait.h>
+
+#include <cjson/cJSON.h>
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hearth.h"
+
+/* Read the payload argument: JSON text, @FILE, or - for stdin. */
+static int
+cmd_fn_payload(struct cmd_ctx *ctx, const char *arg, struct buf *b)
+{
+	char	*cause = NULL;
+	cJSON	*j;
+	int	 rc;
+
+	if (arg == NULL)
+		arg = "{}";
+	if (arg[0] == '@' || strcmp(arg, "-") == 0) {
+		if (util_read_file(arg[0] == '@' ? arg + 1 : "-", b, FN_PAYLOAD_MAX,
+		    &cause) != 0) {
+			rc = cmd_error(ctx, CMD_USAGE, "payload %s", cause);
+			free(cause);
+			return rc;
+		}
+	} else {
+		if (strlen(arg) > FN_PAYLOAD_MAX)
+			return cmd_error(ctx, CMD_USAGE, "payload is larger than 6 MB");
+		buf_addstr(b, arg);
+	}
+	if (b->len == 0)
+		buf_addstr(b, "{}");
+	if ((j = cJSON_ParseWithLength(b->data, b->len)) == NULL) {
+		const char *at = cJSON_GetErrorPtr();
+
+		return cmd_error(ctx, CMD_USAGE, "payload is not valid JSON (near "
+		    "byte %ld)", at != NULL && at >= b->data ?
+		    (long)(at - b->data) : 0L);
+	}
+	cJSON_Delete(j);
+	return 0;
+}
+
+static const char *
+cmd_fn_status_word(int status)
+{
+	switch (status) {
+	case INVOKE_OK: return "ok";
+	case INVOKE_ERROR: return "error";
+	case INVOKE_TIMEOUT: return "timeout";
+	default: return "crash";
+	}
+}
+
+/* One line naming what went wrong, from the error JSON. */
+static char *
+cmd_fn_error_line(const char *name, const struct invoke_result *res)
+{
+	cJSON	*j = cJSON_Parse(res->body), *type, *msg;
+	char	*s;
+
+	type = j != NULL ? cJSON_GetObjectItem(j, "errorType") : NULL;
+	msg = j != NULL ? cJSON_GetObjectItem(j, "errorMessage") : NULL;
+	s = xasprintf("function '%s' failed: %s%s%s", name,
+	    cJSON_IsString(type) ? type->valuestring : cmd_fn_status_word(res->status),
+	    cJSON_IsString(msg) ? ": " : "",
+	    cJSON_IsString(msg) ? msg->valuestring : "");
+	s[strcspn(s, "\n")] = '\0';
+	cJSON_Delete(j);
+	return s;
+}
+
+static int
+cmd_fn_invoke_exec(struct cmd_ctx *ctx)
+{
+	struct invoke_result	 res;
+	struct buf		 payload = { 0 };
+	struct fn		*fn;
+	char			*cause = NULL, *line;
+	int			 rc;
+
+	if ((fn = fn_load(ctx->store, ctx->argv[0], &cause)) == NULL) {
+		rc = cmd_error(ctx, CMD_ERROR, "%s", cause);
+		free(cause);
+		return rc;
+	}
+	if ((rc = cmd_fn_payload(ctx, ctx->argc > 1 ? ctx->argv[1] : NULL,
+	    &payload)) != 0)
+		goto out;
+	if (inst_invoke(ctx->store, fn, payload.data, payload.len, &res,
+	    &cause) != 0) {
+		rc = cmd_error(ctx, CMD_ERROR, "invoke %s: %s", fn->name, cause);
+		goto out;
+	}
+	if (logs_store(ctx->store, fn, &res, &cause) != 0) {
+		/* The invocation happened: report it, but say logs were lost. */
+		fprintf(stderr, "hearth: %s: logs not stored: %s\n", fn->name, cause);
+		free(cause);
+		cause = NULL;
+	}
+	if (cmd_flag(ctx, "log") && res.logs_len > 0)
+		fwrite(res.logs, 1, res.logs_len, stderr);
+	if (ctx->format == OUT_JSON) {
+		cJSON *j = cJSON_ParseWithLength(res.body, res.body_len);
+		struct buf b = { 0 };
+
+		buf_printf(&b, "{\"request_id\": \"%s\", \"status\": \"%s\", "
+		    "\"duration_ms\": %.3f, \"init_ms\": %.3f, \"max_memory_mb\": %d, "
+		    "\"cold\": %s, \"result\": ", res.request_id,
+		    cmd_fn_status_word(res.status), res.duration_ms, res.init_ms,
+		    res.max_mem_mb, res.cold ? "true" : "false");
+		if (j != NULL)
+			buf_add(&b, res.body, res.body_len);
+		else
+			out_json_string(&b, res.body);
+		buf_addstr(&b, "}\n");
+		fputs(b.data, ctx->out);
+		buf_free(&b);
+		cJSON_Delete(j);
+	} else {
+		fwrite(res.body, 1, res.body_len, ctx->out);
+		fputc('\n', ctx->out);
+	}
+	if (res.status != INVOKE_OK) {
+		line = cmd_fn_error_line(fn->name, &res);
+		rc = cmd_error(ctx, CMD_ERROR, "%s", line);
+		free(line);
+	} else
+		rc = CMD_OK;
+	invoke_result_free(&res);
+out:
+	free(cause);
+	buf_free(&payload);
+	fn_free(fn);
+	return rc;
+}
+
+static const struct cmd_opt cmd_fn_invoke_opts[] = {
+	{ "log", 'l', OPT_FLAG, NULL, "also print the invocation's output to stderr" },
+	{ NULL, 0, 0, NULL, NULL }
+};
+
+const struct cmd_entry cmd_fn_invoke_entry = {
+	.name = "fn invoke",
+	.alias = "invoke",
+	.opts = cmd_fn_invoke_opts,
+	.min_args = 1, .max_args = 2,
+	.usage = "NAME [PAYLOAD | @FILE | -]",
+	.help = "invoke a function and print its result",
+	.long_help = "PAYLOAD is JSON (default {}); @FILE reads it from a file, "
+	    "- from stdin.\nExit status 1 if the handler raised, timed out or "
+	    "crashed.",
+	.flags = CMD_F_STORE | CMD_F_OUTPUT,
+	.complete = COMPLETE_FN,
+	.exec = cmd_fn_invoke_exec,
+};
+
+static int
+cmd_fn_bench_cmp(const void *a, const void *b)
+{
+	double	x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* One bench worker: run n invocations, write each latency (µs) to fd. */
+static void nonreturn
+cmd_fn_bench_worker(const char *home, const char *name, const char *payload,
+    size_t len, int n, int fd)
+{
+	struct invoke_result	 res;
+	struct store		*st;
+	struct fn		*fn;
+	char			*cause = NULL;
+	double			 rec[2];
+	uint64_t		 t0;
+	int			 i;
+
+	if ((st = store_open(home, &cause)) == NULL ||
+	    (fn = fn_load(st, name, &cause)) == NULL)
+		_exit(1);
+	for (i = 0; i < n; i++) {
+		t0 = util_mono_us();
+		if (inst_invoke(st, fn, payload, len, &res, &cause) != 0) {
+			free(cause);
+			cause = NULL;
+			rec[0] = -1;
+			rec[1] = 1;
+		} else {
+			logs_store(st, fn, &res, &cause);
+			free(cause);
+			cause = NULL;
+			rec[0] = (double)(util_mono_us() - t0);
+			rec[1] = res.status != INVOKE_OK ? 1 : res.cold ? 2 : 0;
+			invoke_result_free(&res);
+		}
+		if (write(fd, rec, sizeof rec) != sizeof rec)
+			_exit(1);
+	}
+	inst_cache_close();
+	fn_free(fn);
+	store_close(st);
+	_exit(0);
+}
+
+static double
+cmd_fn_pct(const double *v, int n, double p)
+{
+	int	i = (int)ceil(p / 100.0 * n) - 1;
+
+	return n == 0 ? 0 : v[i < 0 ? 0 : i >= n ? n - 1 : i];
+}
+
+static int
+cmd_fn_bench_exec(struct cmd_ctx *ctx)
+{
+	struct buf	 payload = { 0 };
+	struct fn	*fn;
+	char		*cause = NULL;
+	double		*lat, rec[2];
+	long long	 n = 200, c = 1;
+	uint64_t	 t0, wall;
+	int		 fds[2], i, rc, got = 0, errors = 0, cold = 0;
+	pid_t		*pids;
+
+	if (cmd_opt(ctx, "requests") != NULL &&
+	    util_parse_int(cmd_opt(ctx, "requests"), 1, 10000000, &n) != 0)
+		return cmd_error(ctx, CMD_USAGE, "-n must be from 1 to 10000000");
+	if (cmd_opt(ctx, "concurrency") != NULL &&
+	    util_parse_int(cmd_opt(ctx, "concurrency"), 1, 64, &c) != 0)
+		return cmd_error(ctx, CMD_USAGE, "-c must be from 1 to 64");
+	if (c > n)
+		c = n;
+	if ((fn = fn_load(ctx->store, ctx->argv[0], &cause)) == NULL) {
+		rc = cmd_error(ctx, CMD_ERROR, "%s", cause);
+		free(cause);
+		return rc;
+	}
+	if ((rc = cmd_fn_payload(ctx, ctx->argc > 1 ? ctx->argv[1] : NULL,
+	    &payload)) != 0) {
+		fn_free(fn);
+		return rc;
+	}
+	if (pipe(fds) == -1) {
+		fn_free(fn);
+		buf_free(&payload);
+		return cmd_error(ctx, CMD_ERROR, "pipe: %s", strerror(errno));
+	}
+	fflush(NULL);
+	pids = xcalloc(c, sizeof *pids);
+	lat = xcalloc(n, sizeof *lat);
+	t0 = util_mono_us();
+	for (i = 0; i < c; i++) {
+		int share = (int)(n / c + (i < n % c ? 1 : 0));
+
+		if ((pids[i] = fork()) == 0) {
+			close(fds[0]);
+			cmd_fn_bench_worker(ctx->store->home, fn->name, payload.data,
+			    payload.len, share, fds[1]);
+		}
+	}
+	close(fds[1]);
+	while (read(fds[0], rec, sizeof rec) == sizeof rec) {
+		if (rec[1] == 1)
+			errors++;
+		else {
+			if (rec[1] == 2)
+				cold++;
+			lat[got++] = rec[0];
+		}
+	}
+	wall = util_mono_us() - t0;
+	close(fds[0]);
+	for (i = 0; i < c; i++)
+		waitpid(pids[i], NULL, 0);
+	qsort(lat, got, sizeof *lat, cmd_fn_bench_cmp);
+	if (ctx->format == OUT_JSON)
+		fprintf(ctx->out, "{\"function\": \"%s\", \"requests\": %lld, "
+		    "\"concurrency\": %lld, \"ok\": %d, \"errors\": %d, \"cold\": %d, "
+		    "\"p50_us\": %.0f, \"p95_us\": %.0f, \"p99_us\": %.0f, "
+		    "\"max_us\": %.0f, \"rps\": %.1f}\n", fn->name, n, c, got,
+		    errors, cold, cmd_fn_pct(lat, got, 50), cmd_fn_pct(lat, got, 95),
+		    cmd_fn_pct(lat, got, 99), got ? lat[got - 1] : 0,
+		    (got + errors) / (wall / 1e6));
+	else
+		fprintf(ctx->out, "%s: %lld requests, concurrency %lld: %d ok, "
+		    "%d errors, %d cold\n"
+		    "latency  p50 %.0f µs  p95 %.0f µs  p99 %.0f µs  max %.0f µs\n"
+		    "throughput %.1f req/s over %.2f s\n", fn->name, n, c, got,
+		    errors, cold, cmd_fn_pct(lat, got, 50), cmd_fn_pct(lat, got, 95),
+		    cmd_fn_pct(lat, got, 99), got ? lat[got - 1] : 0,
+		    (got + errors) / (wall / 1e6), wall / 1e6);
+	free(lat);
+	free(pids);
+	buf_free(&payload);
+	fn_free(fn);
+	if (errors > 0)
+		return cmd_error(ctx, CMD_ERROR, "%d of %lld invocations failed",
+		    errors, n);
+	return CMD_OK;
+}
+
+static const struct cmd_opt cmd_fn_bench_opts[] = {
+	{ "requests", 'n', OPT_STRING, "N", "invocations in all (default 200)" },
+	{ "concurrency", 'c', OPT_STRING, "C", "invocations in flight (default 1)" },
+	{ NULL, 0, 0, NULL, NULL }
+};
+
+const struct cmd_entry cmd_fn_bench_entry = {
+	.name = "fn bench",
+	.opts = cmd_fn_bench_opts,
+	.min_args = 1, .max_args = 2,
+	.usage = "NAME [PAYLOAD]",
+	.help = "invoke a function N times, C at once; print latency and throughput",
+	.flags = CMD_F_STORE | CMD_F_OUTPUT,
+	.complete = COMPLETE_FN,
+	.exec = cmd_fn_bench_exec,
+};
+
+static int
+cmd_fn_logs_exec(struct cmd_ctx *ctx)
+{
+	struct fn	*fn;
+	char		*cause = NULL;
+	long long	 tail = -1;
+	int		 rc;
+
+	if (cmd_opt(ctx, "tail") != NULL &&
+	    util_parse_int(cmd_opt(ctx, "tail"), 0, 100000000, &tail) != 0)
+		return cmd_error(ctx, CMD_USAGE, "--tail '%s' must be a whole "
+		    "number", cmd_opt(ctx, "tail"));
+	if ((fn = fn_load(ctx->store, ctx->argv[0], &cause)) == NULL) {
+		rc = cmd_error(ctx, CMD_ERROR, "%s", cause);
+		free(cause);
+		return rc;
+	}
+	rc = logs_print(ctx->store, fn->name, (int)tail, cmd_flag(ctx, "follow"),
+	    ctx->out, &cause);
+	fn_free(fn);
+	if (rc != 0) {
+		rc = cmd_error(ctx, CMD_ERROR, "%s", cause);
+		free(cause);
+		return rc;
+	}
+	return CMD_OK;
+}
+
+static const struct cmd_opt cmd_fn_logs_opts[] = {
+	{ "follow", 'f', OPT_FLAG, NULL, "keep printing new lines as they come" },
+	{ "tail", 'n', OPT_STRING, "N", "print only the last N lines first" },
+	{ NULL, 0, 0, NULL, NULL }
+};
+
+const struct cmd_entry cmd_fn_logs_entry = {
+	.name = "fn logs",
+	.alias = "logs",
+	.opts = cmd_fn_logs_opts,
+	.min_args = 1, .max_args = 1,
+	.usage = "NAME",
+	.help = "print a function's logs (START/END/REPORT and its output)",
+	.flags = CMD_F_STORE,
+	.complete = COMPLETE_FN,
+	.exec = cmd_fn_logs_exec,
+};

@@ -1,0 +1,158 @@
+/*
+ * cmd-vm.c — vm ls, vm rm, image ls: instances and images.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "hearth.h"
+#include "vm.h"
+
+static const struct out_col cmd_vm_ls_cols[] = {
+	{ "id", "ID", OUT_STR },
+	{ "driver", "DRIVER", OUT_STR },
+	{ "owner", "OWNER", OUT_STR },
+	{ "runtime", "RUNTIME", OUT_STR },
+	{ "state", "STATE", OUT_STR },
+	{ "pid", "PID", OUT_INT },
+	{ "memory_mb", "LIMIT", OUT_INT },
+	{ "memory_used_mb", "USED", OUT_NUM },
+	{ "version", "VERSION", OUT_INT },
+	{ "idle_s", "IDLE", OUT_INT },
+};
+
+static int
+cmd_vm_ls_exec(struct cmd_ctx *ctx)
+{
+	const struct vm_driver	*drv;
+	struct out_table	*t;
+	struct vm_stats		 vs;
+	sqlite3_stmt		*stmt;
+	const char		*id, *owner;
+
+	inst_gc(ctx->store);
+	t = out_table_new(cmd_vm_ls_cols, 10);
+	stmt = store_prepare(ctx->store, "SELECT id, driver, fn, runtime, state, "
+	    "pid, memory_mb, fn_version, last_used FROM instances "
+	    "ORDER BY fn NULLS LAST, created");
+	while (sqlite3_step(stmt) == SQLITE_ROW) {
+		id = (const char *)sqlite3_column_text(stmt, 0);
+		owner = (const char *)sqlite3_column_text(stmt, 2);
+		drv = vm_driver_find((const char *)sqlite3_column_text(stmt, 1));
+		out_table_row(t);
+		out_table_str(t, id);
+		out_table_str(t, (const char *)sqlite3_column_text(stmt, 1));
+		out_table_str(t, owner != NULL ? owner : "(pool)");
+		out_table_str(t, (const char *)sqlite3_column_text(stmt, 3));
+		out_table_str(t, (const char *)sqlite3_column_text(stmt, 4));
+		out_table_int(t, sqlite3_column_int(stmt, 5));
+		out_table_int(t, sqlite3_column_int(stmt, 6));
+		if (drv != NULL && drv->stats(id, &vs) == 0)
+			out_table_num(t, vs.mem_bytes / 1048576.0);
+		else
+			out_table_num(t, 0.0 / 0.0);
+		out_table_int(t, sqlite3_column_int(stmt, 7));
+		out_table_int(t, (long long)(util_now() - sqlite3_column_double(stmt, 8)));
+	}
+	sqlite3_finalize(stmt);
+	out_table_print(t, ctx->format, ctx->out, 0);
+	out_table_free(t);
+	return CMD_OK;
+}
+
+const struct cmd_entry cmd_vm_ls_entry = {
+	.name = "vm ls",
+	.alias = "vm list",
+	.min_args = 0, .max_args = 0,
+	.help = "list instances (sandboxes and VMs) with their memory use",
+	.flags = CMD_F_STORE | CMD_F_OUTPUT,
+	.exec = cmd_vm_ls_exec,
+};
+
+static int
+cmd_vm_rm_exec(struct cmd_ctx *ctx)
+{
+	char	*cause = NULL;
+	int	 i, rc = CMD_OK, n;
+
+	if (cmd_flag(ctx, "all")) {
+		if (ctx->argc > 0)
+			return cmd_error(ctx, CMD_USAGE, "vm rm: give IDs or --all, "
+			    "not both");
+		n = inst_destroy_fn(ctx->store, NULL);
+		if (ctx->format != OUT_JSON)
+			fprintf(ctx->out, "removed %d instance%s\n", n, n == 1 ? "" : "s");
+		return CMD_OK;
+	}
+	if (ctx->argc == 0)
+		return cmd_error(ctx, CMD_USAGE, "vm rm: give an instance ID or --all");
+	for (i = 0; i < ctx->argc; i++) {
+		if (inst_destroy(ctx->store, ctx->argv[i], &cause) != 0) {
+			rc = cmd_error(ctx, CMD_ERROR, "%s", cause);
+			free(cause);
+			cause = NULL;
+		} else
+			fprintf(ctx->out, "removed %s\n", ctx->argv[i]);
+	}
+	return rc;
+}
+
+static const struct cmd_opt cmd_vm_rm_opts[] = {
+	{ "all", 'a', OPT_FLAG, NULL, "remove every instance, pooled ones too" },
+	{ NULL, 0, 0, NULL, NULL }
+};
+
+const struct cmd_entry cmd_vm_rm_entry = {
+	.name = "vm rm",
+	.opts = cmd_vm_rm_opts,
+	.min_args = 0, .max_args = -1,
+	.usage = "ID...",
+	.help = "destroy instances",
+	.flags = CMD_F_STORE,
+	.complete = COMPLETE_VM,
+	.exec = cmd_vm_rm_exec,
+};
+
+static const struct out_col cmd_image_ls_cols[] = {
+	{ "name", "NAME", OUT_STR },
+	{ "runtime", "RUNTIME", OUT_STR },
+	{ "size_mb", "SIZE (MB)", OUT_NUM },
+	{ "path", "PATH", OUT_STR },
+};
+
+static int
+cmd_image_ls_exec(struct cmd_ctx *ctx)
+{
+	struct out_table	*t;
+	sqlite3_stmt		*stmt;
+	char			*cause = NULL;
+	int			 rc;
+
+	if (image_sync(ctx->store, &cause) != 0) {
+		rc = cmd_error(ctx, CMD_ERROR, "%s", cause);
+		free(cause);
+		return rc;
+	}
+	t = out_table_new(cmd_image_ls_cols, 4);
+	stmt = store_prepare(ctx->store, "SELECT name, runtime, size, path "
+	    "FROM images ORDER BY name");
+	while (sqlite3_step(stmt) == SQLITE_ROW) {
+		out_table_row(t);
+		out_table_str(t, (const char *)sqlite3_column_text(stmt, 0));
+		out_table_str(t, (const char *)sqlite3_column_text(stmt, 1));
+		out_table_num(t, sqlite3_column_int64(stmt, 2) / 1048576.0);
+		out_table_str(t, (const char *)sqlite3_column_text(stmt, 3));
+	}
+	sqlite3_finalize(stmt);
+	out_table_print(t, ctx->format, ctx->out, 0);
+	out_table_free(t);
+	return CMD_OK;
+}
+
+const struct cmd_entry cmd_image_ls_entry = {
+	.name = "image ls",
+	.alias = "img ls",
+	.min_args = 0, .max_args = 0,
+	.help = "list runtime images",
+	.flags = CMD_F_STORE | CMD_F_OUTPUT,
+	.exec = cmd_image_ls_exec,
+};

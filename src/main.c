@@ -1,0 +1,87 @@
+/*
+ * main.c — the one-shot front end and global options.
+ *
+ *   hearth [-o json] COMMAND [ARGS]	run one command
+ *   hearth -f FILE [-k]		run a batch file (- for stdin)
+ *   hearth				the shell on a terminal
+ */
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hearth.h"
+
+static void
+main_usage(void)
+{
+	fputs("usage: hearth [-o json] COMMAND [ARGS...]\n"
+	    "       hearth -f FILE [-k]\n"
+	    "       hearth shell\n"
+	    "Run 'hearth help' for the list of commands.\n", stderr);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct run_env	 env;
+	const char	*file = NULL;
+	int		 i, keep = 0, rc;
+
+	signal(SIGPIPE, SIG_IGN);
+	memset(&env, 0, sizeof env);
+	env.format = OUT_TEXT;
+	for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1] != '\0'; i++) {
+		if (strcmp(argv[i], "-f") == 0 && i + 1 < argc)
+			file = argv[++i];
+		else if (strcmp(argv[i], "-k") == 0)
+			keep = 1;
+		else if (strcmp(argv[i], "-o") == 0 && i + 1 < argc) {
+			i++;
+			if (strcmp(argv[i], "json") == 0)
+				env.format = OUT_JSON;
+			else if (strcmp(argv[i], "text") != 0) {
+				fprintf(stderr, "hearth: unknown output format '%s' "
+				    "(want text or json)\n", argv[i]);
+				return CMD_USAGE;
+			}
+		} else if (strcmp(argv[i], "-V") == 0 ||
+		    strcmp(argv[i], "--version") == 0) {
+			printf("hearth %s\n", HEARTH_VERSION);
+			return 0;
+		} else if (strcmp(argv[i], "-h") == 0 ||
+		    strcmp(argv[i], "--help") == 0) {
+			struct buf b = { 0 };
+
+			cmd_help_all(&b);
+			fputs(b.data, stdout);
+			buf_free(&b);
+			return 0;
+		} else if (strcmp(argv[i], "--") == 0) {
+			i++;
+			break;
+		} else {
+			fprintf(stderr, "hearth: unknown option '%s'\n", argv[i]);
+			main_usage();
+			return CMD_USAGE;
+		}
+	}
+	if (file != NULL) {
+		if (i < argc) {
+			fprintf(stderr, "hearth: -f takes no command arguments\n");
+			return CMD_USAGE;
+		}
+		rc = batch_main(&env, file, keep);
+	} else if (i < argc) {
+		env.interactive = isatty(STDOUT_FILENO);
+		rc = run_argv(&env, argc - i, argv + i);
+	} else if (isatty(STDIN_FILENO)) {
+		env.interactive = 1;
+		rc = shell_main(&env);
+	} else {
+		main_usage();
+		rc = CMD_USAGE;
+	}
+	run_env_free(&env);
+	return rc;
+}

@@ -1,0 +1,229 @@
+/*
+ * out.c — formatting of command results.
+ *
+ * A command builds an out_table: a list of columns (stable JSON key, text
+ * header, type) and rows of cells.  The front end decides how it is shown:
+ * aligned columns for a person, a JSON array of objects for `-o json`, or a
+ * single object (`show` commands) as "Key: value" lines or one JSON object.
+ * Field names are an interface for scripts: never rename one.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hearth.h"
+
+struct out_cell {
+	char	*text;		/* as shown in a table */
+	char	*json;		/* as written in JSON */
+};
+
+struct out_table {
+	const struct out_col *cols;	/* column definitions */
+	int		 ncols;		/* number of columns */
+	struct out_cell	*cells;		/* nrows * ncols, row-major */
+	int		 nrows;		/* rows started */
+	int		 next;		/* next cell to fill in the last row */
+};
+
+struct out_table *
+out_table_new(const struct out_col *cols, int ncols)
+{
+	struct out_table	*t = xcalloc(1, sizeof *t);
+
+	t->cols = cols;
+	t->ncols = ncols;
+	return t;
+}
+
+void
+out_table_row(struct out_table *t)
+{
+	t->cells = xrealloc(t->cells, sizeof *t->cells * (t->nrows + 1) * t->ncols);
+	memset(t->cells + t->nrows * t->ncols, 0, sizeof *t->cells * t->ncols);
+	t->nrows++;
+	t->next = 0;
+}
+
+static void
+out_table_cell(struct out_table *t, char *text, char *json)
+{
+	struct out_cell	*c;
+
+	if (t->nrows == 0 || t->next >= t->ncols)
+		fatal("out_table: cell outside a row");
+	c = &t->cells[(t->nrows - 1) * t->ncols + t->next++];
+	c->text = text;
+	c->json = json;
+}
+
+/* Append s as a JSON string literal. */
+void
+out_json_string(struct buf *b, const char *s)
+{
+	const unsigned char	*p;
+
+	buf_add(b, "\"", 1);
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		switch (*p) {
+		case '"':  buf_addstr(b, "\\\""); break;
+		case '\\': buf_addstr(b, "\\\\"); break;
+		case '\n': buf_addstr(b, "\\n"); break;
+		case '\r': buf_addstr(b, "\\r"); break;
+		case '\t': buf_addstr(b, "\\t"); break;
+		default:
+			if (*p < 0x20)
+				buf_printf(b, "\\u%04x", *p);
+			else
+				buf_add(b, p, 1);
+		}
+	}
+	buf_add(b, "\"", 1);
+}
+
+void
+out_table_str(struct out_table *t, const char *s)
+{
+	struct buf	b = { 0 };
+
+	if (s == NULL) {
+		out_table_cell(t, xstrdup("-"), xstrdup("null"));
+		return;
+	}
+	out_json_string(&b, s);
+	out_table_cell(t, xstrdup(s), b.data);
+}
+
+void
+out_table_int(struct out_table *t, long long v)
+{
+	out_table_cell(t, xasprintf("%lld", v), xasprintf("%lld", v));
+}
+
+void
+out_table_num(struct out_table *t, double v)
+{
+	if (!isfinite(v))
+		out_table_cell(t, xstrdup("-"), xstrdup("null"));
+	else
+		out_table_cell(t, xasprintf("%.2f", v), xasprintf("%.3f", v));
+}
+
+/* A cell holding JSON text (already valid), shown as-is in tables. */
+void
+out_table_json(struct out_table *t, const char *json)
+{
+	out_table_cell(t, xstrdup(json), xstrdup(json));
+}
+
+static void
+out_print_json(struct out_table *t, FILE *f, int single)
+{
+	struct buf	b = { 0 };
+	int		r, c;
+
+	if (!single)
+		buf_addstr(&b, "[");
+	for (r = 0; r < t->nrows; r++) {
+		if (r > 0)
+			buf_addstr(&b, ",");
+		buf_addstr(&b, single ? "{" : "\n  {");
+		for (c = 0; c < t->ncols; c++) {
+			struct out_cell	*cell = &t->cells[r * t->ncols + c];
+
+			if (c > 0)
+				buf_addstr(&b, ", ");
+			out_json_string(&b, t->cols[c].key);
+			buf_addstr(&b, ": ");
+			buf_addstr(&b, cell->json != NULL ? cell->json : "null");
+		}
+		buf_addstr(&b, "}");
+		if (single)
+			break;
+	}
+	if (!single)
+		buf_addstr(&b, t->nrows > 0 ? "\n]" : "]");
+	if (single && t->nrows == 0)
+		buf_addstr(&b, "{}");
+	buf_addstr(&b, "\n");
+	fputs(b.data, f);
+	buf_free(&b);
+}
+
+/* Print one cell padded to width w, or ending the line if last. */
+static void
+out_print_cell(FILE *f, const char *v, size_t w, int last)
+{
+	if (v == NULL)
+		v = "-";
+	if (last)
+		fprintf(f, "%s\n", v);
+	else
+		fprintf(f, "%-*s  ", (int)w, v);
+}
+
+static void
+out_print_text(struct out_table *t, FILE *f, int single)
+{
+	size_t	*w, len;
+	int	 r, c;
+
+	if (single) {
+		for (c = 0, len = 0; c < t->ncols; c++)
+			if (strlen(t->cols[c].header) > len)
+				len = strlen(t->cols[c].header);
+		for (r = 0; r < t->nrows && r < 1; r++) {
+			for (c = 0; c < t->ncols; c++) {
+				const char *v = t->cells[c].text;
+
+				fprintf(f, "%s:%*s %s\n", t->cols[c].header,
+				    (int)(len - strlen(t->cols[c].header)), "",
+				    v != NULL ? v : "-");
+			}
+		}
+		return;
+	}
+	w = xcalloc(t->ncols, sizeof *w);
+	for (c = 0; c < t->ncols; c++)
+		w[c] = strlen(t->cols[c].header);
+	for (r = 0; r < t->nrows; r++)
+		for (c = 0; c < t->ncols; c++) {
+			const char *v = t->cells[r * t->ncols + c].text;
+
+			if (v != NULL && strlen(v) > w[c])
+				w[c] = strlen(v);
+		}
+	for (c = 0; c < t->ncols; c++)
+		out_print_cell(f, t->cols[c].header, w[c], c + 1 == t->ncols);
+	for (r = 0; r < t->nrows; r++)
+		for (c = 0; c < t->ncols; c++)
+			out_print_cell(f, t->cells[r * t->ncols + c].text, w[c],
+			    c + 1 == t->ncols);
+	free(w);
+}
+
+/* Print t as text or JSON; single prints the first row as one object. */
+void
+out_table_print(struct out_table *t, enum out_format fmt, FILE *f, int single)
+{
+	if (fmt == OUT_JSON)
+		out_print_json(t, f, single);
+	else
+		out_print_text(t, f, single);
+	fflush(f);
+}
+
+void
+out_table_free(struct out_table *t)
+{
+	int	i;
+
+	if (t == NULL)
+		return;
+	for (i = 0; i < t->nrows * t->ncols; i++) {
+		free(t->cells[i].text);
+		free(t->cells[i].json);
+	}
+	free(t->cells);
+	free(t);
+}

@@ -1,0 +1,107 @@
+/*
+ * run.c — run one command for any front end.
+ *
+ * This is the single place where a command's outcome is routed: the
+ * command fills ctx->cause and returns CMD_OK, CMD_ERROR or CMD_USAGE, and
+ * run_argv prints the error with the front end's prefix ("hearth:" on the
+ * command line, "FILE:LINE:" in a batch file).  The store is opened on the
+ * first command that needs it and kept for the life of the front end.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "hearth.h"
+
+static void
+run_report(struct run_env *env, const char *msg)
+{
+	if (env->where != NULL)
+		fprintf(stderr, "%s: %s\n", env->where, msg);
+	else
+		fprintf(stderr, "hearth: %s\n", msg);
+}
+
+/* Run the command in argv; returns CMD_OK, CMD_ERROR or CMD_USAGE. */
+int
+run_argv(struct run_env *env, int argc, char **argv)
+{
+	const struct cmd_entry	*e;
+	struct cmd_ctx		 ctx;
+	char			*cause = NULL;
+	int			 used, rc, i;
+
+	if (argc == 0)
+		return CMD_OK;
+	if ((e = cmd_find(argc, argv, &used)) == NULL) {
+		cause = xasprintf("unknown command '%s' (try 'help')", argv[0]);
+		run_report(env, cause);
+		free(cause);
+		return CMD_USAGE;
+	}
+	for (i = used; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			struct buf b = { 0 };
+
+			cmd_usage(e, &b);
+			printf("usage: %s\n%s\n", b.data, e->help);
+			if (e->long_help != NULL)
+				printf("\n%s\n", e->long_help);
+			buf_free(&b);
+			return CMD_OK;
+		}
+	}
+	memset(&ctx, 0, sizeof ctx);
+	ctx.format = env->format;
+	ctx.interactive = env->interactive;
+	ctx.out = stdout;
+	ctx.run = env;
+	if (cmd_parse(e, argc - used, argv + used, &ctx, &cause) != 0) {
+		run_report(env, cause);
+		free(cause);
+		cmd_ctx_free(&ctx);
+		return CMD_USAGE;
+	}
+	if ((e->flags & CMD_F_STORE) && env->store == NULL) {
+		env->store = store_open(store_home_default(), &cause);
+		if (env->store == NULL) {
+			run_report(env, cause);
+			free(cause);
+			cmd_ctx_free(&ctx);
+			return CMD_ERROR;
+		}
+	}
+	ctx.store = env->store;
+	rc = e->exec(&ctx);
+	fflush(stdout);
+	if (rc != CMD_OK && ctx.cause != NULL)
+		run_report(env, ctx.cause);
+	cmd_ctx_free(&ctx);
+	return rc;
+}
+
+/* Split line into words and run it; blank lines and comments do nothing. */
+int
+run_line(struct run_env *env, const char *line)
+{
+	char	**argv, *cause = NULL;
+	int	  argc, rc;
+
+	if (cmd_split(line, &argc, &argv, &cause) != 0) {
+		run_report(env, cause);
+		free(cause);
+		return CMD_USAGE;
+	}
+	rc = run_argv(env, argc, argv);
+	cmd_free_argv(argc, argv);
+	return rc;
+}
+
+void
+run_env_free(struct run_env *env)
+{
+	inst_cache_close();
+	store_close(env->store);
+	env->store = NULL;
+}

@@ -1,0 +1,60 @@
+/*
+ * proto.h — the wire format between hearth (host) and hearth-agent (guest).
+ *
+ * This is the only header shared by the host and the agent.  The agent
+ * serves HTTP/1.1 on a socket only the host can reach (for the ns driver,
+ * a unix socket whose listening fd the host passes in as fd 3; the socket
+ * file never appears inside the sandbox).  Requests:
+ *
+ *   POST /configure	body: NUL-free "KEY=VALUE\n" lines, the runtime's
+ *			environment.  Starts the runtime, or restarts it once
+ *			it is idle if it was running (hot reload).
+ *   POST /invoke	body: the event.  Headers carry the request id and
+ *			timeout.  Answers 409 when an invocation is in
+ *			flight (one at a time per instance, as on Lambda).
+ *			The reply body is the invocation's captured output
+ *			(X-Hearth-Log-Length bytes) followed by the result.
+ *   GET  /health	200 once the agent is serving.
+ *   POST /shutdown	the agent exits; the sandbox goes with it.
+ *
+ * Inside, the agent serves the Lambda Runtime API on 127.0.0.1:9001 to the
+ * runtime (/2018-06-01/runtime/invocation/next, .../response, .../error,
+ * /2018-06-01/runtime/init/error), so bundled and custom runtimes work the
+ * same way.
+ */
+#ifndef HEARTH_PROTO_H
+#define HEARTH_PROTO_H
+
+#define PROTO_LISTEN_FD		3	/* host socket passed to the agent */
+#define PROTO_RUNTIME_ADDR	"127.0.0.1"
+#define PROTO_RUNTIME_PORT	9001
+#define PROTO_RUNTIME_API	"127.0.0.1:9001"
+
+#define PROTO_PATH_CONFIGURE	"/configure"
+#define PROTO_PATH_INVOKE	"/invoke"
+#define PROTO_PATH_HEALTH	"/health"
+#define PROTO_PATH_SHUTDOWN	"/shutdown"
+
+/* Request headers (host to agent). */
+#define PROTO_H_REQUEST_ID	"X-Hearth-Request-Id"
+#define PROTO_H_TIMEOUT_MS	"X-Hearth-Timeout-Ms"
+
+/* Reply headers (agent to host) for /invoke. */
+#define PROTO_H_STATUS		"X-Hearth-Status"	/* see below */
+#define PROTO_H_LOG_LENGTH	"X-Hearth-Log-Length"	/* bytes of output first */
+#define PROTO_H_DURATION_US	"X-Hearth-Duration-Us"	/* handler time */
+#define PROTO_H_INIT_US		"X-Hearth-Init-Us"	/* 0 when warm */
+#define PROTO_H_MAX_RSS_KB	"X-Hearth-Max-Rss-Kb"	/* runtime peak RSS */
+#define PROTO_H_DETAIL		"X-Hearth-Detail"	/* why a crash happened */
+
+#define PROTO_STATUS_OK		"ok"		/* body is the result */
+#define PROTO_STATUS_ERROR	"error"		/* body is Lambda error JSON */
+#define PROTO_STATUS_TIMEOUT	"timeout"	/* runtime killed at deadline */
+#define PROTO_STATUS_CRASH	"crash"		/* runtime died mid-invocation */
+
+/* Environment the host gives the agent at exec. */
+#define PROTO_ENV_IDLE_TTL	"HEARTH_IDLE_TTL"	/* seconds; 0 = forever */
+
+#define PROTO_LOG_MAX		(1024 * 1024)	/* output kept per invocation */
+
+#endif

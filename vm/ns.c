@@ -1,0 +1,460 @@
+/*
+ * ns.c — the ns driver: a sandbox made of Linux namespaces and cgroups.
+ *
+ * Creating a sandbox takes three processes.  The caller forks a short-lived
+ * middle process that joins the instance's cgroups and unshares the mount,
+ * uts, ipc, net and pid namespaces, then forks the sandbox's PID 1 and
+ * exits, so the sandbox is reparented away from the caller: it outlives
+ * the hearth process that started it and never becomes its zombie.  PID 1
+ * mounts the image read-only as its root (proc, a size-limited /tmp, a
+ * minimal /dev, the code read-only at /var/task), pivots into it, brings up
+ * loopback, drops to an unprivileged user with no capabilities,
+ * no_new_privs and a seccomp filter, and execs hearth-agent — from an fd
+ * opened before the pivot, so the agent binary never appears inside.
+ *
+ * The agent's host socket is bound and listening before the fork and
+ * passed as fd 3, so the host can connect at once and the socket file only
+ * exists on the host side.  A setup failure in PID 1 is written to a
+ * close-on-exec pipe; EOF on that pipe means the exec succeeded.
+ *
+ * New code reaches a running sandbox through the new mount API: the host
+ * clones a read-only mount of the code directory, enters the sandbox's
+ * mount namespace and moves it over /var/task.  Processes that still run
+ * the old code keep the old mount until they exit.
+ */
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
+#include <linux/capability.h>
+#include <net/if.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hearth.h"
+#include "proto.h"
+#include "vm.h"
+
+#define NS_UID		1051	/* sbx_user1051, as on Lambda */
+#define NS_GID		1051
+
+/* Report a setup failure from the sandbox's PID 1 and exit. */
+static void nonreturn printflike(2, 3)
+ns_fail(int fd, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*msg;
+
+	va_start(ap, fmt);
+	msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	if (write(fd, msg, strlen(msg)) == -1)
+		_exit(2);
+	_exit(1);
+}
+
+static void
+ns_mount(int errfd, const char *src, const char *dst, const char *type,
+    unsigned long flags, const char *data)
+{
+	if (mount(src, dst, type, flags, data) == -1)
+		ns_fail(errfd, "mount %s on %s: %s", src != NULL ? src : type,
+		    dst, strerror(errno));
+}
+
+/* Bind src onto dst read-only (two steps: bind, then remount). */
+static void
+ns_bind_ro(int errfd, const char *src, const char *dst)
+{
+	ns_mount(errfd, src, dst, NULL, MS_BIND | MS_REC, NULL);
+	ns_mount(errfd, NULL, dst, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY |
+	    MS_NOSUID | MS_NODEV, NULL);
+}
+
+static void
+ns_dev(int errfd, const char *root)
+{
+	static const struct { const char *name; int minor; } nodes[] = {
+		{ "null", 3 }, { "zero", 5 }, { "full", 7 }, { "random", 8 },
+		{ "urandom", 9 },
+	};
+	char	*dev = xasprintf("%s/dev", root), *p;
+	size_t	 i;
+
+	ns_mount(errfd, "tmpfs", dev, "tmpfs", MS_NOSUID | MS_NOEXEC,
+	    "size=64k,mode=755");
+	for (i = 0; i < sizeof nodes / sizeof nodes[0]; i++) {
+		p = xasprintf("%s/%s", dev, nodes[i].name);
+		if (mknod(p, S_IFCHR | 0666, makedev(1, nodes[i].minor)) == -1)
+			ns_fail(errfd, "mknod %s: %s", p, strerror(errno));
+		chmod(p, 0666);
+		free(p);
+	}
+	p = xasprintf("%s/shm", dev);
+	mkdir(p, 01777);
+	ns_mount(errfd, "tmpfs", p, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+	    "size=16m,mode=1777");
+	free(p);
+	p = xasprintf("%s/fd", dev);
+	symlink("/proc/self/fd", p);
+	free(p);
+	p = xasprintf("%s/stdout", dev);
+	symlink("/proc/self/fd/1", p);
+	free(p);
+	p = xasprintf("%s/stderr", dev);
+	symlink("/proc/self/fd/2", p);
+	free(p);
+	ns_mount(errfd, NULL, dev, NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID |
+	    MS_NOEXEC, "size=64k,mode=755");
+	free(dev);
+}
+
+static void
+ns_loopback_up(int errfd)
+{
+	struct ifreq	ifr;
+	int		fd;
+
+	if ((fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
+		ns_fail(errfd, "socket: %s", strerror(errno));
+	memset(&ifr, 0, sizeof ifr);
+	strcpy(ifr.ifr_name, "lo");
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) == -1)
+		ns_fail(errfd, "lo: %s", strerror(errno));
+	ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+	if (ioctl(fd, SIOCSIFFLAGS, &ifr) == -1)
+		ns_fail(errfd, "lo up: %s", strerror(errno));
+	close(fd);
+}
+
+/* Drop every capability for good and become the sandbox user. */
+static void
+ns_drop_privileges(int errfd)
+{
+	struct __user_cap_header_struct	hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct	data[2];
+	gid_t				gid = NS_GID;
+	int				cap;
+
+	for (cap = 0; cap <= 63; cap++)
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == -1 && errno != EINVAL)
+			ns_fail(errfd, "drop capability %d: %s", cap, strerror(errno));
+	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+	if (setgroups(1, &gid) == -1 || setresgid(NS_GID, NS_GID, NS_GID) == -1 ||
+	    setresuid(NS_UID, NS_UID, NS_UID) == -1)
+		ns_fail(errfd, "become uid %d: %s", NS_UID, strerror(errno));
+	memset(data, 0, sizeof data);
+	if (syscall(SYS_capset, &hdr, data) == -1)
+		ns_fail(errfd, "capset: %s", strerror(errno));
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
+		ns_fail(errfd, "no_new_privs: %s", strerror(errno));
+}
+
+/* PID 1 of the new namespaces: build the root, lock down, exec the agent. */
+static void nonreturn
+ns_child(const struct vm_spec *spec, int errfd, int lfd)
+{
+	char		*root, *p, *cause = NULL, ttl[32];
+	char		**argv, *envp[5];
+	const char	*agent_path;
+	int		 agentfd, logfd, n, i;
+
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == -1)
+		ns_fail(errfd, "make / private: %s", strerror(errno));
+	agent_path = xasprintf("%s/hearth-agent", util_lib_dir());
+	if ((agentfd = open(agent_path, O_RDONLY | O_CLOEXEC)) == -1)
+		ns_fail(errfd, "%s: %s", agent_path, strerror(errno));
+	p = xasprintf("%s/agent.log", spec->run_dir);
+	if ((logfd = open(p, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600)) == -1)
+		ns_fail(errfd, "%s: %s", p, strerror(errno));
+	free(p);
+
+	root = xasprintf("%s/root", spec->run_dir);
+	ns_bind_ro(errfd, spec->rootfs, root);
+	p = xasprintf("%s/proc", root);
+	ns_mount(errfd, "proc", p, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+	free(p);
+	p = xasprintf("%s/tmp", root);
+	{
+		char opts[64];
+
+		snprintf(opts, sizeof opts, "size=%dm,mode=1777", spec->tmp_mb);
+		ns_mount(errfd, "tmpfs", p, "tmpfs", MS_NOSUID | MS_NODEV, opts);
+	}
+	free(p);
+	ns_dev(errfd, root);
+	if (spec->code_dir != NULL) {
+		p = xasprintf("%s/var/task", root);
+		ns_bind_ro(errfd, spec->code_dir, p);
+		free(p);
+	}
+	if (chdir(root) == -1)
+		ns_fail(errfd, "chdir %s: %s", root, strerror(errno));
+	if (syscall(SYS_pivot_root, ".", ".") == -1)
+		ns_fail(errfd, "pivot_root: %s", strerror(errno));
+	if (umount2(".", MNT_DETACH) == -1)
+		ns_fail(errfd, "detach old root: %s", strerror(errno));
+	if (chdir("/") == -1)
+		ns_fail(errfd, "chdir /: %s", strerror(errno));
+	sethostname(spec->hostname, strlen(spec->hostname));
+	ns_loopback_up(errfd);
+	setsid();
+
+	if (dup2(lfd, PROTO_LISTEN_FD) == -1)
+		ns_fail(errfd, "dup2: %s", strerror(errno));
+	if ((n = open("/dev/null", O_RDONLY)) != -1) {
+		dup2(n, 0);
+		if (n != 0)
+			close(n);
+	}
+	dup2(logfd, 1);
+	dup2(logfd, 2);
+	for (i = PROTO_LISTEN_FD + 1; i < 1024; i++)
+		if (i != errfd && i != agentfd)
+			close(i);
+
+	ns_drop_privileges(errfd);
+	if (seccomp_apply(&cause) != 0)
+		ns_fail(errfd, "%s", cause);
+
+	for (n = 0; spec->cmd[n] != NULL; n++)
+		;
+	argv = xcalloc(n + 2, sizeof *argv);
+	argv[0] = xstrdup("hearth-agent");
+	for (i = 0; i < n; i++)
+		argv[i + 1] = spec->cmd[i];
+	snprintf(ttl, sizeof ttl, PROTO_ENV_IDLE_TTL "=%d", spec->idle_ttl_s);
+	envp[0] = (char *)"PATH=/usr/local/bin:/usr/bin:/bin";
+	envp[1] = (char *)"LANG=C.UTF-8";
+	envp[2] = (char *)"HOME=/tmp";
+	envp[3] = ttl;
+	envp[4] = NULL;
+	fexecve(agentfd, argv, envp);
+	ns_fail(errfd, "exec hearth-agent: %s", strerror(errno));
+}
+
+static int
+ns_listen(const char *path, char **cause)
+{
+	struct sockaddr_un	sun;
+	int			fd;
+
+	if (strlen(path) >= sizeof sun.sun_path) {
+		*cause = xasprintf("%s: socket path too long", path);
+		return -1;
+	}
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	strcpy(sun.sun_path, path);
+	unlink(path);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
+	    bind(fd, (struct sockaddr *)&sun, sizeof sun) == -1 ||
+	    chmod(path, 0600) == -1 || listen(fd, 64) == -1) {
+		*cause = xasprintf("%s: %s", path, strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int
+ns_create(const struct vm_spec *spec, pid_t *pidp, char *sock, size_t socklen,
+    char **cause)
+{
+	char	*root = NULL, *path = NULL, msg[1024];
+	int	 errp[2] = { -1, -1 }, pidp2[2] = { -1, -1 }, lfd = -1, st;
+	pid_t	 middle, pid = 0;
+	ssize_t	 n;
+
+	root = xasprintf("%s/root", spec->run_dir);
+	if (util_mkdirs(root, 0700) == -1) {
+		*cause = xasprintf("%s: %s", root, strerror(errno));
+		goto fail;
+	}
+	chmod(spec->run_dir, 0700);
+	if (cgroup_create(spec->id, spec->memory_mb, spec->cpu_milli,
+	    spec->pids_max, cause) != 0)
+		goto fail;
+	path = xasprintf("%s/agent.sock", spec->run_dir);
+	if ((lfd = ns_listen(path, cause)) == -1)
+		goto fail_cg;
+	if (pipe2(errp, O_CLOEXEC) == -1 || pipe2(pidp2, O_CLOEXEC) == -1) {
+		*cause = xasprintf("pipe: %s", strerror(errno));
+		goto fail_cg;
+	}
+	fflush(NULL);
+	if ((middle = fork()) == -1) {
+		*cause = xasprintf("fork: %s", strerror(errno));
+		goto fail_cg;
+	}
+	if (middle == 0) {
+		close(errp[0]);
+		close(pidp2[0]);
+		signal(SIGPIPE, SIG_DFL);
+		if (cgroup_join(spec->id) != 0)
+			ns_fail(errp[1], "join cgroup hearth/%s: %s", spec->id,
+			    strerror(errno));
+		if (unshare(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC |
+		    CLONE_NEWNET | CLONE_NEWPID) == -1)
+			ns_fail(errp[1], "unshare: %s", strerror(errno));
+		if ((pid = fork()) == -1)
+			ns_fail(errp[1], "fork: %s", strerror(errno));
+		if (pid == 0) {
+			close(pidp2[1]);
+			ns_child(spec, errp[1], lfd);
+		}
+		if (write(pidp2[1], &pid, sizeof pid) != sizeof pid)
+			_exit(1);
+		_exit(0);
+	}
+	close(errp[1]);
+	close(pidp2[1]);
+	errp[1] = pidp2[1] = -1;
+	while (waitpid(middle, &st, 0) == -1 && errno == EINTR)
+		;
+	if (read(pidp2[0], &pid, sizeof pid) != sizeof pid)
+		pid = 0;
+	/* EOF on errp means PID 1 reached exec; text means it did not. */
+	n = read(errp[0], msg, sizeof msg - 1);
+	if (n > 0 || pid <= 0) {
+		msg[n > 0 ? n : 0] = '\0';
+		*cause = xasprintf("sandbox %s: %s", spec->id,
+		    n > 0 ? msg : "setup failed");
+		if (pid > 0)
+			kill(pid, SIGKILL);
+		goto fail_cg;
+	}
+	close(errp[0]);
+	close(pidp2[0]);
+	close(lfd);
+	snprintf(sock, socklen, "%s", path);
+	*pidp = pid;
+	free(root);
+	free(path);
+	return 0;
+fail_cg:
+	cgroup_destroy(spec->id);
+fail:
+	if (lfd != -1)
+		close(lfd);
+	if (errp[0] != -1)
+		close(errp[0]);
+	if (errp[1] != -1)
+		close(errp[1]);
+	if (pidp2[0] != -1)
+		close(pidp2[0]);
+	if (pidp2[1] != -1)
+		close(pidp2[1]);
+	util_rmtree(spec->run_dir);
+	free(root);
+	free(path);
+	return -1;
+}
+
+static int
+ns_set_code(const char *id, pid_t pid, const char *code_dir, char **cause)
+{
+	struct mount_attr	 attr;
+	char			 path[64], msg[512];
+	int			 errp[2], fd, nsfd, st;
+	pid_t			 child;
+	ssize_t			 n;
+
+	if (pipe2(errp, O_CLOEXEC) == -1) {
+		*cause = xasprintf("pipe: %s", strerror(errno));
+		return -1;
+	}
+	fflush(NULL);
+	if ((child = fork()) == -1) {
+		*cause = xasprintf("fork: %s", strerror(errno));
+		close(errp[0]);
+		close(errp[1]);
+		return -1;
+	}
+	if (child == 0) {
+		close(errp[0]);
+		fd = open_tree(AT_FDCWD, code_dir, OPEN_TREE_CLONE |
+		    OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+		if (fd == -1)
+			ns_fail(errp[1], "open_tree %s: %s", code_dir, strerror(errno));
+		memset(&attr, 0, sizeof attr);
+		attr.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
+		if (mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr,
+		    sizeof attr) == -1)
+			ns_fail(errp[1], "mount_setattr: %s", strerror(errno));
+		snprintf(path, sizeof path, "/proc/%d/ns/mnt", (int)pid);
+		if ((nsfd = open(path, O_RDONLY | O_CLOEXEC)) == -1 ||
+		    setns(nsfd, CLONE_NEWNS) == -1)
+			ns_fail(errp[1], "enter sandbox %s: %s", id, strerror(errno));
+		umount2("/var/task", MNT_DETACH);	/* none yet in a pool sandbox */
+		if (move_mount(fd, "", AT_FDCWD, "/var/task",
+		    MOVE_MOUNT_F_EMPTY_PATH) == -1)
+			ns_fail(errp[1], "move_mount /var/task: %s", strerror(errno));
+		_exit(0);
+	}
+	close(errp[1]);
+	while (waitpid(child, &st, 0) == -1 && errno == EINTR)
+		;
+	n = read(errp[0], msg, sizeof msg - 1);
+	close(errp[0]);
+	if (n > 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		msg[n > 0 ? n : 0] = '\0';
+		*cause = xasprintf("sandbox %s: %s", id, n > 0 ? msg :
+		    "code swap failed");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+ns_set_memory(const char *id, int memory_mb, char **cause)
+{
+	return cgroup_set_memory(id, memory_mb, cause);
+}
+
+static int
+ns_alive(const char *id, pid_t pid)
+{
+	return pid > 0 && kill(pid, 0) == 0 && cgroup_contains(id, pid);
+}
+
+static int
+ns_stats(const char *id, struct vm_stats *st)
+{
+	return cgroup_stats(id, st);
+}
+
+/* Kill PID 1 (the kernel then kills the whole pid namespace) and clean up. */
+static int
+ns_destroy(const char *id, pid_t pid, const char *run_dir, char **cause)
+{
+	if (pid > 0 && cgroup_contains(id, pid))
+		kill(pid, SIGKILL);
+	cgroup_destroy(id);
+	util_rmtree(run_dir);
+	return 0;
+}
+
+const struct vm_driver vm_ns_driver = {
+	.name = "ns",
+	.create = ns_create,
+	.set_code = ns_set_code,
+	.set_memory = ns_set_memory,
+	.alive = ns_alive,
+	.stats = ns_stats,
+	.destroy = ns_destroy,
+};

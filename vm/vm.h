@@ -1,0 +1,91 @@
+/*
+ * vm.h — the VM manager's interface: one ops table per driver.
+ *
+ * A driver knows how to create an isolated machine running hearth-agent
+ * over a root filesystem, give it code, resize it, observe it and destroy
+ * it.  It hands back a channel to the agent (for ns: a unix socket path).
+ * Everything above vm/ is the same whichever driver runs an instance.
+ */
+#ifndef HEARTH_VM_H
+#define HEARTH_VM_H
+
+#include <sys/types.h>
+
+#include <stdint.h>
+
+#define VM_ID_LEN	13		/* 12 hex digits and a NUL */
+
+struct vm_spec {
+	const char	*id;		/* instance id, VM_ID_LEN-1 hex digits */
+	const char	*run_dir;	/* per-instance host directory */
+	const char	*rootfs;	/* image root, mounted read-only */
+	const char	*code_dir;	/* host code for /var/task, or NULL */
+	const char	*hostname;	/* uts name */
+	char *const	*cmd;		/* runtime command inside the image */
+	int		 memory_mb;	/* memory limit */
+	int		 cpu_milli;	/* CPU quota in thousandths of a core */
+	int		 pids_max;	/* process/thread limit */
+	int		 tmp_mb;	/* size of /tmp */
+	int		 idle_ttl_s;	/* agent exits after this idle; 0 never */
+};
+
+struct vm_stats {
+	uint64_t	 mem_bytes;	/* current usage */
+	uint64_t	 mem_peak;	/* peak usage */
+	uint64_t	 oom_kills;	/* times the OOM killer fired */
+	uint64_t	 cpu_ns;	/* CPU time used */
+	int		 pids;		/* processes now */
+};
+
+struct vm_driver {
+	const char	*name;
+	/* Start a machine; fills *pid and sock (agent channel). */
+	int	(*create)(const struct vm_spec *, pid_t *, char *, size_t, char **);
+	/* Replace what /var/task shows with code_dir (read-only). */
+	int	(*set_code)(const char *, pid_t, const char *, char **);
+	/* Change the memory limit of a running machine. */
+	int	(*set_memory)(const char *, int, char **);
+	/* Is this machine still running as pid? */
+	int	(*alive)(const char *, pid_t);
+	int	(*stats)(const char *, struct vm_stats *);
+	/* Stop it and release everything it holds on the host. */
+	int	(*destroy)(const char *, pid_t, const char *, char **);
+};
+
+const struct vm_driver *vm_driver_find(const char *);
+const char *vm_driver_default(void);
+
+/* cgroup.c: limits for a machine's processes (v2, or v1 controllers). */
+int	 cgroup_create(const char *, int, int, int, char **);
+int	 cgroup_join(const char *);
+int	 cgroup_set_memory(const char *, int, char **);
+int	 cgroup_stats(const char *, struct vm_stats *);
+int	 cgroup_contains(const char *, pid_t);
+void	 cgroup_destroy(const char *);
+const char *cgroup_mode(void);
+
+/* seccomp.c: the system-call filter every sandbox runs under. */
+int	 seccomp_apply(char **);
+
+/* agent-client.c: the host side of proto.h, over libcurl. */
+struct agent_reply {
+	int	 http;		/* HTTP status, 0 if no answer */
+	char	 status[16];	/* X-Hearth-Status */
+	char	 detail[128];	/* X-Hearth-Detail */
+	size_t	 log_len;	/* X-Hearth-Log-Length */
+	uint64_t duration_us;	/* X-Hearth-Duration-Us */
+	uint64_t init_us;	/* X-Hearth-Init-Us */
+	long	 max_rss_kb;	/* X-Hearth-Max-Rss-Kb */
+	char	*body;		/* reply body, NUL-terminated */
+	size_t	 body_len;
+};
+struct agent_conn;
+struct agent_conn *agent_connect(const char *);
+void	 agent_close(struct agent_conn *);
+int	 agent_request(struct agent_conn *, const char *, const char *,
+	     const void *, size_t, const char *, long, long,
+	     struct agent_reply *, char **);
+void	 agent_reply_free(struct agent_reply *);
+int	 agent_wait_ready(struct agent_conn *, long, char **);
+
+#endif
