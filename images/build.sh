@@ -70,7 +70,7 @@ build() {
 	skeleton "$tmp/rootfs"
 	"recipe_$name" "$tmp"
 	size=$(du -sk "$tmp/rootfs" | cut -f1)
-	printf '{"name": "%s", "runtime": "%s", "cmd": %s, "size_kb": %s}\n' \
+	printf '{"name": "%s", "runtime": "%s", "cmd": %s, "prewarm": true, "size_kb": %s}\n' \
 	    "$name" "$name" "$cmd" "$size" > "$tmp/image.json"
 	echo "$stamp" > "$tmp/stamp"
 	rm -rf "$out/$name.old"

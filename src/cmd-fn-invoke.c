@@ -260,6 +260,13 @@ cmd_fn_bench_exec(struct cmd_ctx *ctx)
 		buf_free(&payload);
 		return cmd_error(ctx, CMD_ERROR, "pipe: %s", strerror(errno));
 	}
+	/*
+	 * No SQLite connection may be open across fork: close ours (the front
+	 * end reopens it for its next command); each worker opens its own.
+	 */
+	store_close(ctx->run->store);
+	ctx->run->store = ctx->store = NULL;
+	inst_cache_close();
 	fflush(NULL);
 	pids = xcalloc(c, sizeof *pids);
 	lat = xcalloc(n, sizeof *lat);
@@ -269,7 +276,7 @@ cmd_fn_bench_exec(struct cmd_ctx *ctx)
 
 		if ((pids[i] = fork()) == 0) {
 			close(fds[0]);
-			cmd_fn_bench_worker(ctx->store->home, fn->name, payload.data,
+			cmd_fn_bench_worker(store_home_default(), fn->name, payload.data,
 			    payload.len, share, fds[1]);
 		}
 	}

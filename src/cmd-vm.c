@@ -112,6 +112,45 @@ const struct cmd_entry cmd_vm_rm_entry = {
 	.exec = cmd_vm_rm_exec,
 };
 
+static int
+cmd_vm_pool_exec(struct cmd_ctx *ctx)
+{
+	const char	*runtime = ctx->argc > 0 ? ctx->argv[0] : "python3";
+	char		*cause = NULL;
+	long long	 n = inst_pool_size();
+	int		 rc;
+
+	if (fn_valid_runtime(runtime, &cause) != 0) {
+		rc = cmd_error(ctx, CMD_USAGE, "%s", cause);
+		free(cause);
+		return rc;
+	}
+	if (cmd_opt(ctx, "size") != NULL &&
+	    util_parse_int(cmd_opt(ctx, "size"), 0, 64, &n) != 0)
+		return cmd_error(ctx, CMD_USAGE, "--size must be from 0 to 64");
+	if (inst_pool_fill(ctx->store, runtime, (int)n, &cause) != 0) {
+		rc = cmd_error(ctx, CMD_ERROR, "pool %s: %s", runtime, cause);
+		free(cause);
+		return rc;
+	}
+	return CMD_OK;
+}
+
+static const struct cmd_opt cmd_vm_pool_opts[] = {
+	{ "size", 's', OPT_STRING, "N", "instances to keep (default $HEARTH_POOL_SIZE or 1)" },
+	{ NULL, 0, 0, NULL, NULL }
+};
+
+const struct cmd_entry cmd_vm_pool_entry = {
+	.name = "vm pool",
+	.opts = cmd_vm_pool_opts,
+	.min_args = 0, .max_args = 1,
+	.usage = "[RUNTIME]",
+	.help = "pre-start sandboxes for a runtime so first invocations are fast",
+	.flags = CMD_F_STORE,
+	.exec = cmd_vm_pool_exec,
+};
+
 static const struct out_col cmd_image_ls_cols[] = {
 	{ "name", "NAME", OUT_STR },
 	{ "runtime", "RUNTIME", OUT_STR },

@@ -222,6 +222,7 @@ void	 inst_cache_close(void);
 int	 image_sync(struct store *, char **);
 char	*image_rootfs(struct store *, const char *, char **);
 char	**image_cmd(const char *, char **);
+int	 image_prewarm(const char *);
 
 /* logs.c: stored invocation logs. */
 int	 logs_store(struct store *, const struct fn *, const struct invoke_result *, char **);

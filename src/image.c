@@ -142,3 +142,23 @@ out:
 	free(path);
 	return argv;
 }
+
+/* Can this image's runtime start before it knows its function? */
+int
+image_prewarm(const char *dir)
+{
+	struct buf	 b = { 0 };
+	char		*path = xasprintf("%s/image.json", dir), *cause = NULL;
+	cJSON		*j;
+	int		 yes = 0;
+
+	if (util_read_file(path, &b, 65536, &cause) == 0 &&
+	    (j = cJSON_Parse(b.data)) != NULL) {
+		yes = cJSON_IsTrue(cJSON_GetObjectItem(j, "prewarm"));
+		cJSON_Delete(j);
+	} else
+		free(cause);
+	buf_free(&b);
+	free(path);
+	return yes;
+}

@@ -23,6 +23,7 @@
 #include <cjson/cJSON.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -328,6 +329,7 @@ inst_spawn(struct store *st, const char *runtime, struct fn *fn, char **cause)
 	spec.pids_max = INST_PIDS_MAX;
 	spec.tmp_mb = INST_TMP_MB;
 	spec.idle_ttl_s = fn != NULL ? INST_IDLE_TTL : INST_POOL_TTL;
+	spec.prewarm = fn == NULL && image_prewarm(image);
 	if (getenv("HEARTH_IDLE_TTL") != NULL)
 		spec.idle_ttl_s = atoi(getenv("HEARTH_IDLE_TTL"));
 	if (drv->create(&spec, &pid, sock, sizeof sock, cause) != 0) {
@@ -463,36 +465,35 @@ inst_send(struct store *st, struct inst *in, struct fn *fn, const char *payload,
 	return 0;
 }
 
-/* Start filling the pool in a detached process so the caller returns now. */
+/*
+ * Start filling the pool in a detached `hearth vm pool RUNTIME` so the
+ * caller returns now.  It is a fresh exec, not just a fork: an SQLite
+ * connection (even a new one) must never be used in a forked copy of a
+ * process that has one open.
+ */
 static void
-inst_pool_refill_async(struct store *st, const char *runtime)
+inst_pool_refill_async(const char *runtime)
 {
-	char	*home, *rt, *cause = NULL;
-	pid_t	 pid;
-	int	 st2;
+	pid_t	pid;
+	int	st, fd;
 
 	if (inst_pool_size() == 0)
 		return;
-	home = xstrdup(st->home);
-	rt = xstrdup(runtime);
 	fflush(NULL);
 	if ((pid = fork()) == 0) {
-		struct store *mine;
-
 		if (fork() != 0)
 			_exit(0);
 		setsid();
-		/* SQLite connections must not cross fork: open a new one. */
-		if ((mine = store_open(home, &cause)) != NULL) {
-			inst_pool_fill(mine, rt, inst_pool_size(), &cause);
-			store_close(mine);
+		if ((fd = open("/dev/null", O_RDWR)) != -1) {
+			dup2(fd, 0);
+			dup2(fd, 1);
+			dup2(fd, 2);
 		}
-		_exit(0);
+		execl("/proc/self/exe", "hearth", "vm", "pool", runtime, (char *)NULL);
+		_exit(127);
 	}
 	if (pid > 0)
-		waitpid(pid, &st2, 0);
-	free(home);
-	free(rt);
+		waitpid(pid, &st, 0);
 }
 
 /*
@@ -573,7 +574,7 @@ inst_invoke(struct store *st, struct fn *fn, const char *payload, size_t len,
 		return -1;
 	}
 	inst_free(in);
-	inst_pool_refill_async(st, fn->runtime);
+	inst_pool_refill_async(fn->runtime);
 	return 0;
 }
 

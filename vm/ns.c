@@ -168,7 +168,7 @@ static void nonreturn
 ns_child(const struct vm_spec *spec, int errfd, int lfd)
 {
 	char		*root, *p, *cause = NULL, ttl[32];
-	char		**argv, *envp[5];
+	char		**argv, *envp[6];
 	const char	*agent_path;
 	int		 agentfd, logfd, n, i;
 
@@ -241,7 +241,8 @@ ns_child(const struct vm_spec *spec, int errfd, int lfd)
 	envp[1] = (char *)"LANG=C.UTF-8";
 	envp[2] = (char *)"HOME=/tmp";
 	envp[3] = ttl;
-	envp[4] = NULL;
+	envp[4] = spec->prewarm ? (char *)PROTO_ENV_PREWARM "=1" : NULL;
+	envp[5] = NULL;
 	fexecve(agentfd, argv, envp);
 	ns_fail(errfd, "exec hearth-agent: %s", strerror(errno));
 }

@@ -27,6 +27,7 @@ struct vm_spec {
 	int		 pids_max;	/* process/thread limit */
 	int		 tmp_mb;	/* size of /tmp */
 	int		 idle_ttl_s;	/* agent exits after this idle; 0 never */
+	int		 prewarm;	/* start the runtime before its config */
 };
 
 struct vm_stats {

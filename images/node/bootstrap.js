@@ -6,6 +6,8 @@
 // handler (async, promise-returning or callback style), POST the result or
 // a Lambda-shaped error.  HTTP/1.1 is spoken by hand over one keep-alive
 // socket: the http module costs more per request than the agent does.
+// With HEARTH_PREWARM set (a pool sandbox) it first waits on
+// GET /2018-06-01/runtime/hearth/config for its function's environment.
 'use strict';
 const net = require('net');
 const fs = require('fs');
@@ -101,6 +103,16 @@ function invokeHandler(fn, event, context) {
 
 async function main() {
   const client = new RuntimeClient();
+  if (process.env.HEARTH_PREWARM) {
+    // A pool sandbox: wait for the function's environment.
+    const cfg = await client.request('GET', `${PREFIX}/hearth/config`);
+    delete process.env.HEARTH_PREWARM;
+    for (const line of cfg.body.toString().split('\n')) {
+      const i = line.indexOf('=');
+      if (i > 0) process.env[line.slice(0, i)] = line.slice(i + 1);
+    }
+  }
+  process.chdir(process.env.LAMBDA_TASK_ROOT || '/var/task');
   let fn;
   try {
     fn = await loadHandler(process.env._HANDLER || '');

@@ -3,65 +3,79 @@
 Started by hearth-agent inside the sandbox with AWS_LAMBDA_RUNTIME_API set.
 It imports the handler named by _HANDLER ("module.function", module paths
 relative to /var/task), then loops: GET the next event, call the handler,
-POST the result or a Lambda-shaped error.  It speaks HTTP/1.1 over one
-keep-alive socket by hand because http.client costs more per request than
-the whole agent round trip.
+POST the result or a Lambda-shaped error.
+
+Start-up time is the cold start, so this file imports little: the C
+_socket module instead of socket (which pulls in enum), traceback only when
+something fails.  HTTP/1.1 is spoken by hand over one keep-alive socket:
+http.client costs more per request than the whole agent round trip.
+
+With HEARTH_PREWARM set (a pool sandbox), it loads itself and then asks
+GET /2018-06-01/runtime/hearth/config for its function's environment, which
+the agent answers when the sandbox is given a function.
 """
-import importlib
+import _socket
 import json
 import os
-import socket
 import sys
 import time
-import traceback
 
-API = os.environ["AWS_LAMBDA_RUNTIME_API"]
 PREFIX = "/2018-06-01/runtime"
 
 
 class RuntimeClient:
     def __init__(self, addr):
         host, port = addr.rsplit(":", 1)
-        self.sock = socket.create_connection((host, int(port)))
-        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.rfile = self.sock.makefile("rb")
+        self.sock = _socket.socket(_socket.AF_INET, _socket.SOCK_STREAM)
+        self.sock.setsockopt(_socket.IPPROTO_TCP, _socket.TCP_NODELAY, 1)
+        self.sock.connect((host, int(port)))
+        self.buf = b""
+
+    def _fill(self):
+        data = self.sock.recv(262144)
+        if not data:
+            raise ConnectionError("runtime API closed the connection")
+        self.buf += data
 
     def request(self, method, path, body=b"", headers=None):
         head = "%s %s HTTP/1.1\r\nHost: runtime\r\nContent-Length: %d\r\n" % (
             method, path, len(body))
-        for k, v in (headers or {}).items():
-            head += "%s: %s\r\n" % (k, v)
+        if headers:
+            for k, v in headers.items():
+                head += "%s: %s\r\n" % (k, v)
         self.sock.sendall(head.encode() + b"\r\n" + body)
-        status = self.rfile.readline()
-        if not status:
-            raise ConnectionError("runtime API closed the connection")
-        code = int(status.split()[1])
+        while b"\r\n\r\n" not in self.buf:
+            self._fill()
+        raw, _, self.buf = self.buf.partition(b"\r\n\r\n")
+        lines = raw.decode("latin-1").split("\r\n")
+        code = int(lines[0].split()[1])
         hdrs = {}
-        while True:
-            line = self.rfile.readline()
-            if line in (b"\r\n", b"\n", b""):
-                break
-            k, _, v = line.decode("latin-1").partition(":")
+        for line in lines[1:]:
+            k, _, v = line.partition(":")
             hdrs[k.strip().lower()] = v.strip()
         n = int(hdrs.get("content-length", "0"))
-        return code, hdrs, self.rfile.read(n) if n else b""
+        while len(self.buf) < n:
+            self._fill()
+        data, self.buf = self.buf[:n], self.buf[n:]
+        return code, hdrs, data
 
 
 class Context:
     """The context object handed to handlers, as on AWS Lambda."""
 
     def __init__(self, hdrs):
+        env = os.environ
         self.aws_request_id = hdrs.get("lambda-runtime-aws-request-id", "")
         self.invoked_function_arn = hdrs.get(
             "lambda-runtime-invoked-function-arn", "")
         self._deadline_ms = int(hdrs.get("lambda-runtime-deadline-ms", "0"))
-        self.function_name = os.environ.get("AWS_LAMBDA_FUNCTION_NAME", "")
-        self.function_version = os.environ.get(
-            "AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-        self.memory_limit_in_mb = os.environ.get(
-            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
-        self.log_group_name = "/aws/lambda/" + self.function_name
-        self.log_stream_name = os.environ.get("AWS_LAMBDA_LOG_STREAM_NAME", "")
+        self.function_name = env.get("AWS_LAMBDA_FUNCTION_NAME", "")
+        self.function_version = env.get("AWS_LAMBDA_FUNCTION_VERSION",
+                                        "$LATEST")
+        self.memory_limit_in_mb = env.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+                                          "128")
+        self.log_group_name = env.get("AWS_LAMBDA_LOG_GROUP_NAME", "")
+        self.log_stream_name = env.get("AWS_LAMBDA_LOG_STREAM_NAME", "")
         self.identity = None
         self.client_context = None
 
@@ -69,16 +83,23 @@ class Context:
         return max(0, self._deadline_ms - int(time.time() * 1000))
 
 
+def user_frames(exc):
+    import traceback
+    return [f for f in traceback.extract_tb(exc.__traceback__)
+            if f.filename != __file__]
+
+
 def error_body(exc, error_type=None):
-    tb = traceback.extract_tb(exc.__traceback__)
+    import traceback
     return json.dumps({
         "errorMessage": str(exc),
         "errorType": error_type or type(exc).__name__,
-        "stackTrace": traceback.format_list(tb),
+        "stackTrace": traceback.format_list(user_frames(exc)),
     }).encode()
 
 
 def load_handler(spec):
+    import importlib
     module_name, _, func_name = spec.rpartition(".")
     if not module_name or not func_name:
         raise ValueError("Bad handler '%s': not enough values to unpack "
@@ -91,53 +112,66 @@ def load_handler(spec):
     return handler
 
 
+def report_init_error(client, spec, exc):
+    if isinstance(exc, SyntaxError):
+        kind = "Runtime.UserCodeSyntaxError"
+    elif isinstance(exc, AttributeError):
+        kind = "Runtime.HandlerNotFound"
+    else:
+        kind = "Runtime.ImportModuleError"
+    msg = str(exc) if isinstance(exc, AttributeError) else \
+        "Unable to import module '%s': %s" % (spec.rpartition(".")[0], exc)
+    print("[ERROR] %s: %s" % (kind, msg), file=sys.stderr, flush=True)
+    body = json.dumps({"errorMessage": msg, "errorType": kind,
+                       "stackTrace": []}).encode()
+    client.request("POST", PREFIX + "/init/error", body,
+                   {"Lambda-Runtime-Function-Error-Type": kind})
+
+
 def main():
-    client = RuntimeClient(API)
+    client = RuntimeClient(os.environ["AWS_LAMBDA_RUNTIME_API"])
+    if os.environ.get("HEARTH_PREWARM"):
+        _, _, body = client.request("GET", PREFIX + "/hearth/config")
+        del os.environ["HEARTH_PREWARM"]
+        for line in body.decode().split("\n"):
+            key, sep, value = line.partition("=")
+            if sep:
+                os.environ[key] = value
+        time.tzset()
     task_root = os.environ.get("LAMBDA_TASK_ROOT", "/var/task")
+    os.chdir(task_root)
     sys.path.insert(0, task_root)
     spec = os.environ.get("_HANDLER", "")
     try:
         handler = load_handler(spec)
-    except Exception as exc:  # report to the Runtime API, then exit
-        kind = ("Runtime.UserCodeSyntaxError" if isinstance(exc, SyntaxError)
-                else "Runtime.HandlerNotFound" if isinstance(exc, AttributeError)
-                else "Runtime.ImportModuleError")
-        msg = "Unable to import module '%s': %s" % (
-            spec.rpartition(".")[0], exc)
-        if isinstance(exc, AttributeError):
-            msg = str(exc)
-        print("[ERROR] %s: %s" % (kind, msg), file=sys.stderr, flush=True)
-        body = json.dumps({"errorMessage": msg, "errorType": kind,
-                           "stackTrace": []}).encode()
-        client.request("POST", PREFIX + "/init/error", body,
-                       {"Lambda-Runtime-Function-Error-Type": kind})
+    except Exception as exc:
+        report_init_error(client, spec, exc)
         sys.exit(1)
 
     while True:
         _, hdrs, event = client.request("GET", PREFIX + "/invocation/next")
         request_id = hdrs.get("lambda-runtime-aws-request-id", "")
-        context = Context(hdrs)
         try:
-            result = handler(json.loads(event) if event else None, context)
-            try:
-                body = json.dumps(result).encode()
-            except (TypeError, ValueError) as exc:
-                raise_marshal = exc
-                body = error_body(raise_marshal, "Runtime.MarshalError")
-                client.request("POST", "%s/invocation/%s/error" % (
-                    PREFIX, request_id), body)
-                continue
-            client.request("POST", "%s/invocation/%s/response" % (
-                PREFIX, request_id), body)
+            result = handler(json.loads(event) if event else None,
+                             Context(hdrs))
         except Exception as exc:
             sys.stdout.flush()
-            lines = traceback.format_exception(type(exc), exc,
-                                               exc.__traceback__)
-            print("[ERROR] %s: %s\n%s" % (type(exc).__name__, exc,
-                                         "".join(lines[:-1]).rstrip()),
+            import traceback
+            print("[ERROR] %s: %s\nTraceback (most recent call last):\n%s"
+                  % (type(exc).__name__, exc,
+                     "".join(traceback.format_list(user_frames(exc))).rstrip()),
                   file=sys.stderr, flush=True)
             client.request("POST", "%s/invocation/%s/error" % (
                 PREFIX, request_id), error_body(exc))
+            continue
+        try:
+            body = json.dumps(result).encode()
+        except (TypeError, ValueError) as exc:
+            client.request("POST", "%s/invocation/%s/error" % (
+                PREFIX, request_id), error_body(exc, "Runtime.MarshalError"))
+            continue
+        client.request("POST", "%s/invocation/%s/response" % (
+            PREFIX, request_id), body)
 
 
 if __name__ == "__main__":

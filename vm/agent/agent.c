@@ -98,7 +98,10 @@ static struct {
 	int		 started;	/* has called /next at least once */
 	int		 stale;		/* config changed: restart when idle */
 	int		 init_failed;	/* reported /init/error: do not respawn */
+	int		 prewarmed;	/* started before any function config */
+	int		 config_sent;	/* a prewarmed runtime got its config */
 	struct conn	*next;		/* its parked GET .../next */
+	struct conn	*cfgwait;	/* its parked GET .../hearth/config */
 	struct sbuf	 init_error;	/* body of its /init/error */
 	char		**argv;		/* command to run */
 } rt;
@@ -112,6 +115,7 @@ static int		 host_fd = PROTO_LISTEN_FD;
 static int		 runtime_fd = -1;
 static int		 sig_fd = -1;
 static long		 idle_ttl_ms;	/* exit after this long idle; 0 never */
+static int		 prewarm;	/* start the runtime before /configure */
 static uint64_t		 last_active;	/* µs of the last host request */
 
 static void
@@ -242,6 +246,8 @@ conn_close(struct conn *c)
 	c->held = c->closing = 0;
 	if (rt.next == c)
 		rt.next = NULL;
+	if (rt.cfgwait == c)
+		rt.cfgwait = NULL;
 	if (cur != NULL && cur->host == c)
 		cur->host = NULL;
 }
@@ -329,26 +335,37 @@ inv_finish(const char *status, const void *body, size_t len,
 	last_active = now_us();
 }
 
+/*
+ * Start the runtime.  A prewarmed start (pool instances, before any
+ * function is assigned) gets a bare environment and HEARTH_PREWARM=1: the
+ * bundled bootstraps then load themselves and park on
+ * GET .../hearth/config until /configure supplies the function's
+ * environment, so a claimed pool instance skips interpreter start-up.
+ */
 static void
-rt_spawn(void)
+rt_spawn(int warm)
 {
+	static char *bare[] = { (char *)"PATH=/usr/local/bin:/usr/bin:/bin",
+	    (char *)"LANG=C.UTF-8", (char *)"HOME=/tmp",
+	    (char *)PROTO_ENV_PREWARM "=1", NULL };
 	int	out[2], err[2], i, n;
-	char	**env;
+	char	**src = warm ? bare : cfg_env, **env;
 	pid_t	pid;
 
 	if (pipe2(out, O_CLOEXEC) == -1 || pipe2(err, O_CLOEXEC) == -1)
 		die("pipe: %s", strerror(errno));
-	for (n = 0; cfg_env != NULL && cfg_env[n] != NULL; n++)
+	for (n = 0; src != NULL && src[n] != NULL; n++)
 		;
 	env = amalloc(sizeof *env * (n + 2));
 	for (i = 0; i < n; i++)
-		env[i] = cfg_env[i];
+		env[i] = src[i];
 	env[n++] = (char *)"AWS_LAMBDA_RUNTIME_API=" PROTO_RUNTIME_API;
 	env[n] = NULL;
 	if ((pid = fork()) == -1)
 		die("fork: %s", strerror(errno));
 	if (pid == 0) {
-		int fd;
+		sigset_t	all;
+		int		fd;
 
 		setpgid(0, 0);
 		/* The OOM killer should take the runtime, never the agent. */
@@ -362,7 +379,6 @@ rt_spawn(void)
 			dup2(fd, 0);
 		dup2(out[1], 1);
 		dup2(err[1], 2);
-		sigset_t all;
 		sigemptyset(&all);
 		sigprocmask(SIG_SETMASK, &all, NULL);
 		if (chdir("/var/task") == -1 && chdir("/") == -1)
@@ -385,6 +401,28 @@ rt_spawn(void)
 	rt.stale = 0;
 	rt.init_failed = 0;
 	rt.init_error.len = 0;
+	rt.prewarmed = warm;
+	rt.config_sent = 0;
+}
+
+/* Hand the function's environment to a prewarmed runtime parked on it. */
+static void
+rt_send_config(void)
+{
+	struct sbuf	b = { 0 };
+	int		i;
+
+	if (rt.cfgwait == NULL || !configured)
+		return;
+	for (i = 0; cfg_env[i] != NULL; i++) {
+		sbuf_add(&b, cfg_env[i], strlen(cfg_env[i]));
+		sbuf_add(&b, "\n", 1);
+	}
+	conn_reply(rt.cfgwait, 200, NULL, b.data, b.len);
+	sbuf_free(&b);
+	rt.cfgwait = NULL;
+	rt.config_sent = 1;
+	rt.spawn_us = now_us();		/* the function's init starts now */
 }
 
 /* Kill the runtime's whole process group; rt_reaped() cleans up. */
@@ -414,6 +452,10 @@ rt_reaped(int wstatus)
 		conn_close(rt.next);
 		rt.next = NULL;
 	}
+	if (rt.cfgwait != NULL) {
+		conn_close(rt.cfgwait);
+		rt.cfgwait = NULL;
+	}
 	if (WIFSIGNALED(wstatus))
 		snprintf(detail, sizeof detail, "signal: %s",
 		    WTERMSIG(wstatus) == SIGKILL ? "killed" : strsignal(WTERMSIG(wstatus)));
@@ -432,7 +474,9 @@ rt_reaped(int wstatus)
 		}
 	}
 	if (configured && !rt.init_failed)
-		rt_spawn();
+		rt_spawn(0);
+	else if (!configured && prewarm)
+		rt_spawn(1);
 }
 
 static void
@@ -497,7 +541,9 @@ host_configure(struct conn *c, const char *body, size_t len)
 	free(copy);
 	configured = 1;
 	if (rt.pid == 0)
-		rt_spawn();
+		rt_spawn(0);
+	else if (rt.prewarmed && !rt.config_sent)
+		rt_send_config();	/* or when it asks, if still loading */
 	else {
 		rt.stale = 1;
 		rt_maybe_restart();
@@ -529,7 +575,7 @@ host_invoke(struct conn *c, const char *body, size_t len)
 	if (rt.pid == 0 || !rt.started)
 		cur->cold = 1;
 	if (rt.pid == 0)
-		rt_spawn();
+		rt_spawn(0);
 	cur->deadline = cur->t_arrive + (uint64_t)(cur->timeout_ms +
 	    (cur->cold ? AGENT_INIT_LIMIT_MS : 0)) * 1000;
 	c->held = 1;
@@ -560,6 +606,12 @@ runtime_request(struct conn *c, const char *body, size_t len)
 			rt_maybe_restart();
 		else
 			inv_deliver();
+		return;
+	}
+	if (strcmp(c->method, "GET") == 0 && strcmp(p, "hearth/config") == 0) {
+		c->held = 1;
+		rt.cfgwait = c;
+		rt_send_config();
 		return;
 	}
 	if (strcmp(c->method, "POST") == 0 && strcmp(p, "init/error") == 0) {
@@ -797,6 +849,7 @@ main(int argc, char **argv)
 	rt.out_fd = rt.err_fd = -1;
 	if ((ttl = getenv(PROTO_ENV_IDLE_TTL)) != NULL)
 		idle_ttl_ms = strtol(ttl, NULL, 10) * 1000;
+	prewarm = getenv(PROTO_ENV_PREWARM) != NULL;
 	for (i = 0; i < AGENT_MAX_CONNS; i++)
 		conns[i].fd = -1;
 	fcntl(host_fd, F_SETFL, O_NONBLOCK);
@@ -808,6 +861,8 @@ main(int argc, char **argv)
 		die("signalfd: %s", strerror(errno));
 	agent_listen_runtime();
 	last_active = now_us();
+	if (prewarm)
+		rt_spawn(1);
 
 	for (;;) {
 		n = 0;
@@ -830,7 +885,8 @@ main(int argc, char **argv)
 		if (cur != NULL)
 			timeout = cur->deadline > now ? (int)((cur->deadline - now) / 1000) + 1 : 0;
 		else if (idle_ttl_ms > 0) {
-			long left = idle_ttl_ms - (long)((now - last_active) / 1000);
+			long left = idle_ttl_ms - (now > last_active ?
+			    (long)((now - last_active) / 1000) : 0);
 
 			timeout = left > 0 ? (int)left : 0;
 		}
@@ -849,7 +905,8 @@ main(int argc, char **argv)
 			rt_kill();
 			inv_finish(PROTO_STATUS_TIMEOUT, body, len, "timeout");
 		}
-		if (cur == NULL && idle_ttl_ms > 0 &&
+		now = now_us();		/* inv_finish may have moved last_active */
+		if (cur == NULL && idle_ttl_ms > 0 && now > last_active &&
 		    (long)((now - last_active) / 1000) >= idle_ttl_ms) {
 			rt_kill();
 			exit(0);

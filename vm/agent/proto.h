@@ -20,7 +20,9 @@
  * Inside, the agent serves the Lambda Runtime API on 127.0.0.1:9001 to the
  * runtime (/2018-06-01/runtime/invocation/next, .../response, .../error,
  * /2018-06-01/runtime/init/error), so bundled and custom runtimes work the
- * same way.
+ * same way.  Runtimes that can start before they know their function
+ * (the bundled bootstraps, when HEARTH_PREWARM is set) first park on
+ * GET /2018-06-01/runtime/hearth/config, answered with the /configure body.
  */
 #ifndef HEARTH_PROTO_H
 #define HEARTH_PROTO_H
@@ -54,6 +56,7 @@
 
 /* Environment the host gives the agent at exec. */
 #define PROTO_ENV_IDLE_TTL	"HEARTH_IDLE_TTL"	/* seconds; 0 = forever */
+#define PROTO_ENV_PREWARM	"HEARTH_PREWARM"	/* start runtime unconfigured */
 
 #define PROTO_LOG_MAX		(1024 * 1024)	/* output kept per invocation */
 
