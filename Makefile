@@ -96,4 +96,4 @@ install: all images
 clean:
 	rm -rf $(B)
 
--include $(OBJS:.o=.d)
+-include $(OBJS:.o=.d) $(UNITS:=.d)

@@ -157,6 +157,24 @@ shell_complete(const char *text, int start, int end)
 	return rl_completion_matches(text, shell_generator);
 }
 
+/* Read a line: readline on a terminal, plain getline otherwise (no echo). */
+static char *
+shell_read(int tty)
+{
+	char	*line = NULL;
+	size_t	 cap = 0;
+	ssize_t	 n;
+
+	if (tty)
+		return readline("hearth> ");
+	if ((n = getline(&line, &cap, stdin)) == -1) {
+		free(line);
+		return NULL;
+	}
+	line[strcspn(line, "\n")] = '\0';
+	return line;
+}
+
 /* Run the interactive shell until EOF, `exit` or `quit`. */
 int
 shell_main(struct run_env *env)
@@ -177,7 +195,7 @@ shell_main(struct run_env *env)
 	if (tty)
 		printf("hearth %s shell — 'help' lists commands, Ctrl-D quits\n",
 		    HEARTH_VERSION);
-	while ((line = readline(tty ? "hearth> " : "")) != NULL) {
+	while ((line = shell_read(tty)) != NULL) {
 		char *s = line + strspn(line, " \t");
 
 		if (*s != '\0' && *s != '#') {

@@ -99,6 +99,7 @@ static struct {
 	int		 stale;		/* config changed: restart when idle */
 	int		 init_failed;	/* reported /init/error: do not respawn */
 	int		 prewarmed;	/* started before any function config */
+	int		 restarting;	/* killed on purpose: replace, don't fail */
 	int		 config_sent;	/* a prewarmed runtime got its config */
 	struct conn	*next;		/* its parked GET .../next */
 	struct conn	*cfgwait;	/* its parked GET .../hearth/config */
@@ -403,6 +404,7 @@ rt_spawn(int warm)
 	rt.init_error.len = 0;
 	rt.prewarmed = warm;
 	rt.config_sent = 0;
+	rt.restarting = 0;
 }
 
 /* Hand the function's environment to a prewarmed runtime parked on it. */
@@ -456,6 +458,14 @@ rt_reaped(int wstatus)
 		conn_close(rt.cfgwait);
 		rt.cfgwait = NULL;
 	}
+	if (rt.restarting) {
+		/* A hot reload: whatever waits is served by the new runtime. */
+		rt.restarting = 0;
+		rt_spawn(0);
+		if (cur != NULL)
+			cur->cold = 1;
+		return;
+	}
 	if (WIFSIGNALED(wstatus))
 		snprintf(detail, sizeof detail, "signal: %s",
 		    WTERMSIG(wstatus) == SIGKILL ? "killed" : strsignal(WTERMSIG(wstatus)));
@@ -485,7 +495,7 @@ inv_deliver(void)
 	struct sbuf	 hdr = { 0 };
 	const char	*fn;
 
-	if (cur == NULL || cur->delivered || rt.next == NULL)
+	if (cur == NULL || cur->delivered || rt.next == NULL || rt.restarting)
 		return;
 	fn = cfg_get("AWS_LAMBDA_FUNCTION_NAME");
 	cur->t_deliver = now_us();
@@ -508,9 +518,16 @@ inv_deliver(void)
 static void
 rt_maybe_restart(void)
 {
-	if (rt.stale && cur == NULL && rt.pid > 0) {
+	if (rt.stale && cur == NULL && rt.pid > 0 && !rt.restarting) {
+		/*
+		 * Its parked /next must not receive an event now: an
+		 * invocation arriving before the reap waits for the new one.
+		 */
+		if (rt.next != NULL)
+			conn_close(rt.next);
 		rt_kill();
 		rt.stale = 0;
+		rt.restarting = 1;
 		/* rt_reaped() starts the new one. */
 	}
 }
@@ -572,7 +589,7 @@ host_invoke(struct conn *c, const char *body, size_t len)
 	cur->len = len;
 	cur->timeout_ms = c->timeout_ms > 0 ? c->timeout_ms : 3000;
 	cur->t_arrive = now_us();
-	if (rt.pid == 0 || !rt.started)
+	if (rt.pid == 0 || !rt.started || rt.restarting)
 		cur->cold = 1;
 	if (rt.pid == 0)
 		rt_spawn(0);

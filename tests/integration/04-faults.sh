@@ -1,0 +1,58 @@
+# Exceptions, timeouts, the memory limit and a fork bomb: each is reported
+# clearly, contained, and the next invocation works.
+. "$(dirname "$0")/../lib.sh"
+
+mkpy "$T/code" f '    if event.get("raise"):
+        raise ValueError("bad thing")
+    if event.get("sleep"):
+        time.sleep(event["sleep"])
+    if event.get("mem"):
+        hog = bytearray(event["mem"] * 1024 * 1024)
+        for i in range(0, len(hog), 4096):
+            hog[i] = 1
+    if event.get("fork"):
+        n = 0
+        try:
+            while True:
+                if os.fork() == 0:
+                    time.sleep(30)
+                    os._exit(0)
+                n += 1
+        except OSError as e:
+            return {"forked": n, "error": e.errno}
+    return "fine"'
+expect_rc 0 H fn create f --runtime python3 --handler f.handler --code "$T/code" --timeout 1 --memory 128
+
+# 4.1 exception: Lambda-shaped error JSON, exit 1
+expect_rc 1 H fn invoke f '{"raise": true}'
+expect_eq "4.1 type" "$(json_get "$OUT" 'd["errorType"], d["errorMessage"]')" "ValueError bad thing"
+expect_in "4.1 stack" "$(json_get "$OUT" 'd["stackTrace"]')" "f.py"
+expect_not_in "4.1 no bootstrap frames" "$(json_get "$OUT" 'd["stackTrace"]')" "bootstrap"
+expect_rc 0 H fn invoke f
+expect_eq "4.1 next works" "$OUT" '"fine"'
+
+# 4.2 timeout
+expect_rc 1 H fn invoke f '{"sleep": 5}'
+expect_in "4.2 timeout message" "$OUT" "Task timed out after 1.00 seconds"
+expect_in "4.2 stderr" "$ERR" "Task timed out after 1.00 seconds"
+expect_rc 0 H fn invoke f
+expect_eq "4.2 next works" "$OUT" '"fine"'
+expect_rc 0 H fn logs f
+expect_in "4.2 logged" "$OUT" "Task timed out after 1.00 seconds"
+expect_in "4.2 report status" "$OUT" "Status: timeout"
+
+# 4.3 memory limit: 300 MB in a 128 MB function
+expect_rc 1 H fn invoke f '{"mem": 300}'
+expect_eq "4.3 oom type" "$(json_get "$OUT" 'd["errorType"]')" "Runtime.OutOfMemory"
+expect_in "4.3 oom message" "$ERR" "out of memory"
+expect_rc 0 H fn invoke f
+expect_eq "4.3 next works" "$OUT" '"fine"'
+
+# 4.4 fork bomb: stopped by the pids limit, host unharmed
+expect_rc 0 H fn invoke f '{"fork": true}'
+forked=$(json_get "$OUT" 'd["forked"]')
+[ "$forked" -lt 300 ] || fail "4.4 fork bomb not contained: $forked processes"
+expect_eq "4.4 EAGAIN" "$(json_get "$OUT" 'd["error"]')" "11"
+expect_rc 0 H fn invoke f '{}'
+[ "$(ps -e --no-headers | wc -l)" -lt 2000 ] || fail "4.4 host process table flooded"
+exit 0

@@ -1,0 +1,39 @@
+# Logs: START/END/REPORT lines around the handler's output, stored per
+# function, and followed live from another process.
+. "$(dirname "$0")/../lib.sh"
+
+mkpy "$T/code" app '    print("line-from-handler", event.get("n"))
+    print("to-stderr", file=sys.stderr)
+    return event.get("n")'
+expect_rc 0 H fn create lg --runtime python3 --handler app.handler --code "$T/code" --memory 160
+expect_rc 0 H fn invoke lg '{"n": 1}'
+expect_rc 0 H fn logs lg
+expect_in "START" "$OUT" "START RequestId: "
+expect_in "stdout" "$OUT" "line-from-handler 1"
+expect_in "stderr" "$OUT" "to-stderr"
+expect_in "END" "$OUT" "END RequestId: "
+expect_in "REPORT" "$OUT" "Billed Duration: "
+expect_in "memory size" "$OUT" "Memory Size: 160 MB"
+expect_in "max memory" "$OUT" "Max Memory Used: "
+expect_in "cold start" "$OUT" "Init Duration: "
+expect_rc 0 H fn invoke lg '{"n": 2}'
+expect_rc 0 H fn logs lg --tail 5
+second=$(printf '%s\n' "$OUT" | grep REPORT)
+expect_not_in "warm: no init" "$second" "Init Duration"
+expect_eq "tail" "$(printf '%s\n' "$OUT" | wc -l)" "5"
+
+# Follow in one process while another invokes.
+H fn logs lg -f --tail 0 >"$T/follow" 2>&1 & BG_PIDS=$!
+sleep 0.3
+expect_rc 0 H fn invoke lg '{"n": 42}'
+i=0
+while ! grep -q "line-from-handler 42" "$T/follow"; do
+	i=$((i + 1))
+	[ $i -lt 40 ] || fail "follow did not show the new line: $(cat "$T/follow")"
+	sleep 0.05
+done
+grep -q "line-from-handler 1$" "$T/follow" && fail "--tail 0 printed old lines"
+kill "$BG_PIDS"
+wait "$BG_PIDS" 2>/dev/null
+BG_PIDS=""
+exit 0

@@ -1,0 +1,32 @@
+# Two hearth processes (and more) use the store at once: parallel invokes
+# of one function, creates of others, and listings, with no failures.
+. "$(dirname "$0")/../lib.sh"
+
+mkpy "$T/code" app '    time.sleep(0.05)
+    return event["n"]'
+expect_rc 0 H fn create par --runtime python3 --handler app.handler --code "$T/code"
+for p in 1 2 3 4; do
+	(
+		for i in 1 2 3 4 5; do
+			out=$(H fn invoke par "{\"n\": $p$i}") || { echo "invoke $p$i failed" >>"$T/fail"; continue; }
+			[ "$out" = "$p$i" ] || echo "wrong result $out for $p$i" >>"$T/fail"
+		done
+	) &
+	BG_PIDS="$BG_PIDS $!"
+done
+(
+	for i in 1 2 3 4 5; do
+		H fn create "c$i" --runtime python3 --handler app.handler --code "$T/code" >/dev/null || echo "create c$i failed" >>"$T/fail"
+		H fn ls >/dev/null || echo "ls failed" >>"$T/fail"
+	done
+) &
+BG_PIDS="$BG_PIDS $!"
+for p in $BG_PIDS; do wait "$p"; done
+BG_PIDS=""
+[ ! -e "$T/fail" ] || fail "$(cat "$T/fail")"
+expect_eq "all invocations recorded" "$(rows invocations "WHERE fn='par'")" "20"
+expect_eq "creates" "$(rows functions)" "6"
+# Four callers at once need more than one instance; each served.
+n=$(rows instances "WHERE fn='par'")
+[ "$n" -ge 2 ] || fail "expected several instances for parallel callers, got $n"
+exit 0

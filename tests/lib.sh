@@ -1,0 +1,53 @@
+# tests/lib.sh — sourced by every integration test.
+#
+# Gives the test a private HEARTH_HOME under a temp dir, a pool size of 0
+# (tests that want a pool set it), helpers that fail loudly with the line,
+# and a cleanup trap that destroys every instance the test started (by
+# pid, through `hearth vm rm --all`) and removes the temp dir.
+set -u
+: "${HEARTH:?HEARTH must point at the hearth binary}"
+T=$(mktemp -d /tmp/hearth-test.XXXXXX)
+export HEARTH_HOME="$T/home"
+export HEARTH_POOL_SIZE=0
+unset NODE_EXTRA_CA_CERTS
+BG_PIDS=""
+H() { "$HEARTH" "$@"; }
+
+cleanup() {
+	"$HEARTH" vm rm --all >/dev/null 2>&1
+	# Anything a test started in the background, by pid.
+	for p in ${BG_PIDS:-}; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+skip() { echo "SKIP: $*"; exit 77; }
+
+# expect_eq WHAT GOT WANT
+expect_eq() { [ "$2" = "$3" ] || fail "$1: got '$2', want '$3'"; }
+# expect_in WHAT HAYSTACK NEEDLE
+expect_in() { case "$2" in *"$3"*) ;; *) fail "$1: '$3' not in: $2" ;; esac; }
+expect_not_in() { case "$2" in *"$3"*) fail "$1: '$3' unexpectedly in: $2" ;; esac; }
+# expect_rc WANT CMD...: run CMD, check its exit status, keep its output
+expect_rc() {
+	want=$1
+	shift
+	OUT=$("$@" 2>"$T/stderr")
+	RC=$?
+	ERR=$(cat "$T/stderr")
+	[ "$RC" = "$want" ] || fail "'$*' exited $RC, want $want (stderr: $ERR)"
+}
+# json_get JSON PYTHON-EXPR (d is the parsed document)
+json_get() { printf '%s' "$1" | /usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); print($2)"; }
+
+# Query the store (waiting on a writer, as hearth itself does).
+q() { sqlite3 -cmd '.timeout 10000' "$HEARTH_HOME/state.db" "$1"; }
+# Count the rows of a table in the store.
+rows() { q "SELECT count(*) FROM $1 ${2:-}"; }
+
+# A python function file: mkpy DIR NAME BODY-OF-HANDLER
+mkpy() {
+	mkdir -p "$1"
+	printf 'import os, sys, time, json\ndef handler(event, context):\n%s\n' "$3" > "$1/$2.py"
+}

@@ -1,0 +1,62 @@
+/*
+ * test-store.c — the store: creation, migrations, WAL, two connections.
+ */
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "hearth.h"
+#include "check.h"
+
+int
+main(void)
+{
+	char		 dir[] = "/tmp/hearth-unit.XXXXXX", *cause = NULL, *home;
+	struct store	*a, *b;
+	sqlite3_stmt	*stmt;
+	int		 n = -1;
+
+	if (mkdtemp(dir) == NULL)
+		return 1;
+	home = xasprintf("%s/home/nested", dir);
+	a = store_open(home, &cause);
+	CHECK("store-1.1", a != NULL);
+	CHECK("store-1.2", store_schema_version(a) == 1);
+	stmt = store_prepare(a, "PRAGMA journal_mode");
+	CHECK("store-1.3", sqlite3_step(stmt) == SQLITE_ROW &&
+	    strcmp((const char *)sqlite3_column_text(stmt, 0), "wal") == 0);
+	sqlite3_finalize(stmt);
+
+	/* A second connection (another process, in life) sees committed rows. */
+	b = store_open(home, &cause);
+	CHECK("store-2.1", b != NULL);
+	CHECK("store-2.2", store_begin(a, &cause) == 0);
+	CHECK("store-2.3", store_exec(a, "INSERT INTO images VALUES "
+	    "('x', 'python3', '/x', 1, 0)", &cause) == 0);
+	stmt = store_prepare(b, "SELECT count(*) FROM images");
+	CHECK("store-2.4", sqlite3_step(stmt) == SQLITE_ROW);
+	n = sqlite3_column_int(stmt, 0);
+	CHECK("store-2.5", n == 0);	/* not yet committed */
+	sqlite3_finalize(stmt);
+	CHECK("store-2.6", store_commit(a, &cause) == 0);
+	stmt = store_prepare(b, "SELECT count(*) FROM images");
+	CHECK("store-2.7", sqlite3_step(stmt) == SQLITE_ROW &&
+	    sqlite3_column_int(stmt, 0) == 1);
+	sqlite3_finalize(stmt);
+
+	/* Reopening runs no migration twice. */
+	store_close(a);
+	a = store_open(home, &cause);
+	CHECK("store-3.1", a != NULL && store_schema_version(a) == 1);
+
+	/* A database from a newer hearth is refused, not damaged. */
+	CHECK("store-4.1", store_exec(a, "PRAGMA user_version = 99", &cause) == 0);
+	store_close(a);
+	a = store_open(home, &cause);
+	CHECK("store-4.2", a == NULL);
+	CHECK_STR("store-4.3", cause, "store: schema version 99 is newer than this hearth (1)");
+	free(cause);
+	store_close(b);
+	util_rmtree(dir);
+	free(home);
+	CHECK_DONE();
+}
