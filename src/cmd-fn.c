@@ -592,10 +592,6 @@ cmd_fn_rm_exec(struct cmd_ctx *ctx)
 	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
 	sqlite3_step(stmt);
 	sqlite3_finalize(stmt);
-	stmt = store_prepare(ctx->store, "DELETE FROM logs WHERE fn = ?1");
-	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
-	sqlite3_step(stmt);
-	sqlite3_finalize(stmt);
 	stmt = store_prepare(ctx->store, "DELETE FROM invocations WHERE fn = ?1");
 	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
 	sqlite3_step(stmt);

@@ -54,14 +54,22 @@ int	 util_parse_int(const char *, long long, long long, long long *);
 const char *util_lib_dir(void);
 
 /* store.c: SQLite state under $HEARTH_HOME. */
+#define STORE_CACHE 16
 struct store {
 	sqlite3	*db;		/* open connection, WAL mode */
 	char	*home;		/* $HEARTH_HOME */
+	struct {
+		const char	*sql;	/* statement text (a literal) */
+		sqlite3_stmt	*stmt;	/* prepared once */
+	} cache[STORE_CACHE];	/* statements of hot paths */
+	int	 ncached;	/* entries used in cache */
 };
 struct store *store_open(const char *, char **);
 void	 store_close(struct store *);
 int	 store_exec(struct store *, const char *, char **);
 sqlite3_stmt *store_prepare(struct store *, const char *);
+sqlite3_stmt *store_stmt(struct store *, const char *);
+void	 store_done(sqlite3_stmt *);
 int	 store_begin(struct store *, char **);
 int	 store_commit(struct store *, char **);
 void	 store_rollback(struct store *);
@@ -148,6 +156,9 @@ void	 cmd_help_all(struct buf *);
 int	 cmd_split(const char *, int *, char ***, char **);
 void	 cmd_free_argv(int, char **);
 
+/* complete.c: completion candidates from the command table. */
+char	**complete_words(struct store *, int, char **, const char *, int *);
+
 /* run.c: run one command line for any front end and route its result. */
 struct run_env {
 	struct store	*store;		/* opened lazily and kept */
@@ -182,7 +193,7 @@ struct fn {
 #define FN_MEMORY_MAX	10240
 #define FN_TIMEOUT_MAX	900
 #define FN_PAYLOAD_MAX	(6 * 1024 * 1024)
-#define FN_LOG_KEEP	10000
+#define FN_LOG_KEEP	2000	/* invocations (with logs) kept per function */
 int	 fn_valid_name(const char *, char **);
 int	 fn_valid_runtime(const char *, char **);
 int	 fn_valid_handler(const char *, const char *, char **);

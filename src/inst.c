@@ -51,6 +51,7 @@ struct inst {
 	int	 memory_mb;	/* current limit */
 	int	 fn_version;	/* configuration it runs */
 	int	 code_version;	/* code it shows at /var/task */
+	double	 last_used;	/* as read from the store */
 };
 
 /* Agent connections kept for this process, so requests reuse sockets. */
@@ -122,7 +123,7 @@ inst_free(struct inst *in)
 }
 
 #define INST_COLUMNS "id, fn, runtime, driver, pid, sock, memory_mb, " \
-	"fn_version, code_version"
+	"fn_version, code_version, last_used"
 
 static struct inst *
 inst_from_row(sqlite3_stmt *stmt)
@@ -140,6 +141,7 @@ inst_from_row(sqlite3_stmt *stmt)
 	in->memory_mb = sqlite3_column_int(stmt, 6);
 	in->fn_version = sqlite3_column_int(stmt, 7);
 	in->code_version = sqlite3_column_int(stmt, 8);
+	in->last_used = sqlite3_column_double(stmt, 9);
 	return in;
 }
 
@@ -201,7 +203,7 @@ inst_env(struct fn *fn, const char *id, struct buf *b)
 static void
 inst_update_row(struct store *st, struct inst *in)
 {
-	sqlite3_stmt	*stmt = store_prepare(st, "UPDATE instances SET fn = ?, "
+	sqlite3_stmt	*stmt = store_stmt(st, "UPDATE instances SET fn = ?, "
 	    "memory_mb = ?, fn_version = ?, code_version = ?, state = 'ready', "
 	    "last_used = ? WHERE id = ?");
 
@@ -209,10 +211,11 @@ inst_update_row(struct store *st, struct inst *in)
 	sqlite3_bind_int(stmt, 2, in->memory_mb);
 	sqlite3_bind_int(stmt, 3, in->fn_version);
 	sqlite3_bind_int(stmt, 4, in->code_version);
-	sqlite3_bind_double(stmt, 5, util_now());
+	in->last_used = util_now();
+	sqlite3_bind_double(stmt, 5, in->last_used);
 	sqlite3_bind_text(stmt, 6, in->id, -1, SQLITE_STATIC);
 	sqlite3_step(stmt);
-	sqlite3_finalize(stmt);
+	store_done(stmt);
 }
 
 /*
@@ -461,7 +464,9 @@ inst_send(struct store *st, struct inst *in, struct fn *fn, const char *payload,
 		inst_kill(st, in);
 		return 0;
 	}
-	inst_update_row(st, in);
+	/* last_used only orders instances and ages them: a second is fine. */
+	if (util_now() - in->last_used >= 1.0)
+		inst_update_row(st, in);
 	return 0;
 }
 
@@ -512,14 +517,14 @@ inst_invoke(struct store *st, struct fn *fn, const char *payload, size_t len,
 
 	memset(res, 0, sizeof *res);
 	inst_uuid(res->request_id);
-	stmt = store_prepare(st, "SELECT " INST_COLUMNS " FROM instances "
+	stmt = store_stmt(st, "SELECT " INST_COLUMNS " FROM instances "
 	    "WHERE fn = ? AND state = 'ready' ORDER BY last_used DESC");
 	sqlite3_bind_text(stmt, 1, fn->name, -1, SQLITE_STATIC);
 	while (sqlite3_step(stmt) == SQLITE_ROW) {
 		cands = xrealloc(cands, sizeof *cands * (n + 1));
 		cands[n++] = inst_from_row(stmt);
 	}
-	sqlite3_finalize(stmt);
+	store_done(stmt);
 
 	for (i = 0; i < n && !served; i++) {
 		in = cands[i];
@@ -687,8 +692,8 @@ inst_gc(struct store *st)
 	stmt = store_prepare(st, "SELECT " INST_COLUMNS ", state, created "
 	    "FROM instances");
 	while (sqlite3_step(stmt) == SQLITE_ROW) {
-		const char *state = (const char *)sqlite3_column_text(stmt, 9);
-		double created = sqlite3_column_double(stmt, 10);
+		const char *state = (const char *)sqlite3_column_text(stmt, 10);
+		double created = sqlite3_column_double(stmt, 11);
 
 		in = inst_from_row(stmt);
 		drv = vm_driver_find(in->driver);

@@ -1,13 +1,16 @@
 /*
- * logs.c — invocation logs, stored in the logs table.
+ * logs.c — invocation records and their logs.
  *
- * Every invocation writes, in one transaction with its invocations row,
- * the CloudWatch-shaped lines an operator expects from Lambda: START, the
- * handler's own output line by line, END, and REPORT with Duration, Billed
- * Duration, Memory Size, Max Memory Used and (on a cold start) Init
- * Duration.  Each function keeps its last FN_LOG_KEEP lines.  Following is
- * polling by rowid, which works across processes because the store is
- * shared: `fn logs -f` in one terminal sees invocations made anywhere.
+ * Every invocation is one row of the invocations table, written in one
+ * short transaction: its status and figures, and its log — the
+ * CloudWatch-shaped lines an operator expects from Lambda: START, the
+ * handler's own output, END, and REPORT with Duration, Billed Duration,
+ * Memory Size, Max Memory Used and (on a cold start) Init Duration.  One
+ * insert per invocation keeps logging cheap on the warm path.  Each
+ * function keeps its last FN_LOG_KEEP invocations, and at most
+ * LOGS_OUTPUT_MAX bytes of output each.  Following is polling by rowid,
+ * which works across processes because the store is shared: `fn logs -f`
+ * in one terminal sees invocations made anywhere.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -16,6 +19,8 @@
 #include <unistd.h>
 
 #include "hearth.h"
+
+#define LOGS_OUTPUT_MAX	(64 * 1024)	/* output stored per invocation */
 
 static const char *
 logs_status_name(int status)
@@ -28,105 +33,84 @@ logs_status_name(int status)
 	}
 }
 
+/* Build the log text of one invocation into b. */
 static void
-logs_line(sqlite3_stmt *stmt, const struct fn *fn, double ts,
-    const char *reqid, const char *line, size_t len)
+logs_format(const struct fn *fn, const struct invoke_result *res, struct buf *b)
 {
-	sqlite3_bind_text(stmt, 1, fn->name, -1, SQLITE_STATIC);
-	sqlite3_bind_double(stmt, 2, ts);
-	sqlite3_bind_text(stmt, 3, reqid, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 4, line, (int)len, SQLITE_TRANSIENT);
-	sqlite3_step(stmt);
-	sqlite3_reset(stmt);
+	size_t	n = res->logs_len;
+
+	buf_printf(b, "START RequestId: %s Version: $LATEST\n", res->request_id);
+	if (n > LOGS_OUTPUT_MAX)
+		n = LOGS_OUTPUT_MAX;
+	if (n > 0) {
+		buf_add(b, res->logs, n);
+		if (n < res->logs_len)
+			buf_printf(b, "\n[hearth: %zu more bytes of output not kept]",
+			    res->logs_len - n);
+		if (b->data[b->len - 1] != '\n')
+			buf_addstr(b, "\n");
+	}
+	if (res->status == INVOKE_TIMEOUT)
+		buf_printf(b, "%s Task timed out after %d.00 seconds\n",
+		    res->request_id, fn->timeout_s);
+	buf_printf(b, "END RequestId: %s\n", res->request_id);
+	buf_printf(b, "REPORT RequestId: %s\tDuration: %.2f ms\tBilled Duration: "
+	    "%.0f ms\tMemory Size: %d MB\tMax Memory Used: %d MB",
+	    res->request_id, res->duration_ms,
+	    ceil(res->duration_ms < 1 ? 1 : res->duration_ms), fn->memory_mb,
+	    res->max_mem_mb);
+	if (res->init_ms > 0)
+		buf_printf(b, "\tInit Duration: %.2f ms", res->init_ms);
+	if (res->status != INVOKE_OK)
+		buf_printf(b, "\tStatus: %s", logs_status_name(res->status));
+	buf_addstr(b, "\n");
 }
 
-/* Store one invocation's record and log lines; -1 with *cause on error. */
+/* Store one invocation's record and log; -1 with *cause on error. */
 int
 logs_store(struct store *st, const struct fn *fn, const struct invoke_result *res,
     char **cause)
 {
 	sqlite3_stmt	*stmt;
-	const char	*p, *nl, *end;
-	char		*line, init[64] = "";
-	double		 ts = util_now();
+	struct buf	 b = { 0 };
+	sqlite3_int64	 id;
+	int		 rc;
 
-	if (store_begin(st, cause) != 0)
-		return -1;
-	stmt = store_prepare(st, "INSERT INTO invocations (request_id, fn, ts, "
-	    "status, duration_ms, init_ms, max_mem_mb) VALUES (?, ?, ?, ?, ?, ?, ?)");
+	logs_format(fn, res, &b);
+	stmt = store_stmt(st, "INSERT INTO invocations (request_id, fn, ts, "
+	    "status, duration_ms, init_ms, max_mem_mb, log) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
 	sqlite3_bind_text(stmt, 1, res->request_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(stmt, 2, fn->name, -1, SQLITE_STATIC);
-	sqlite3_bind_double(stmt, 3, ts);
+	sqlite3_bind_double(stmt, 3, util_now());
 	sqlite3_bind_text(stmt, 4, logs_status_name(res->status), -1, SQLITE_STATIC);
 	sqlite3_bind_double(stmt, 5, res->duration_ms);
 	sqlite3_bind_double(stmt, 6, res->init_ms);
 	sqlite3_bind_int(stmt, 7, res->max_mem_mb);
-	sqlite3_step(stmt);
-	sqlite3_finalize(stmt);
-
-	stmt = store_prepare(st, "INSERT INTO logs (fn, ts, request_id, line) "
-	    "VALUES (?, ?, ?, ?)");
-	line = xasprintf("START RequestId: %s Version: $LATEST", res->request_id);
-	logs_line(stmt, fn, ts, res->request_id, line, strlen(line));
-	free(line);
-	p = res->logs != NULL ? res->logs : "";
-	end = p + res->logs_len;
-	while (p < end) {
-		nl = memchr(p, '\n', end - p);
-		if (nl == NULL)
-			nl = end;
-		logs_line(stmt, fn, ts, res->request_id, p, nl - p);
-		p = nl + 1;
+	sqlite3_bind_text(stmt, 8, b.data, (int)b.len, SQLITE_STATIC);
+	rc = sqlite3_step(stmt);
+	store_done(stmt);
+	buf_free(&b);
+	if (rc != SQLITE_DONE) {
+		*cause = xasprintf("store: %s", sqlite3_errmsg(st->db));
+		return -1;
 	}
-	if (res->status == INVOKE_TIMEOUT) {
-		line = xasprintf("%s Task timed out after %d.00 seconds",
-		    res->request_id, fn->timeout_s);
-		logs_line(stmt, fn, ts, res->request_id, line, strlen(line));
-		free(line);
+	/*
+	 * Keep the newest FN_LOG_KEEP invocations of this function.  Finding
+	 * the cut-off walks that many index entries, so do it once every 64
+	 * rowids rather than on every insert.
+	 */
+	id = sqlite3_last_insert_rowid(st->db);
+	if (id % 64 == 0) {
+		stmt = store_prepare(st, "DELETE FROM invocations WHERE fn = ?1 AND "
+		    "id < (SELECT id FROM invocations WHERE fn = ?1 ORDER BY id DESC "
+		    "LIMIT 1 OFFSET ?2)");
+		sqlite3_bind_text(stmt, 1, fn->name, -1, SQLITE_STATIC);
+		sqlite3_bind_int(stmt, 2, FN_LOG_KEEP - 1);
+		sqlite3_step(stmt);
+		sqlite3_finalize(stmt);
 	}
-	line = xasprintf("END RequestId: %s", res->request_id);
-	logs_line(stmt, fn, ts, res->request_id, line, strlen(line));
-	free(line);
-	if (res->init_ms > 0)
-		snprintf(init, sizeof init, "\tInit Duration: %.2f ms", res->init_ms);
-	line = xasprintf("REPORT RequestId: %s\tDuration: %.2f ms\tBilled "
-	    "Duration: %.0f ms\tMemory Size: %d MB\tMax Memory Used: %d MB%s%s%s",
-	    res->request_id, res->duration_ms, ceil(res->duration_ms < 1 ? 1 :
-	    res->duration_ms), fn->memory_mb, res->max_mem_mb, init,
-	    res->status != INVOKE_OK ? "\tStatus: " : "",
-	    res->status != INVOKE_OK ? logs_status_name(res->status) : "");
-	logs_line(stmt, fn, ts, res->request_id, line, strlen(line));
-	free(line);
-	sqlite3_finalize(stmt);
-
-	/* Keep the newest FN_LOG_KEEP lines of this function. */
-	stmt = store_prepare(st, "DELETE FROM logs WHERE fn = ?1 AND id < "
-	    "(SELECT id FROM logs WHERE fn = ?1 ORDER BY id DESC LIMIT 1 "
-	    "OFFSET ?2)");
-	sqlite3_bind_text(stmt, 1, fn->name, -1, SQLITE_STATIC);
-	sqlite3_bind_int(stmt, 2, FN_LOG_KEEP - 1);
-	sqlite3_step(stmt);
-	sqlite3_finalize(stmt);
-	stmt = store_prepare(st, "DELETE FROM invocations WHERE fn = ?1 AND ts < "
-	    "(SELECT ts FROM invocations WHERE fn = ?1 ORDER BY ts DESC LIMIT 1 "
-	    "OFFSET ?2)");
-	sqlite3_bind_text(stmt, 1, fn->name, -1, SQLITE_STATIC);
-	sqlite3_bind_int(stmt, 2, FN_LOG_KEEP - 1);
-	sqlite3_step(stmt);
-	sqlite3_finalize(stmt);
-	return store_commit(st, cause);
-}
-
-/* Print rows of stmt (id, line) to out; return the last id seen. */
-static long long
-logs_emit(sqlite3_stmt *stmt, FILE *out, long long last)
-{
-	while (sqlite3_step(stmt) == SQLITE_ROW) {
-		last = sqlite3_column_int64(stmt, 0);
-		fprintf(out, "%s\n", (const char *)sqlite3_column_text(stmt, 1));
-	}
-	fflush(out);
-	return last;
+	return 0;
 }
 
 /*
@@ -139,30 +123,54 @@ logs_print(struct store *st, const char *name, int tail, int follow, FILE *out,
 {
 	struct timespec	 ts = { 0, 100 * 1000 * 1000 };
 	sqlite3_stmt	*stmt;
-	long long	 last = 0;
+	long long	 last = 0, lines = 0;
+	const char	*p, *text;
+	char		**logs = NULL;
+	int		 nlogs = 0, i;
 
-	stmt = store_prepare(st, "SELECT id, line FROM (SELECT id, line FROM logs "
-	    "WHERE fn = ? ORDER BY id DESC LIMIT ?) ORDER BY id");
+	/* Walk back from the newest invocation until tail lines are in hand. */
+	stmt = store_prepare(st, "SELECT id, log FROM invocations WHERE fn = ? "
+	    "ORDER BY id DESC");
 	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_int(stmt, 2, tail < 0 ? -1 : tail);
-	last = logs_emit(stmt, out, last);
+	while ((tail < 0 || lines < tail) && sqlite3_step(stmt) == SQLITE_ROW) {
+		if (last == 0)
+			last = sqlite3_column_int64(stmt, 0);
+		text = (const char *)sqlite3_column_text(stmt, 1);
+		for (p = text; *p != '\0'; p++)
+			lines += *p == '\n';
+		logs = xrealloc(logs, sizeof *logs * (nlogs + 1));
+		logs[nlogs++] = xstrdup(text);
+	}
 	sqlite3_finalize(stmt);
+	/* Print oldest first, skipping lines beyond tail in the oldest. */
+	for (i = nlogs - 1; i >= 0; i--) {
+		p = logs[i];
+		for (; tail >= 0 && lines > tail && *p != '\0'; lines--)
+			p = strchr(p, '\n') + 1;
+		fputs(p, out);
+		free(logs[i]);
+	}
+	free(logs);
+	fflush(out);
 	if (!follow)
 		return 0;
 	if (last == 0) {
-		stmt = store_prepare(st, "SELECT coalesce(max(id), 0) FROM logs");
+		stmt = store_prepare(st, "SELECT coalesce(max(id), 0) FROM invocations");
 		if (sqlite3_step(stmt) == SQLITE_ROW)
 			last = sqlite3_column_int64(stmt, 0);
 		sqlite3_finalize(stmt);
 	}
-	stmt = store_prepare(st, "SELECT id, line FROM logs WHERE fn = ? AND "
-	    "id > ? ORDER BY id");
+	stmt = store_prepare(st, "SELECT id, log FROM invocations WHERE fn = ? "
+	    "AND id > ? ORDER BY id");
 	for (;;) {
 		sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(stmt, 2, last);
-		last = logs_emit(stmt, out, last);
+		while (sqlite3_step(stmt) == SQLITE_ROW) {
+			last = sqlite3_column_int64(stmt, 0);
+			fputs((const char *)sqlite3_column_text(stmt, 1), out);
+		}
 		sqlite3_reset(stmt);
-		if (ferror(out)) {
+		if (fflush(out) != 0 || ferror(out)) {
 			*cause = xstrdup("output closed");
 			sqlite3_finalize(stmt);
 			return -1;

@@ -19,7 +19,7 @@
 #include "hearth.h"
 
 static const char *store_migrations[] = {
-	/* 1: functions, instances, images, logs, invocations. */
+	/* 1: functions, instances, images, invocations with their logs. */
 	"CREATE TABLE functions ("
 	"  name TEXT PRIMARY KEY,"
 	"  runtime TEXT NOT NULL,"
@@ -52,22 +52,17 @@ static const char *store_migrations[] = {
 	"  path TEXT NOT NULL,"
 	"  size INTEGER NOT NULL,"
 	"  built REAL NOT NULL);"
-	"CREATE TABLE logs ("
-	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
-	"  fn TEXT NOT NULL,"
-	"  ts REAL NOT NULL,"
-	"  request_id TEXT,"
-	"  line TEXT NOT NULL);"
-	"CREATE INDEX logs_fn ON logs(fn, id);"
 	"CREATE TABLE invocations ("
-	"  request_id TEXT PRIMARY KEY,"
+	"  id INTEGER PRIMARY KEY,"
+	"  request_id TEXT NOT NULL,"
 	"  fn TEXT NOT NULL,"
 	"  ts REAL NOT NULL,"
 	"  status TEXT NOT NULL,"
 	"  duration_ms REAL NOT NULL,"
 	"  init_ms REAL NOT NULL,"
-	"  max_mem_mb INTEGER NOT NULL);"
-	"CREATE INDEX invocations_fn ON invocations(fn, ts);",
+	"  max_mem_mb INTEGER NOT NULL,"
+	"  log TEXT NOT NULL);"			/* START..REPORT lines */
+	"CREATE INDEX invocations_fn ON invocations(fn, id);",
 };
 #define STORE_VERSION ((int)(sizeof store_migrations / sizeof store_migrations[0]))
 
@@ -113,6 +108,35 @@ store_prepare(struct store *st, const char *sql)
 	if (sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL) != SQLITE_OK)
 		fatal("store: %s: %s", sql, sqlite3_errmsg(st->db));
 	return stmt;
+}
+
+/*
+ * Return a prepared statement for sql from this connection's cache,
+ * preparing it the first time.  For hot paths (every invocation): parsing
+ * SQL costs more than running these statements.  Hand it back with
+ * store_done, never sqlite3_finalize.
+ */
+sqlite3_stmt *
+store_stmt(struct store *st, const char *sql)
+{
+	int	i;
+
+	for (i = 0; i < st->ncached; i++)
+		if (st->cache[i].sql == sql || strcmp(st->cache[i].sql, sql) == 0)
+			return st->cache[i].stmt;
+	if (st->ncached == STORE_CACHE)
+		fatal("store: statement cache full");
+	st->cache[st->ncached].sql = sql;
+	st->cache[st->ncached].stmt = store_prepare(st, sql);
+	return st->cache[st->ncached++].stmt;
+}
+
+/* Reset a cached statement for its next use. */
+void
+store_done(sqlite3_stmt *stmt)
+{
+	sqlite3_reset(stmt);
+	sqlite3_clear_bindings(stmt);
 }
 
 /* Begin a write transaction now (IMMEDIATE) so a busy database waits here. */
@@ -220,8 +244,12 @@ fail:
 void
 store_close(struct store *st)
 {
+	int	i;
+
 	if (st == NULL)
 		return;
+	for (i = 0; i < st->ncached; i++)
+		sqlite3_finalize(st->cache[i].stmt);
 	sqlite3_close(st->db);
 	free(st->home);
 	free(st);

@@ -37,13 +37,28 @@ class RuntimeClient:
             raise ConnectionError("runtime API closed the connection")
         self.buf += data
 
-    def request(self, method, path, body=b"", headers=None):
+    @staticmethod
+    def encode(method, path, body=b"", headers=None):
         head = "%s %s HTTP/1.1\r\nHost: runtime\r\nContent-Length: %d\r\n" % (
             method, path, len(body))
         if headers:
             for k, v in headers.items():
                 head += "%s: %s\r\n" % (k, v)
-        self.sock.sendall(head.encode() + b"\r\n" + body)
+        return head.encode() + b"\r\n" + body
+
+    def request(self, method, path, body=b"", headers=None):
+        self.sock.sendall(self.encode(method, path, body, headers))
+        return self.reply()
+
+    def post_then_next(self, path, body):
+        """POST a result and ask for the next event in one write (HTTP
+        pipelining): one round trip less per invocation."""
+        self.sock.sendall(self.encode("POST", path, body) +
+                          self.encode("GET", PREFIX + "/invocation/next"))
+        self.reply()
+        return self.reply()
+
+    def reply(self):
         while b"\r\n\r\n" not in self.buf:
             self._fill()
         raw, _, self.buf = self.buf.partition(b"\r\n\r\n")
@@ -148,12 +163,18 @@ def main():
         report_init_error(client, spec, exc)
         sys.exit(1)
 
+    _, hdrs, event = client.request("GET", PREFIX + "/invocation/next")
     while True:
-        _, hdrs, event = client.request("GET", PREFIX + "/invocation/next")
         request_id = hdrs.get("lambda-runtime-aws-request-id", "")
+        path = "%s/invocation/%s/" % (PREFIX, request_id)
         try:
             result = handler(json.loads(event) if event else None,
                              Context(hdrs))
+            try:
+                path, body = path + "response", json.dumps(result).encode()
+            except (TypeError, ValueError) as exc:
+                path = path + "error"
+                body = error_body(exc, "Runtime.MarshalError")
         except Exception as exc:
             sys.stdout.flush()
             import traceback
@@ -161,18 +182,8 @@ def main():
                   % (type(exc).__name__, exc,
                      "".join(traceback.format_list(user_frames(exc))).rstrip()),
                   file=sys.stderr, flush=True)
-            client.request("POST", "%s/invocation/%s/error" % (
-                PREFIX, request_id), error_body(exc))
-            continue
-        try:
-            body = json.dumps(result).encode()
-        except (TypeError, ValueError) as exc:
-            client.request("POST", "%s/invocation/%s/error" % (
-                PREFIX, request_id), error_body(exc, "Runtime.MarshalError"))
-            continue
-        client.request("POST", "%s/invocation/%s/response" % (
-            PREFIX, request_id), body)
-
+            path, body = path + "error", error_body(exc)
+        _, hdrs, event = client.post_then_next(path, body)
 
 if __name__ == "__main__":
     main()

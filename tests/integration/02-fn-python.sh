@@ -66,5 +66,5 @@ expect_rc 1 H fn show echo
 expect_in "gone" "$ERR" "no function 'echo'"
 expect_eq "instances gone" "$(rows instances "WHERE fn='echo'")" "0"
 [ ! -e "$HEARTH_HOME/code/echo" ] || fail "code dir left behind"
-expect_eq "logs gone" "$(rows logs "WHERE fn='echo'")" "0"
+expect_eq "logs gone" "$(rows invocations "WHERE fn='echo'")" "0"
 exit 0
