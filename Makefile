@@ -38,8 +38,11 @@ AGENT_SRCS := $(wildcard vm/agent/*.c)
 UNIT_SRCS  := $(wildcard tests/unit/*.c)
 UNITS   := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
 
-.PHONY: all deps images run test unit integration bench install clean
+.PHONY: all deps print-debs images run test bench install clean
 all: $(B)/hearth $(B)/hearth-agent
+
+print-debs:
+	@echo $(DEBS)
 
 # deps: install what is missing (as root) or print the exact apt-get line.
 deps:
@@ -76,13 +79,17 @@ $(B)/tests/%: tests/unit/%.c $(LIBOBJS)
 images: all
 	$(Q)sh images/build.sh $(B)/images
 
-run: deps all images
+# Set-up first, then build: the compiler needs the packages deps installs.
+run: deps
+	$(Q)$(MAKE) --no-print-directory all images
 	$(Q)exec ./$(B)/hearth
 
-test: deps all images $(UNITS)
+test: deps
+	$(Q)$(MAKE) --no-print-directory all images $(UNITS)
 	$(Q)sh tests/run.sh $(B)
 
-bench: deps all images
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all images
 	$(Q)sh tests/bench.sh $(B)
 
 install: all images
