@@ -5,7 +5,11 @@
 PREFIX  ?= /usr/local
 DESTDIR ?=
 CC      ?= cc
-B       := build
+ifeq ($(SAN),1)
+B       ?= build-san
+else
+B       ?= build
+endif
 
 PKGS    := ncursesw readline libcurl libcjson sqlite3 libseccomp
 # Debian packages that provide PKGS and the tools the build, images and tests use.

@@ -94,7 +94,14 @@ recipe_python3() {
 		    -path "*/config-*" \) -prune -o -print
 	} | copy_closure "$1/rootfs"
 	cp "$here/python3/bootstrap.py" "$1/rootfs/opt/hearth/bootstrap.py"
-	cmd='["/usr/bin/python3", "-S", "-u", "/opt/hearth/bootstrap.py"]'
+	# Run it as an imported module with its bytecode compiled now: a main
+	# script is compiled at every start, which costs a cold start ~3 ms.
+	/usr/bin/python3 -c 'import py_compile, sys; py_compile.compile(sys.argv[1],
+	    cfile=sys.argv[2], dfile="/opt/hearth/bootstrap.py", doraise=True,
+	    invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)' \
+	    "$1/rootfs/opt/hearth/bootstrap.py" \
+	    "$1/rootfs/opt/hearth/__pycache__/bootstrap.cpython-$(/usr/bin/python3 -c 'import sys; print("%d%d" % sys.version_info[:2])').pyc"
+	cmd='["/usr/bin/python3", "-S", "-u", "-c", "import sys; sys.path.insert(0, \"/opt/hearth\"); import bootstrap; bootstrap.main()"]'
 }
 
 # Debian's nodejs: the node binary and the libraries it links.

@@ -177,10 +177,33 @@ cmd_fn_bench_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+enum bench_mode { BENCH_WARM, BENCH_COLD, BENCH_POOL };
+
+/*
+ * Make the next invocation start the way mode asks, outside the timed
+ * part: cold destroys the function's instances (and uses no pool); pool
+ * destroys them and waits for a pool instance whose runtime is loaded.
+ */
+static void
+cmd_fn_bench_prepare(struct store *st, struct fn *fn, enum bench_mode mode)
+{
+	char	*cause = NULL;
+
+	if (mode == BENCH_WARM)
+		return;
+	inst_destroy_fn(st, fn->name);
+	if (mode == BENCH_POOL &&
+	    (inst_pool_fill(st, fn->runtime, 1, &cause) != 0 ||
+	    inst_pool_wait(st, fn->runtime, 10000, &cause) != 0)) {
+		fprintf(stderr, "hearth: bench: %s\n", cause);
+		free(cause);
+	}
+}
+
 /* One bench worker: run n invocations, write each latency (µs) to fd. */
 static void nonreturn
 cmd_fn_bench_worker(const char *home, const char *name, const char *payload,
-    size_t len, int n, int fd)
+    size_t len, int n, enum bench_mode mode, int fd)
 {
 	struct invoke_result	 res;
 	struct store		*st;
@@ -193,7 +216,12 @@ cmd_fn_bench_worker(const char *home, const char *name, const char *payload,
 	if ((st = store_open(home, &cause)) == NULL ||
 	    (fn = fn_load(st, name, &cause)) == NULL)
 		_exit(1);
+	if (mode != BENCH_WARM) {
+		setenv("HEARTH_POOL_SIZE", mode == BENCH_POOL ? "1" : "0", 1);
+		inst_set_refill(0);
+	}
 	for (i = 0; i < n; i++) {
+		cmd_fn_bench_prepare(st, fn, mode);
 		t0 = util_mono_us();
 		if (inst_invoke(st, fn, payload, len, &res, &cause) != 0) {
 			free(cause);
@@ -211,6 +239,8 @@ cmd_fn_bench_worker(const char *home, const char *name, const char *payload,
 		if (write(fd, rec, sizeof rec) != sizeof rec)
 			_exit(1);
 	}
+	if (mode != BENCH_WARM)
+		inst_destroy_fn(st, NULL);
 	inst_cache_close();
 	fn_free(fn);
 	store_close(st);
@@ -235,6 +265,7 @@ cmd_fn_bench_exec(struct cmd_ctx *ctx)
 	long long	 n = 200, c = 1;
 	uint64_t	 t0, wall;
 	int		 fds[2], i, rc, got = 0, errors = 0, cold = 0;
+	enum bench_mode	 mode;
 	pid_t		*pids;
 
 	if (cmd_opt(ctx, "requests") != NULL &&
@@ -245,6 +276,12 @@ cmd_fn_bench_exec(struct cmd_ctx *ctx)
 		return cmd_error(ctx, CMD_USAGE, "-c must be from 1 to 64");
 	if (c > n)
 		c = n;
+	if (cmd_flag(ctx, "cold") && cmd_flag(ctx, "pool"))
+		return cmd_error(ctx, CMD_USAGE, "give --cold or --pool, not both");
+	mode = cmd_flag(ctx, "cold") ? BENCH_COLD : cmd_flag(ctx, "pool") ?
+	    BENCH_POOL : BENCH_WARM;
+	if (mode != BENCH_WARM)
+		c = 1;	/* each start is measured alone */
 	if ((fn = fn_load(ctx->store, ctx->argv[0], &cause)) == NULL) {
 		rc = cmd_error(ctx, CMD_ERROR, "%s", cause);
 		free(cause);
@@ -277,7 +314,7 @@ cmd_fn_bench_exec(struct cmd_ctx *ctx)
 		if ((pids[i] = fork()) == 0) {
 			close(fds[0]);
 			cmd_fn_bench_worker(store_home_default(), fn->name, payload.data,
-			    payload.len, share, fds[1]);
+			    payload.len, share, mode, fds[1]);
 		}
 	}
 	close(fds[1]);
@@ -324,6 +361,8 @@ cmd_fn_bench_exec(struct cmd_ctx *ctx)
 static const struct cmd_opt cmd_fn_bench_opts[] = {
 	{ "requests", 'n', OPT_STRING, "N", "invocations in all (default 200)" },
 	{ "concurrency", 'c', OPT_STRING, "C", "invocations in flight (default 1)" },
+	{ "cold", 0, OPT_FLAG, NULL, "time cold starts: a new sandbox for each invocation" },
+	{ "pool", 0, OPT_FLAG, NULL, "time starts from a pre-started pool sandbox" },
 	{ NULL, 0, 0, NULL, NULL }
 };
 
@@ -333,6 +372,10 @@ const struct cmd_entry cmd_fn_bench_entry = {
 	.min_args = 1, .max_args = 2,
 	.usage = "NAME [PAYLOAD]",
 	.help = "invoke a function N times, C at once; print latency and throughput",
+	.long_help = "Latency is measured around each invocation in the "
+	    "caller, as an operator's client\nwould see it, store writes "
+	    "included.  --cold and --pool prepare each start outside\nthe "
+	    "timed part and run one at a time.",
 	.flags = CMD_F_STORE | CMD_F_OUTPUT,
 	.complete = COMPLETE_FN,
 	.exec = cmd_fn_bench_exec,

@@ -505,8 +505,8 @@ static const struct out_col cmd_fn_show_cols[] = {
 	{ "instances", "Instances", OUT_INT },
 	{ "invocations", "Invocations", OUT_INT },
 	{ "errors", "Errors", OUT_INT },
-	{ "created", "Created", OUT_NUM },
-	{ "updated", "Updated", OUT_NUM },
+	{ "created", "Created", OUT_TIME },
+	{ "updated", "Updated", OUT_TIME },
 };
 
 static int
@@ -548,8 +548,8 @@ cmd_fn_show_exec(struct cmd_ctx *ctx)
 	out_table_int(t, n[0]);
 	out_table_int(t, n[1]);
 	out_table_int(t, n[2]);
-	out_table_num(t, fn->created);
-	out_table_num(t, fn->updated);
+	out_table_time(t, fn->created);
+	out_table_time(t, fn->updated);
 	out_table_print(t, ctx->format, ctx->out, 1);
 	out_table_free(t);
 	free(dir);

@@ -78,7 +78,7 @@ const char *store_home_default(void);
 
 /* out.c: every command's output goes through here. */
 enum out_format { OUT_TEXT, OUT_JSON };
-enum out_type { OUT_STR, OUT_INT, OUT_NUM, OUT_JSONRAW };
+enum out_type { OUT_STR, OUT_INT, OUT_NUM, OUT_JSONRAW, OUT_TIME };
 struct out_col {
 	const char	*key;		/* stable JSON field name */
 	const char	*header;	/* text column header */
@@ -91,6 +91,7 @@ void	 out_table_str(struct out_table *, const char *);
 void	 out_table_int(struct out_table *, long long);
 void	 out_table_num(struct out_table *, double);
 void	 out_table_json(struct out_table *, const char *);
+void	 out_table_time(struct out_table *, double);
 void	 out_table_print(struct out_table *, enum out_format, FILE *, int);
 void	 out_table_free(struct out_table *);
 void	 out_json_string(struct buf *, const char *);
@@ -227,6 +228,8 @@ int	 inst_destroy_fn(struct store *, const char *);
 void	 inst_gc(struct store *);
 int	 inst_pool_fill(struct store *, const char *, int, char **);
 int	 inst_pool_size(void);
+int	 inst_pool_wait(struct store *, const char *, long, char **);
+void	 inst_set_refill(int);
 void	 inst_cache_close(void);
 
 /* image.c: runtime images found on disk and registered in the store. */

@@ -27,6 +27,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "hearth.h"
@@ -53,6 +54,15 @@ struct inst {
 	int	 code_version;	/* code it shows at /var/task */
 	double	 last_used;	/* as read from the store */
 };
+
+static int inst_refill = 1;	/* refill the pool after a claim */
+
+/* Let a caller that manages the pool itself (fn bench) stop refills. */
+void
+inst_set_refill(int on)
+{
+	inst_refill = on;
+}
 
 /* Agent connections kept for this process, so requests reuse sockets. */
 static struct {
@@ -482,7 +492,7 @@ inst_pool_refill_async(const char *runtime)
 	pid_t	pid;
 	int	st, fd;
 
-	if (inst_pool_size() == 0)
+	if (inst_pool_size() == 0 || !inst_refill)
 		return;
 	fflush(NULL);
 	if ((pid = fork()) == 0) {
@@ -511,7 +521,7 @@ inst_invoke(struct store *st, struct fn *fn, const char *payload, size_t len,
     struct invoke_result *res, char **cause)
 {
 	sqlite3_stmt	*stmt;
-	struct inst	**cands = NULL, *in;
+	struct inst	**cands = NULL, *in = NULL;
 	char		*err = NULL;
 	int		 n = 0, i, rc, served = 0;
 
@@ -552,7 +562,8 @@ inst_invoke(struct store *st, struct fn *fn, const char *payload, size_t len,
 		return 0;
 
 	res->cold = 1;
-	if ((in = inst_claim_pool(st, fn)) != NULL) {
+	in = inst_pool_size() > 0 ? inst_claim_pool(st, fn) : NULL;
+	if (in != NULL) {
 		if (inst_bring_current(st, in, fn, &err) != 0) {
 			free(err);
 			err = NULL;
@@ -745,4 +756,52 @@ inst_pool_fill(struct store *st, const char *runtime, int n, char **cause)
 		inst_free(in);
 	}
 	return 0;
+}
+
+/*
+ * Wait up to wait_ms until every pool instance of runtime has its runtime
+ * parked (loaded and waiting for a function).  -1 with *cause on timeout.
+ */
+int
+inst_pool_wait(struct store *st, const char *runtime, long wait_ms, char **cause)
+{
+	struct timespec	 ts = { 0, 2 * 1000 * 1000 };
+	struct agent_reply r;
+	sqlite3_stmt	*stmt;
+	uint64_t	 end = util_mono_us() + (uint64_t)wait_ms * 1000;
+	char		**socks = NULL, *err = NULL;
+	int		 n = 0, i, ready;
+
+	stmt = store_prepare(st, "SELECT sock FROM instances WHERE fn IS NULL "
+	    "AND runtime = ? AND state = 'ready'");
+	sqlite3_bind_text(stmt, 1, runtime, -1, SQLITE_STATIC);
+	while (sqlite3_step(stmt) == SQLITE_ROW) {
+		socks = xrealloc(socks, sizeof *socks * (n + 1));
+		socks[n++] = xstrdup((const char *)sqlite3_column_text(stmt, 0));
+	}
+	sqlite3_finalize(stmt);
+	for (i = 0; i < n; i++) {
+		for (ready = 0; !ready;) {
+			if (agent_request(inst_conn(socks[i]), "GET", PROTO_PATH_HEALTH,
+			    NULL, 0, NULL, 0, wait_ms, &r, &err) == 0) {
+				ready = r.http == 200 && strstr(r.body, "\"ready\": true");
+				agent_reply_free(&r);
+			} else {
+				free(err);
+				err = NULL;
+			}
+			if (!ready && util_mono_us() > end) {
+				*cause = xasprintf("pool instance at %s not ready", socks[i]);
+				break;
+			}
+			if (!ready)
+				nanosleep(&ts, NULL);
+		}
+		if (!ready)
+			break;
+	}
+	for (i = 0; i < n; i++)
+		free(socks[i]);
+	free(socks);
+	return *cause != NULL ? -1 : 0;
 }

@@ -10,6 +10,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "hearth.h"
 
@@ -107,6 +108,21 @@ out_table_num(struct out_table *t, double v)
 		out_table_cell(t, xstrdup("-"), xstrdup("null"));
 	else
 		out_table_cell(t, xasprintf("%.2f", v), xasprintf("%.3f", v));
+}
+
+/* A point in time (epoch seconds): local text, ISO 8601 UTC in JSON. */
+void
+out_table_time(struct out_table *t, double when)
+{
+	char		text[32], iso[40];
+	time_t		secs = (time_t)when;
+	struct tm	tm;
+
+	localtime_r(&secs, &tm);
+	strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S", &tm);
+	gmtime_r(&secs, &tm);
+	strftime(iso, sizeof iso, "\"%Y-%m-%dT%H:%M:%SZ\"", &tm);
+	out_table_cell(t, xstrdup(text), xstrdup(iso));
 }
 
 /* A cell holding JSON text (already valid), shown as-is in tables. */

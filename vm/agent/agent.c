@@ -681,8 +681,11 @@ host_request(struct conn *c, const char *body, size_t len)
 		host_configure(c, body, len);
 	else if (strcmp(c->path, PROTO_PATH_HEALTH) == 0) {
 		char	s[128];
+		/* ready: the runtime is parked, waiting for work or config. */
 		int	n = snprintf(s, sizeof s, "{\"runtime_pid\": %d, "
-		    "\"busy\": %s}", (int)rt.pid, cur != NULL ? "true" : "false");
+		    "\"busy\": %s, \"ready\": %s}", (int)rt.pid,
+		    cur != NULL ? "true" : "false",
+		    rt.next != NULL || rt.cfgwait != NULL ? "true" : "false");
 
 		conn_reply(c, 200, NULL, s, n);
 	} else if (strcmp(c->path, PROTO_PATH_SHUTDOWN) == 0) {
