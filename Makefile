@@ -93,8 +93,12 @@ test: deps
 	$(Q)sh tests/run.sh $(B)
 
 bench: deps
-	$(Q)$(MAKE) --no-print-directory all images
+	$(Q)$(MAKE) --no-print-directory all images $(B)/tests/bench-spawn
 	$(Q)sh tests/bench.sh $(B)
+
+$(B)/tests/bench-spawn: tests/bench-spawn.c
+	@mkdir -p $(@D)
+	$(call say,LINK,$@)$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 -o $@ $<
 
 install: all images
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/hearth
