@@ -460,6 +460,7 @@ cmd_fn_ls_exec(struct cmd_ctx *ctx)
 	struct out_table	*t;
 	sqlite3_stmt		*stmt;
 
+	inst_gc(ctx->store);	/* so INSTANCES counts only live ones */
 	t = out_table_new(cmd_fn_ls_cols, 8);
 	stmt = store_prepare(ctx->store, "SELECT f.name, f.runtime, f.handler, "
 	    "f.memory_mb, f.timeout_s, f.version, "

@@ -193,7 +193,7 @@ struct fn {
 #define FN_MEMORY_MIN	64
 #define FN_MEMORY_MAX	10240
 #define FN_TIMEOUT_MAX	900
-#define FN_PAYLOAD_MAX	(6 * 1024 * 1024)
+#define FN_PAYLOAD_MAX	(6 * 1024 * 1024)	/* = PROTO_PAYLOAD_MAX */
 #define FN_LOG_KEEP	2000	/* invocations (with logs) kept per function */
 int	 fn_valid_name(const char *, char **);
 int	 fn_valid_runtime(const char *, char **);

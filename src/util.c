@@ -318,7 +318,7 @@ const char *
 util_lib_dir(void)
 {
 	static char	*dir;
-	char		 exe[PATH_MAX], *slash, *probe;
+	char		 exe[PATH_MAX], *slash, *probe, *agent;
 	ssize_t		 n;
 	const char	*env;
 
@@ -333,11 +333,13 @@ util_lib_dir(void)
 	exe[n] = '\0';
 	if ((slash = strrchr(exe, '/')) != NULL)
 		*slash = '\0';
-	probe = xasprintf("%s/hearth-agent", exe);
-	if (access(probe, X_OK) == 0)
-		dir = xstrdup(exe);
-	else
-		dir = xasprintf("%s/../lib/hearth", exe);
+	agent = xasprintf("%s/hearth-agent", exe);
+	probe = access(agent, X_OK) == 0 ? xstrdup(exe) :
+	    xasprintf("%s/../lib/hearth", exe);
+	free(agent);
+	/* Canonical, so paths stored and shown never carry "..". */
+	if ((dir = realpath(probe, NULL)) == NULL)
+		dir = xstrdup(probe);
 	free(probe);
 	return dir;
 }

@@ -23,6 +23,11 @@ expect_rc 0 H fn list -o json
 expect_eq "empty json list" "$OUT" "[]"
 expect_rc 0 H -o json fn ls
 expect_eq "global -o json" "$OUT" "[]"
+# Completion comes from the command table (and the store for names).
+expect_rc 0 H complete -- fn in
+expect_eq "complete command word" "$OUT" "invoke"
+expect_rc 0 H complete -- fn create --ti
+expect_eq "complete option" "$OUT" "--timeout"
 # Plain hearth without a terminal is a usage error, not a hang.
 expect_rc 2 H </dev/null
 # The store was created with the current schema, in WAL mode.

@@ -61,6 +61,21 @@ OUT=$(printf 'def h(e, c):\n    return "from stdin"\n' | H fn create piped --run
 expect_rc 0 H fn invoke piped
 expect_eq "stdin code" "$OUT" '"from stdin"'
 
+# Names complete from the store.
+expect_rc 0 H complete -- fn invoke e
+expect_eq "complete name" "$OUT" "echo"
+# A result over 6 MB is refused, as on Lambda.
+printf 'def big(e, c):\n    return "x" * (7 * 1024 * 1024)\n' > "$T/code/big.py"
+expect_rc 0 H fn update echo --code "$T/code" --handler big.big
+expect_rc 1 H fn invoke echo
+expect_in "response too large" "$ERR" "Function.ResponseSizeTooLarge"
+# A large event (5 MB) goes through.
+/usr/bin/python3 -c 'import json; print(json.dumps({"pad": "y" * (5 * 1024 * 1024)}))' > "$T/big.json"
+printf 'def size(e, c):\n    return len(e["pad"])\n' > "$T/code/size.py"
+expect_rc 0 H fn update echo --code "$T/code" --handler size.size
+expect_rc 0 H fn invoke echo "@$T/big.json"
+expect_eq "5 MB event" "$OUT" "5242880"
+
 expect_rc 0 H fn rm echo
 expect_rc 1 H fn show echo
 expect_in "gone" "$ERR" "no function 'echo'"

@@ -655,7 +655,16 @@ runtime_request(struct conn *c, const char *body, size_t len)
 			conn_reply(c, 400, NULL, "unknown request id", 18);
 			return;
 		}
-		if (strcmp(slash, "/response") == 0)
+		if (strcmp(slash, "/response") == 0 && len > PROTO_PAYLOAD_MAX) {
+			char	err[256];
+			int	m = snprintf(err, sizeof err, "{\"errorType\": "
+			    "\"Function.ResponseSizeTooLarge\", \"errorMessage\": "
+			    "\"Response payload size (%zu bytes) exceeded maximum "
+			    "allowed payload size (%d bytes).\"}", len,
+			    PROTO_PAYLOAD_MAX);
+
+			inv_finish(PROTO_STATUS_ERROR, err, m, NULL);
+		} else if (strcmp(slash, "/response") == 0)
 			inv_finish(PROTO_STATUS_OK, body, len, NULL);
 		else if (strcmp(slash, "/error") == 0)
 			inv_finish(PROTO_STATUS_ERROR, body, len, NULL);

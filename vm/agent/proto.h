@@ -59,5 +59,6 @@
 #define PROTO_ENV_PREWARM	"HEARTH_PREWARM"	/* start runtime unconfigured */
 
 #define PROTO_LOG_MAX		(1024 * 1024)	/* output kept per invocation */
+#define PROTO_PAYLOAD_MAX	(6 * 1024 * 1024) /* event and result, as on Lambda */
 
 #endif
