@@ -429,12 +429,29 @@ inst_send(struct store *st, struct inst *in, struct fn *fn, const char *payload,
 	struct agent_reply	 r;
 	struct vm_stats		 vs;
 	long			 wait_ms;
+	int			 rc;
 
 	wait_ms = (long)fn->timeout_s * 1000 + INST_INIT_BUDGET_MS + 5000;
-	if (agent_request(inst_conn(in->sock), "POST", PROTO_PATH_INVOKE, payload,
-	    len, res->request_id, (long)fn->timeout_s * 1000, wait_ms, &r,
-	    cause) != 0)
-		return -1;
+	rc = agent_request(inst_conn(in->sock), "POST", PROTO_PATH_INVOKE, payload,
+	    len, res->request_id, (long)fn->timeout_s * 1000, wait_ms, &r, cause);
+	if (rc == -1)
+		return -1;	/* never delivered: another instance may run it */
+	if (rc == -2) {
+		/*
+		 * The event may have reached the handler: running it again
+		 * elsewhere could do its work twice.  Report the failure.
+		 */
+		res->status = INVOKE_CRASH;
+		res->body = xasprintf("{\"errorType\": \"Sandbox.Failure\", "
+		    "\"errorMessage\": \"RequestId: %s Error: instance %s stopped "
+		    "answering\"}", res->request_id, in->id);
+		res->body_len = strlen(res->body);
+		res->logs = xstrdup("");
+		free(*cause);
+		*cause = NULL;
+		inst_kill(st, in);
+		return 0;
+	}
 	if (r.http == 409) {
 		agent_reply_free(&r);
 		return 1;
@@ -469,8 +486,12 @@ inst_send(struct store *st, struct inst *in, struct fn *fn, const char *payload,
 		}
 	}
 	agent_reply_free(&r);
-	if (res->status == INVOKE_CRASH) {
-		/* Replace the sandbox: a crash may have left it unhealthy. */
+	if (res->status == INVOKE_CRASH || res->status == INVOKE_TIMEOUT) {
+		/*
+		 * Replace the sandbox, as Lambda replaces an execution
+		 * environment: what timed out or crashed may have left
+		 * processes or state behind.
+		 */
 		inst_kill(st, in);
 		return 0;
 	}

@@ -97,7 +97,9 @@ agent_on_header(char *p, size_t size, size_t n, void *arg)
 /*
  * Send one request.  reqid and timeout_ms become headers when set;
  * wait_ms bounds the whole exchange.  Returns 0 with *r filled when the
- * agent answered (any HTTP status), -1 with *cause when it did not.
+ * agent answered (any HTTP status); -1 with *cause when nothing reached
+ * it (no connection: safe to send elsewhere); -2 with *cause when the
+ * request may have been delivered but no answer came.
  */
 int
 agent_request(struct agent_conn *c, const char *method, const char *path,
@@ -150,7 +152,7 @@ agent_request(struct agent_conn *c, const char *method, const char *path,
 		*cause = xasprintf("agent: %s", errbuf[0] != '\0' ? errbuf :
 		    curl_easy_strerror(rc));
 		buf_free(&b);
-		return -1;
+		return rc == CURLE_COULDNT_CONNECT ? -1 : -2;
 	}
 	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &code);
 	if (b.data == NULL)

@@ -55,4 +55,32 @@ forked=$(json_get "$OUT" 'd["forked"]')
 expect_eq "4.4 EAGAIN" "$(json_get "$OUT" 'd["error"]')" "11"
 expect_rc 0 H fn invoke f '{}'
 [ "$(ps -e --no-headers | wc -l)" -lt 2000 ] || fail "4.4 host process table flooded"
+
+# 4.5 the sandbox dies under a running invocation: a clear failure, the
+# event is not run a second time elsewhere, and the next call works.
+expect_rc 0 H fn update f --timeout 5
+expect_rc 0 H fn invoke f
+pid=$(q "SELECT pid FROM instances WHERE fn='f'")
+before=$(rows invocations "WHERE fn='f'")
+H fn invoke f '{"sleep": 2}' >"$T/dying.out" 2>"$T/dying.err" & BG_PIDS=$!
+sleep 0.5
+kill -9 "$pid"
+wait "$BG_PIDS"
+rc=$?
+BG_PIDS=""
+[ "$rc" = 1 ] || fail "4.5 exit $rc, want 1"
+expect_in "4.5 failure named" "$(cat "$T/dying.err")" "Sandbox.Failure"
+expect_eq "4.5 recorded once" "$(rows invocations "WHERE fn='f'")" "$((before + 1))"
+expect_eq "4.5 no second sandbox ran it" "$(rows instances "WHERE fn='f'")" "0"
+expect_rc 0 H fn invoke f
+expect_eq "4.5 next works" "$OUT" '"fine"'
+
+# 4.6 a timeout replaces the sandbox (its processes may still be running).
+pid=$(q "SELECT pid FROM instances WHERE fn='f'")
+expect_rc 0 H fn update f --timeout 1
+expect_rc 1 H fn invoke f '{"sleep": 3}'
+i=0
+while kill -0 "$pid" 2>/dev/null; do	# reaped by init a moment later
+	i=$((i + 1)); [ $i -lt 40 ] || fail "4.6 timed-out sandbox still running"; sleep 0.05
+done
 exit 0
