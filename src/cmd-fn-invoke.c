@@ -93,11 +93,8 @@ cmd_fn_invoke_exec(struct cmd_ctx *ctx)
 	char			*cause = NULL, *line;
 	int			 rc;
 
-	if ((fn = fn_load(ctx->store, ctx->argv[0], &cause)) == NULL) {
-		rc = cmd_error(ctx, CMD_ERROR, "%s", cause);
-		free(cause);
-		return rc;
-	}
+	if ((fn = fn_load(ctx->store, ctx->argv[0], &cause)) == NULL)
+		return cmd_fail(ctx, CMD_ERROR, cause);
 	if ((rc = cmd_fn_payload(ctx, ctx->argc > 1 ? ctx->argv[1] : NULL,
 	    &payload)) != 0)
 		goto out;
@@ -282,11 +279,8 @@ cmd_fn_bench_exec(struct cmd_ctx *ctx)
 	    BENCH_POOL : BENCH_WARM;
 	if (mode != BENCH_WARM)
 		c = 1;	/* each start is measured alone */
-	if ((fn = fn_load(ctx->store, ctx->argv[0], &cause)) == NULL) {
-		rc = cmd_error(ctx, CMD_ERROR, "%s", cause);
-		free(cause);
-		return rc;
-	}
+	if ((fn = fn_load(ctx->store, ctx->argv[0], &cause)) == NULL)
+		return cmd_fail(ctx, CMD_ERROR, cause);
 	if ((rc = cmd_fn_payload(ctx, ctx->argc > 1 ? ctx->argv[1] : NULL,
 	    &payload)) != 0) {
 		fn_free(fn);
@@ -393,19 +387,13 @@ cmd_fn_logs_exec(struct cmd_ctx *ctx)
 	    util_parse_int(cmd_opt(ctx, "tail"), 0, 100000000, &tail) != 0)
 		return cmd_error(ctx, CMD_USAGE, "--tail '%s' must be a whole "
 		    "number", cmd_opt(ctx, "tail"));
-	if ((fn = fn_load(ctx->store, ctx->argv[0], &cause)) == NULL) {
-		rc = cmd_error(ctx, CMD_ERROR, "%s", cause);
-		free(cause);
-		return rc;
-	}
+	if ((fn = fn_load(ctx->store, ctx->argv[0], &cause)) == NULL)
+		return cmd_fail(ctx, CMD_ERROR, cause);
 	rc = logs_print(ctx->store, fn->name, (int)tail, cmd_flag(ctx, "follow"),
 	    ctx->out, &cause);
 	fn_free(fn);
-	if (rc != 0) {
-		rc = cmd_error(ctx, CMD_ERROR, "%s", cause);
-		free(cause);
-		return rc;
-	}
+	if (rc != 0)
+		return cmd_fail(ctx, CMD_ERROR, cause);
 	return CMD_OK;
 }
 

@@ -165,9 +165,7 @@ cmd_fn_stage(struct cmd_ctx *ctx, const char *path, const char *runtime,
 fail:
 	buf_free(&b);
 	util_rmtree(stage);
-	cmd_error(ctx, CMD_ERROR, "%s", cause);
-	free(cause);
-	return CMD_ERROR;
+	return cmd_fail(ctx, CMD_ERROR, cause);
 }
 
 static char *
@@ -328,11 +326,8 @@ cmd_fn_update_exec(struct cmd_ctx *ctx)
 	long long	 size;
 	int		 memory, timeout, rc, new_code;
 
-	if ((fn = fn_load(ctx->store, name, &cause)) == NULL) {
-		rc = cmd_error(ctx, CMD_ERROR, "%s", cause);
-		free(cause);
-		return rc;
-	}
+	if ((fn = fn_load(ctx->store, name, &cause)) == NULL)
+		return cmd_fail(ctx, CMD_ERROR, cause);
 	memory = fn->memory_mb;
 	timeout = fn->timeout_s;
 	size = fn->code_size;
@@ -517,13 +512,10 @@ cmd_fn_show_exec(struct cmd_ctx *ctx)
 	sqlite3_stmt		*stmt;
 	struct fn		*fn;
 	char			*cause = NULL, *dir;
-	int			 rc, n[3] = { 0, 0, 0 };
+	int			 n[3] = { 0, 0, 0 };
 
-	if ((fn = fn_load(ctx->store, ctx->argv[0], &cause)) == NULL) {
-		rc = cmd_error(ctx, CMD_ERROR, "%s", cause);
-		free(cause);
-		return rc;
-	}
+	if ((fn = fn_load(ctx->store, ctx->argv[0], &cause)) == NULL)
+		return cmd_fail(ctx, CMD_ERROR, cause);
 	stmt = store_prepare(ctx->store, "SELECT (SELECT count(*) FROM instances "
 	    "WHERE fn = ?1), (SELECT count(*) FROM invocations WHERE fn = ?1), "
 	    "(SELECT count(*) FROM invocations WHERE fn = ?1 AND status != 'ok')");
@@ -576,19 +568,12 @@ cmd_fn_rm_exec(struct cmd_ctx *ctx)
 	struct fn	*fn;
 	sqlite3_stmt	*stmt;
 	char		*cause = NULL, *dir;
-	int		 rc;
 
-	if ((fn = fn_load(ctx->store, name, &cause)) == NULL) {
-		rc = cmd_error(ctx, CMD_ERROR, "%s", cause);
-		free(cause);
-		return rc;
-	}
+	if ((fn = fn_load(ctx->store, name, &cause)) == NULL)
+		return cmd_fail(ctx, CMD_ERROR, cause);
 	fn_free(fn);
-	if (store_begin(ctx->store, &cause) != 0) {
-		rc = cmd_error(ctx, CMD_ERROR, "%s", cause);
-		free(cause);
-		return rc;
-	}
+	if (store_begin(ctx->store, &cause) != 0)
+		return cmd_fail(ctx, CMD_ERROR, cause);
 	stmt = store_prepare(ctx->store, "DELETE FROM functions WHERE name = ?1;");
 	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
 	sqlite3_step(stmt);
@@ -599,9 +584,7 @@ cmd_fn_rm_exec(struct cmd_ctx *ctx)
 	sqlite3_finalize(stmt);
 	if (store_commit(ctx->store, &cause) != 0) {
 		store_rollback(ctx->store);
-		rc = cmd_error(ctx, CMD_ERROR, "%s", cause);
-		free(cause);
-		return rc;
+		return cmd_fail(ctx, CMD_ERROR, cause);
 	}
 	inst_destroy_fn(ctx->store, name);
 	dir = xasprintf("%s/code/%s", ctx->store->home, name);

@@ -120,11 +120,8 @@ cmd_vm_pool_exec(struct cmd_ctx *ctx)
 	long long	 n = inst_pool_size();
 	int		 rc;
 
-	if (fn_valid_runtime(runtime, &cause) != 0) {
-		rc = cmd_error(ctx, CMD_USAGE, "%s", cause);
-		free(cause);
-		return rc;
-	}
+	if (fn_valid_runtime(runtime, &cause) != 0)
+		return cmd_fail(ctx, CMD_USAGE, cause);
 	if (cmd_opt(ctx, "size") != NULL &&
 	    util_parse_int(cmd_opt(ctx, "size"), 0, 64, &n) != 0)
 		return cmd_error(ctx, CMD_USAGE, "--size must be from 0 to 64");
@@ -164,13 +161,9 @@ cmd_image_ls_exec(struct cmd_ctx *ctx)
 	struct out_table	*t;
 	sqlite3_stmt		*stmt;
 	char			*cause = NULL;
-	int			 rc;
 
-	if (image_sync(ctx->store, &cause) != 0) {
-		rc = cmd_error(ctx, CMD_ERROR, "%s", cause);
-		free(cause);
-		return rc;
-	}
+	if (image_sync(ctx->store, &cause) != 0)
+		return cmd_fail(ctx, CMD_ERROR, cause);
 	t = out_table_new(cmd_image_ls_cols, 4);
 	stmt = store_prepare(ctx->store, "SELECT name, runtime, size, path "
 	    "FROM images ORDER BY name");

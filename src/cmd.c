@@ -276,6 +276,15 @@ cmd_error(struct cmd_ctx *ctx, int rc, const char *fmt, ...)
 	return rc;
 }
 
+/* Set the command's error to cause, taking ownership of it; return rc. */
+int
+cmd_fail(struct cmd_ctx *ctx, int rc, char *cause)
+{
+	free(ctx->cause);
+	ctx->cause = cause != NULL ? cause : xstrdup("failed");
+	return rc;
+}
+
 /* Append e's usage line to b. */
 void
 cmd_usage(const struct cmd_entry *e, struct buf *b)

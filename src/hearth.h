@@ -152,6 +152,7 @@ const char *cmd_opt(struct cmd_ctx *, const char *);
 int	 cmd_flag(struct cmd_ctx *, const char *);
 char	**cmd_optlist(struct cmd_ctx *, const char *, int *);
 int	 cmd_error(struct cmd_ctx *, int, const char *, ...) printflike(3, 4);
+int	 cmd_fail(struct cmd_ctx *, int, char *);
 void	 cmd_usage(const struct cmd_entry *, struct buf *);
 void	 cmd_help_all(struct buf *);
 int	 cmd_split(const char *, int *, char ***, char **);
