@@ -186,7 +186,7 @@ cmd_fn_create_exec(struct cmd_ctx *ctx)
 	sqlite3_stmt	*stmt;
 	struct fn	*old;
 	long long	 size = 0;
-	int		 memory = 128, timeout = 3, rc;
+	int		 memory = 128, timeout = 3, rc, renamed = 0;
 
 	if (fn_valid_name(name, &cause) != 0)
 		goto usage;
@@ -222,7 +222,6 @@ cmd_fn_create_exec(struct cmd_ctx *ctx)
 	if ((rc = cmd_fn_stage(ctx, code, runtime, handler, stage, &size)) != 0)
 		goto out;
 	final = fn_code_dir(ctx->store, name, 1);
-	util_rmtree(final);	/* left by a crash between rename and commit */
 	envs = cJSON_PrintUnformatted(env);
 	if (store_begin(ctx->store, &cause) != 0)
 		goto fail;
@@ -241,18 +240,27 @@ cmd_fn_create_exec(struct cmd_ctx *ctx)
 	rc = sqlite3_step(stmt);
 	sqlite3_finalize(stmt);
 	if (rc != SQLITE_DONE) {
-		cause = xasprintf("store: %s", sqlite3_errmsg(ctx->store->db));
+		/* Another process created it since we looked. */
+		cause = rc == SQLITE_CONSTRAINT ?
+		    xasprintf("function '%s' already exists", name) :
+		    xasprintf("store: %s", sqlite3_errmsg(ctx->store->db));
 		store_rollback(ctx->store);
 		goto fail;
 	}
+	/*
+	 * The row is ours and we hold the write lock, so nobody else is
+	 * between a rename and a commit: a directory already at final was
+	 * left by a crash and can go.
+	 */
+	util_rmtree(final);
 	if (rename(stage, final) == -1) {
 		cause = xasprintf("%s: %s", final, strerror(errno));
 		store_rollback(ctx->store);
 		goto fail;
 	}
+	renamed = 1;
 	if (store_commit(ctx->store, &cause) != 0) {
 		store_rollback(ctx->store);
-		util_rmtree(final);
 		goto fail;
 	}
 	if (ctx->format == OUT_JSON)
@@ -267,7 +275,8 @@ usage:
 fail:
 	rc = cmd_error(ctx, CMD_ERROR, "%s", cause);
 	util_rmtree(stage);
-	util_rmtree(final);	/* rolled back: the row does not exist */
+	if (renamed)
+		util_rmtree(final);	/* rolled back: the row does not exist */
 out:
 	if (stage != NULL) {
 		char *parent = xasprintf("%s/code/%s", ctx->store->home, name);
@@ -352,7 +361,6 @@ cmd_fn_update_exec(struct cmd_ctx *ctx)
 		    &size)) != 0)
 			goto out;
 		final = fn_code_dir(ctx->store, name, fn->code_version + 1);
-		util_rmtree(final);
 	} else {
 		curdir = fn_code_dir(ctx->store, name, fn->code_version);
 		if (fn_check_handler_file(curdir, fn->runtime, handler, &cause) != 0) {
@@ -386,6 +394,9 @@ cmd_fn_update_exec(struct cmd_ctx *ctx)
 		    "updating it; try again", name);
 		goto out;
 	}
+	/* As in create: under the write lock, a directory at final is stale. */
+	if (new_code)
+		util_rmtree(final);
 	if (new_code && rename(stage, final) == -1) {
 		rc = cmd_error(ctx, CMD_ERROR, "%s: %s", final, strerror(errno));
 		store_rollback(ctx->store);

@@ -26,6 +26,17 @@ BG_PIDS=""
 [ ! -e "$T/fail" ] || fail "$(cat "$T/fail")"
 expect_eq "all invocations recorded" "$(rows invocations "WHERE fn='par'")" "20"
 expect_eq "creates" "$(rows functions)" "6"
+# Racing creates of one name: exactly one wins, its code stays intact.
+for i in 1 2 3 4 5 6; do
+	H fn create race --runtime python3 --handler app.handler --code "$T/code" \
+	    >/dev/null 2>>"$T/race.err" &
+	BG_PIDS="$BG_PIDS $!"
+done
+for p in $BG_PIDS; do wait "$p"; done
+BG_PIDS=""
+expect_eq "race losers" "$(grep -c "function 'race' already exists" "$T/race.err")" "5"
+expect_rc 0 H fn invoke race '{"n": 9}'
+expect_eq "race winner works" "$OUT" "9"
 # Four callers at once need more than one instance; each served.
 n=$(rows instances "WHERE fn='par'")
 [ "$n" -ge 2 ] || fail "expected several instances for parallel callers, got $n"
