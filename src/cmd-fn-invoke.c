@@ -161,7 +161,7 @@ const struct cmd_entry cmd_fn_invoke_entry = {
 	.long_help = "PAYLOAD is JSON (default {}); @FILE reads it from a file, "
 	    "- from stdin.\nExit status 1 if the handler raised, timed out or "
 	    "crashed.",
-	.flags = CMD_F_STORE | CMD_F_OUTPUT,
+	.flags = CMD_F_STORE | CMD_F_OUTPUT | CMD_F_MUTATES,
 	.complete = COMPLETE_FN,
 	.exec = cmd_fn_invoke_exec,
 };
@@ -370,7 +370,7 @@ const struct cmd_entry cmd_fn_bench_entry = {
 	    "caller, as an operator's client\nwould see it, store writes "
 	    "included.  --cold and --pool prepare each start outside\nthe "
 	    "timed part and run one at a time.",
-	.flags = CMD_F_STORE | CMD_F_OUTPUT,
+	.flags = CMD_F_STORE | CMD_F_OUTPUT | CMD_F_MUTATES,
 	.complete = COMPLETE_FN,
 	.exec = cmd_fn_bench_exec,
 };

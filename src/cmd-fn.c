@@ -263,6 +263,7 @@ cmd_fn_create_exec(struct cmd_ctx *ctx)
 		store_rollback(ctx->store);
 		goto fail;
 	}
+	store_event(ctx->store, "created", name, "%s %s", runtime, handler);
 	if (ctx->format == OUT_JSON)
 		fprintf(ctx->out, "{\"name\": \"%s\", \"version\": 1}\n", name);
 	else
@@ -301,7 +302,7 @@ const struct cmd_entry cmd_fn_create_entry = {
 	.help = "create a function from a directory or file of code",
 	.long_help = "Example:\n  hearth fn create hello --runtime python3 "
 	    "--handler app.handler --code ./app.py",
-	.flags = CMD_F_STORE,
+	.flags = CMD_F_STORE | CMD_F_MUTATES,
 	.exec = cmd_fn_create_exec,
 };
 
@@ -412,6 +413,8 @@ cmd_fn_update_exec(struct cmd_ctx *ctx)
 	fn_free(fn);
 	fn = fn_load(ctx->store, name, &cause);
 	if (fn != NULL) {
+		store_event(ctx->store, new_code ? "reloaded" : "updated", name,
+		    "version %d%s", fn->version, new_code ? ", new code" : "");
 		inst_reload(ctx->store, fn, &cause);
 		cmd_fn_prune_code(ctx->store, fn);
 	}
@@ -444,7 +447,7 @@ const struct cmd_entry cmd_fn_update_entry = {
 	.long_help = "Warm instances switch to the new code or configuration "
 	    "without restarting their sandbox;\nan invocation in flight "
 	    "finishes on the old code.",
-	.flags = CMD_F_STORE,
+	.flags = CMD_F_STORE | CMD_F_MUTATES,
 	.complete = COMPLETE_FN,
 	.exec = cmd_fn_update_exec,
 };
@@ -597,6 +600,7 @@ cmd_fn_rm_exec(struct cmd_ctx *ctx)
 		store_rollback(ctx->store);
 		return cmd_fail(ctx, CMD_ERROR, cause);
 	}
+	store_event(ctx->store, "deleted", name, "%s", "");
 	inst_destroy_fn(ctx->store, name);
 	dir = xasprintf("%s/code/%s", ctx->store->home, name);
 	util_rmtree(dir);
@@ -612,7 +616,7 @@ const struct cmd_entry cmd_fn_rm_entry = {
 	.min_args = 1, .max_args = 1,
 	.usage = "NAME",
 	.help = "delete a function, its instances, code and logs",
-	.flags = CMD_F_STORE,
+	.flags = CMD_F_STORE | CMD_F_MUTATES,
 	.complete = COMPLETE_FN,
 	.exec = cmd_fn_rm_exec,
 };

@@ -107,7 +107,7 @@ const struct cmd_entry cmd_vm_rm_entry = {
 	.min_args = 0, .max_args = -1,
 	.usage = "ID...",
 	.help = "destroy instances",
-	.flags = CMD_F_STORE,
+	.flags = CMD_F_STORE | CMD_F_MUTATES,
 	.complete = COMPLETE_VM,
 	.exec = cmd_vm_rm_exec,
 };
@@ -144,7 +144,7 @@ const struct cmd_entry cmd_vm_pool_entry = {
 	.min_args = 0, .max_args = 1,
 	.usage = "[RUNTIME]",
 	.help = "pre-start sandboxes for a runtime so first invocations are fast",
-	.flags = CMD_F_STORE,
+	.flags = CMD_F_STORE | CMD_F_MUTATES,
 	.exec = cmd_vm_pool_exec,
 };
 

@@ -74,6 +74,8 @@ int	 store_begin(struct store *, char **);
 int	 store_commit(struct store *, char **);
 void	 store_rollback(struct store *);
 int	 store_schema_version(struct store *);
+void	 store_event(struct store *, const char *, const char *, const char *,
+	     ...) printflike(4, 5);
 const char *store_home_default(void);
 
 /* out.c: every command's output goes through here. */
@@ -128,7 +130,7 @@ struct cmd_entry {
 };
 #define CMD_F_OUTPUT	0x1	/* accepts -o json */
 #define CMD_F_STORE	0x2	/* needs the store open */
-#define CMD_F_FRONTEND	0x4	/* handled by the front end (shell, quit) */
+#define CMD_F_MUTATES	0x4	/* changes state or runs code: not in --readonly */
 
 #define CMD_MAX_OPTS 16
 struct cmd_ctx {

@@ -171,9 +171,9 @@ inst_delete_row(struct store *st, const char *id)
 	sqlite3_finalize(stmt);
 }
 
-/* Stop an instance's VM and forget it. */
+/* Stop an instance's VM and forget it; why goes to the event feed. */
 static void
-inst_kill(struct store *st, struct inst *in)
+inst_kill_why(struct store *st, struct inst *in, const char *why)
 {
 	const struct vm_driver	*drv = vm_driver_find(in->driver);
 	char			*dir = inst_run_dir(st, in->id), *cause = NULL;
@@ -182,7 +182,15 @@ inst_kill(struct store *st, struct inst *in)
 	if (drv != NULL && drv->destroy(in->id, in->pid, dir, &cause) != 0)
 		free(cause);
 	inst_delete_row(st, in->id);
+	store_event(st, "reaped", in->id, "%s%s%s", in->fn != NULL ? in->fn : "pool",
+	    why != NULL ? ": " : "", why != NULL ? why : "");
 	free(dir);
+}
+
+static void
+inst_kill(struct store *st, struct inst *in)
+{
+	inst_kill_why(st, in, NULL);
 }
 
 /* Build the runtime's environment for fn as "KEY=VALUE\n" lines. */
@@ -358,6 +366,8 @@ inst_spawn(struct store *st, const char *runtime, struct fn *fn, char **cause)
 	sqlite3_bind_text(stmt, 3, in->id, -1, SQLITE_STATIC);
 	sqlite3_step(stmt);
 	sqlite3_finalize(stmt);
+	store_event(st, "started", in->id, "%s %s sandbox, pid %d",
+	    fn != NULL ? fn->name : "pool", runtime, (int)pid);
 	goto out;
 fail:
 	inst_free(in);
@@ -492,7 +502,8 @@ inst_send(struct store *st, struct inst *in, struct fn *fn, const char *payload,
 		 * environment: what timed out or crashed may have left
 		 * processes or state behind.
 		 */
-		inst_kill(st, in);
+		inst_kill_why(st, in, res->status == INVOKE_TIMEOUT ?
+		    "replaced after a timeout" : "replaced after a crash");
 		return 0;
 	}
 	/* last_used only orders instances and ages them: a second is fine. */
@@ -739,7 +750,7 @@ inst_gc(struct store *st)
 	}
 	sqlite3_finalize(stmt);
 	for (i = 0; i < n; i++) {
-		inst_kill(st, dead[i]);
+		inst_kill_why(st, dead[i], "gone (idle TTL or killed)");
 		inst_free(dead[i]);
 	}
 	free(dead);

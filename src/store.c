@@ -63,6 +63,16 @@ static const char *store_migrations[] = {
 	"  max_mem_mb INTEGER NOT NULL,"
 	"  log TEXT NOT NULL);"			/* START..REPORT lines */
 	"CREATE INDEX invocations_fn ON invocations(fn, id);",
+
+	/* 2: events — what happened to functions and instances, for the
+	 * console's feed (invocations are events too, read from their table). */
+	"CREATE TABLE events ("
+	"  id INTEGER PRIMARY KEY,"
+	"  ts REAL NOT NULL,"
+	"  kind TEXT NOT NULL,"			/* created, reloaded, ... */
+	"  subject TEXT NOT NULL,"		/* function name or instance id */
+	"  detail TEXT NOT NULL DEFAULT '');"
+	"CREATE INDEX events_ts ON events(ts);",
 };
 #define STORE_VERSION ((int)(sizeof store_migrations / sizeof store_migrations[0]))
 
@@ -168,6 +178,35 @@ store_schema_version(struct store *st)
 		v = sqlite3_column_int(stmt, 0);
 	sqlite3_finalize(stmt);
 	return v;
+}
+
+/*
+ * Record an event (best effort: an event that cannot be written must not
+ * fail the operation it describes).  Keeps the newest STORE_EVENTS_KEEP.
+ */
+void
+store_event(struct store *st, const char *kind, const char *subject,
+    const char *fmt, ...)
+{
+	sqlite3_stmt	*stmt;
+	va_list		 ap;
+	char		*detail;
+
+	va_start(ap, fmt);
+	detail = xvasprintf(fmt, ap);
+	va_end(ap);
+	stmt = store_stmt(st, "INSERT INTO events (ts, kind, subject, detail) "
+	    "VALUES (?, ?, ?, ?)");
+	sqlite3_bind_double(stmt, 1, util_now());
+	sqlite3_bind_text(stmt, 2, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 3, subject, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 4, detail, -1, SQLITE_STATIC);
+	sqlite3_step(stmt);
+	store_done(stmt);
+	if (sqlite3_last_insert_rowid(st->db) % 256 == 0)
+		sqlite3_exec(st->db, "DELETE FROM events WHERE id <= "
+		    "(SELECT max(id) FROM events) - 5000", NULL, NULL, NULL);
+	free(detail);
 }
 
 /* Run the migrations this database has not seen, one transaction each. */

@@ -20,7 +20,7 @@ main(void)
 	home = xasprintf("%s/home/nested", dir);
 	a = store_open(home, &cause);
 	CHECK("store-1.1", a != NULL);
-	CHECK("store-1.2", store_schema_version(a) == 1);
+	CHECK("store-1.2", store_schema_version(a) == 2);
 	stmt = store_prepare(a, "PRAGMA journal_mode");
 	CHECK("store-1.3", sqlite3_step(stmt) == SQLITE_ROW &&
 	    strcmp((const char *)sqlite3_column_text(stmt, 0), "wal") == 0);
@@ -46,14 +46,31 @@ main(void)
 	/* Reopening runs no migration twice. */
 	store_close(a);
 	a = store_open(home, &cause);
-	CHECK("store-3.1", a != NULL && store_schema_version(a) == 1);
+	CHECK("store-3.1", a != NULL && store_schema_version(a) == 2);
+
+	/* A database at version 1 (before events) migrates forward, keeping rows. */
+	CHECK("store-3.2", store_exec(a, "DROP TABLE events; PRAGMA user_version = 1",
+	    &cause) == 0);
+	store_close(a);
+	a = store_open(home, &cause);
+	CHECK("store-3.3", a != NULL && store_schema_version(a) == 2);
+	stmt = store_prepare(a, "SELECT (SELECT count(*) FROM images), "
+	    "(SELECT count(*) FROM events)");
+	CHECK("store-3.4", sqlite3_step(stmt) == SQLITE_ROW &&
+	    sqlite3_column_int(stmt, 0) == 1 && sqlite3_column_int(stmt, 1) == 0);
+	sqlite3_finalize(stmt);
+	store_event(a, "created", "fn1", "%s", "detail");
+	stmt = store_prepare(a, "SELECT kind, subject, detail FROM events");
+	CHECK("store-3.5", sqlite3_step(stmt) == SQLITE_ROW &&
+	    strcmp((const char *)sqlite3_column_text(stmt, 2), "detail") == 0);
+	sqlite3_finalize(stmt);
 
 	/* A database from a newer hearth is refused, not damaged. */
 	CHECK("store-4.1", store_exec(a, "PRAGMA user_version = 99", &cause) == 0);
 	store_close(a);
 	a = store_open(home, &cause);
 	CHECK("store-4.2", a == NULL);
-	CHECK_STR("store-4.3", cause, "store: schema version 99 is newer than this hearth (1)");
+	CHECK_STR("store-4.3", cause, "store: schema version 99 is newer than this hearth (2)");
 	free(cause);
 	store_close(b);
 	util_rmtree(dir);
