@@ -21,7 +21,7 @@ WARN    := -Wall -Wextra -Wformat=2 -Wmissing-prototypes -Wstrict-prototypes \
 	   -Wshadow -Wpointer-arith -Wsign-compare -Wno-unused-parameter \
 	   -Wvla -Wwrite-strings
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) -MMD -MP -Isrc -Ivm -Ivm/agent
+CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) -MMD -MP -Isrc -Ivm -Ivm/agent -Itui
 ifeq ($(SAN),1)
 CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -O1
 LDFLAGS += -fsanitize=address,undefined
@@ -35,7 +35,7 @@ Q := @
 say = @printf '  %-6s %s\n' $(1) $(2);
 endif
 
-SRCS    := $(wildcard src/*.c) $(wildcard vm/*.c)
+SRCS    := $(wildcard src/*.c) $(wildcard vm/*.c) $(wildcard tui/*.c)
 OBJS    := $(SRCS:%.c=$(B)/%.o)
 LIBOBJS := $(filter-out $(B)/src/main.o,$(OBJS))
 AGENT_SRCS := $(wildcard vm/agent/*.c)

@@ -1,5 +1,5 @@
 /*
- * cmd-help.c — help, version and shell: commands about hearth itself.
+ * cmd-help.c — help, version, shell, console: commands about hearth itself.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -86,4 +86,26 @@ const struct cmd_entry cmd_shell_entry = {
 	.min_args = 0, .max_args = 0,
 	.help = "start the interactive shell (history, tab completion)",
 	.exec = cmd_shell_exec,
+};
+
+static int
+cmd_console_exec(struct cmd_ctx *ctx)
+{
+	if (ctx->run->in_shell)
+		return cmd_error(ctx, CMD_ERROR, "leave the shell to open the console");
+	return console_main(ctx->run, cmd_flag(ctx, "readonly") ||
+	    ctx->run->readonly);
+}
+
+static const struct cmd_opt cmd_console_opts[] = {
+	{ "readonly", 'r', OPT_FLAG, NULL, "disable every key and command that changes state" },
+	{ NULL, 0, 0, NULL, NULL }
+};
+
+const struct cmd_entry cmd_console_entry = {
+	.name = "console",
+	.opts = cmd_console_opts,
+	.min_args = 0, .max_args = 0,
+	.help = "open the full-screen console (plain 'hearth' on a terminal)",
+	.exec = cmd_console_exec,
 };

@@ -19,7 +19,8 @@ extern const struct cmd_entry cmd_fn_create_entry, cmd_fn_update_entry,
     cmd_fn_ls_entry, cmd_fn_show_entry, cmd_fn_rm_entry,
     cmd_fn_invoke_entry, cmd_fn_logs_entry, cmd_fn_bench_entry,
     cmd_vm_ls_entry, cmd_vm_rm_entry, cmd_vm_pool_entry, cmd_image_ls_entry,
-    cmd_help_entry, cmd_version_entry, cmd_shell_entry, cmd_complete_entry;
+    cmd_help_entry, cmd_version_entry, cmd_shell_entry, cmd_complete_entry,
+    cmd_console_entry;
 
 const struct cmd_entry *cmd_table[] = {
 	&cmd_fn_create_entry,
@@ -37,6 +38,7 @@ const struct cmd_entry *cmd_table[] = {
 	&cmd_help_entry,
 	&cmd_version_entry,
 	&cmd_shell_entry,
+	&cmd_console_entry,
 	&cmd_complete_entry,
 	NULL
 };

@@ -170,13 +170,15 @@ struct run_env {
 	int		 interactive;	/* a person is watching */
 	const char	*where;		/* "FILE:LINE" prefix for errors, or NULL */
 	int		 in_shell;	/* inside `hearth shell` already */
+	int		 readonly;	/* --readonly: console refuses mutations */
 };
 int	 run_argv(struct run_env *, int, char **);
 int	 run_line(struct run_env *, const char *);
 void	 run_env_free(struct run_env *);
 
-/* shell.c, batch.c: the interactive and file front ends. */
+/* shell.c, batch.c: the interactive and file front ends; tui/: the console. */
 int	 shell_main(struct run_env *);
+int	 console_main(struct run_env *, int);
 int	 batch_main(struct run_env *, const char *, int);
 
 /* Function model (fn.c). */

@@ -3,7 +3,7 @@
  *
  *   hearth [-o json] COMMAND [ARGS]	run one command
  *   hearth -f FILE [-k]		run a batch file (- for stdin)
- *   hearth				the shell on a terminal
+ *   hearth [--readonly]		the console on a terminal
  */
 #include <signal.h>
 #include <stdlib.h>
@@ -17,6 +17,7 @@ main_usage(void)
 {
 	fputs("usage: hearth [-o json] COMMAND [ARGS...]\n"
 	    "       hearth -f FILE [-k]\n"
+	    "       hearth [--readonly]      (the console, on a terminal)\n"
 	    "       hearth shell\n"
 	    "Run 'hearth help' for the list of commands.\n", stderr);
 }
@@ -36,6 +37,8 @@ main(int argc, char **argv)
 			file = argv[++i];
 		else if (strcmp(argv[i], "-k") == 0)
 			keep = 1;
+		else if (strcmp(argv[i], "--readonly") == 0)
+			env.readonly = 1;
 		else if (strcmp(argv[i], "-o") == 0 && i + 1 < argc) {
 			i++;
 			if (strcmp(argv[i], "json") == 0)
@@ -75,9 +78,9 @@ main(int argc, char **argv)
 	} else if (i < argc) {
 		env.interactive = isatty(STDOUT_FILENO);
 		rc = run_argv(&env, argc - i, argv + i);
-	} else if (isatty(STDIN_FILENO)) {
+	} else if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO)) {
 		env.interactive = 1;
-		rc = shell_main(&env);
+		rc = console_main(&env, env.readonly);
 	} else {
 		main_usage();
 		rc = CMD_USAGE;

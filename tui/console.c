@@ -1,0 +1,602 @@
+/*
+ * console.c — the full-screen console: one event loop, one draw pass.
+ *
+ * The loop waits in poll() on the terminal and on the pipes of running
+ * jobs, with a timeout that brings the next refresh: the table is reread
+ * from the store once a second and an open pane ticks five times a
+ * second.  Nothing draws directly: handlers set `dirty`, and one pass
+ * redraws the whole screen into curses' off-screen model, which sends the
+ * terminal only what changed — one update per batch of keys or ticks, not
+ * per key or per log line.
+ *
+ * The terminal is restored on every way out: q, :quit, Ctrl-C, SIGTERM
+ * and SIGHUP (a dropped SSH link) end the loop normally; a crash signal or
+ * fatal() runs endwin() first.  Instances never belong to the console, so
+ * they keep serving when it goes.
+ */
+#include <curses.h>
+#include <errno.h>
+#include <langinfo.h>
+#include <locale.h>
+#include <poll.h>
+#include <regex.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "tui.h"
+#include "vm.h"
+
+#define PAIR_ERR	1
+#define PAIR_TITLE	2
+#define PAIR_SEL	3
+#define PAIR_DIM	4
+#define PAIR_HEAD	5
+
+static volatile sig_atomic_t console_stop;	/* a signal asked us to quit */
+static struct tui *console_cur;			/* for tui_attr_* */
+
+static void
+console_restore(void)
+{
+	if (!isendwin())
+		endwin();
+}
+
+static void
+console_on_stop(int sig)
+{
+	console_stop = sig;
+}
+
+static void
+console_on_crash(int sig)
+{
+	console_restore();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+int
+tui_attr_err(struct tui *t)
+{
+	return t->color ? COLOR_PAIR(PAIR_ERR) | A_BOLD : A_BOLD;
+}
+
+int
+tui_attr_title(struct tui *t)
+{
+	return t->color ? COLOR_PAIR(PAIR_TITLE) | A_BOLD : A_BOLD;
+}
+
+int
+tui_attr_sel(struct tui *t)
+{
+	return t->color ? COLOR_PAIR(PAIR_SEL) : A_REVERSE;
+}
+
+int
+tui_attr_dim(struct tui *t)
+{
+	return t->color ? COLOR_PAIR(PAIR_DIM) : A_DIM;
+}
+
+/* Show a message on the status line for a few seconds. */
+void
+tui_status(struct tui *t, int err, const char *fmt, ...)
+{
+	va_list	ap;
+
+	free(t->status);
+	va_start(ap, fmt);
+	t->status = xvasprintf(fmt, ap);
+	va_end(ap);
+	t->status[strcspn(t->status, "\n")] = '\0';
+	t->status_err = err;
+	t->status_until = util_now() + (err ? 8 : 4);
+	t->dirty = 1;
+}
+
+/* The key (name or id) of the selected row, or NULL. */
+const char *
+tui_selected(struct tui *t)
+{
+	if (t->nshown == 0 || t->sel < 0 || t->sel >= t->nshown)
+		return NULL;
+	return t->rows[t->shown[t->sel]].key;
+}
+
+void
+tui_set_pane(struct tui *t, struct tui_pane *p)
+{
+	if (t->pane != NULL) {
+		t->pane->ops->free(t->pane);
+		free(t->pane->title);
+		free(t->pane);
+	}
+	t->pane = p;
+	t->pane_focus = p != NULL && p->ops->key != NULL;
+	t->pane_max = 0;
+	t->dirty = 1;
+}
+
+void
+tui_set_view(struct tui *t, const struct tui_view *v)
+{
+	if (v == NULL)
+		return;
+	t->view = v;
+	t->sort = 0;
+	t->sort_desc = strcmp(v->cmd, "ev") == 0;	/* newest events first */
+	t->sel = 0;
+	t->top = 0;
+	free(t->filter);
+	t->filter = NULL;
+	tui_set_pane(t, NULL);
+	tui_reload(t);
+}
+
+static struct tui *sort_tui;	/* qsort has no context argument */
+
+static int
+console_cmp(const void *a, const void *b)
+{
+	const struct tui_row	*x = a, *y = b;
+	const char		*p = x->cells[sort_tui->sort];
+	const char		*q = y->cells[sort_tui->sort];
+	int			 r;
+
+	if (p == NULL || q == NULL)
+		r = (p == NULL) - (q == NULL);
+	else if (sort_tui->view->cols[sort_tui->sort].numeric) {
+		double dp = strtod(p, NULL), dq = strtod(q, NULL);
+
+		r = dp < dq ? -1 : dp > dq;
+	} else
+		r = strcasecmp(p, q);
+	if (r == 0)
+		r = strcmp(x->key, y->key);
+	return sort_tui->sort_desc ? -r : r;
+}
+
+static int
+console_match(struct tui *t, struct tui_row *r)
+{
+	int	c;
+
+	if (t->filter == NULL)
+		return 1;
+	for (c = 0; c < t->view->ncols; c++) {
+		if (r->cells[c] == NULL)
+			continue;
+		if (t->filter_re != NULL ?
+		    regexec(t->filter_re, r->cells[c], 0, NULL, 0) == 0 :
+		    strcasestr(r->cells[c], t->filter) != NULL)
+			return 1;
+	}
+	return 0;
+}
+
+/* Reread the current view, keeping the selection on the same row. */
+void
+tui_reload(struct tui *t)
+{
+	char	*keep = tui_selected(t) != NULL ? xstrdup(tui_selected(t)) : NULL;
+	int	 i;
+
+	tui_rows_free(t->rows, t->nrows);
+	t->rows = NULL;
+	t->nrows = 0;
+	t->view->fill(t, &t->rows, &t->nrows);
+	sort_tui = t;
+	qsort(t->rows, t->nrows, sizeof *t->rows, console_cmp);
+	if (t->filter_re != NULL) {
+		regfree(t->filter_re);
+		free(t->filter_re);
+		t->filter_re = NULL;
+	}
+	if (t->filter != NULL) {
+		t->filter_re = xmalloc(sizeof(regex_t));
+		if (regcomp(t->filter_re, t->filter, REG_EXTENDED | REG_ICASE |
+		    REG_NOSUB) != 0) {
+			free(t->filter_re);	/* not a regex: a substring */
+			t->filter_re = NULL;
+		}
+	}
+	free(t->shown);
+	t->shown = xcalloc(t->nrows + 1, sizeof *t->shown);
+	t->nshown = 0;
+	for (i = 0; i < t->nrows; i++)
+		if (console_match(t, &t->rows[i]))
+			t->shown[t->nshown++] = i;
+	if (keep != NULL)
+		for (i = 0; i < t->nshown; i++)
+			if (strcmp(t->rows[t->shown[i]].key, keep) == 0)
+				t->sel = i;
+	if (t->sel >= t->nshown)
+		t->sel = t->nshown > 0 ? t->nshown - 1 : 0;
+	free(keep);
+	t->dirty = 1;
+}
+
+/* Host CPU and memory, instance and invocation counts for the header. */
+static void
+console_figures(struct tui *t)
+{
+	unsigned long long	 v[10] = { 0 }, busy, total;
+	struct buf		 b = { 0 };
+	sqlite3_stmt		*stmt;
+	char			*cause = NULL, *p;
+	double			 avail = 0;
+
+	if (util_read_file("/proc/stat", &b, 1 << 20, &cause) == 0 &&
+	    sscanf(b.data, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0],
+	    &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]) == 8) {
+		busy = v[0] + v[1] + v[2] + v[5] + v[6] + v[7];
+		total = busy + v[3] + v[4];
+		if (total > t->cpu_prev[1])
+			t->host_cpu = 100.0 * (busy - t->cpu_prev[0]) /
+			    (total - t->cpu_prev[1]);
+		t->cpu_prev[0] = busy;
+		t->cpu_prev[1] = total;
+	}
+	free(cause);
+	cause = NULL;
+	b.len = 0;
+	if (util_read_file("/proc/meminfo", &b, 1 << 20, &cause) == 0) {
+		if ((p = strstr(b.data, "MemTotal:")) != NULL)
+			t->host_mem_total = strtod(p + 9, NULL) / 1048576.0;
+		if ((p = strstr(b.data, "MemAvailable:")) != NULL)
+			avail = strtod(p + 13, NULL) / 1048576.0;
+		t->host_mem_used = t->host_mem_total - avail;
+	}
+	free(cause);
+	buf_free(&b);
+	stmt = store_stmt(t->st, "SELECT (SELECT count(*) FROM functions), "
+	    "(SELECT count(*) FROM instances), (SELECT count(*) FROM invocations "
+	    "WHERE ts > ?)");
+	sqlite3_bind_double(stmt, 1, util_now() - 10);
+	if (sqlite3_step(stmt) == SQLITE_ROW) {
+		t->nfn = sqlite3_column_int(stmt, 0);
+		t->ninst = sqlite3_column_int(stmt, 1);
+		t->inv_rate = sqlite3_column_int(stmt, 2) / 10.0;
+	}
+	store_done(stmt);
+}
+
+/* Draw a box with a title on its top border. */
+void
+tui_draw_box(struct tui *t, int y, int x, int h, int w, const char *title,
+    int focus)
+{
+	int	attr = focus ? tui_attr_title(t) : tui_attr_dim(t);
+
+	if (h < 2 || w < 4)
+		return;
+	attron(attr);
+	mvhline(y, x + 1, ACS_HLINE, w - 2);
+	mvhline(y + h - 1, x + 1, ACS_HLINE, w - 2);
+	mvvline(y + 1, x, ACS_VLINE, h - 2);
+	mvvline(y + 1, x + w - 1, ACS_VLINE, h - 2);
+	mvaddch(y, x, ACS_ULCORNER);
+	mvaddch(y, x + w - 1, ACS_URCORNER);
+	mvaddch(y + h - 1, x, ACS_LLCORNER);
+	mvaddch(y + h - 1, x + w - 1, ACS_LRCORNER);
+	if (title != NULL && w > 6) {
+		mvaddch(y, x + 2, ' ');
+		addnstr(title, w - 6);
+		addch(' ');
+	}
+	attroff(attr);
+}
+
+static void
+console_draw_header(struct tui *t, int w)
+{
+	char	*s;
+
+	move(0, 0);
+	clrtoeol();
+	attron(tui_attr_title(t));
+	addstr(" hearth ");
+	attroff(tui_attr_title(t));
+	s = xasprintf(" cpu %3.0f%%  mem %.1f/%.1fG  driver %s  fn %d  inst %d  "
+	    "%.1f inv/s  %s%s%s%s", t->host_cpu, t->host_mem_used,
+	    t->host_mem_total, vm_driver_default(), t->nfn, t->ninst, t->inv_rate,
+	    t->view->name, t->filter != NULL ? "  filter: " : "",
+	    t->filter != NULL ? t->filter : "", t->readonly ? "  [read-only]" : "");
+	addnstr(s, w - 8 > 0 ? w - 8 : 0);
+	free(s);
+}
+
+/* Draw the table in rows y..y+h-1. */
+static void
+console_draw_table(struct tui *t, int y, int h, int w)
+{
+	const struct tui_view	*v = t->view;
+	int			 width[TUI_MAX_COLS], c, i, x, len, row;
+	struct tui_row		*r;
+
+	if (h < 2)
+		return;
+	for (c = 0; c < v->ncols; c++)
+		width[c] = (int)strlen(v->cols[c].title) + (c == t->sort ? 1 : 0);
+	for (i = 0; i < t->nshown; i++)
+		for (c = 0; c < v->ncols; c++) {
+			const char *cell = t->rows[t->shown[i]].cells[c];
+
+			len = cell != NULL ? (int)strlen(cell) : 1;
+			if (len > width[c])
+				width[c] = len > 40 ? 40 : len;
+		}
+	/* Header row. */
+	move(y, 0);
+	attron(tui_attr_title(t));
+	for (c = 0, x = 1; c < v->ncols && x < w; c++) {
+		mvaddnstr(y, x, v->cols[c].title, w - x);
+		if (c == t->sort)
+			addstr(t->sort_desc ? "v" : "^");
+		x += width[c] + 2;
+	}
+	attroff(tui_attr_title(t));
+	h--;
+	/* Keep the selection on screen. */
+	if (t->sel < t->top)
+		t->top = t->sel;
+	if (t->sel >= t->top + h)
+		t->top = t->sel - h + 1;
+	if (t->top < 0)
+		t->top = 0;
+	for (row = 0; row < h && t->top + row < t->nshown; row++) {
+		int sel = t->top + row == t->sel;
+
+		r = &t->rows[t->shown[t->top + row]];
+		move(y + 1 + row, 0);
+		if (sel)
+			attron(tui_attr_sel(t));
+		else if (r->bad)
+			attron(tui_attr_err(t));
+		if (sel)
+			hline(' ', w);
+		for (c = 0, x = 1; c < v->ncols && x < w; c++) {
+			const char *cell = r->cells[c] != NULL ? r->cells[c] : "-";
+
+			len = (int)strlen(cell);
+			if (v->cols[c].numeric && len < width[c])
+				mvaddnstr(y + 1 + row, x + width[c] - len, cell, w - x);
+			else
+				mvaddnstr(y + 1 + row, x, cell, c + 1 == v->ncols ?
+				    w - x : (width[c] < w - x ? width[c] : w - x));
+			x += width[c] + 2;
+		}
+		attroff(tui_attr_sel(t) | tui_attr_err(t));
+	}
+	if (t->nshown == 0) {
+		attron(tui_attr_dim(t));
+		mvaddnstr(y + 1, 1, t->filter != NULL ? "(nothing matches the filter; "
+		    "Esc clears it)" : strcmp(v->cmd, "fn") == 0 ?
+		    "(no functions yet: press n, or :fn create ...)" : "(empty)", w - 2);
+		attroff(tui_attr_dim(t));
+	}
+}
+
+static void
+console_draw_status(struct tui *t, int y, int w)
+{
+	static const char hints[] = "<:>cmd </>filter <?>help <enter>details "
+	    "<l>logs <s>stats <i>invoke <e>edit <n>new <d>delete <q>quit";
+
+	move(y, 0);
+	clrtoeol();
+	if (t->prompt != NULL) {
+		tui_prompt_draw(t, y, w);
+		return;
+	}
+	if (t->status != NULL && util_now() < t->status_until) {
+		if (t->status_err)
+			attron(tui_attr_err(t));
+		addnstr(t->status, w);
+		attroff(tui_attr_err(t));
+	} else {
+		attron(tui_attr_dim(t));
+		addnstr(t->jobs != NULL ? "(working...)  " : "", w);
+		addnstr(hints, w - getcurx(stdscr) > 0 ? w - getcurx(stdscr) : 0);
+		attroff(tui_attr_dim(t));
+	}
+}
+
+static void
+console_draw(struct tui *t)
+{
+	int	h = LINES, w = COLS, table_h, pane_h = 0;
+
+	curs_set(0);
+	erase();
+	if (h < 5 || w < 20) {
+		mvaddnstr(0, 0, "terminal too small", w);
+		refresh();
+		return;
+	}
+	console_draw_header(t, w);
+	table_h = h - 2;
+	if (t->pane != NULL) {
+		pane_h = t->pane_max ? h - 2 : (h - 2) / 2;
+		if (pane_h < 4)
+			pane_h = h - 2 < 4 ? h - 2 : 4;
+		table_h = h - 2 - pane_h;
+	}
+	console_draw_table(t, 1, table_h, w);
+	if (t->pane != NULL) {
+		tui_draw_box(t, 1 + table_h, 0, pane_h, w, t->pane->title,
+		    t->pane_focus);
+		t->pane->ops->draw(t, t->pane, 2 + table_h, 1, pane_h - 2, w - 2);
+	}
+	console_draw_status(t, h - 1, w);
+	refresh();
+	t->dirty = 0;
+}
+
+static void
+console_key(struct tui *t, int ch)
+{
+	int	flags = 0;
+
+	if (ch == KEY_RESIZE) {
+		t->dirty = 1;
+		return;
+	}
+	if (t->prompt != NULL)
+		flags = tui_prompt_key(t, ch);
+	else if (t->pane != NULL && t->pane_focus && t->pane->ops->key != NULL)
+		flags = t->pane->ops->key(t, t->pane, ch);
+	if (!(flags & TUI_HANDLED))
+		flags = tui_key_dispatch(t, ch);
+	if (flags & TUI_REDRAW)
+		t->dirty = 1;
+}
+
+static void
+console_signals(void)
+{
+	struct sigaction	sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = console_on_stop;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = console_on_crash;
+	sa.sa_flags = SA_RESETHAND;
+	sigaction(SIGSEGV, &sa, NULL);
+	sigaction(SIGBUS, &sa, NULL);
+	sigaction(SIGFPE, &sa, NULL);
+	sigaction(SIGILL, &sa, NULL);
+	sigaction(SIGABRT, &sa, NULL);
+}
+
+/* Run the console until the operator leaves; returns the exit status. */
+int
+console_main(struct run_env *env, int readonly)
+{
+	struct tui	 t;
+	struct pollfd	 pfd[34];
+	int		 fds[32], n, i, ch, timeout;
+	double		 now, next_tick = 0;
+	char		*cause = NULL;
+
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		fprintf(stderr, "hearth: the console needs a terminal (try "
+		    "'hearth shell' or 'hearth help')\n");
+		return CMD_USAGE;
+	}
+	if (env->store == NULL &&
+	    (env->store = store_open(store_home_default(), &cause)) == NULL) {
+		fprintf(stderr, "hearth: %s\n", cause);
+		free(cause);
+		return CMD_ERROR;
+	}
+	if (tui_keys_load(&cause) != 0) {
+		fprintf(stderr, "hearth: %s\n", cause);
+		free(cause);
+		return CMD_USAGE;
+	}
+	image_sync(env->store, &cause);
+	free(cause);
+	cause = NULL;
+
+	memset(&t, 0, sizeof t);
+	t.st = env->store;
+	t.readonly = readonly;
+	t.view = tui_views[0];
+	console_cur = &t;
+	setlocale(LC_ALL, "");
+	t.utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
+	if (t.utf8)	/* box lines as Unicode: right under screen, tmux, SSH */
+		setenv("NCURSES_NO_UTF8_ACS", "1", 0);
+	fatal_hook = console_restore;
+	if (initscr() == NULL) {
+		fprintf(stderr, "hearth: cannot initialise the terminal\n");
+		return CMD_ERROR;
+	}
+	console_signals();
+	cbreak();
+	noecho();
+	keypad(stdscr, TRUE);
+	nodelay(stdscr, TRUE);
+	set_escdelay(25);
+	curs_set(0);
+	if (has_colors() && getenv("NO_COLOR") == NULL) {
+		t.color = 1;
+		start_color();
+		use_default_colors();
+		init_pair(PAIR_ERR, COLOR_RED, -1);
+		init_pair(PAIR_TITLE, COLOR_CYAN, -1);
+		init_pair(PAIR_SEL, COLOR_BLACK, COLOR_CYAN);
+		init_pair(PAIR_DIM, COLOR_BLUE, -1);
+		init_pair(PAIR_HEAD, COLOR_BLACK, COLOR_CYAN);
+	}
+	console_figures(&t);
+	tui_reload(&t);
+	t.next_refresh = util_now() + 1;
+
+	while (!t.quit && !console_stop) {
+		now = util_now();
+		if (now >= t.next_refresh) {
+			console_figures(&t);
+			tui_reload(&t);
+			t.next_refresh = now + 1;
+		}
+		if (t.pane != NULL && t.pane->ops->tick != NULL && now >= next_tick) {
+			t.pane->ops->tick(&t, t.pane);
+			next_tick = now + 0.2;
+		}
+		if (t.status != NULL && t.status_until > 0 && now >= t.status_until) {
+			t.status_until = 0;
+			t.dirty = 1;
+		}
+		if (t.dirty)
+			console_draw(&t);
+
+		n = 0;
+		pfd[n].fd = STDIN_FILENO;
+		pfd[n++].events = POLLIN;
+		for (i = 0; i < tui_job_fds(&t, fds, 32); i++) {
+			pfd[n].fd = fds[i];
+			pfd[n++].events = POLLIN;
+		}
+		timeout = (int)((t.next_refresh - util_now()) * 1000) + 1;
+		if (t.pane != NULL && t.pane->ops->tick != NULL)
+			timeout = timeout > 200 ? 200 : timeout;
+		if (timeout < 0)
+			timeout = 0;
+		if (poll(pfd, n, timeout) == -1 && errno != EINTR)
+			break;
+		while ((ch = getch()) != ERR)
+			console_key(&t, ch);
+		if (t.jobs != NULL)
+			tui_job_poll(&t);
+	}
+
+	endwin();
+	fatal_hook = NULL;
+	tui_set_pane(&t, NULL);
+	while (t.prompt != NULL)
+		tui_prompt_key(&t, 27);
+	while (t.jobs != NULL) {		/* let running commands finish */
+		tui_job_poll(&t);
+		if (t.jobs != NULL)
+			poll(NULL, 0, 10);
+	}
+	tui_rows_free(t.rows, t.nrows);
+	free(t.shown);
+	free(t.filter);
+	if (t.filter_re != NULL) {
+		regfree(t.filter_re);
+		free(t.filter_re);
+	}
+	free(t.status);
+	console_cur = NULL;
+	return CMD_OK;
+}

@@ -1,0 +1,261 @@
+/*
+ * prompt.c — the one-line editor on the bottom row.
+ *
+ * Three uses: ':' commands (with history and Tab completion from the
+ * command table), '/' filters (applied as they are typed), and questions
+ * (a payload, a name, a y/N confirmation).  Enter hands the text to the
+ * callback; Esc abandons it.
+ */
+#include <curses.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tui.h"
+
+struct tui_prompt {
+	enum tui_prompt_kind kind;	/* what the text is for */
+	char		*label;		/* shown before the text */
+	struct buf	 text;		/* being edited */
+	size_t		 cursor;	/* byte offset in text */
+	int		 hist;		/* history position, -1 = new line */
+	void		(*done)(struct tui *, const char *, void *);
+	void		*arg;		/* for done */
+};
+
+#define PROMPT_HISTORY 100
+static char	*prompt_history[PROMPT_HISTORY];	/* ':' lines, newest last */
+static int	 prompt_nhistory;
+
+static void
+prompt_remember(const char *line)
+{
+	if (*line == '\0' || (prompt_nhistory > 0 &&
+	    strcmp(prompt_history[prompt_nhistory - 1], line) == 0))
+		return;
+	if (prompt_nhistory == PROMPT_HISTORY) {
+		free(prompt_history[0]);
+		memmove(prompt_history, prompt_history + 1,
+		    sizeof *prompt_history * (PROMPT_HISTORY - 1));
+		prompt_nhistory--;
+	}
+	prompt_history[prompt_nhistory++] = xstrdup(line);
+}
+
+static void
+prompt_set(struct tui_prompt *p, const char *s)
+{
+	p->text.len = 0;
+	buf_addstr(&p->text, s);
+	p->cursor = p->text.len;
+}
+
+/* Open a prompt; done gets the text on Enter (and, for filters, as typed). */
+void
+tui_prompt_open(struct tui *t, enum tui_prompt_kind kind, const char *label,
+    const char *initial, void (*done)(struct tui *, const char *, void *),
+    void *arg)
+{
+	struct tui_prompt	*p = xcalloc(1, sizeof *p);
+
+	p->kind = kind;
+	p->label = xstrdup(label);
+	p->done = done;
+	p->arg = arg;
+	p->hist = -1;
+	prompt_set(p, initial != NULL ? initial : "");
+	t->prompt = p;
+	t->dirty = 1;
+}
+
+static void
+prompt_close(struct tui *t)
+{
+	struct tui_prompt	*p = t->prompt;
+
+	t->prompt = NULL;
+	buf_free(&p->text);
+	free(p->label);
+	free(p);
+	t->dirty = 1;
+}
+
+/* Complete the word before the cursor from the command table. */
+static void
+prompt_complete(struct tui *t, struct tui_prompt *p)
+{
+	char	*before, **argv, **cands, *cause = NULL, *word;
+	int	 argc, n, i;
+	size_t	 start, common;
+
+	before = xstrndup(p->text.data, p->cursor);
+	start = strlen(before);
+	while (start > 0 && before[start - 1] != ' ')
+		start--;
+	word = xstrdup(before + start);
+	before[start] = '\0';
+	if (cmd_split(before, &argc, &argv, &cause) != 0) {
+		free(cause);
+		free(before);
+		free(word);
+		return;
+	}
+	cands = complete_words(t->st, argc, argv, word, &n);
+	if (n > 0) {
+		common = strlen(cands[0]);
+		for (i = 1; i < n; i++)
+			while (common > 0 && strncmp(cands[0], cands[i], common) != 0)
+				common--;
+		if (common > strlen(word)) {
+			struct buf nb = { 0 };
+
+			buf_add(&nb, p->text.data, start);
+			buf_add(&nb, cands[0], common);
+			if (n == 1)
+				buf_addstr(&nb, " ");
+			buf_addstr(&nb, p->text.data + p->cursor);
+			p->cursor = start + common + (n == 1);
+			p->text.len = 0;
+			buf_add(&p->text, nb.data, nb.len);
+			buf_free(&nb);
+		} else if (n > 1) {
+			struct buf all = { 0 };
+
+			for (i = 0; i < n && i < 12; i++)
+				buf_printf(&all, "%s%s", i ? "  " : "", cands[i]);
+			tui_status(t, 0, "%s%s", all.data, n > 12 ? "  ..." : "");
+			buf_free(&all);
+		}
+	}
+	cmd_free_argv(n, cands);
+	cmd_free_argv(argc, argv);
+	free(before);
+	free(word);
+}
+
+/* Handle a key while the prompt is open; always consumes it. */
+int
+tui_prompt_key(struct tui *t, int ch)
+{
+	struct tui_prompt	*p = t->prompt;
+	char			*text;
+	void			(*done)(struct tui *, const char *, void *);
+	void			*arg;
+	size_t			 s;
+
+	switch (ch) {
+	case 27:		/* Esc */
+		if (p->kind == PROMPT_FILTER)
+			p->done(t, "", p->arg);
+		prompt_close(t);
+		return TUI_HANDLED | TUI_REDRAW;
+	case '\n': case '\r': case KEY_ENTER:
+		text = xstrdup(p->text.data);
+		done = p->done;
+		arg = p->arg;
+		if (p->kind == PROMPT_COMMAND)
+			prompt_remember(text);
+		prompt_close(t);
+		done(t, text, arg);
+		free(text);
+		return TUI_HANDLED | TUI_REDRAW;
+	case KEY_BACKSPACE: case 127: case 8:
+		if (p->cursor > 0) {
+			memmove(p->text.data + p->cursor - 1, p->text.data + p->cursor,
+			    p->text.len - p->cursor + 1);
+			p->cursor--;
+			p->text.len--;
+		} else if (p->text.len == 0) {
+			prompt_close(t);	/* backspace on empty leaves */
+			return TUI_HANDLED | TUI_REDRAW;
+		}
+		break;
+	case KEY_DC:
+		if (p->cursor < p->text.len) {
+			memmove(p->text.data + p->cursor, p->text.data + p->cursor + 1,
+			    p->text.len - p->cursor);
+			p->text.len--;
+		}
+		break;
+	case KEY_LEFT:
+		if (p->cursor > 0)
+			p->cursor--;
+		break;
+	case KEY_RIGHT:
+		if (p->cursor < p->text.len)
+			p->cursor++;
+		break;
+	case KEY_HOME: case 1:	/* C-a */
+		p->cursor = 0;
+		break;
+	case KEY_END: case 5:	/* C-e */
+		p->cursor = p->text.len;
+		break;
+	case 21:		/* C-u */
+		memmove(p->text.data, p->text.data + p->cursor,
+		    p->text.len - p->cursor + 1);
+		p->text.len -= p->cursor;
+		p->cursor = 0;
+		break;
+	case 23:		/* C-w */
+		s = p->cursor;
+		while (s > 0 && p->text.data[s - 1] == ' ')
+			s--;
+		while (s > 0 && p->text.data[s - 1] != ' ')
+			s--;
+		memmove(p->text.data + s, p->text.data + p->cursor,
+		    p->text.len - p->cursor + 1);
+		p->text.len -= p->cursor - s;
+		p->cursor = s;
+		break;
+	case '\t':
+		if (p->kind == PROMPT_COMMAND)
+			prompt_complete(t, p);
+		break;
+	case KEY_UP: case KEY_DOWN:
+		if (p->kind != PROMPT_COMMAND || prompt_nhistory == 0)
+			break;
+		if (ch == KEY_UP)
+			p->hist = p->hist == -1 ? prompt_nhistory - 1 :
+			    (p->hist > 0 ? p->hist - 1 : 0);
+		else if (p->hist != -1)
+			p->hist = p->hist + 1 < prompt_nhistory ? p->hist + 1 : -1;
+		prompt_set(p, p->hist == -1 ? "" : prompt_history[p->hist]);
+		break;
+	default:
+		if (ch >= 32 && ch < 256 && ch != 127) {
+			char c = (char)ch;
+			struct buf nb = { 0 };
+
+			buf_add(&nb, p->text.data, p->cursor);
+			buf_add(&nb, &c, 1);
+			buf_addstr(&nb, p->text.data + p->cursor);
+			p->text.len = 0;
+			buf_add(&p->text, nb.data, nb.len);
+			buf_free(&nb);
+			p->cursor++;
+		}
+		break;
+	}
+	if (p->kind == PROMPT_FILTER)
+		p->done(t, p->text.data, p->arg);	/* live */
+	return TUI_HANDLED | TUI_REDRAW;
+}
+
+/* Draw the prompt on row y, width w, and place the cursor. */
+void
+tui_prompt_draw(struct tui *t, int y, int w)
+{
+	struct tui_prompt	*p = t->prompt;
+	int			 lw = (int)strlen(p->label), off = 0;
+
+	move(y, 0);
+	clrtoeol();
+	attron(tui_attr_title(t));
+	addnstr(p->label, w);
+	attroff(tui_attr_title(t));
+	if ((int)p->cursor > w - lw - 2)
+		off = (int)p->cursor - (w - lw - 2);
+	addnstr(p->text.data + off, w - lw - 1 > 0 ? w - lw - 1 : 0);
+	move(y, lw + (int)p->cursor - off);
+	curs_set(1);
+}

@@ -1,0 +1,157 @@
+/*
+ * tui.h — the console's internal interface.
+ *
+ * The console is one event loop (console.c) over a set of views — tables
+ * of functions, instances, images, events, each filled from the store
+ * (view.c) — and at most one pane under the table (logs, stats, or text:
+ * details, command output, help).  Panes are small vtables whose key
+ * handlers return flags instead of drawing; console.c draws everything in
+ * one pass when something is dirty and lets ncurses send only the
+ * difference.  Anything that changes state or may take time runs as a
+ * child `hearth` process (job.c), so the screen never blocks and the
+ * console runs exactly the commands the shell does.
+ */
+#ifndef HEARTH_TUI_H
+#define HEARTH_TUI_H
+
+#include <sys/types.h>
+
+#include "hearth.h"
+
+#define TUI_HANDLED	0x1	/* the key was used */
+#define TUI_REDRAW	0x2	/* something on screen changed */
+
+struct tui;
+
+/* A table view: columns and a query. */
+struct tui_col {
+	const char	*title;		/* header text */
+	int		 numeric;	/* right-aligned, sorts as a number */
+};
+#define TUI_MAX_COLS 10
+struct tui_row {
+	char		*cells[TUI_MAX_COLS];	/* text of each column */
+	char		*key;			/* name or id the row stands for */
+	int		 bad;			/* shown in the error colour */
+};
+struct tui_view {
+	const char		*name;		/* "Functions" */
+	const char		*cmd;		/* ":fn" switches to it */
+	const char		*aliases;	/* other words for cmd, space-separated */
+	const char		*kind;		/* what a row's key names: fn, vm, or NULL */
+	const struct tui_col	*cols;		/* columns */
+	int			 ncols;		/* how many */
+	void	(*fill)(struct tui *, struct tui_row **, int *);
+};
+extern const struct tui_view *tui_views[];
+
+/* A pane under the table. */
+struct tui_pane;
+struct tui_pane_ops {
+	const char	*name;		/* for help and the border */
+	void	(*tick)(struct tui *, struct tui_pane *);
+	void	(*draw)(struct tui *, struct tui_pane *, int, int, int, int);
+	int	(*key)(struct tui *, struct tui_pane *, int);
+	void	(*free)(struct tui_pane *);
+};
+struct tui_pane {
+	const struct tui_pane_ops *ops;	/* behaviour */
+	char			*title;	/* shown on its top border */
+	void			*data;	/* ops-specific state */
+};
+
+/* A child hearth process whose output is collected without blocking. */
+struct tui_job {
+	pid_t		 pid;		/* the child */
+	int		 out;		/* its stdout, nonblocking */
+	int		 err;		/* its stderr, nonblocking */
+	struct buf	 obuf;		/* what it printed */
+	struct buf	 ebuf;		/* what it complained */
+	char		*title;		/* what the operator asked for */
+	int		 status;	/* exit status once done, else -1 */
+	void		(*done)(struct tui *, struct tui_job *);
+	char		*arg;		/* for done: e.g. a temp dir to remove */
+	struct tui_job	*next;
+};
+
+struct tui_prompt;
+
+struct tui {
+	struct store		*st;		/* shared store connection */
+	int			 readonly;	/* refuse mutating actions */
+	int			 color;		/* colours allowed (no NO_COLOR) */
+	int			 utf8;		/* locale can show UTF-8 */
+	const struct tui_view	*view;		/* current view */
+	struct tui_row		*rows;		/* its rows, sorted, unfiltered */
+	int			 nrows;
+	int			*shown;		/* indexes of rows passing the filter */
+	int			 nshown;
+	int			 sel;		/* selected index into shown */
+	int			 top;		/* first shown row on screen */
+	int			 sort;		/* sort column */
+	int			 sort_desc;	/* descending */
+	char			*filter;	/* / filter, or NULL */
+	void			*filter_re;	/* compiled regex, or NULL */
+	struct tui_pane		*pane;		/* pane under the table, or NULL */
+	int			 pane_focus;	/* keys go to the pane */
+	int			 pane_max;	/* pane fills the screen */
+	struct tui_prompt	*prompt;	/* line being edited, or NULL */
+	char			*status;	/* status line text */
+	int			 status_err;	/* shown as an error */
+	double			 status_until;	/* clear after */
+	struct tui_job		*jobs;		/* running children */
+	int			 dirty;		/* redraw needed */
+	int			 quit;		/* leave the loop */
+	double			 next_refresh;	/* when the table reloads */
+	/* Header figures. */
+	double			 host_cpu;	/* % busy */
+	double			 host_mem_used;	/* GiB */
+	double			 host_mem_total;
+	unsigned long long	 cpu_prev[2];	/* busy, total jiffies */
+	int			 nfn, ninst;	/* counts */
+	double			 inv_rate;	/* invocations/s */
+};
+
+/* console.c */
+void	 tui_status(struct tui *, int, const char *, ...) printflike(3, 4);
+const char *tui_selected(struct tui *);
+void	 tui_set_pane(struct tui *, struct tui_pane *);
+void	 tui_set_view(struct tui *, const struct tui_view *);
+void	 tui_reload(struct tui *);
+int	 tui_attr_err(struct tui *);
+int	 tui_attr_title(struct tui *);
+int	 tui_attr_sel(struct tui *);
+int	 tui_attr_dim(struct tui *);
+
+/* view.c */
+const struct tui_view *tui_view_find(const char *);
+void	 tui_rows_free(struct tui_row *, int);
+
+/* job.c */
+struct tui_job *tui_job_start(struct tui *, const char *, char **,
+	     void (*)(struct tui *, struct tui_job *), const char *);
+int	 tui_job_fds(struct tui *, int *, int);
+void	 tui_job_poll(struct tui *);
+void	 tui_job_free(struct tui_job *);
+
+/* prompt.c: a one-line editor at the bottom. */
+enum tui_prompt_kind { PROMPT_COMMAND, PROMPT_FILTER, PROMPT_ASK };
+void	 tui_prompt_open(struct tui *, enum tui_prompt_kind, const char *,
+	     const char *, void (*)(struct tui *, const char *, void *), void *);
+int	 tui_prompt_key(struct tui *, int);
+void	 tui_prompt_draw(struct tui *, int, int);
+
+/* keys.c: the binding table and the actions it names. */
+int	 tui_keys_load(char **);
+int	 tui_key_dispatch(struct tui *, int);
+void	 tui_keys_help(struct buf *);
+int	 tui_run_command(struct tui *, const char *);
+
+/* pane-text.c, pane-logs.c, pane-stats.c */
+struct tui_pane *pane_text_new(const char *, const char *);
+void	 pane_text_set(struct tui_pane *, const char *);
+struct tui_pane *pane_logs_new(struct tui *, const char *);
+struct tui_pane *pane_stats_new(struct tui *, const char *);
+void	 tui_draw_box(struct tui *, int, int, int, int, const char *, int);
+
+#endif
