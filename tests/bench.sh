@@ -85,3 +85,6 @@ print("  agent (PID 1)        RSS %5.0f KiB   private %5.0f KiB   PSS %4.0f KiB"
 print("  cgroup charge        %5.1f MiB (private memory of both, page tables, kernel objects)" % (cg / n / 1024))
 print("  beyond the runtime   %5.1f MiB (cgroup charge - runtime private memory)" % ((cg - r_uss) / n / 1024))
 '
+echo
+echo "-- console (tmux 120x40)"
+sh "$(dirname "$0")/bench-console.sh"
