@@ -123,6 +123,19 @@ while kill -0 "$cpid" 2>/dev/null; do i=$((i + 1)); [ $i -lt 100 ] || fail "13.1
 expect_rc 0 H fn invoke demo '{"n": 2}'
 expect_in "13.12 instance still answers" "$OUT" '"version": "v2"'
 expect_eq "13.12 same warm instance" "$(rows instances "WHERE fn='demo'")" "1"
+
+# 13.13 key bindings from the config file; a bad line names itself
+printf 'bind x :fn invoke {name}\nbind Nope quit\n' > "$HEARTH_HOME/config"
+keys main clear Enter "$HEARTH" Enter
+wait_for main "config:2: unknown key 'Nope'"
+printf 'bind x :fn invoke {name} {\"n\": 5}\n' > "$HEARTH_HOME/config"
+keys main "$HEARTH" Enter
+wait_for main "Functions"
+keys main x
+wait_for main '"n": 5'
+keys main ?
+wait_for main 'x  *run :fn invoke {name}'
+keys main q
 tm kill-server
 BG_PIDS=""
 exit 0
