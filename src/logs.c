@@ -3,9 +3,10 @@
  *
  * Every invocation is one row of the invocations table, written in one
  * short transaction: its status and figures, and its log — the
- * CloudWatch-shaped lines an operator expects from Lambda: START, the
- * handler's own output, END, and REPORT with Duration, Billed Duration,
- * Memory Size, Max Memory Used and (on a cold start) Init Duration.  One
+ * CloudWatch-shaped lines an operator expects from Lambda, which the
+ * agent writes: START, the handler's own output, END, and REPORT with
+ * Duration, Billed Duration, Memory Size, Max Memory Used and (on a cold
+ * start) Init Duration.  One
  * insert per invocation keeps logging cheap on the warm path.  Each
  * function keeps its last FN_LOG_KEEP invocations, and at most
  * LOGS_OUTPUT_MAX bytes of output each.  Following is polling by rowid,
@@ -33,37 +34,37 @@ logs_status_name(int status)
 	}
 }
 
-/* Build the log text of one invocation into b. */
+/*
+ * Build the log text of one invocation into b.  The agent writes the
+ * START, END and REPORT lines around the output itself (they are in its
+ * live stream too); only when no agent answered does hearth write them.
+ * Output beyond LOGS_OUTPUT_MAX keeps its head and its last lines.
+ */
 static void
 logs_format(const struct fn *fn, const struct invoke_result *res, struct buf *b)
 {
-	size_t	n = res->logs_len;
+	const char	*tail;
+	size_t		 n = res->logs_len, keep_tail = 4096;
 
-	buf_printf(b, "START RequestId: %s Version: $LATEST\n", res->request_id);
-	if (n > LOGS_OUTPUT_MAX)
-		n = LOGS_OUTPUT_MAX;
-	if (n > 0) {
+	if (n > LOGS_OUTPUT_MAX) {
+		tail = res->logs + n - keep_tail;
+		buf_add(b, res->logs, LOGS_OUTPUT_MAX - keep_tail);
+		buf_printf(b, "\n[hearth: %zu bytes of output not kept]\n",
+		    n - LOGS_OUTPUT_MAX);
+		buf_add(b, tail, keep_tail);
+	} else if (n > 0)
 		buf_add(b, res->logs, n);
-		if (n < res->logs_len)
-			buf_printf(b, "\n[hearth: %zu more bytes of output not kept]",
-			    res->logs_len - n);
-		if (b->data[b->len - 1] != '\n')
-			buf_addstr(b, "\n");
-	}
-	if (res->status == INVOKE_TIMEOUT)
-		buf_printf(b, "%s Task timed out after %d.00 seconds\n",
-		    res->request_id, fn->timeout_s);
+	if (b->len > 0 && b->data[b->len - 1] != '\n')
+		buf_addstr(b, "\n");
+	if (strstr(b->data != NULL ? b->data : "", "REPORT RequestId: ") != NULL)
+		return;
+	buf_printf(b, "START RequestId: %s Version: $LATEST\n", res->request_id);
 	buf_printf(b, "END RequestId: %s\n", res->request_id);
 	buf_printf(b, "REPORT RequestId: %s\tDuration: %.2f ms\tBilled Duration: "
-	    "%.0f ms\tMemory Size: %d MB\tMax Memory Used: %d MB",
+	    "%.0f ms\tMemory Size: %d MB\tMax Memory Used: %d MB\tStatus: %s\n",
 	    res->request_id, res->duration_ms,
 	    ceil(res->duration_ms < 1 ? 1 : res->duration_ms), fn->memory_mb,
-	    res->max_mem_mb);
-	if (res->init_ms > 0)
-		buf_printf(b, "\tInit Duration: %.2f ms", res->init_ms);
-	if (res->status != INVOKE_OK)
-		buf_printf(b, "\tStatus: %s", logs_status_name(res->status));
-	buf_addstr(b, "\n");
+	    res->max_mem_mb, logs_status_name(res->status));
 }
 
 /* Store one invocation's record and log; -1 with *cause on error. */

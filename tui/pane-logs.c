@@ -1,18 +1,22 @@
 /*
  * pane-logs.c — the live log pane of one function.
  *
- * Every hearth process that invokes a function stores the invocation's
- * log in the shared store, so this pane follows the store: it reads new
- * invocations by rowid a few times a second and keeps the last
- * LOGS_KEEP lines in a ring.  Follow keeps the newest line in view; wrap
- * folds long lines; '/' searches and highlights; 't' shows when each
- * invocation was logged.
+ * It opens with the function's recent history from the store, then
+ * follows the log streams of the function's instances' agents (every line
+ * as the runtime writes it, with the agent's START/END/REPORT lines), so
+ * it shows invocations made from anywhere, and output of a long
+ * invocation while it runs.  Streams to new instances open as they
+ * appear.  The pane keeps the last LOGS_KEEP lines in a ring.  Follow
+ * keeps the newest line in view; wrap folds long lines; '/' searches and
+ * highlights; 't' shows when each line was written.
  */
+#include <cjson/cJSON.h>
 #include <curses.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "proto.h"
 #include "tui.h"
 
 #define LOGS_KEEP	5000	/* lines kept in the pane */
@@ -34,6 +38,9 @@ struct logs {
 	int		 top;		/* first line shown when not following */
 	int		 height;	/* rows when last drawn */
 	char		*search;	/* highlighted text, or NULL */
+	struct tui_stream **streams;	/* one per instance of fn */
+	int		 nstreams;
+	double		 since;		/* epoch s: older stream lines are history */
 };
 
 static struct logline *
@@ -80,13 +87,12 @@ logs_push(struct logs *l, const char *s, size_t len, double ts)
 	ll->ts = ts;
 }
 
+/* Store history: the log text of invocations after last_id. */
 static void
-logs_tick(struct tui *t, struct tui_pane *p)
+logs_history(struct tui *t, struct logs *l)
 {
-	struct logs	*l = p->data;
 	sqlite3_stmt	*stmt;
 	const char	*s, *nl;
-	int		 got = 0;
 
 	stmt = store_stmt(t->st, "SELECT id, ts, log FROM invocations "
 	    "WHERE fn = ? AND id > ? ORDER BY id LIMIT 1000");
@@ -101,10 +107,45 @@ logs_tick(struct tui *t, struct tui_pane *p)
 			    sqlite3_column_double(stmt, 1));
 			s = nl != NULL ? nl + 1 : NULL;
 		}
-		got = 1;
 	}
 	store_done(stmt);
-	if (got)
+}
+
+/* One NDJSON line from an agent: {ts, request_id, source, line}. */
+static void
+logs_on_line(const char *json, void *arg)
+{
+	struct logs	*l = arg;
+	cJSON		*j = cJSON_Parse(json), *line, *ts;
+	double		 when;
+
+	if (j == NULL)
+		return;
+	line = cJSON_GetObjectItem(j, "line");
+	ts = cJSON_GetObjectItem(j, "ts");
+	when = cJSON_IsNumber(ts) ? ts->valuedouble / 1000.0 : util_now();
+	/* The agent's backlog overlaps the history read from the store. */
+	if (cJSON_IsString(line) && when >= l->since)
+		logs_push(l, line->valuestring, strlen(line->valuestring), when);
+	cJSON_Delete(j);
+}
+
+static void
+logs_tick(struct tui *t, struct tui_pane *p)
+{
+	struct logs	*l = p->data;
+	int		 i, before = l->n, first = l->first;
+
+	tui_stream_sync(t, l->fn, PROTO_PATH_LOGS "?follow=1", &l->streams,
+	    &l->nstreams);
+	for (i = 0; i < l->nstreams;) {
+		if (tui_stream_read(l->streams[i], logs_on_line, l) == -1) {
+			tui_stream_close(l->streams[i]);
+			l->streams[i] = l->streams[--l->nstreams];
+		} else
+			i++;
+	}
+	if (l->n != before || l->first != first)
 		t->dirty = 1;
 }
 
@@ -285,6 +326,9 @@ logs_free(struct tui_pane *p)
 		l->first = (l->first + 1) % LOGS_KEEP;
 		l->n--;
 	}
+	while (l->nstreams > 0)
+		tui_stream_close(l->streams[--l->nstreams]);
+	free(l->streams);
 	free(l->search);
 	free(l->fn);
 	free(l);
@@ -315,6 +359,8 @@ pane_logs_new(struct tui *t, const char *fn)
 	p->ops = &logs_ops;
 	p->title = xasprintf("logs: %s  [f]ollow [w]rap [t]imes [/]search", fn);
 	p->data = l;
+	logs_history(t, l);
+	l->since = util_now();
 	logs_tick(t, p);
 	return p;
 }

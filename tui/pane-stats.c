@@ -1,16 +1,20 @@
 /*
  * pane-stats.c — live figures for one function's instances.
  *
- * Once a second it samples each instance's cgroup (CPU time, memory)
- * through the VM driver and the function's recent invocations from the
- * store (rate, latency percentiles), and keeps the last STATS_HISTORY
- * samples of each for sparklines.
+ * Each instance's agent streams a stats object a second (invocations,
+ * CPU time, latency percentiles of its recent invocations); the pane
+ * follows those streams, turns counters into rates, adds the memory the
+ * instance's cgroup holds (through the VM driver), and keeps the last
+ * STATS_HISTORY samples of each for sparklines.  The totals line comes
+ * from the store, so it counts invocations of instances long gone too.
  */
+#include <cjson/cJSON.h>
 #include <curses.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "proto.h"
 #include "tui.h"
 #include "vm.h"
 
@@ -24,13 +28,15 @@ struct series {
 
 struct inst_stats {
 	char		 id[VM_ID_LEN];	/* instance */
-	uint64_t	 cpu_ns;	/* last CPU reading */
-	double		 at;		/* when */
+	double		 at;		/* time of the last agent sample, s */
+	double		 cpu_ms;	/* its CPU counter */
+	double		 count;		/* its invocation counter */
 	double		 cpu;		/* % of a core */
-	double		 mem;		/* MiB */
+	double		 rate;		/* invocations/s */
+	double		 p50, p99;	/* ms */
+	double		 mem;		/* MiB, from the cgroup */
 	struct series	 cpu_hist;
 	struct series	 mem_hist;
-	int		 seen;		/* present in the last sample */
 };
 
 struct stats {
@@ -42,6 +48,8 @@ struct stats {
 	double		 p50, p99;		/* ms, last 200 invocations */
 	struct series	 rate_hist;
 	double		 next;			/* next sample time */
+	struct tui_stream **streams;		/* one per instance */
+	int		 nstreams;
 };
 
 static void
@@ -62,53 +70,87 @@ stats_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+static struct inst_stats *
+stats_inst(struct stats *s, const char *id)
+{
+	int	i;
+
+	for (i = 0; i < s->ninst; i++)
+		if (strcmp(s->inst[i].id, id) == 0)
+			return &s->inst[i];
+	if (s->ninst == STATS_INST)
+		return NULL;
+	memset(&s->inst[s->ninst], 0, sizeof s->inst[0]);
+	snprintf(s->inst[s->ninst].id, sizeof s->inst[0].id, "%s", id);
+	return &s->inst[s->ninst++];
+}
+
+struct stats_line {
+	struct stats	*s;
+	const char	*id;
+};
+
+/* One stats object from an agent. */
+static void
+stats_on_line(const char *json, void *arg)
+{
+	struct stats_line	*sl = arg;
+	struct inst_stats	*is = stats_inst(sl->s, sl->id);
+	cJSON			*j = cJSON_Parse(json);
+	double			 at, cpu, count;
+
+	if (j == NULL || is == NULL) {
+		cJSON_Delete(j);
+		return;
+	}
+	at = cJSON_GetNumberValue(cJSON_GetObjectItem(j, "ts")) / 1000.0;
+	cpu = cJSON_GetNumberValue(cJSON_GetObjectItem(j, "cpu_ms"));
+	count = cJSON_GetNumberValue(cJSON_GetObjectItem(j, "invocations"));
+	if (is->at > 0 && at > is->at) {
+		is->cpu = (cpu - is->cpu_ms) / 10.0 / (at - is->at);
+		is->rate = (count - is->count) / (at - is->at);
+		series_add(&is->cpu_hist, is->cpu);
+	}
+	is->at = at;
+	is->cpu_ms = cpu;
+	is->count = count;
+	is->p50 = cJSON_GetNumberValue(cJSON_GetObjectItem(j, "p50_us")) / 1000.0;
+	is->p99 = cJSON_GetNumberValue(cJSON_GetObjectItem(j, "p99_us")) / 1000.0;
+	cJSON_Delete(j);
+}
+
 static void
 stats_sample(struct tui *t, struct stats *s)
 {
-	const struct vm_driver	*drv;
+	const struct vm_driver	*drv = vm_driver_find(NULL);
 	struct vm_stats		 vs;
 	struct inst_stats	*is;
+	struct stats_line	 sl;
 	sqlite3_stmt		*stmt;
 	double			 now = util_now(), lat[200];
 	int			 i, n = 0;
 
-	for (i = 0; i < s->ninst; i++)
-		s->inst[i].seen = 0;
-	stmt = store_stmt(t->st, "SELECT id, driver FROM instances WHERE fn = ? "
-	    "ORDER BY created");
-	sqlite3_bind_text(stmt, 1, s->fn, -1, SQLITE_STATIC);
-	while (sqlite3_step(stmt) == SQLITE_ROW) {
-		const char *id = (const char *)sqlite3_column_text(stmt, 0);
-
-		drv = vm_driver_find((const char *)sqlite3_column_text(stmt, 1));
-		for (i = 0; i < s->ninst && strcmp(s->inst[i].id, id) != 0; i++)
-			;
-		if (i == s->ninst) {
-			if (s->ninst == STATS_INST)
-				continue;
-			memset(&s->inst[i], 0, sizeof s->inst[i]);
-			snprintf(s->inst[i].id, sizeof s->inst[i].id, "%s", id);
-			s->ninst++;
-		}
-		is = &s->inst[i];
-		is->seen = 1;
-		if (drv == NULL || drv->stats(id, &vs) != 0)
-			continue;
-		if (is->at > 0 && vs.cpu_ns >= is->cpu_ns)
-			is->cpu = (vs.cpu_ns - is->cpu_ns) / 1e9 / (now - is->at) * 100;
-		is->cpu_ns = vs.cpu_ns;
-		is->at = now;
-		is->mem = vs.mem_bytes / 1048576.0;
-		series_add(&is->cpu_hist, is->cpu);
-		series_add(&is->mem_hist, is->mem);
-	}
-	store_done(stmt);
-	/* Forget instances that are gone. */
-	for (i = 0; i < s->ninst;) {
-		if (!s->inst[i].seen)
-			s->inst[i] = s->inst[--s->ninst];
-		else
+	tui_stream_sync(t, s->fn, PROTO_PATH_STATS "?follow=1", &s->streams,
+	    &s->nstreams);
+	for (i = 0; i < s->nstreams;) {
+		sl.s = s;
+		sl.id = tui_stream_id(s->streams[i]);
+		if (tui_stream_read(s->streams[i], stats_on_line, &sl) == -1) {
+			/* The instance went away: forget it. */
+			for (n = 0; n < s->ninst; n++)
+				if (strcmp(s->inst[n].id, sl.id) == 0)
+					s->inst[n] = s->inst[--s->ninst];
+			tui_stream_close(s->streams[i]);
+			s->streams[i] = s->streams[--s->nstreams];
+			n = 0;
+		} else
 			i++;
+	}
+	for (i = 0; i < s->ninst; i++) {
+		is = &s->inst[i];
+		if (drv != NULL && drv->stats(is->id, &vs) == 0)
+			is->mem = vs.mem_bytes / 1048576.0;
+		series_add(&is->mem_hist, is->mem);
 	}
 
 	stmt = store_stmt(t->st, "SELECT count(*), (SELECT count(*) FROM "
@@ -174,7 +216,7 @@ static void
 stats_draw(struct tui *t, struct tui_pane *p, int y, int x, int h, int w)
 {
 	struct stats	*s = p->data;
-	int		 i, row = 0, spark = (w - 44) / 2;
+	int		 i, row = 0, spark = (w - 66) / 2;
 
 	if (spark > STATS_HISTORY)
 		spark = STATS_HISTORY;
@@ -187,7 +229,8 @@ stats_draw(struct tui *t, struct tui_pane *p, int y, int x, int h, int w)
 		return;
 	move(y + row, x);
 	attron(tui_attr_title(t));
-	printw("%-13s %7s %9s", "INSTANCE", "CPU", "MEMORY");
+	printw("%-13s %6s %8s %7s %8s %8s", "INSTANCE", "CPU", "MEMORY", "INV/S",
+	    "P50", "P99");
 	if (spark > 0)
 		printw("  %-*s  %-*s", spark, "cpu", spark, "memory");
 	attroff(tui_attr_title(t));
@@ -196,12 +239,16 @@ stats_draw(struct tui *t, struct tui_pane *p, int y, int x, int h, int w)
 		mvaddnstr(y + row, x, "(no instances: invoke the function to start one)", w);
 	for (i = 0; i < s->ninst && row < h; i++, row++) {
 		move(y + row, x);
-		printw("%-13s %6.1f%% %8.1fM", s->inst[i].id, s->inst[i].cpu,
-		    s->inst[i].mem);
+		printw("%-13s %5.1f%% %7.1fM %7.1f %6.2fms %6.2fms", s->inst[i].id,
+		    s->inst[i].cpu, s->inst[i].mem, s->inst[i].rate, s->inst[i].p50,
+		    s->inst[i].p99);
 		if (spark > 0) {
+			int cx;
+
 			addstr("  ");
+			cx = getcurx(stdscr);
 			stats_spark(t, &s->inst[i].cpu_hist, spark);
-			move(y + row, x + 33 + spark + 2);
+			move(y + row, cx + spark + 2);
 			stats_spark(t, &s->inst[i].mem_hist, spark);
 		}
 	}
@@ -212,6 +259,9 @@ stats_free(struct tui_pane *p)
 {
 	struct stats	*s = p->data;
 
+	while (s->nstreams > 0)
+		tui_stream_close(s->streams[--s->nstreams]);
+	free(s->streams);
 	free(s->fn);
 	free(s);
 }

@@ -147,6 +147,16 @@ int	 tui_key_dispatch(struct tui *, int);
 void	 tui_keys_help(struct buf *);
 int	 tui_run_command(struct tui *, const char *);
 
+/* stream.c: an agent's NDJSON stream, read without blocking. */
+struct tui_stream;
+struct tui_stream *tui_stream_open(const char *, const char *, const char *);
+int	 tui_stream_read(struct tui_stream *, void (*)(const char *, void *),
+	     void *);
+const char *tui_stream_id(struct tui_stream *);
+void	 tui_stream_close(struct tui_stream *);
+void	 tui_stream_sync(struct tui *, const char *, const char *,
+	     struct tui_stream ***, int *);
+
 /* pane-text.c, pane-logs.c, pane-stats.c */
 struct tui_pane *pane_text_new(const char *, const char *);
 void	 pane_text_set(struct tui_pane *, const char *);

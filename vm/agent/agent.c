@@ -45,35 +45,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "proto.h"
+#include "agent.h"
 
-#define AGENT_MAX_CONNS	64
 #define AGENT_INIT_LIMIT_MS 10000	/* runtime init budget, as on Lambda */
-
-struct sbuf {
-	char	*data;		/* bytes */
-	size_t	 len;		/* used */
-	size_t	 cap;		/* allocated */
-};
-
-enum conn_kind { CONN_HOST, CONN_RUNTIME };
-
-struct conn {
-	int		 fd;		/* socket, -1 once closed */
-	enum conn_kind	 kind;		/* which listener accepted it */
-	struct sbuf	 in;		/* unparsed request bytes */
-	struct sbuf	 out;		/* response bytes not yet written */
-	size_t		 out_off;	/* bytes of out already written */
-	int		 held;		/* a request is parked awaiting an event */
-	int		 closing;	/* close once out is flushed */
-	/* The request being handled (valid while held or dispatching). */
-	char		 method[8];	/* GET, POST */
-	char		 path[256];	/* request target */
-	size_t		 hdr_len;	/* bytes of request line + headers */
-	size_t		 body_len;	/* Content-Length */
-	char		 reqid[64];	/* X-Hearth-Request-Id */
-	long		 timeout_ms;	/* X-Hearth-Timeout-Ms */
-};
 
 struct invocation {
 	struct conn	*host;		/* who is waiting, NULL if they left */
@@ -107,9 +81,10 @@ static struct {
 	char		**argv;		/* command to run */
 } rt;
 
-static struct conn	 conns[AGENT_MAX_CONNS];
+struct conn		 conns[AGENT_MAX_CONNS];
 static struct invocation *cur;		/* the invocation in flight */
 static struct sbuf	 idle_logs;	/* output while no invocation runs */
+static struct sbuf	 partial[2];	/* stdout, stderr: a line not yet ended */
 static char		**cfg_env;	/* runtime environment from /configure */
 static int		 configured;	/* /configure has been received */
 static int		 host_fd = PROTO_LISTEN_FD;
@@ -119,7 +94,7 @@ static long		 idle_ttl_ms;	/* exit after this long idle; 0 never */
 static int		 prewarm;	/* start the runtime before /configure */
 static uint64_t		 last_active;	/* µs of the last host request */
 
-static void
+void
 die(const char *fmt, ...)
 {
 	va_list	ap;
@@ -132,7 +107,7 @@ die(const char *fmt, ...)
 	exit(1);
 }
 
-static void *
+void *
 amalloc(size_t n)
 {
 	void	*p = malloc(n ? n : 1);
@@ -142,7 +117,7 @@ amalloc(size_t n)
 	return p;
 }
 
-static void
+void
 sbuf_add(struct sbuf *b, const void *p, size_t n)
 {
 	if (b->len + n + 1 > b->cap) {
@@ -159,7 +134,7 @@ sbuf_add(struct sbuf *b, const void *p, size_t n)
 	b->data[b->len] = '\0';
 }
 
-static void
+void
 sbuf_printf(struct sbuf *b, const char *fmt, ...)
 {
 	char	tmp[1024];
@@ -173,14 +148,14 @@ sbuf_printf(struct sbuf *b, const char *fmt, ...)
 		sbuf_add(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
 }
 
-static void
+void
 sbuf_free(struct sbuf *b)
 {
 	free(b->data);
 	memset(b, 0, sizeof *b);
 }
 
-static uint64_t
+uint64_t
 now_us(void)
 {
 	struct timespec	ts;
@@ -189,7 +164,7 @@ now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-static uint64_t
+uint64_t
 epoch_ms(void)
 {
 	struct timespec	ts;
@@ -211,7 +186,7 @@ cfg_get(const char *key)
 }
 
 /* Queue an HTTP response on c. */
-static void
+void
 conn_reply(struct conn *c, int code, const char *extra, const void *body,
     size_t len)
 {
@@ -234,7 +209,7 @@ conn_reply(struct conn *c, int code, const char *extra, const void *body,
 	c->held = 0;
 }
 
-static void
+void
 conn_close(struct conn *c)
 {
 	if (c->fd == -1)
@@ -245,6 +220,7 @@ conn_close(struct conn *c)
 	sbuf_free(&c->out);
 	c->out_off = 0;
 	c->held = c->closing = 0;
+	c->stream = STREAM_NONE;
 	if (rt.next == c)
 		rt.next = NULL;
 	if (rt.cfgwait == c)
@@ -253,26 +229,97 @@ conn_close(struct conn *c)
 		cur->host = NULL;
 }
 
-/* Read whatever the runtime wrote into the invocation (or idle) log. */
+/* Keep b under PROTO_LOG_MAX, saying so once when output is cut. */
+static void
+log_append(struct sbuf *b, const char *p, size_t n)
+{
+	static const char cut[] = "\n[hearth: output truncated]\n";
+
+	if (b->len + n <= PROTO_LOG_MAX)
+		sbuf_add(b, p, n);
+	else if (b->len < PROTO_LOG_MAX) {
+		sbuf_add(b, p, PROTO_LOG_MAX - b->len);
+		sbuf_add(b, cut, sizeof cut - 1);
+	}
+}
+
+/* Send the complete lines in partial[i] to the log stream. */
+static void
+log_lines(int i, int flush)
+{
+	static const char *source[] = { "stdout", "stderr" };
+	struct sbuf	*p = &partial[i];
+	char		*nl, *start = p->data;
+	size_t		 left = p->len;
+
+	while (left > 0 && (nl = memchr(start, '\n', left)) != NULL) {
+		stream_log(cur != NULL ? cur->reqid : "", source[i], start,
+		    nl - start);
+		left -= nl - start + 1;
+		start = nl + 1;
+	}
+	if (flush && left > 0) {
+		stream_log(cur != NULL ? cur->reqid : "", source[i], start, left);
+		left = 0;
+	}
+	memmove(p->data, start, left);
+	p->len = left;
+}
+
+/*
+ * Read whatever the runtime wrote: into the invocation's (or the idle)
+ * log, and line by line to log followers as it arrives.
+ */
 static void
 rt_drain(int fd)
 {
-	struct sbuf	*b = cur != NULL ? &cur->logs : &idle_logs;
-	char		 tmp[65536];
-	ssize_t		 n;
+	char	tmp[65536];
+	ssize_t	n;
+	int	i = fd == rt.err_fd;
 
 	if (fd == -1)
 		return;
 	while ((n = read(fd, tmp, sizeof tmp)) > 0) {
-		if (b->len + (size_t)n <= PROTO_LOG_MAX)
-			sbuf_add(b, tmp, n);
-		else if (b->len < PROTO_LOG_MAX) {
-			static const char cut[] = "\n[hearth: output truncated]\n";
-
-			sbuf_add(b, tmp, PROTO_LOG_MAX - b->len);
-			sbuf_add(b, cut, sizeof cut - 1);
-		}
+		log_append(cur != NULL ? &cur->logs : &idle_logs, tmp, n);
+		sbuf_add(&partial[i], tmp, n);
+		if (partial[i].len > PROTO_LOG_MAX)
+			log_lines(i, 1);	/* a line that never ends */
 	}
+	log_lines(i, 0);
+}
+
+/* A line the agent writes itself (START, END, REPORT, timeouts). */
+static void
+log_platform(const char *fmt, ...)
+{
+	char	line[1024];
+	va_list	ap;
+	int	n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof line)
+		n = sizeof line - 1;
+	if (cur != NULL) {
+		log_append(&cur->logs, line, n);
+		log_append(&cur->logs, "\n", 1);
+	}
+	stream_log(cur != NULL ? cur->reqid : "", "platform", line, n);
+}
+
+int
+agent_runtime_pid(void)
+{
+	return (int)rt.pid;
+}
+
+int
+agent_busy(void)
+{
+	return cur != NULL;
 }
 
 static long
@@ -302,18 +349,40 @@ inv_finish(const char *status, const void *body, size_t len,
 	struct sbuf	 hdr = { 0 }, all = { 0 };
 	struct invocation *inv = cur;
 	uint64_t	 dur;
+	const char	*memsize;
+	char		 init[64] = "";
+	long		 rss;
 
 	if (inv == NULL)
 		return;
 	rt_drain(rt.out_fd);
 	rt_drain(rt.err_fd);
+	log_lines(0, 1);
+	log_lines(1, 1);
 	dur = inv->delivered ? now_us() - inv->t_deliver : 0;
+	rss = rt_max_rss_kb();
+	if (strcmp(status, PROTO_STATUS_TIMEOUT) == 0)
+		log_platform("%s Task timed out after %.2f seconds", inv->reqid,
+		    inv->timeout_ms / 1000.0);
+	log_platform("END RequestId: %s", inv->reqid);
+	memsize = cfg_get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE");
+	if (inv->cold && rt.init_us > 0)
+		snprintf(init, sizeof init, "\tInit Duration: %.2f ms",
+		    rt.init_us / 1000.0);
+	log_platform("REPORT RequestId: %s\tDuration: %.2f ms\tBilled Duration: "
+	    "%llu ms\tMemory Size: %s MB\tMax Memory Used: %ld MB%s%s%s",
+	    inv->reqid, dur / 1000.0, (unsigned long long)(dur < 1000 ? 1 :
+	    (dur + 999) / 1000), memsize != NULL ? memsize : "?",
+	    (rss + 1023) / 1024, init,
+	    strcmp(status, PROTO_STATUS_OK) != 0 ? "\tStatus: " : "",
+	    strcmp(status, PROTO_STATUS_OK) != 0 ? status : "");
+	stream_record(dur, strcmp(status, PROTO_STATUS_OK) != 0);
 	sbuf_printf(&hdr, "%s: %s\r\n%s: %zu\r\n%s: %llu\r\n%s: %llu\r\n"
 	    "%s: %ld\r\n", PROTO_H_STATUS, status,
 	    PROTO_H_LOG_LENGTH, idle_logs.len + inv->logs.len,
 	    PROTO_H_DURATION_US, (unsigned long long)dur,
 	    PROTO_H_INIT_US, (unsigned long long)(inv->cold ? rt.init_us : 0),
-	    PROTO_H_MAX_RSS_KB, rt_max_rss_kb());
+	    PROTO_H_MAX_RSS_KB, rss);
 	if (detail != NULL)
 		sbuf_printf(&hdr, "%s: %s\r\n", PROTO_H_DETAIL, detail);
 	if (idle_logs.len)
@@ -397,6 +466,8 @@ rt_spawn(int warm)
 	rt.out_fd = out[0];
 	rt.err_fd = err[0];
 	rt.spawn_us = now_us();
+	log_platform("INIT_START Runtime: %s%s", rt.argv[0], warm ?
+	    " (prewarmed, waiting for a function)" : "");
 	rt.init_us = 0;
 	rt.started = 0;
 	rt.stale = 0;
@@ -512,6 +583,7 @@ inv_deliver(void)
 	sbuf_free(&hdr);
 	rt.next = NULL;
 	cur->delivered = 1;
+	log_platform("START RequestId: %s Version: $LATEST", cur->reqid);
 }
 
 /* Restart a stale runtime once nothing is in flight (hot reload). */
@@ -519,6 +591,8 @@ static void
 rt_maybe_restart(void)
 {
 	if (rt.stale && cur == NULL && rt.pid > 0 && !rt.restarting) {
+		log_platform("RELOAD runtime restarting with new code or "
+		    "configuration");
 		/*
 		 * Its parked /next must not receive an event now: an
 		 * invocation arriving before the reap waits for the new one.
@@ -688,7 +762,18 @@ host_request(struct conn *c, const char *body, size_t len)
 	else if (strcmp(c->path, PROTO_PATH_CONFIGURE) == 0 &&
 	    strcmp(c->method, "POST") == 0)
 		host_configure(c, body, len);
-	else if (strcmp(c->path, PROTO_PATH_HEALTH) == 0) {
+	else if (strncmp(c->path, PROTO_PATH_LOGS, strlen(PROTO_PATH_LOGS)) == 0)
+		stream_subscribe(c, STREAM_LOGS);
+	else if (strcmp(c->path, PROTO_PATH_STATS "?follow=1") == 0)
+		stream_subscribe(c, STREAM_STATS);
+	else if (strcmp(c->path, PROTO_PATH_STATS) == 0) {
+		struct sbuf b = { 0 };
+
+		stream_stats_json(&b);
+		conn_reply(c, 200, "Content-Type: application/json\r\n", b.data,
+		    b.len);
+		sbuf_free(&b);
+	} else if (strcmp(c->path, PROTO_PATH_HEALTH) == 0) {
 		char	s[128];
 		/* ready: the runtime is parked, waiting for work or config. */
 		int	n = snprintf(s, sizeof s, "{\"runtime_pid\": %d, "
@@ -919,8 +1004,11 @@ main(int argc, char **argv)
 
 			timeout = left > 0 ? (int)left : 0;
 		}
+		if (stream_next_ms() >= 0 && (timeout < 0 || stream_next_ms() < timeout))
+			timeout = (int)stream_next_ms();
 		if (poll(pfd, n, timeout) == -1 && errno != EINTR)
 			die("poll: %s", strerror(errno));
+		stream_tick();
 		now = now_us();
 		if (cur != NULL && now >= cur->deadline) {
 			char	body[256];

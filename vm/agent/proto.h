@@ -12,9 +12,17 @@
  *   POST /invoke	body: the event.  Headers carry the request id and
  *			timeout.  Answers 409 when an invocation is in
  *			flight (one at a time per instance, as on Lambda).
- *			The reply body is the invocation's captured output
+ *			The reply body is the invocation's log — its output
+ *			between START and END/REPORT lines, as on Lambda —
  *			(X-Hearth-Log-Length bytes) followed by the result.
  *   GET  /health	200 once the agent is serving.
+ *   GET  /logs?follow=1  a chunked NDJSON stream of log lines as they are
+ *			written: {ts, request_id, source, line}, source being
+ *			stdout, stderr or platform (START/END/REPORT); the
+ *			last lines first.
+ *   GET  /stats	{invocations, errors, busy, runtime_pid, rss_kb,
+ *			cpu_ms, p50_us, p99_us}; ?follow=1 streams one a
+ *			second.
  *   POST /shutdown	the agent exits; the sandbox goes with it.
  *
  * Inside, the agent serves the Lambda Runtime API on 127.0.0.1:9001 to the
@@ -35,6 +43,8 @@
 #define PROTO_PATH_CONFIGURE	"/configure"
 #define PROTO_PATH_INVOKE	"/invoke"
 #define PROTO_PATH_HEALTH	"/health"
+#define PROTO_PATH_LOGS		"/logs"		/* ?follow=1: NDJSON stream */
+#define PROTO_PATH_STATS	"/stats"	/* ?follow=1: one object a second */
 #define PROTO_PATH_SHUTDOWN	"/shutdown"
 
 /* Request headers (host to agent). */
