@@ -36,4 +36,28 @@ grep -q "line-from-handler 1$" "$T/follow" && fail "--tail 0 printed old lines"
 kill "$BG_PIDS"
 wait "$BG_PIDS" 2>/dev/null
 BG_PIDS=""
+
+# The agent streams output as it is written, before the invocation ends,
+# and counts invocations in its stats.
+mkpy "$T/slow" app '    print("early-line", flush=True)
+    time.sleep(1.5)
+    return "late"'
+expect_rc 0 H fn create slow --runtime python3 --handler app.handler --code "$T/slow"
+expect_rc 0 H fn invoke slow
+sock=$(q "SELECT sock FROM instances WHERE fn='slow'")
+curl -sN --unix-socket "$sock" "http://agent/logs?follow=1" >"$T/stream" 2>/dev/null &
+BG_PIDS=$!
+sleep 0.2
+H fn invoke slow >"$T/slow.out" 2>&1 &
+inv=$!
+i=0
+until [ "$(grep -c early-line "$T/stream")" = 2 ]; do	# backlog + live
+	i=$((i + 1)); [ $i -lt 30 ] || fail "stream did not show the line live: $(cat "$T/stream")"; sleep 0.05
+done
+kill -0 "$inv" 2>/dev/null || fail "the invocation ended before its output streamed"
+wait "$inv" || fail "slow invoke failed: $(cat "$T/slow.out")"
+kill "$BG_PIDS"; wait "$BG_PIDS" 2>/dev/null; BG_PIDS=""
+grep -q '"source": "platform", "line": "REPORT RequestId: ' "$T/stream" || fail "no REPORT in the stream"
+stats=$(curl -s --unix-socket "$sock" http://agent/stats)
+expect_eq "agent stats" "$(json_get "$stats" 'd["invocations"], d["errors"], d["busy"]')" "2 0 False"
 exit 0
