@@ -119,7 +119,26 @@ tui_set_pane(struct tui *t, struct tui_pane *p)
 	t->pane = p;
 	t->pane_focus = p != NULL && p->ops->key != NULL;
 	t->pane_max = 0;
+	t->pane_gen++;
 	t->dirty = 1;
+}
+
+/*
+ * Show a finished job's output.  It opens in a pane unless the operator
+ * has opened another pane since the job started: then it waits for 'o'.
+ */
+void
+tui_show_output(struct tui *t, struct tui_job *j, const char *title,
+    const char *text)
+{
+	free(t->last_title);
+	free(t->last_output);
+	t->last_title = xstrdup(title);
+	t->last_output = xstrdup(text);
+	if (t->pane == NULL || j->pane_gen == t->pane_gen)
+		tui_set_pane(t, pane_text_new(title, text));
+	else
+		tui_status(t, 0, "%s finished: o shows its output", title);
 }
 
 void
@@ -597,6 +616,8 @@ console_main(struct run_env *env, int readonly)
 		free(t.filter_re);
 	}
 	free(t.status);
+	free(t.last_title);
+	free(t.last_output);
 	console_cur = NULL;
 	return CMD_OK;
 }

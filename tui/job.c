@@ -46,6 +46,7 @@ tui_job_start(struct tui *t, const char *title, char **argv,
 	j->arg = arg != NULL ? xstrdup(arg) : NULL;
 	j->done = done;
 	j->status = -1;
+	j->pane_gen = t->pane_gen;
 	if ((j->pid = fork()) == 0) {
 		signal(SIGINT, SIG_DFL);
 		signal(SIGTERM, SIG_DFL);

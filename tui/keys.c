@@ -319,8 +319,18 @@ job_report(struct tui *t, struct tui_job *j)
 	} else
 		tui_status(t, 0, "done: %s", j->title);
 	if (j->obuf.len > 0)
-		tui_set_pane(t, pane_text_new(j->title, j->obuf.data));
+		tui_show_output(t, j, j->title, j->obuf.data);
 	tui_reload(t);
+}
+
+static void
+act_output(struct tui *t)
+{
+	if (t->last_output == NULL) {
+		tui_status(t, 0, "no command output yet");
+		return;
+	}
+	tui_set_pane(t, pane_text_new(t->last_title, t->last_output));
 }
 
 static void
@@ -345,14 +355,14 @@ invoke_done(struct tui *t, struct tui_job *j)
 	    cJSON_IsTrue(cJSON_GetObjectItem(r, "cold")) ? "cold start" : "warm",
 	    (int)cJSON_GetNumberValue(cJSON_GetObjectItem(r, "max_memory_mb")),
 	    pretty);
-	tui_set_pane(t, pane_text_new(j->title, b.data));
+	tui_show_output(t, j, j->title, b.data);
 	if (j->status != 0)
 		job_report(t, j);	/* the one-line error, in red */
 	else
 		tui_status(t, 0, "%s: ok in %.2f ms", j->title,
 		    cJSON_GetNumberValue(cJSON_GetObjectItem(r, "duration_ms")));
-	if (j->status != 0 && t->pane != NULL)
-		pane_text_set(t->pane, b.data);
+	if (j->status != 0)
+		tui_show_output(t, j, j->title, b.data);
 	buf_free(&b);
 	free(pretty);
 	cJSON_Delete(r);
@@ -666,6 +676,7 @@ static const struct action actions[] = {
 	{ "sort-prev", 0, "sort by the previous column", act_sort_prev },
 	{ "sort-reverse", 0, "reverse the sort", act_sort_reverse },
 	{ "refresh", 0, "reload and repaint", act_refresh },
+	{ "output", 0, "show the last command's output again", act_output },
 	{ "invoke", 1, "invoke the selected function with a payload", act_invoke },
 	{ "edit", 1, "edit the function's code in $EDITOR, then hot-reload", act_edit },
 	{ "new", 1, "create a function from a template in $EDITOR", act_new },
@@ -684,6 +695,7 @@ static const struct { int key; const char *action; } defaults[] = {
 	{ '3', "view-img" }, { '4', "view-ev" }, { '>', "sort-next" },
 	{ '<', "sort-prev" }, { '!', "sort-reverse" }, { 12, "refresh" },
 	{ 'i', "invoke" }, { 'e', "edit" }, { 'n', "new" }, { 'd', "delete" },
+	{ 'o', "output" },
 	{ 0, NULL }
 };
 
@@ -763,6 +775,19 @@ keys_bind(int key, const char *action)
 	keys[nkeys++].action = xstrdup(action);
 }
 
+/* The text of a bind line after its key: "bind x :fn ls" gives ":fn ls". */
+static const char *
+keys_rest(const char *line)
+{
+	int	word;
+
+	for (word = 0; word < 2; word++) {
+		line += strspn(line, " \t");
+		line += strcspn(line, " \t");
+	}
+	return line + strspn(line, " \t");
+}
+
 /*
  * Load the default bindings, then `bind KEY ACTION` lines from the config
  * file.  -1 with *cause naming FILE:LINE for a bad line.
@@ -814,13 +839,8 @@ tui_keys_load(char **cause)
 			    "or ':COMMAND')", path, lineno, argv[2]);
 			rc = -1;
 		} else if (argv[2][0] == ':') {
-			/* The rest of the line is the command. */
-			struct buf c = { 0 };
-
-			for (i = 2; i < argc; i++)
-				buf_printf(&c, "%s%s", i > 2 ? " " : "", argv[i]);
-			keys_bind(key, c.data);
-			buf_free(&c);
+			/* The rest of the line, as written, is the command. */
+			keys_bind(key, keys_rest(line));
 		} else
 			keys_bind(key, argv[2]);
 		cmd_free_argv(argc, argv);

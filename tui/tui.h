@@ -71,6 +71,7 @@ struct tui_job {
 	int		 status;	/* exit status once done, else -1 */
 	void		(*done)(struct tui *, struct tui_job *);
 	char		*arg;		/* for done: e.g. a temp dir to remove */
+	unsigned	 pane_gen;	/* t->pane_gen when it started */
 	struct tui_job	*next;
 };
 
@@ -93,6 +94,9 @@ struct tui {
 	char			*filter;	/* / filter, or NULL */
 	void			*filter_re;	/* compiled regex, or NULL */
 	struct tui_pane		*pane;		/* pane under the table, or NULL */
+	unsigned		 pane_gen;	/* bumped whenever the pane changes */
+	char			*last_title;	/* the last command's title */
+	char			*last_output;	/* and its output, for 'o' */
 	int			 pane_focus;	/* keys go to the pane */
 	int			 pane_max;	/* pane fills the screen */
 	struct tui_prompt	*prompt;	/* line being edited, or NULL */
@@ -116,6 +120,7 @@ struct tui {
 void	 tui_status(struct tui *, int, const char *, ...) printflike(3, 4);
 const char *tui_selected(struct tui *);
 void	 tui_set_pane(struct tui *, struct tui_pane *);
+void	 tui_show_output(struct tui *, struct tui_job *, const char *, const char *);
 void	 tui_set_view(struct tui *, const struct tui_view *);
 void	 tui_reload(struct tui *);
 int	 tui_attr_err(struct tui *);

@@ -128,11 +128,12 @@ expect_eq "13.12 same warm instance" "$(rows instances "WHERE fn='demo'")" "1"
 printf 'bind x :fn invoke {name}\nbind Nope quit\n' > "$HEARTH_HOME/config"
 keys main clear Enter "$HEARTH" Enter
 wait_for main "config:2: unknown key 'Nope'"
-printf 'bind x :fn invoke {name} {\"n\": 5}\n' > "$HEARTH_HOME/config"
+printf 'bind x :fn invoke {name} '"'"'{"n": 55}'"'"'\n' > "$HEARTH_HOME/config"
 keys main "$HEARTH" Enter
 wait_for main "Functions"
 keys main x
-wait_for main '"n": 5'
+wait_for main "─ fn invoke demo '{\"n\": 55}' ─"
+wait_for main '"n": 55}'
 keys main ?
 wait_for main 'x  *run :fn invoke {name}'
 keys main q
