@@ -326,9 +326,7 @@ logs_free(struct tui_pane *p)
 		l->first = (l->first + 1) % LOGS_KEEP;
 		l->n--;
 	}
-	while (l->nstreams > 0)
-		tui_stream_close(l->streams[--l->nstreams]);
-	free(l->streams);
+	tui_stream_close_all(l->streams, l->nstreams);
 	free(l->search);
 	free(l->fn);
 	free(l);

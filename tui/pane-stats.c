@@ -259,9 +259,7 @@ stats_free(struct tui_pane *p)
 {
 	struct stats	*s = p->data;
 
-	while (s->nstreams > 0)
-		tui_stream_close(s->streams[--s->nstreams]);
-	free(s->streams);
+	tui_stream_close_all(s->streams, s->nstreams);
 	free(s->fn);
 	free(s);
 }

@@ -185,3 +185,12 @@ tui_stream_sync(struct tui *t, const char *fn, const char *path,
 	}
 	store_done(stmt);
 }
+
+/* Close every stream in the array and free it. */
+void
+tui_stream_close_all(struct tui_stream **streams, int n)
+{
+	while (n > 0)
+		tui_stream_close(streams[--n]);
+	free(streams);
+}

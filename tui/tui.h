@@ -159,6 +159,7 @@ int	 tui_stream_read(struct tui_stream *, void (*)(const char *, void *),
 	     void *);
 const char *tui_stream_id(struct tui_stream *);
 void	 tui_stream_close(struct tui_stream *);
+void	 tui_stream_close_all(struct tui_stream **, int);
 void	 tui_stream_sync(struct tui *, const char *, const char *,
 	     struct tui_stream ***, int *);
 

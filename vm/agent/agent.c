@@ -322,23 +322,11 @@ agent_busy(void)
 	return cur != NULL;
 }
 
+/* The runtime's peak RSS (what Lambda reports as Max Memory Used). */
 static long
 rt_max_rss_kb(void)
 {
-	char	 path[64], line[256];
-	FILE	*f;
-	long	 kb = 0;
-
-	if (rt.pid == 0)
-		return 0;
-	snprintf(path, sizeof path, "/proc/%d/status", (int)rt.pid);
-	if ((f = fopen(path, "r")) == NULL)
-		return 0;
-	while (fgets(line, sizeof line, f) != NULL)
-		if (strncmp(line, "VmHWM:", 6) == 0)
-			kb = strtol(line + 6, NULL, 10);
-	fclose(f);
-	return kb;
+	return rt.pid > 0 ? proc_status_kb((int)rt.pid, "VmHWM") : 0;
 }
 
 /* Answer the host for the invocation in flight and forget it. */

@@ -65,5 +65,6 @@ void	 stream_record(uint64_t, int);
 void	 stream_stats_json(struct sbuf *);
 void	 stream_tick(void);
 long	 stream_next_ms(void);
+long	 proc_status_kb(int, const char *);
 
 #endif

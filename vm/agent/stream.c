@@ -169,19 +169,21 @@ stream_cpu_ms(int pid, int children)
 	return (v[0] + v[1] + (children ? v[2] + v[3] : 0)) * 1000 / (hz > 0 ? hz : 100);
 }
 
-static long
-stream_rss_kb(int pid)
+/* A "Field:   N kB" line of /proc/PID/status, in kB; 0 if unreadable. */
+long
+proc_status_kb(int pid, const char *field)
 {
 	char	 path[64], line[256];
 	FILE	*f;
 	long	 kb = 0;
+	size_t	 n = strlen(field);
 
 	snprintf(path, sizeof path, "/proc/%d/status", pid);
 	if ((f = fopen(path, "r")) == NULL)
 		return 0;
 	while (fgets(line, sizeof line, f) != NULL)
-		if (strncmp(line, "VmRSS:", 6) == 0)
-			kb = strtol(line + 6, NULL, 10);
+		if (strncmp(line, field, n) == 0 && line[n] == ':')
+			kb = strtol(line + n + 1, NULL, 10);
 	fclose(f);
 	return kb;
 }
@@ -207,7 +209,8 @@ stream_stats_json(struct sbuf *b)
 	    "\"p50_us\": %llu, \"p99_us\": %llu}", (unsigned long long)epoch_ms(),
 	    (unsigned long long)st.invocations, (unsigned long long)st.errors,
 	    agent_busy() ? "true" : "false", pid,
-	    stream_rss_kb(getpid()) + (pid > 0 ? stream_rss_kb(pid) : 0),
+	    proc_status_kb(getpid(), "VmRSS") +
+	    (pid > 0 ? proc_status_kb(pid, "VmRSS") : 0),
 	    (unsigned long long)cpu, (unsigned long long)p50,
 	    (unsigned long long)p99);
 }
