@@ -572,12 +572,34 @@ struct newfn {
 	char	*name;		/* chosen name */
 };
 
+static const char new_template_python[] =
+    "def handler(event, context):\n"
+    "    print(\"event\", event)\n"
+    "    return {\"hello\": event.get(\"name\", \"world\")}\n";
+static const char new_template_node[] =
+    "exports.handler = async (event, context) => {\n"
+    "  console.log('event', JSON.stringify(event));\n"
+    "  return { hello: event.name || 'world' };\n"
+    "};\n";
+
+static void
+new_done(struct tui *t, struct tui_job *j)
+{
+	if (j->status == 0)
+		tui_status(t, 0, "%s: created", j->title);
+	else
+		job_report(t, j);
+	if (j->arg != NULL)
+		util_rmtree(j->arg);
+	tui_reload(t);
+}
+
 static void
 new_runtime_done(struct tui *t, const char *runtime, void *arg)
 {
 	struct newfn	*nf = arg;
 	char		*tmp, *file, *cause = NULL, *argv[10];
-	const char	*rt = *runtime != '\0' ? runtime : "python3";
+	const char	*rt = *runtime != '\0' ? runtime : "python3", *text;
 	int		 node;
 
 	if (fn_valid_runtime(rt, &cause) != 0) {
@@ -590,15 +612,8 @@ new_runtime_done(struct tui *t, const char *runtime, void *arg)
 	util_rmtree(tmp);
 	util_mkdirs(tmp, 0700);
 	file = xasprintf("%s/%s", tmp, node ? "index.js" : "app.py");
-	if (node)
-		util_write_file(file, "exports.handler = async (event, context) => {\n"
-		    "  console.log('event', JSON.stringify(event));\n"
-		    "  return { hello: event.name || 'world' };\n};\n", 109, &cause);
-	else
-		util_write_file(file, "def handler(event, context):\n"
-		    "    print(\"event\", event)\n"
-		    "    return {\"hello\": event.get(\"name\", \"world\")}\n", 105,
-		    &cause);
+	text = node ? new_template_node : new_template_python;
+	util_write_file(file, text, strlen(text), &cause);
 	free(cause);
 	cause = NULL;
 	if (edit_file(t, file) != 0) {
@@ -615,7 +630,7 @@ new_runtime_done(struct tui *t, const char *runtime, void *arg)
 		argv[7] = (char *)"--code";
 		argv[8] = tmp;
 		argv[9] = NULL;
-		if (tui_job_start(t, nf->name, argv, edit_done, tmp) == NULL)
+		if (tui_job_start(t, nf->name, argv, new_done, tmp) == NULL)
 			util_rmtree(tmp);
 		else
 			tui_status(t, 0, "creating %s...", nf->name);

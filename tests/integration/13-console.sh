@@ -70,6 +70,17 @@ wait_for main "demo: reloaded"
 expect_rc 0 H fn invoke demo '{"n": 1}'
 expect_in "13.6 reloaded code runs" "$OUT" '"version": "v2"'
 
+# 13.6b n creates a function from a template, through the same editor
+keys main n
+wait_for main "new function name:"
+keys main fresh Enter
+wait_for main "runtime (python3 or node):"
+keys main C-u node Enter
+wait_for main "fresh: created"
+expect_rc 0 H fn invoke fresh '{"name": "tmux"}'
+expect_eq "13.6b template runs" "$OUT" '{"hello":"tmux"}'
+expect_rc 0 H fn rm fresh
+
 # 13.7 / filters rows (substring and regex)
 expect_rc 0 H fn create other --runtime python3 --handler app.handler --code "$T/code"
 wait_for main "other *python3"
