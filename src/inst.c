@@ -218,11 +218,26 @@ inst_env(struct fn *fn, const char *id, struct buf *b)
 	}
 }
 
+/*
+ * Let other processes use in: until now only its creator (or claimer)
+ * could, so that nobody sends an event to a sandbox not yet configured.
+ */
+static void
+inst_mark_ready(struct store *st, struct inst *in)
+{
+	sqlite3_stmt	*stmt = store_stmt(st, "UPDATE instances SET state = "
+	    "'ready' WHERE id = ?");
+
+	sqlite3_bind_text(stmt, 1, in->id, -1, SQLITE_STATIC);
+	sqlite3_step(stmt);
+	store_done(stmt);
+}
+
 static void
 inst_update_row(struct store *st, struct inst *in)
 {
 	sqlite3_stmt	*stmt = store_stmt(st, "UPDATE instances SET fn = ?, "
-	    "memory_mb = ?, fn_version = ?, code_version = ?, state = 'ready', "
+	    "memory_mb = ?, fn_version = ?, code_version = ?, "
 	    "last_used = ? WHERE id = ?");
 
 	sqlite3_bind_text(stmt, 1, in->fn, -1, SQLITE_STATIC);
@@ -359,11 +374,18 @@ inst_spawn(struct store *st, const char *runtime, struct fn *fn, char **cause)
 	}
 	in->pid = pid;
 	in->sock = xstrdup(sock);
+	/*
+	 * A pool instance is ready to be claimed; one made for a function
+	 * stays 'starting', invisible to other invokers, until its creator
+	 * has configured it and served its first event.
+	 */
 	stmt = store_prepare(st, "UPDATE instances SET pid = ?, sock = ?, "
-	    "state = 'ready' WHERE id = ?");
+	    "state = ? WHERE id = ?");
 	sqlite3_bind_int(stmt, 1, pid);
 	sqlite3_bind_text(stmt, 2, sock, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 3, in->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 3, fn == NULL ? "ready" : "starting", -1,
+	    SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 4, in->id, -1, SQLITE_STATIC);
 	sqlite3_step(stmt);
 	sqlite3_finalize(stmt);
 	store_event(st, "started", in->id, "%s %s sandbox, pid %d",
@@ -390,7 +412,8 @@ inst_claim_pool(struct store *st, struct fn *fn)
 	sqlite3_stmt	*stmt;
 	struct inst	*in = NULL;
 
-	stmt = store_prepare(st, "UPDATE instances SET fn = ?1, last_used = ?3 "
+	stmt = store_prepare(st, "UPDATE instances SET fn = ?1, last_used = ?3, "
+	    "state = 'starting' "
 	    "WHERE id = (SELECT id FROM instances WHERE fn IS NULL AND "
 	    "runtime = ?2 AND state = 'ready' ORDER BY created LIMIT 1) "
 	    "AND fn IS NULL RETURNING " INST_COLUMNS);
@@ -462,7 +485,8 @@ inst_send(struct store *st, struct inst *in, struct fn *fn, const char *payload,
 		inst_kill(st, in);
 		return 0;
 	}
-	if (r.http == 409) {
+	if (r.http == 409 || r.http == 503) {
+		/* Busy, or (503) still being configured by whoever made it. */
 		agent_reply_free(&r);
 		return 1;
 	}
@@ -621,6 +645,7 @@ inst_invoke(struct store *st, struct fn *fn, const char *payload, size_t len,
 		inst_free(in);
 		return -1;
 	}
+	inst_mark_ready(st, in);	/* a no-op if a crash removed it */
 	inst_free(in);
 	inst_pool_refill_async(fn->runtime);
 	return 0;
@@ -740,7 +765,13 @@ inst_gc(struct store *st)
 
 		in = inst_from_row(stmt);
 		drv = vm_driver_find(in->driver);
-		if (strcmp(state, "starting") == 0 ?
+		/*
+		 * Dead: its VM is gone, or it never got one (a hearth that
+		 * crashed while creating it) and a minute has passed.  A
+		 * 'starting' instance with a VM may be serving its first,
+		 * long invocation: only its liveness counts.
+		 */
+		if (in->pid == 0 ? strcmp(state, "starting") == 0 &&
 		    util_now() - created > 60 :
 		    (drv == NULL || !drv->alive(in->id, in->pid))) {
 			dead = xrealloc(dead, sizeof *dead * (n + 1));
