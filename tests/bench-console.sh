@@ -34,7 +34,9 @@ hz=$(getconf CLK_TCK)
 t0=$(cpu_ticks "$pid")
 sleep 10
 t1=$(cpu_ticks "$pid")
-echo "console idle CPU over 10 s: $(awk -v a="$t0" -v b="$t1" -v hz="$hz" 'BEGIN { printf "%.2f%%", (b - a) / hz / 10 * 100 }')"
+echo "console idle CPU over 10 s: $(awk -v a="$t0" -v b="$t1" -v hz="$hz" 'BEGIN {
+	if (b == a) printf "< %.1f%% (no CPU tick of 1/%d s in 10 s)", 100 / hz / 10, hz
+	else printf "%.2f%%", (b - a) / hz / 10 * 100 }')"
 
 # The flood: 10 invocations a second of 1,000 lines each.
 tm send-keys -t c l
