@@ -315,6 +315,7 @@ inst_spawn(struct store *st, const char *runtime, struct fn *fn, char **cause)
 	sqlite3_stmt		*stmt;
 	char			*image, *rootfs = NULL, *dir = NULL, *code = NULL;
 	char			**cmd = NULL, sock[512];
+	struct buf		 env = { 0 };
 	pid_t			 pid;
 	int			 i;
 
@@ -366,6 +367,11 @@ inst_spawn(struct store *st, const char *runtime, struct fn *fn, char **cause)
 	spec.tmp_mb = INST_TMP_MB;
 	spec.idle_ttl_s = fn != NULL ? INST_IDLE_TTL : INST_POOL_TTL;
 	spec.prewarm = fn == NULL && image_prewarm(image);
+	if (fn != NULL) {
+		/* Configured at birth: the runtime starts with the agent. */
+		inst_env(fn, in->id, &env);
+		spec.config = env.data;
+	}
 	if (getenv("HEARTH_IDLE_TTL") != NULL)
 		spec.idle_ttl_s = atoi(getenv("HEARTH_IDLE_TTL"));
 	if (drv->create(&spec, &pid, sock, sizeof sock, cause) != 0) {
@@ -374,6 +380,8 @@ inst_spawn(struct store *st, const char *runtime, struct fn *fn, char **cause)
 	}
 	in->pid = pid;
 	in->sock = xstrdup(sock);
+	if (fn != NULL)
+		in->fn_version = fn->version;
 	/*
 	 * A pool instance is ready to be claimed; one made for a function
 	 * stays 'starting', invisible to other invokers, until its creator
@@ -402,6 +410,7 @@ out:
 	free(rootfs);
 	free(dir);
 	free(code);
+	buf_free(&env);
 	return in;
 }
 

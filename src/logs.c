@@ -114,6 +114,18 @@ logs_store(struct store *st, const struct fn *fn, const struct invoke_result *re
 	return 0;
 }
 
+static int
+logs_fn_exists(struct store *st, const char *name)
+{
+	sqlite3_stmt	*stmt = store_stmt(st, "SELECT 1 FROM functions WHERE name = ?");
+	int		 yes;
+
+	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
+	yes = sqlite3_step(stmt) == SQLITE_ROW;
+	store_done(stmt);
+	return yes;
+}
+
 /*
  * Print the last tail lines of function name (all if tail < 0) and, with
  * follow, keep printing new ones until interrupted.
@@ -127,7 +139,7 @@ logs_print(struct store *st, const char *name, int tail, int follow, FILE *out,
 	long long	 last = 0, lines = 0;
 	const char	*p, *text;
 	char		**logs = NULL;
-	int		 nlogs = 0, i;
+	int		 nlogs = 0, i, tick;
 
 	/* Walk back from the newest invocation until tail lines are in hand. */
 	stmt = store_prepare(st, "SELECT id, log FROM invocations WHERE fn = ? "
@@ -163,7 +175,13 @@ logs_print(struct store *st, const char *name, int tail, int follow, FILE *out,
 	}
 	stmt = store_prepare(st, "SELECT id, log FROM invocations WHERE fn = ? "
 	    "AND id > ? ORDER BY id");
-	for (;;) {
+	for (tick = 0;; tick++) {
+		/* Once a second: stop following a function that is gone. */
+		if (tick % 10 == 9 && !logs_fn_exists(st, name)) {
+			*cause = xasprintf("function '%s' was deleted", name);
+			sqlite3_finalize(stmt);
+			return -1;
+		}
 		sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(stmt, 2, last);
 		while (sqlite3_step(stmt) == SQLITE_ROW) {

@@ -11,12 +11,15 @@ export HEARTH_HOME="$T/home"
 export HEARTH_POOL_SIZE=0
 unset NODE_EXTRA_CA_CERTS
 BG_PIDS=""
+TMUX_PID=""
 H() { "$HEARTH" "$@"; }
 
 cleanup() {
-	"$HEARTH" vm rm --all >/dev/null 2>&1
-	# Anything a test started in the background, by pid.
+	# A terminal a test started (tmux), by its server's pid.
+	[ -n "${TMUX_PID:-}" ] && kill "$TMUX_PID" 2>/dev/null
+	# Anything else a test started in the background, by pid.
 	for p in ${BG_PIDS:-}; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+	"$HEARTH" vm rm --all >/dev/null 2>&1
 	rm -rf "$T"
 }
 trap cleanup EXIT

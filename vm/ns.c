@@ -168,7 +168,7 @@ static void nonreturn
 ns_child(const struct vm_spec *spec, int errfd, int lfd)
 {
 	char		*root, *p, *cause = NULL, ttl[32];
-	char		**argv, *envp[6];
+	char		**argv, *envp[7];
 	const char	*agent_path;
 	int		 agentfd, logfd, n, i;
 
@@ -241,8 +241,12 @@ ns_child(const struct vm_spec *spec, int errfd, int lfd)
 	envp[1] = (char *)"LANG=C.UTF-8";
 	envp[2] = (char *)"HOME=/tmp";
 	envp[3] = ttl;
-	envp[4] = spec->prewarm ? (char *)PROTO_ENV_PREWARM "=1" : NULL;
-	envp[5] = NULL;
+	n = 4;
+	if (spec->prewarm)
+		envp[n++] = (char *)PROTO_ENV_PREWARM "=1";
+	if (spec->config != NULL)
+		envp[n++] = xasprintf("%s=%s", PROTO_ENV_CONFIG, spec->config);
+	envp[n] = NULL;
 	fexecve(agentfd, argv, envp);
 	ns_fail(errfd, "exec hearth-agent: %s", strerror(errno));
 }

@@ -28,6 +28,7 @@ struct vm_spec {
 	int		 tmp_mb;	/* size of /tmp */
 	int		 idle_ttl_s;	/* agent exits after this idle; 0 never */
 	int		 prewarm;	/* start the runtime before its config */
+	const char	*config;	/* runtime environment at birth, or NULL */
 };
 
 struct vm_stats {

@@ -23,7 +23,7 @@ expect_not_in "warm: no init" "$second" "Init Duration"
 expect_eq "tail" "$(printf '%s\n' "$OUT" | wc -l)" "5"
 
 # Follow in one process while another invokes.
-H fn logs lg -f --tail 0 >"$T/follow" 2>&1 & BG_PIDS=$!
+"$HEARTH" fn logs lg -f --tail 0 >"$T/follow" 2>&1 & BG_PIDS=$!
 sleep 0.3
 expect_rc 0 H fn invoke lg '{"n": 42}'
 i=0
@@ -33,6 +33,18 @@ while ! grep -q "line-from-handler 42" "$T/follow"; do
 	sleep 0.05
 done
 grep -q "line-from-handler 1$" "$T/follow" && fail "--tail 0 printed old lines"
+# Deleting the function ends the follow.
+expect_rc 0 H fn create gone --runtime python3 --handler app.handler --code "$T/code"
+"$HEARTH" fn logs gone -f >/dev/null 2>"$T/gone.err" & gone=$!
+sleep 0.3	# following by now
+expect_rc 0 H fn rm gone
+i=0
+while kill -0 "$gone" 2>/dev/null; do
+	i=$((i + 1)); [ $i -lt 60 ] || { kill "$gone"; fail "logs -f outlived its function"; }; sleep 0.05
+done
+wait "$gone"
+expect_eq "follow ends" "$?" "1"
+expect_in "says why" "$(cat "$T/gone.err")" "function 'gone' was deleted"
 kill "$BG_PIDS"
 wait "$BG_PIDS" 2>/dev/null
 BG_PIDS=""

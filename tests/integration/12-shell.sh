@@ -7,8 +7,7 @@ mkpy "$T/code" app '    return "from shell"'
 expect_rc 0 H fn create shelly --runtime python3 --handler app.handler --code "$T/code"
 sock="$T/tmux.sock"
 tmux -S "$sock" new-session -d -x 120 -y 30 "env HEARTH_HOME=$HEARTH_HOME HEARTH_POOL_SIZE=0 $HEARTH shell"
-tpid=$(tmux -S "$sock" display-message -p '#{pid}')
-BG_PIDS="$tpid"
+TMUX_PID=$(tmux -S "$sock" display-message -p '#{pid}')
 screen() { tmux -S "$sock" capture-pane -p; }
 wait_for() {
 	i=0
@@ -30,7 +29,7 @@ i=0
 while tmux -S "$sock" has-session 2>/dev/null; do
 	i=$((i + 1)); [ $i -lt 100 ] || fail "shell did not exit"; sleep 0.05
 done
-BG_PIDS=""
+TMUX_PID=""
 grep -q "fn invoke shelly" "$HEARTH_HOME/history" || fail "history not saved"
 # Piped stdin: the shell runs lines without a prompt.
 OUT=$(printf 'fn invoke shelly\n' | H shell)

@@ -27,6 +27,7 @@ chmod +x "$T/editor.sh"
 
 # A shell in the terminal, so the terminal's state can be checked after.
 tm new-session -d -s main -x 120 -y 40 "env $env_line EDITOR=$T/editor.sh sh"
+TMUX_PID=$(tm display-message -p '#{pid}')
 BG_PIDS=$(tm display-message -p -t main '#{pane_pid}')
 keys main "$HEARTH" Enter
 wait_for main "Functions"
@@ -150,4 +151,5 @@ wait_for main 'x  *run :fn invoke {name}'
 keys main q
 tm kill-server
 BG_PIDS=""
+TMUX_PID=""
 exit 0

@@ -594,8 +594,9 @@ rt_maybe_restart(void)
 	}
 }
 
+/* Replace the runtime's environment with "KEY=VALUE\n" lines. */
 static void
-host_configure(struct conn *c, const char *body, size_t len)
+config_set(const char *body, size_t len)
 {
 	char	*copy, *line, *save = NULL;
 	int	 n = 0, i;
@@ -619,6 +620,12 @@ host_configure(struct conn *c, const char *body, size_t len)
 	cfg_env[n] = NULL;
 	free(copy);
 	configured = 1;
+}
+
+static void
+host_configure(struct conn *c, const char *body, size_t len)
+{
+	config_set(body, len);
 	if (rt.pid == 0)
 		rt_spawn(0);
 	else if (rt.prewarmed && !rt.config_sent)
@@ -941,7 +948,7 @@ main(int argc, char **argv)
 	struct pollfd	 pfd[AGENT_MAX_CONNS + 5];
 	struct conn	*map[AGENT_MAX_CONNS + 5];
 	sigset_t	 mask;
-	const char	*ttl;
+	const char	*ttl, *config;
 	uint64_t	 now;
 	int		 i, n, timeout;
 
@@ -952,6 +959,11 @@ main(int argc, char **argv)
 	if ((ttl = getenv(PROTO_ENV_IDLE_TTL)) != NULL)
 		idle_ttl_ms = strtol(ttl, NULL, 10) * 1000;
 	prewarm = getenv(PROTO_ENV_PREWARM) != NULL;
+	/* A sandbox made for a function gets its configuration at birth. */
+	if ((config = getenv(PROTO_ENV_CONFIG)) != NULL) {
+		config_set(config, strlen(config));
+		unsetenv(PROTO_ENV_CONFIG);
+	}
 	for (i = 0; i < AGENT_MAX_CONNS; i++)
 		conns[i].fd = -1;
 	fcntl(host_fd, F_SETFL, O_NONBLOCK);
@@ -963,7 +975,9 @@ main(int argc, char **argv)
 		die("signalfd: %s", strerror(errno));
 	agent_listen_runtime();
 	last_active = now_us();
-	if (prewarm)
+	if (configured)
+		rt_spawn(0);
+	else if (prewarm)
 		rt_spawn(1);
 
 	for (;;) {

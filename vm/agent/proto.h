@@ -67,6 +67,7 @@
 /* Environment the host gives the agent at exec. */
 #define PROTO_ENV_IDLE_TTL	"HEARTH_IDLE_TTL"	/* seconds; 0 = forever */
 #define PROTO_ENV_PREWARM	"HEARTH_PREWARM"	/* start runtime unconfigured */
+#define PROTO_ENV_CONFIG	"HEARTH_CONFIG"		/* a /configure body at birth */
 
 #define PROTO_LOG_MAX		(1024 * 1024)	/* output kept per invocation */
 #define PROTO_PAYLOAD_MAX	(6 * 1024 * 1024) /* event and result, as on Lambda */
