@@ -225,10 +225,17 @@ inst_env(struct fn *fn, const char *id, struct buf *b)
 static void
 inst_mark_ready(struct store *st, struct inst *in)
 {
-	sqlite3_stmt	*stmt = store_stmt(st, "UPDATE instances SET state = "
-	    "'ready' WHERE id = ?");
+	sqlite3_stmt	*stmt = store_stmt(st, "UPDATE instances SET fn = ?, "
+	    "memory_mb = ?, fn_version = ?, code_version = ?, last_used = ?, "
+	    "state = 'ready' WHERE id = ?");
 
-	sqlite3_bind_text(stmt, 1, in->id, -1, SQLITE_STATIC);
+	in->last_used = util_now();
+	sqlite3_bind_text(stmt, 1, in->fn, -1, SQLITE_STATIC);
+	sqlite3_bind_int(stmt, 2, in->memory_mb);
+	sqlite3_bind_int(stmt, 3, in->fn_version);
+	sqlite3_bind_int(stmt, 4, in->code_version);
+	sqlite3_bind_double(stmt, 5, in->last_used);
+	sqlite3_bind_text(stmt, 6, in->id, -1, SQLITE_STATIC);
 	sqlite3_step(stmt);
 	store_done(stmt);
 }
@@ -258,7 +265,7 @@ inst_update_row(struct store *st, struct inst *in)
  */
 static int
 inst_bring_current(struct store *st, struct inst *in, struct fn *fn,
-    char **cause)
+    int write_row, char **cause)
 {
 	const struct vm_driver	*drv = vm_driver_find(in->driver);
 	struct agent_reply	 r;
@@ -301,7 +308,8 @@ inst_bring_current(struct store *st, struct inst *in, struct fn *fn,
 	}
 	free(in->fn);
 	in->fn = xstrdup(fn->name);
-	inst_update_row(st, in);
+	if (write_row)
+		inst_update_row(st, in);
 	return 0;
 }
 
@@ -380,6 +388,7 @@ inst_spawn(struct store *st, const char *runtime, struct fn *fn, char **cause)
 	}
 	in->pid = pid;
 	in->sock = xstrdup(sock);
+	in->last_used = util_now();
 	if (fn != NULL)
 		in->fn_version = fn->version;
 	/*
@@ -421,7 +430,7 @@ inst_claim_pool(struct store *st, struct fn *fn)
 	sqlite3_stmt	*stmt;
 	struct inst	*in = NULL;
 
-	stmt = store_prepare(st, "UPDATE instances SET fn = ?1, last_used = ?3, "
+	stmt = store_stmt(st, "UPDATE instances SET fn = ?1, last_used = ?3, "
 	    "state = 'starting' "
 	    "WHERE id = (SELECT id FROM instances WHERE fn IS NULL AND "
 	    "runtime = ?2 AND state = 'ready' ORDER BY created LIMIT 1) "
@@ -431,7 +440,7 @@ inst_claim_pool(struct store *st, struct fn *fn)
 	sqlite3_bind_double(stmt, 3, util_now());
 	if (sqlite3_step(stmt) == SQLITE_ROW)
 		in = inst_from_row(stmt);
-	sqlite3_finalize(stmt);
+	store_done(stmt);
 	return in;
 }
 
@@ -604,7 +613,7 @@ inst_invoke(struct store *st, struct fn *fn, const char *payload, size_t len,
 	for (i = 0; i < n && !served; i++) {
 		in = cands[i];
 		if (in->fn_version != fn->version || in->code_version != fn->code_version) {
-			if (inst_bring_current(st, in, fn, &err) != 0) {
+			if (inst_bring_current(st, in, fn, 1, &err) != 0) {
 				free(err);
 				err = NULL;
 				inst_kill(st, in);
@@ -629,7 +638,8 @@ inst_invoke(struct store *st, struct fn *fn, const char *payload, size_t len,
 	res->cold = 1;
 	in = inst_pool_size() > 0 ? inst_claim_pool(st, fn) : NULL;
 	if (in != NULL) {
-		if (inst_bring_current(st, in, fn, &err) != 0) {
+		/* Its row is written once, by inst_mark_ready below. */
+		if (inst_bring_current(st, in, fn, 0, &err) != 0) {
 			free(err);
 			err = NULL;
 			inst_kill(st, in);
@@ -640,7 +650,7 @@ inst_invoke(struct store *st, struct fn *fn, const char *payload, size_t len,
 	if (in == NULL) {
 		if ((in = inst_spawn(st, fn->runtime, fn, cause)) == NULL)
 			return -1;
-		if (inst_bring_current(st, in, fn, cause) != 0) {
+		if (inst_bring_current(st, in, fn, 0, cause) != 0) {
 			inst_kill(st, in);
 			inst_free(in);
 			return -1;
@@ -686,7 +696,7 @@ inst_reload(struct store *st, struct fn *fn, char **cause)
 	}
 	sqlite3_finalize(stmt);
 	for (i = 0; i < n; i++) {
-		if (inst_bring_current(st, list[i], fn, &err) != 0) {
+		if (inst_bring_current(st, list[i], fn, 1, &err) != 0) {
 			/* Cannot update it: replace it on the next call. */
 			free(err);
 			err = NULL;
