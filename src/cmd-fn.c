@@ -60,6 +60,8 @@ cmd_fn_env(struct cmd_ctx *ctx, cJSON *env, int can_unset)
 {
 	char		**list, *key;
 	const char	 *eq, *p;
+	cJSON		 *it;
+	size_t		  total;
 	int		  n, i;
 
 	list = cmd_optlist(ctx, "env", &n);
@@ -94,6 +96,14 @@ cmd_fn_env(struct cmd_ctx *ctx, cJSON *env, int can_unset)
 		for (i = 0; i < n; i++)
 			cJSON_DeleteItemFromObjectCaseSensitive(env, list[i]);
 	}
+	/* As on Lambda: all variables together fit in 4 KB. */
+	total = 0;
+	cJSON_ArrayForEach(it, env)
+		total += strlen(it->string) + strlen(cJSON_IsString(it) ?
+		    it->valuestring : "");
+	if (total > 4096)
+		return cmd_error(ctx, CMD_USAGE, "environment variables total %zu "
+		    "bytes; the limit is 4096", total);
 	return 0;
 }
 

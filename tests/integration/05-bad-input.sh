@@ -36,6 +36,7 @@ bad 2 "--timeout '901'" fn create x --runtime python3 --handler app.handler --co
 bad 2 "--timeout 'abc'" fn create x --runtime python3 --handler app.handler --code "$T/code" --timeout abc
 bad 2 "--env 'NOEQUALS' must be KEY=VALUE" fn create x --runtime python3 --handler app.handler --code "$T/code" --env NOEQUALS
 bad 2 "'AWS_LAMBDA_X' is not a variable name" fn create x --runtime python3 --handler app.handler --code "$T/code" --env AWS_LAMBDA_X=1
+bad 2 "environment variables total 5001 bytes; the limit is 4096" fn create x --runtime python3 --handler app.handler --code "$T/code" --env "BIG=$(head -c 4998 /dev/zero | tr '\0' x)"
 bad 1 "no function 'nope'" fn invoke nope
 bad 1 "no function 'nope'" fn update nope --memory 256
 bad 1 "no function 'nope'" fn rm nope
