@@ -1,8 +1,8 @@
 /*
  * agent.h — hearth-agent's internal interface (the wire format is in
- * proto.h).  agent.c owns the event loop, the connections and the
- * runtime; stream.c turns what happens into the log and stats streams the
- * host can follow.
+ * proto.h).  agent.c owns the event loop and the connections; runtime.c
+ * the runtime process and the invocation in flight; stream.c turns what
+ * happens into the log and stats streams the host can follow.
  */
 #ifndef HEARTH_AGENT_H
 #define HEARTH_AGENT_H
@@ -54,6 +54,22 @@ void	 conn_reply(struct conn *, int, const char *, const void *, size_t);
 void	 conn_close(struct conn *);
 int	 agent_runtime_pid(void);
 int	 agent_busy(void);
+extern uint64_t agent_last_active;	/* µs of the last host request */
+
+/* runtime.c */
+void	 runtime_init(char **, int, const char *);
+void	 runtime_host_invoke(struct conn *, const char *, size_t);
+void	 runtime_host_configure(struct conn *, const char *, size_t);
+void	 runtime_api(struct conn *, const char *, size_t);
+void	 runtime_health(struct sbuf *);
+void	 runtime_forget_conn(struct conn *);
+void	 runtime_reaped(int, int);
+void	 runtime_fds(int *, int *);
+void	 runtime_drain(int);
+long	 runtime_timeout_ms(void);
+void	 runtime_check_deadline(void);
+int	 runtime_idle(void);
+void	 runtime_stop(void);
 
 /* stream.c */
 #define STREAM_NONE	0
