@@ -146,7 +146,18 @@ void	 tui_prompt_open(struct tui *, enum tui_prompt_kind, const char *,
 int	 tui_prompt_key(struct tui *, int);
 void	 tui_prompt_draw(struct tui *, int, int);
 
-/* keys.c: the binding table and the actions it names. */
+/* actions.c: what keys do. */
+struct tui_action {
+	const char	*name;		/* used in bind lines */
+	int		 mutates;	/* refused in --readonly */
+	const char	*help;		/* for ? */
+	void		(*fn)(struct tui *);
+};
+extern const struct tui_action tui_actions[];
+const struct tui_action *tui_action_find(const char *);
+void	 tui_job_report(struct tui *, struct tui_job *);
+
+/* keys.c: the binding table. */
 int	 tui_keys_load(char **);
 int	 tui_key_dispatch(struct tui *, int);
 void	 tui_keys_help(struct buf *);

@@ -1,0 +1,691 @@
+/*
+ * actions.c — what the console's keys do.
+ *
+ * Each action is a small function over the console state, listed once in
+ * tui_actions[] with its name (used by `bind` lines and help), whether it
+ * changes anything (refused in --readonly) and a line of help.  Actions
+ * that change state or take time start a child `hearth` (job.c) and
+ * report through the status line and an output pane when it finishes.
+ */
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <cjson/cJSON.h>
+#include <ctype.h>
+#include <curses.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tui.h"
+
+static void
+act_quit(struct tui *t)
+{
+	t->quit = 1;
+}
+
+static void
+act_move(struct tui *t, int by)
+{
+	t->sel += by;
+	if (t->sel >= t->nshown)
+		t->sel = t->nshown - 1;
+	if (t->sel < 0)
+		t->sel = 0;
+	t->dirty = 1;
+}
+
+static void act_down(struct tui *t) { act_move(t, 1); }
+static void act_up(struct tui *t) { act_move(t, -1); }
+static void act_pgdown(struct tui *t) { act_move(t, LINES / 2); }
+static void act_pgup(struct tui *t) { act_move(t, -LINES / 2); }
+static void act_top(struct tui *t) { act_move(t, -t->nshown); }
+static void act_bottom(struct tui *t) { act_move(t, t->nshown); }
+
+static void
+prompt_command_done(struct tui *t, const char *line, void *arg)
+{
+	tui_run_command(t, line);
+}
+
+static void
+act_prompt(struct tui *t)
+{
+	tui_prompt_open(t, PROMPT_COMMAND, ":", NULL, prompt_command_done, NULL);
+}
+
+static void
+filter_done(struct tui *t, const char *text, void *arg)
+{
+	free(t->filter);
+	t->filter = *text != '\0' ? xstrdup(text) : NULL;
+	tui_reload(t);
+}
+
+static void
+act_filter(struct tui *t)
+{
+	tui_prompt_open(t, PROMPT_FILTER, "/", t->filter, filter_done, NULL);
+}
+
+static void
+act_help(struct tui *t)
+{
+	struct buf	b = { 0 };
+
+	tui_keys_help(&b);
+	tui_set_pane(t, pane_text_new("help  (Esc closes)", b.data));
+	t->pane_max = 1;
+	buf_free(&b);
+}
+
+static void
+act_back(struct tui *t)
+{
+	if (t->pane != NULL)
+		tui_set_pane(t, NULL);
+	else if (t->filter != NULL)
+		filter_done(t, "", NULL);
+}
+
+static void
+act_focus(struct tui *t)
+{
+	if (t->pane != NULL)
+		t->pane_focus = !t->pane_focus;
+	t->dirty = 1;
+}
+
+static void
+act_maximize(struct tui *t)
+{
+	if (t->pane != NULL) {
+		t->pane_max = !t->pane_max;
+		t->pane_focus = 1;
+	}
+	t->dirty = 1;
+}
+
+static void act_view_fn(struct tui *t) { tui_set_view(t, tui_view_find("fn")); }
+static void act_view_vm(struct tui *t) { tui_set_view(t, tui_view_find("vm")); }
+static void act_view_img(struct tui *t) { tui_set_view(t, tui_view_find("img")); }
+static void act_view_ev(struct tui *t) { tui_set_view(t, tui_view_find("ev")); }
+
+static void
+act_sort(struct tui *t, int by)
+{
+	t->sort = (t->sort + by + t->view->ncols) % t->view->ncols;
+	tui_status(t, 0, "sorted by %s", t->view->cols[t->sort].title);
+	tui_reload(t);
+}
+
+static void act_sort_next(struct tui *t) { act_sort(t, 1); }
+static void act_sort_prev(struct tui *t) { act_sort(t, -1); }
+
+static void
+act_sort_reverse(struct tui *t)
+{
+	t->sort_desc = !t->sort_desc;
+	tui_reload(t);
+}
+
+static void
+act_refresh(struct tui *t)
+{
+	clearok(curscr, TRUE);
+	tui_reload(t);
+}
+
+/* The function the selected row is about, or NULL with a status message. */
+static char *
+sel_fn(struct tui *t)
+{
+	const char	*key = tui_selected(t);
+	sqlite3_stmt	*stmt;
+	char		*fn = NULL;
+
+	if (key == NULL) {
+		tui_status(t, 1, "nothing selected");
+		return NULL;
+	}
+	if (t->view->kind != NULL && strcmp(t->view->kind, "fn") == 0)
+		return xstrdup(key);
+	if (t->view->kind != NULL && strcmp(t->view->kind, "vm") == 0) {
+		stmt = store_prepare(t->st, "SELECT fn FROM instances WHERE id = ?");
+		sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC);
+		if (sqlite3_step(stmt) == SQLITE_ROW &&
+		    sqlite3_column_type(stmt, 0) != SQLITE_NULL)
+			fn = xstrdup((const char *)sqlite3_column_text(stmt, 0));
+		sqlite3_finalize(stmt);
+		if (fn == NULL)
+			tui_status(t, 1, "instance %s runs no function", key);
+		return fn;
+	}
+	tui_status(t, 1, "select a function first (:fn)");
+	return NULL;
+}
+
+static void
+act_logs(struct tui *t)
+{
+	char	*fn = sel_fn(t);
+
+	if (fn == NULL)
+		return;
+	tui_set_pane(t, pane_logs_new(t, fn));
+	free(fn);
+}
+
+static void
+act_stats(struct tui *t)
+{
+	char	*fn = sel_fn(t);
+
+	if (fn == NULL)
+		return;
+	tui_set_pane(t, pane_stats_new(t, fn));
+	free(fn);
+}
+
+/* Mask values of variables that look like secrets. */
+static int
+secret_name(const char *k)
+{
+	static const char *words[] = { "SECRET", "TOKEN", "PASSWORD", "PASSWD",
+	    "KEY", "CREDENTIAL", "AUTH", NULL };
+	char	up[128];
+	int	i;
+
+	for (i = 0; k[i] != '\0' && i < (int)sizeof up - 1; i++)
+		up[i] = (char)toupper((unsigned char)k[i]);
+	up[i] = '\0';
+	for (i = 0; words[i] != NULL; i++)
+		if (strstr(up, words[i]) != NULL)
+			return 1;
+	return 0;
+}
+
+static void
+details_fn(struct tui *t, const char *name)
+{
+	struct buf	 b = { 0 };
+	struct fn	*fn;
+	sqlite3_stmt	*stmt;
+	char		*cause = NULL, when[32];
+	cJSON		*env, *it;
+	time_t		 secs;
+	struct tm	 tm;
+
+	if ((fn = fn_load(t->st, name, &cause)) == NULL) {
+		tui_status(t, 1, "%s", cause);
+		free(cause);
+		return;
+	}
+	buf_printf(&b, "Name:      %s\nRuntime:   %s\nHandler:   %s\n"
+	    "Memory:    %d MB\nTimeout:   %d s\nVersion:   %d (code v%d, %lld bytes)\n",
+	    fn->name, fn->runtime, fn->handler, fn->memory_mb, fn->timeout_s,
+	    fn->version, fn->code_version, fn->code_size);
+	buf_addstr(&b, "Environment:");
+	if ((env = cJSON_Parse(fn->env)) != NULL && cJSON_GetArraySize(env) > 0) {
+		buf_addstr(&b, "\n");
+		cJSON_ArrayForEach(it, env)
+			buf_printf(&b, "  %s=%s\n", it->string, secret_name(it->string) ?
+			    "********" : (cJSON_IsString(it) ? it->valuestring : ""));
+	} else
+		buf_addstr(&b, " (none)\n");
+	cJSON_Delete(env);
+	buf_addstr(&b, "\nRecent invocations:\n  TIME      STATUS    DURATION   "
+	    "MEMORY  INIT       REQUEST\n");
+	stmt = store_prepare(t->st, "SELECT ts, status, duration_ms, max_mem_mb, "
+	    "init_ms, request_id FROM invocations WHERE fn = ? ORDER BY id DESC "
+	    "LIMIT 15");
+	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
+	while (sqlite3_step(stmt) == SQLITE_ROW) {
+		secs = (time_t)sqlite3_column_double(stmt, 0);
+		localtime_r(&secs, &tm);
+		strftime(when, sizeof when, "%H:%M:%S", &tm);
+		buf_printf(&b, "  %-9s %-9s %8.2fms %5dMB  %-10s %s\n", when,
+		    sqlite3_column_text(stmt, 1), sqlite3_column_double(stmt, 2),
+		    sqlite3_column_int(stmt, 3), sqlite3_column_double(stmt, 4) > 0 ?
+		    "cold" : "warm", sqlite3_column_text(stmt, 5));
+	}
+	sqlite3_finalize(stmt);
+	tui_set_pane(t, pane_text_new(name, b.data));
+	buf_free(&b);
+	fn_free(fn);
+}
+
+static void
+act_details(struct tui *t)
+{
+	const char	*key = tui_selected(t);
+	struct buf	 b = { 0 };
+	int		 c;
+
+	if (key == NULL)
+		return;
+	if (t->view->kind != NULL && strcmp(t->view->kind, "fn") == 0) {
+		details_fn(t, key);
+		return;
+	}
+	/* Other views: the row, one field a line. */
+	for (c = 0; c < t->view->ncols; c++)
+		buf_printf(&b, "%-10s %s\n", t->view->cols[c].title,
+		    t->rows[t->shown[t->sel]].cells[c]);
+	tui_set_pane(t, pane_text_new(key, b.data));
+	buf_free(&b);
+}
+
+/* A finished job: errors to the status line, output to a pane if any. */
+void
+tui_job_report(struct tui *t, struct tui_job *j)
+{
+	char	*line = j->ebuf.data, *nl;
+
+	if (j->status != 0) {
+		/* The last non-empty line of stderr says what went wrong. */
+		while ((nl = strrchr(line, '\n')) != NULL && nl[1] == '\0')
+			*nl = '\0';
+		if ((nl = strrchr(line, '\n')) != NULL)
+			line = nl + 1;
+		if (strncmp(line, "hearth: ", 8) == 0)
+			line += 8;
+		tui_status(t, 1, "%s", *line != '\0' ? line : "failed");
+	} else
+		tui_status(t, 0, "done: %s", j->title);
+	if (j->obuf.len > 0)
+		tui_show_output(t, j, j->title, j->obuf.data);
+	tui_reload(t);
+}
+
+static void
+act_output(struct tui *t)
+{
+	if (t->last_output == NULL) {
+		tui_status(t, 0, "no command output yet");
+		return;
+	}
+	tui_set_pane(t, pane_text_new(t->last_title, t->last_output));
+}
+
+static void
+invoke_done(struct tui *t, struct tui_job *j)
+{
+	cJSON		*r = cJSON_Parse(j->obuf.data), *res;
+	struct buf	 b = { 0 };
+	char		*pretty, *p;
+
+	if (r == NULL) {
+		tui_job_report(t, j);
+		return;
+	}
+	res = cJSON_GetObjectItem(r, "result");
+	pretty = res != NULL ? cJSON_Print(res) : xstrdup("");
+	for (p = pretty; *p != '\0'; p++)	/* cJSON indents with tabs */
+		if (*p == '\t')
+			*p = ' ';
+	buf_printf(&b, "status %s   duration %.2f ms   %s   memory %d MB\n\n%s\n",
+	    cJSON_GetStringValue(cJSON_GetObjectItem(r, "status")),
+	    cJSON_GetNumberValue(cJSON_GetObjectItem(r, "duration_ms")),
+	    cJSON_IsTrue(cJSON_GetObjectItem(r, "cold")) ? "cold start" : "warm",
+	    (int)cJSON_GetNumberValue(cJSON_GetObjectItem(r, "max_memory_mb")),
+	    pretty);
+	tui_show_output(t, j, j->title, b.data);
+	if (j->status != 0)
+		tui_job_report(t, j);	/* the one-line error, in red */
+	else
+		tui_status(t, 0, "%s: ok in %.2f ms", j->title,
+		    cJSON_GetNumberValue(cJSON_GetObjectItem(r, "duration_ms")));
+	if (j->status != 0)
+		tui_show_output(t, j, j->title, b.data);
+	buf_free(&b);
+	free(pretty);
+	cJSON_Delete(r);
+	tui_reload(t);
+}
+
+static void
+invoke_payload_done(struct tui *t, const char *payload, void *arg)
+{
+	char	*fn = arg, *title, *argv[] = { (char *)"fn", (char *)"invoke",
+	    fn, (char *)(*payload != '\0' ? payload : "{}"), (char *)"-o",
+	    (char *)"json", NULL };
+
+	title = xasprintf("invoke %s", fn);
+	if (tui_job_start(t, title, argv, invoke_done, NULL) != NULL)
+		tui_status(t, 0, "invoking %s...", fn);
+	free(title);
+	free(fn);
+}
+
+static void
+act_invoke(struct tui *t)
+{
+	char	*fn = sel_fn(t), *label;
+
+	if (fn == NULL)
+		return;
+	label = xasprintf("invoke %s with payload (JSON or @file): ", fn);
+	tui_prompt_open(t, PROMPT_ASK, label, "{}", invoke_payload_done, fn);
+	free(label);
+}
+
+static void
+delete_confirm(struct tui *t, const char *answer, void *arg)
+{
+	char	*key = arg, *title, *argv[4];
+
+	if (answer[0] != 'y' && answer[0] != 'Y') {
+		tui_status(t, 0, "not deleted");
+		free(key);
+		return;
+	}
+	if (strcmp(t->view->kind, "vm") == 0) {
+		argv[0] = (char *)"vm";
+		argv[1] = (char *)"rm";
+	} else {
+		argv[0] = (char *)"fn";
+		argv[1] = (char *)"rm";
+	}
+	argv[2] = key;
+	argv[3] = NULL;
+	title = xasprintf("delete %s", key);
+	tui_job_start(t, title, argv, tui_job_report, NULL);
+	free(title);
+	free(key);
+}
+
+static void
+act_delete(struct tui *t)
+{
+	const char	*key = tui_selected(t);
+	char		*label;
+
+	if (key == NULL || t->view->kind == NULL || strcmp(t->view->cmd, "ev") == 0) {
+		tui_status(t, 1, "nothing here can be deleted");
+		return;
+	}
+	label = xasprintf("delete %s %s? [y/N] ", strcmp(t->view->kind, "vm") == 0 ?
+	    "instance" : "function", key);
+	tui_prompt_open(t, PROMPT_ASK, label, NULL, delete_confirm, xstrdup(key));
+	free(label);
+}
+
+/* Run $EDITOR on path with curses suspended; 0 if it exited cleanly. */
+static int
+edit_file(struct tui *t, const char *path)
+{
+	const char	*editor = getenv("VISUAL");
+	pid_t		 pid;
+	int		 st = -1;
+
+	if (editor == NULL || *editor == '\0')
+		editor = getenv("EDITOR");
+	if (editor == NULL || *editor == '\0')
+		editor = "vi";
+	def_prog_mode();
+	endwin();
+	if ((pid = fork()) == 0) {
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
+		execl("/bin/sh", "sh", "-c", "exec $0 \"$1\"", editor, path, (char *)NULL);
+		_exit(127);
+	}
+	if (pid > 0)
+		while (waitpid(pid, &st, 0) == -1 && errno == EINTR)
+			;
+	reset_prog_mode();
+	clearok(curscr, TRUE);
+	refresh();
+	t->dirty = 1;
+	return pid > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
+}
+
+static void
+edit_done(struct tui *t, struct tui_job *j)
+{
+	if (j->status == 0)
+		tui_status(t, 0, "%s: reloaded", j->title);
+	else
+		tui_job_report(t, j);
+	if (j->arg != NULL)
+		util_rmtree(j->arg);
+	tui_reload(t);
+}
+
+/* The file in dir that the handler names, for the editor. */
+static char *
+handler_file(const char *dir, const char *runtime, const char *handler)
+{
+	static const char *py[] = { ".py", "/__init__.py", NULL };
+	static const char *js[] = { ".js", ".mjs", ".cjs", NULL };
+	const char	**ext = strcmp(runtime, "node") == 0 ? js : py;
+	char		*mod = xstrndup(handler, strrchr(handler, '.') - handler);
+	char		*p, *path = NULL;
+	int		 i;
+
+	if (strcmp(runtime, "python3") == 0)
+		for (p = mod; *p != '\0'; p++)
+			if (*p == '.')
+				*p = '/';
+	for (i = 0; ext[i] != NULL && path == NULL; i++) {
+		path = xasprintf("%s/%s%s", dir, mod, ext[i]);
+		if (access(path, F_OK) != 0) {
+			free(path);
+			path = NULL;
+		}
+	}
+	free(mod);
+	return path;
+}
+
+static void
+act_edit(struct tui *t)
+{
+	char		*name = sel_fn(t), *cause = NULL, *src, *tmp, *file;
+	char		*argv[6];
+	struct fn	*fn;
+	struct buf	 before = { 0 }, after = { 0 };
+	uint64_t	 size = 0;
+
+	if (name == NULL)
+		return;
+	if ((fn = fn_load(t->st, name, &cause)) == NULL) {
+		tui_status(t, 1, "%s", cause);
+		free(cause);
+		free(name);
+		return;
+	}
+	src = fn_code_dir(t->st, fn->name, fn->code_version);
+	tmp = xasprintf("%s/tmp/edit-%s-%d", t->st->home, fn->name, (int)getpid());
+	util_rmtree(tmp);
+	util_mkdirs(tmp, 0700);
+	rmdir(tmp);
+	if (util_copytree(src, tmp, &size, &cause) != 0 ||
+	    (file = handler_file(tmp, fn->runtime, fn->handler)) == NULL) {
+		tui_status(t, 1, "edit %s: %s", fn->name, cause != NULL ? cause :
+		    "handler file not found");
+		free(cause);
+		goto out;
+	}
+	util_read_file(file, &before, 64 << 20, &cause);
+	if (edit_file(t, file) != 0)
+		tui_status(t, 1, "editor failed; %s unchanged", fn->name);
+	else if (util_read_file(file, &after, 64 << 20, &cause) != 0 ||
+	    (before.len == after.len && memcmp(before.data, after.data,
+	    before.len) == 0))
+		tui_status(t, 0, "%s unchanged", fn->name);
+	else {
+		argv[0] = (char *)"fn";
+		argv[1] = (char *)"update";
+		argv[2] = fn->name;
+		argv[3] = (char *)"--code";
+		argv[4] = tmp;
+		argv[5] = NULL;
+		if (tui_job_start(t, fn->name, argv, edit_done, tmp) != NULL) {
+			tui_status(t, 0, "reloading %s...", fn->name);
+			free(file);
+			free(cause);
+			goto keep;	/* edit_done removes tmp */
+		}
+	}
+	free(file);
+	free(cause);
+out:
+	util_rmtree(tmp);
+keep:
+	buf_free(&before);
+	buf_free(&after);
+	free(src);
+	free(tmp);
+	fn_free(fn);
+	free(name);
+}
+
+struct newfn {
+	char	*name;		/* chosen name */
+};
+
+static const char new_template_python[] =
+    "def handler(event, context):\n"
+    "    print(\"event\", event)\n"
+    "    return {\"hello\": event.get(\"name\", \"world\")}\n";
+static const char new_template_node[] =
+    "exports.handler = async (event, context) => {\n"
+    "  console.log('event', JSON.stringify(event));\n"
+    "  return { hello: event.name || 'world' };\n"
+    "};\n";
+
+static void
+new_done(struct tui *t, struct tui_job *j)
+{
+	if (j->status == 0)
+		tui_status(t, 0, "%s: created", j->title);
+	else
+		tui_job_report(t, j);
+	if (j->arg != NULL)
+		util_rmtree(j->arg);
+	tui_reload(t);
+}
+
+static void
+new_runtime_done(struct tui *t, const char *runtime, void *arg)
+{
+	struct newfn	*nf = arg;
+	char		*tmp, *file, *cause = NULL, *argv[10];
+	const char	*rt = *runtime != '\0' ? runtime : "python3", *text;
+	int		 node;
+
+	if (fn_valid_runtime(rt, &cause) != 0) {
+		tui_status(t, 1, "%s", cause);
+		free(cause);
+		goto out;
+	}
+	node = strcmp(rt, "node") == 0;
+	tmp = xasprintf("%s/tmp/new-%s-%d", t->st->home, nf->name, (int)getpid());
+	util_rmtree(tmp);
+	util_mkdirs(tmp, 0700);
+	file = xasprintf("%s/%s", tmp, node ? "index.js" : "app.py");
+	text = node ? new_template_node : new_template_python;
+	util_write_file(file, text, strlen(text), &cause);
+	free(cause);
+	cause = NULL;
+	if (edit_file(t, file) != 0) {
+		tui_status(t, 1, "editor failed; %s not created", nf->name);
+		util_rmtree(tmp);
+	} else {
+		argv[0] = (char *)"fn";
+		argv[1] = (char *)"create";
+		argv[2] = nf->name;
+		argv[3] = (char *)"--runtime";
+		argv[4] = (char *)rt;
+		argv[5] = (char *)"--handler";
+		argv[6] = (char *)(node ? "index.handler" : "app.handler");
+		argv[7] = (char *)"--code";
+		argv[8] = tmp;
+		argv[9] = NULL;
+		if (tui_job_start(t, nf->name, argv, new_done, tmp) == NULL)
+			util_rmtree(tmp);
+		else
+			tui_status(t, 0, "creating %s...", nf->name);
+	}
+	free(file);
+	free(tmp);
+out:
+	free(nf->name);
+	free(nf);
+}
+
+static void
+new_name_done(struct tui *t, const char *name, void *arg)
+{
+	struct newfn	*nf;
+	char		*cause = NULL;
+
+	if (fn_valid_name(name, &cause) != 0) {
+		tui_status(t, 1, "%s", cause);
+		free(cause);
+		return;
+	}
+	nf = xcalloc(1, sizeof *nf);
+	nf->name = xstrdup(name);
+	tui_prompt_open(t, PROMPT_ASK, "runtime (python3 or node): ", "python3",
+	    new_runtime_done, nf);
+}
+
+static void
+act_new(struct tui *t)
+{
+	tui_prompt_open(t, PROMPT_ASK, "new function name: ", NULL, new_name_done,
+	    NULL);
+}
+
+const struct tui_action tui_actions[] = {
+	{ "quit", 0, "leave the console (instances keep running)", act_quit },
+	{ "command", 0, "run a hearth command (Tab completes)", act_prompt },
+	{ "filter", 0, "filter rows: text or regex; Esc clears", act_filter },
+	{ "help", 0, "this help", act_help },
+	{ "down", 0, "select the next row", act_down },
+	{ "up", 0, "select the previous row", act_up },
+	{ "page-down", 0, "half a screen down", act_pgdown },
+	{ "page-up", 0, "half a screen up", act_pgup },
+	{ "top", 0, "first row", act_top },
+	{ "bottom", 0, "last row", act_bottom },
+	{ "details", 0, "details of the selected row", act_details },
+	{ "back", 0, "close the pane, or clear the filter", act_back },
+	{ "logs", 0, "live logs of the selected function", act_logs },
+	{ "stats", 0, "live stats of the selected function", act_stats },
+	{ "focus", 0, "move keys between table and pane", act_focus },
+	{ "maximize", 0, "pane fills the screen, or not", act_maximize },
+	{ "view-fn", 0, "Functions view (:fn)", act_view_fn },
+	{ "view-vm", 0, "Instances view (:vm)", act_view_vm },
+	{ "view-img", 0, "Images view (:img)", act_view_img },
+	{ "view-ev", 0, "Events view (:ev)", act_view_ev },
+	{ "sort-next", 0, "sort by the next column", act_sort_next },
+	{ "sort-prev", 0, "sort by the previous column", act_sort_prev },
+	{ "sort-reverse", 0, "reverse the sort", act_sort_reverse },
+	{ "refresh", 0, "reload and repaint", act_refresh },
+	{ "output", 0, "show the last command's output again", act_output },
+	{ "invoke", 1, "invoke the selected function with a payload", act_invoke },
+	{ "edit", 1, "edit the function's code in $EDITOR, then hot-reload", act_edit },
+	{ "new", 1, "create a function from a template in $EDITOR", act_new },
+	{ "delete", 1, "delete the selected function or instance", act_delete },
+	{ NULL, 0, NULL, NULL }
+};
+
+/* The action called name, or NULL. */
+const struct tui_action *
+tui_action_find(const char *name)
+{
+	int	i;
+
+	for (i = 0; tui_actions[i].name != NULL; i++)
+		if (strcmp(tui_actions[i].name, name) == 0)
+			return &tui_actions[i];
+	return NULL;
+}
