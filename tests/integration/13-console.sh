@@ -66,10 +66,17 @@ wait_for main "stats: demo"
 wait_for main "invocations 2 "
 
 # 13.6 e edits the code in $EDITOR and hot-reloads it
-keys main Escape e
+keys main Escape l
+wait_for main "logs: demo"
+keys main e
 wait_for main "demo: reloaded"
 expect_rc 0 H fn invoke demo '{"n": 1}'
 expect_in "13.6 reloaded code runs" "$OUT" '"version": "v2"'
+wait_for main "RELOAD runtime restarting"	# the logs pane shows the reload
+keys main Escape 4
+wait_for main "reloaded *demo"			# and so does the events view
+keys main 1
+wait_for main "Functions"
 
 # 13.6b n creates a function from a template, through the same editor
 keys main n
