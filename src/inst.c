@@ -14,8 +14,10 @@
  *
  * Rows are written before the VM exists (state 'starting') and removed
  * after it is gone, so a crash leaves at worst a row that inst_gc cleans.
- * Agents exit on their own after an idle TTL; inst_gc notices and removes
- * what they leave behind.
+ * A new or claimed instance stays 'starting' — invisible to other
+ * invokers — until its creator has configured it and it has served once;
+ * only then is it 'ready' for everyone.  Agents exit on their own after an
+ * idle TTL; inst_gc notices and removes what they leave behind.
  */
 #include <sys/stat.h>
 #include <sys/wait.h>
