@@ -81,7 +81,7 @@ $(B)/tests/%: tests/unit/%.c $(LIBOBJS)
 	$(call say,LINK,$@)$(CC) $(CFLAGS) $(LDFLAGS) $$(pkg-config --cflags $(PKGS)) -o $@ $< $(LIBOBJS) $$(pkg-config --libs $(PKGS))
 
 images: all
-	$(Q)sh images/build.sh $(B)/images
+	$(Q)sh images/build.sh $(B)/images $(B)/hearth-agent
 
 # Set-up first, then build: the compiler needs the packages deps installs.
 run: deps

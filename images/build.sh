@@ -1,6 +1,7 @@
 #!/bin/sh
-# images/build.sh OUT — build hearth's runtime images from the host's
-# Debian packages, offline: no Docker, no registry.
+# images/build.sh OUT [AGENT] — build hearth's runtime images from the
+# host's Debian packages, offline: no Docker, no registry; with AGENT (the
+# static hearth-agent), also the microVM guest (kernel and initramfs).
 #
 # Each image is a directory OUT/NAME with rootfs/ (what the sandbox sees as
 # /) and image.json (name, runtime, command, size).  A rootfs holds the
@@ -10,7 +11,7 @@
 # stamp (package versions and recipe files) changes, so a rebuild with
 # nothing changed takes well under a second.
 set -eu
-out=${1:?usage: build.sh OUTDIR}
+out=${1:?usage: build.sh OUTDIR [AGENT]}
 here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$out"
 
@@ -69,6 +70,9 @@ build() {
 	mkdir -p "$tmp/rootfs"
 	skeleton "$tmp/rootfs"
 	"recipe_$name" "$tmp"
+	# The command again, one argument a line, for the agent in a microVM.
+	printf '%s' "$cmd" | /usr/bin/python3 -c 'import json, sys
+print("\n".join(json.load(sys.stdin)))' > "$tmp/rootfs/opt/hearth/cmd"
 	size=$(du -sk "$tmp/rootfs" | cut -f1)
 	printf '{"name": "%s", "runtime": "%s", "cmd": %s, "prewarm": true, "size_kb": %s}\n' \
 	    "$name" "$name" "$cmd" "$size" > "$tmp/image.json"
@@ -115,6 +119,81 @@ recipe_node() {
 	cmd='["/usr/bin/node", "--max-semi-space-size=4", "/opt/hearth/bootstrap.js"]'
 }
 
-[ -x /usr/bin/python3 ] && build python3 "$here/python3/bootstrap.py"
-[ -x /usr/bin/node ] && build node "$here/node/bootstrap.js"
+# A read-only block image of an image's rootfs for the qemu driver:
+# uncompressed erofs, which boots and reads faster under TCG than lz4
+# (decompression is emulated) and than ext4 (see README, "Guest images").
+block_image() {
+	name=$1
+	command -v mkfs.erofs >/dev/null 2>&1 || return 0
+	[ -f "$out/$name/rootfs.erofs" ] && [ "$out/$name/rootfs.erofs" -nt "$out/$name/stamp" ] && return 0
+	mkfs.erofs --quiet --all-root -T0 "$out/$name/rootfs.erofs.new" "$out/$name/rootfs" >/dev/null &&
+	    mv "$out/$name/rootfs.erofs.new" "$out/$name/rootfs.erofs"
+}
+
+# Modules the guest loads, in dependency order (a module's "depends="
+# entries first), as file paths under the unpacked kernel tree $1.
+module_order() {
+	local tree=$1 m f deps
+	shift
+	for m in "$@"; do
+		f=$(find "$tree" -name "$m.ko" | head -1)
+		[ -n "$f" ] || { echo "guest: no module $m in $tree" >&2; return 1; }
+		deps=$(tr '\0' '\n' < "$f" | sed -n 's/^depends=//p' | tr ',' ' ')
+		[ -z "$deps" ] || module_order "$tree" $deps
+		echo "$f"
+	done
+}
+
+# The microVM guest: Debian's cloud kernel, fetched as a .deb and unpacked
+# here (never installed on the host), and an uncompressed initramfs with
+# hearth-agent as /init and the modules it loads before it mounts the
+# root image: virtio-mmio, the block device, the network card (the agent's
+# channel is QEMU user networking) and erofs.
+build_guest() {
+	agent=$1
+	dir=$out/guest
+	pkg=$(apt-cache depends linux-image-cloud-amd64 2>/dev/null |
+	    awk '/Depends: linux-image-[0-9]/{print $2; exit}')
+	if [ -z "$pkg" ]; then
+		echo "  GUEST  skipped: apt knows no linux-image-cloud-amd64 (qemu driver unavailable)"
+		return 0
+	fi
+	stamp=$( (echo "$pkg"; apt-cache policy "$pkg" | sed -n 2p; cat "$0" "$agent") | cksum | cut -d' ' -f1)
+	if [ -f "$dir/stamp" ] && [ "$(cat "$dir/stamp")" = "$stamp" ]; then
+		echo "  GUEST  $pkg (up to date)"
+		return 0
+	fi
+	echo "  GUEST  $pkg"
+	tmp=$out/.guest.new
+	rm -rf "$tmp"
+	mkdir -p "$tmp/deb" "$tmp/x" "$tmp/initramfs/modules"
+	if ! (cd "$tmp/deb" && apt-get download "$pkg" >/dev/null 2>&1); then
+		echo "  GUEST  skipped: could not download $pkg (qemu driver unavailable)"
+		rm -rf "$tmp"
+		return 0
+	fi
+	dpkg-deb -x "$tmp"/deb/*.deb "$tmp/x"
+	cp "$tmp"/x/boot/vmlinuz-* "$tmp/vmlinuz"
+	kver=$(basename "$tmp"/x/boot/vmlinuz-* | sed 's/^vmlinuz-//')
+	i=0
+	module_order "$tmp/x/lib/modules" virtio_mmio virtio_blk virtio_net erofs |
+	    awk '!seen[$0]++' | while read -r f; do
+		i=$((i + 1))
+		n=$(printf '%02d-%s' "$i" "$(basename "$f")")
+		cp "$f" "$tmp/initramfs/modules/$n"
+	done
+	cp "$agent" "$tmp/initramfs/init"
+	mkdir -p "$tmp/initramfs/dev" "$tmp/initramfs/proc" "$tmp/initramfs/sys" \
+	    "$tmp/initramfs/newroot"
+	(cd "$tmp/initramfs" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) > "$tmp/initramfs.cpio"
+	printf '{"kernel": "%s", "package": "%s"}\n' "$kver" "$pkg" > "$tmp/guest.json"
+	rm -rf "$tmp/deb" "$tmp/x" "$tmp/initramfs"
+	echo "$stamp" > "$tmp/stamp"
+	rm -rf "$dir"
+	mv "$tmp" "$dir"
+}
+
+[ -x /usr/bin/python3 ] && build python3 "$here/python3/bootstrap.py" && block_image python3
+[ -x /usr/bin/node ] && build node "$here/node/bootstrap.js" && block_image node
+[ -n "${2:-}" ] && build_guest "$2"
 exit 0

@@ -48,8 +48,8 @@
 #include "proto.h"
 #include "vm.h"
 
-#define NS_UID		1051	/* sbx_user1051, as on Lambda */
-#define NS_GID		1051
+#define NS_UID		PROTO_SANDBOX_UID
+#define NS_GID		PROTO_SANDBOX_UID
 
 /* Report a setup failure from the sandbox's PID 1 and exit. */
 static void nonreturn printflike(2, 3)

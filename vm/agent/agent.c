@@ -52,7 +52,18 @@ die(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 	va_end(ap);
-	exit(1);
+	agent_exit(1);
+}
+
+/* Exit; in a microVM, PID 1 exiting would panic the guest: reset it. */
+void
+agent_exit(int status)
+{
+	if (vm_mode) {
+		fflush(NULL);
+		vm_poweroff();
+	}
+	exit(status);
 }
 
 void *
@@ -187,8 +198,14 @@ host_request(struct conn *c, const char *body, size_t len)
 		sbuf_free(&b);
 	} else if (strcmp(c->path, PROTO_PATH_SHUTDOWN) == 0) {
 		runtime_stop();
-		exit(0);
-	} else
+		agent_exit(0);
+	} else if (vm_mode && strcmp(c->path, PROTO_PATH_REKEY) == 0 &&
+	    strcmp(c->method, "POST") == 0)
+		vm_rekey(c, body, len);
+	else if (vm_mode && strcmp(c->path, PROTO_PATH_CODE) == 0 &&
+	    strcmp(c->method, "PUT") == 0)
+		code_put(c, body, len);
+	else
 		conn_reply(c, 404, NULL, NULL, 0);
 }
 
@@ -202,6 +219,18 @@ conn_process(struct conn *c)
 	while (c->fd != -1 && !c->held) {
 		if (c->in.len == 0)
 			return;
+		if (vm_mode && c->kind == CONN_HOST && !c->authed) {
+			int ok = vm_auth(&c->in);
+
+			if (ok == 0)
+				return;
+			if (ok < 0) {
+				conn_close(c);
+				return;
+			}
+			c->authed = 1;
+			continue;
+		}
 		if (c->hdr_len == 0) {
 			if ((end = memmem(c->in.data, c->in.len, "\r\n\r\n", 4)) == NULL) {
 				if (c->in.len > 65536)
@@ -256,16 +285,29 @@ conn_process(struct conn *c)
 static void
 conn_accept(int lfd, enum conn_kind kind)
 {
-	int	fd, i, one = 1;
+	struct sockaddr_in	sin;
+	socklen_t		slen;
+	int			fd, i, one = 1;
 
-	while ((fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) != -1) {
+	for (;;) {
+		slen = sizeof sin;
+		memset(&sin, 0, sizeof sin);
+		fd = accept4(lfd, (struct sockaddr *)&sin, &slen,
+		    SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd == -1)
+			break;
+		/* In a microVM only the host (QEMU's gateway) may connect. */
+		if (vm_mode && kind == CONN_HOST && !vm_peer_ok(&sin)) {
+			close(fd);
+			continue;
+		}
 		for (i = 0; i < AGENT_MAX_CONNS && conns[i].fd != -1; i++)
 			;
 		if (i == AGENT_MAX_CONNS) {
 			close(fd);
 			continue;
 		}
-		if (kind == CONN_RUNTIME)
+		if (kind == CONN_RUNTIME || vm_mode)
 			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 		memset(&conns[i], 0, sizeof conns[i]);
 		conns[i].fd = fd;
@@ -356,10 +398,14 @@ main(int argc, char **argv)
 	struct conn	*map[AGENT_MAX_CONNS + 5];
 	sigset_t	 mask;
 	const char	*ttl, *config;
+	char		**cmd = argv + 1;
 	uint64_t	 now;
 	int		 i, n, timeout, out, err;
 
-	if (argc < 2)
+	/* The kernel runs us as /init of a microVM: set the guest up first. */
+	if (getpid() == 1 && strcmp(argv[0], "/init") == 0)
+		cmd = vm_init();
+	else if (argc < 2)
 		die("usage: hearth-agent RUNTIME [ARGS...]");
 	if ((ttl = getenv(PROTO_ENV_IDLE_TTL)) != NULL)
 		idle_ttl_ms = strtol(ttl, NULL, 10) * 1000;
@@ -376,7 +422,7 @@ main(int argc, char **argv)
 	agent_last_active = now_us();
 	/* A sandbox made for a function gets its configuration at birth. */
 	config = getenv(PROTO_ENV_CONFIG);
-	runtime_init(argv + 1, getenv(PROTO_ENV_PREWARM) != NULL, config);
+	runtime_init(cmd, getenv(PROTO_ENV_PREWARM) != NULL, config);
 	unsetenv(PROTO_ENV_CONFIG);
 
 	for (;;) {
@@ -414,7 +460,7 @@ main(int argc, char **argv)
 		if (runtime_idle() && idle_ttl_ms > 0 && now > agent_last_active &&
 		    (long)((now - agent_last_active) / 1000) >= idle_ttl_ms) {
 			runtime_stop();
-			exit(0);
+			agent_exit(0);
 		}
 		if (pfd[2].revents)
 			agent_reap();

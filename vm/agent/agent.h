@@ -31,6 +31,7 @@ struct conn {
 	int		 held;		/* a request is parked awaiting an event */
 	int		 closing;	/* close once out is flushed */
 	int		 stream;	/* STREAM_* this connection follows */
+	int		 authed;	/* microVM: token line seen */
 	/* The request being handled (valid while held or dispatching). */
 	char		 method[8];	/* GET, POST */
 	char		 path[256];	/* request target */
@@ -42,6 +43,7 @@ struct conn {
 
 extern struct conn conns[AGENT_MAX_CONNS];
 
+void	 agent_exit(int) __attribute__((noreturn));
 void	 die(const char *, ...) __attribute__((format(printf, 1, 2), noreturn));
 void	*amalloc(size_t);
 void	 sbuf_add(struct sbuf *, const void *, size_t);
@@ -70,6 +72,19 @@ long	 runtime_timeout_ms(void);
 void	 runtime_check_deadline(void);
 int	 runtime_idle(void);
 void	 runtime_stop(void);
+
+/* vminit.c: the agent as /init of a microVM. */
+struct sockaddr_in;
+extern int vm_mode;
+char	**vm_init(void);
+void	 vm_poweroff(void) __attribute__((noreturn));
+int	 vm_peer_ok(const struct sockaddr_in *);
+int	 vm_auth(struct sbuf *);
+void	 vm_rekey(struct conn *, const char *, size_t);
+void	 vm_drop_privileges(void);
+
+/* code.c */
+void	 code_put(struct conn *, const char *, size_t);
 
 /* stream.c */
 #define STREAM_NONE	0

@@ -25,6 +25,23 @@
  *			second.
  *   POST /shutdown	the agent exits; the sandbox goes with it.
  *
+ * In a microVM (the qemu driver) the agent is the guest's /init and listens
+ * on PROTO_VM_GUEST_ADDR:PROTO_VM_PORT, which QEMU's user networking
+ * forwards from a loopback port on the host.  Any local user can reach
+ * that port, so a host connection must open with the line
+ * "HEARTH-TOKEN <token>\n" before its first request; the first token
+ * comes on the kernel command line, and two more requests exist:
+ *
+ *   POST /rekey	body "token=HEX\nseed=HEX\ntime_ms=N\n": the token from
+ *			now on, PROTO_SEED_LEN bytes of entropy for the guest's
+ *			RNG, the host's wall clock.  Sent after every boot and
+ *			every restore from a snapshot.
+ *   PUT  /code		body: a code bundle — entries "d MODE PATH\n",
+ *			"f MODE SIZE PATH\n" followed by SIZE bytes, and
+ *			"l SIZE PATH\n" followed by a SIZE-byte link target;
+ *			paths relative, without "." or "..".  Unpacked into a
+ *			new tmpfs that replaces /var/task, read-only.
+ *
  * Inside, the agent serves the Lambda Runtime API on 127.0.0.1:9001 to the
  * runtime (/2018-06-01/runtime/invocation/next, .../response, .../error,
  * /2018-06-01/runtime/init/error), so bundled and custom runtimes work the
@@ -46,6 +63,20 @@
 #define PROTO_PATH_LOGS		"/logs"		/* ?follow=1: NDJSON stream */
 #define PROTO_PATH_STATS	"/stats"	/* ?follow=1: one object a second */
 #define PROTO_PATH_SHUTDOWN	"/shutdown"
+#define PROTO_PATH_REKEY	"/rekey"	/* microVMs */
+#define PROTO_PATH_CODE		"/code"		/* microVMs */
+
+/* microVMs: the agent's address in QEMU's user network, and the host's. */
+#define PROTO_VM_GUEST_ADDR	"10.0.2.15"
+#define PROTO_VM_HOST_ADDR	"10.0.2.2"
+#define PROTO_VM_PORT		1051
+#define PROTO_TOKEN_PREFIX	"HEARTH-TOKEN "
+#define PROTO_TOKEN_LEN		32	/* hex digits */
+#define PROTO_SEED_LEN		32	/* bytes of entropy in /rekey */
+#define PROTO_VM_CMD_FILE	"/opt/hearth/cmd"	/* runtime argv, a line each */
+#define PROTO_CODE_MAX		(256 * 1024 * 1024)	/* unpacked bundle */
+
+#define PROTO_SANDBOX_UID	1051	/* sbx_user1051, as on Lambda */
 
 /* Request headers (host to agent). */
 #define PROTO_H_REQUEST_ID	"X-Hearth-Request-Id"
@@ -68,6 +99,9 @@
 #define PROTO_ENV_IDLE_TTL	"HEARTH_IDLE_TTL"	/* seconds; 0 = forever */
 #define PROTO_ENV_PREWARM	"HEARTH_PREWARM"	/* start runtime unconfigured */
 #define PROTO_ENV_CONFIG	"HEARTH_CONFIG"		/* a /configure body at birth */
+#define PROTO_ENV_TOKEN		"HEARTH_TOKEN"		/* microVM: first token */
+#define PROTO_ENV_TMP_MB	"HEARTH_TMP_MB"		/* microVM: size of /tmp */
+#define PROTO_ENV_HOSTNAME	"HEARTH_HOSTNAME"	/* microVM: uts name */
 
 #define PROTO_LOG_MAX		(1024 * 1024)	/* output kept per invocation */
 #define PROTO_PAYLOAD_MAX	(6 * 1024 * 1024) /* event and result, as on Lambda */

@@ -292,6 +292,8 @@ rt_spawn(int warm)
 		dup2(err[1], 2);
 		sigemptyset(&all);
 		sigprocmask(SIG_SETMASK, &all, NULL);
+		if (vm_mode)
+			vm_drop_privileges();
 		if (chdir("/var/task") == -1 && chdir("/") == -1)
 			_exit(127);
 		execve(rt.argv[0], rt.argv, env);

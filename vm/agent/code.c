@@ -1,0 +1,176 @@
+/*
+ * code.c — PUT /code: a function's code arriving in a microVM.
+ *
+ * In an ns sandbox the host moves a mount of the code over /var/task; a
+ * microVM shares no filesystem with the host, so the host sends the code
+ * as a bundle (proto.h) and the agent unpacks it into a new tmpfs that no
+ * path in the guest shows yet (fsopen/fsmount), makes it read-only and
+ * moves it over /var/task in one step.  The runtime sees the old tree or
+ * the new one, never a half-written one; a POST /configure that follows
+ * restarts it once idle, as for an ns sandbox.
+ */
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "agent.h"
+
+/* A relative path with no empty, "." or ".." parts. */
+static int
+code_path_ok(const char *p)
+{
+	const char	*s;
+	size_t		 n;
+
+	if (*p == '\0' || *p == '/')
+		return 0;
+	for (s = p; *s != '\0'; s += n + (s[n] == '/')) {
+		n = strcspn(s, "/");
+		if (n == 0 || (n == 1 && s[0] == '.') ||
+		    (n == 2 && s[0] == '.' && s[1] == '.'))
+			return 0;
+	}
+	return 1;
+}
+
+static int
+code_write_all(int fd, const char *p, size_t n)
+{
+	ssize_t	w;
+
+	while (n > 0) {
+		if ((w = write(fd, p, n)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += w;
+		n -= w;
+	}
+	return 0;
+}
+
+/* Unpack a bundle under dirfd; on failure say why in err. */
+static int
+code_unpack(int dirfd, const char *p, size_t len, char *err, size_t errlen)
+{
+	const char	*end = p + len, *nl;
+	char		 line[4200], type, path[4096];
+	unsigned int	 mode;
+	size_t		 size;
+	int		 fd;
+
+	while (p < end) {
+		if ((nl = memchr(p, '\n', end - p)) == NULL ||
+		    (size_t)(nl - p) >= sizeof line)
+			goto bad;
+		memcpy(line, p, nl - p);
+		line[nl - p] = '\0';
+		p = nl + 1;
+		size = 0;
+		mode = 0644;
+		if (line[0] == 'd' &&
+		    sscanf(line, "%c %o %4095[^\n]", &type, &mode, path) == 3) {
+			;
+		} else if (line[0] == 'f' &&
+		    sscanf(line, "%c %o %zu %4095[^\n]", &type, &mode, &size, path) == 4) {
+			;
+		} else if (line[0] == 'l' &&
+		    sscanf(line, "%c %zu %4095[^\n]", &type, &size, path) == 3) {
+			if (size >= 4096)
+				goto bad;
+		} else
+			goto bad;
+		if (!code_path_ok(path) || size > (size_t)(end - p))
+			goto bad;
+		mode &= 0777;
+		switch (type) {
+		case 'd':
+			if (mkdirat(dirfd, path, mode | 0700) == -1 && errno != EEXIST)
+				goto sys;
+			break;
+		case 'f':
+			fd = openat(dirfd, path, O_WRONLY | O_CREAT | O_EXCL |
+			    O_NOFOLLOW | O_CLOEXEC, mode);
+			if (fd == -1)
+				goto sys;
+			if (code_write_all(fd, p, size) == -1) {
+				close(fd);
+				goto sys;
+			}
+			close(fd);
+			break;
+		case 'l': {
+			char target[4096];
+
+			memcpy(target, p, size);
+			target[size] = '\0';
+			if (symlinkat(target, dirfd, path) == -1)
+				goto sys;
+			break;
+		}
+		}
+		p += size;
+	}
+	return 0;
+bad:
+	snprintf(err, errlen, "malformed code bundle near \"%.40s\"", line);
+	return -1;
+sys:
+	snprintf(err, errlen, "%.300s: %s", path, strerror(errno));
+	return -1;
+}
+
+void
+code_put(struct conn *c, const char *body, size_t len)
+{
+	struct mount_attr	attr;
+	char			err[512], opts[32];
+	int			fsfd, mfd = -1, dirfd = -1;
+
+	fsfd = fsopen("tmpfs", FSOPEN_CLOEXEC);
+	snprintf(opts, sizeof opts, "%zu", len * 2 + 1024 * 1024);
+	if (fsfd == -1 ||
+	    fsconfig(fsfd, FSCONFIG_SET_STRING, "size", opts, 0) == -1 ||
+	    fsconfig(fsfd, FSCONFIG_SET_STRING, "mode", "755", 0) == -1 ||
+	    fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) == -1 ||
+	    (mfd = fsmount(fsfd, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID |
+	    MOUNT_ATTR_NODEV)) == -1 ||
+	    (dirfd = openat(mfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
+		snprintf(err, sizeof err, "tmpfs for /var/task: %s", strerror(errno));
+		goto fail;
+	}
+	if (code_unpack(dirfd, body, len, err, sizeof err) != 0)
+		goto fail;
+	memset(&attr, 0, sizeof attr);
+	attr.attr_set = MOUNT_ATTR_RDONLY;
+	if (mount_setattr(mfd, "", AT_EMPTY_PATH, &attr, sizeof attr) == -1) {
+		snprintf(err, sizeof err, "read-only /var/task: %s", strerror(errno));
+		goto fail;
+	}
+	umount2("/var/task", MNT_DETACH);	/* none yet in a fresh VM */
+	if (move_mount(mfd, "", AT_FDCWD, "/var/task", MOVE_MOUNT_F_EMPTY_PATH) == -1) {
+		snprintf(err, sizeof err, "mount /var/task: %s", strerror(errno));
+		goto fail;
+	}
+	close(dirfd);
+	close(mfd);
+	close(fsfd);
+	conn_reply(c, 204, NULL, NULL, 0);
+	return;
+fail:
+	if (dirfd != -1)
+		close(dirfd);
+	if (mfd != -1)
+		close(mfd);
+	if (fsfd != -1)
+		close(fsfd);
+	conn_reply(c, 400, NULL, err, strlen(err));
+}
