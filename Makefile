@@ -15,7 +15,8 @@ PKGS    := ncursesw readline libcurl libcjson sqlite3 libseccomp
 # Debian packages that provide PKGS and the tools the build, images and tests use.
 DEBS    := build-essential pkg-config libncurses-dev libreadline-dev \
 	   libcurl4-openssl-dev libcjson-dev libsqlite3-dev libseccomp-dev \
-	   libvterm-dev python3 nodejs tmux curl sqlite3
+	   libvterm-dev python3 nodejs tmux curl sqlite3 \
+	   qemu-system-x86 cpio erofs-utils
 
 WARN    := -Wall -Wextra -Wformat=2 -Wmissing-prototypes -Wstrict-prototypes \
 	   -Wshadow -Wpointer-arith -Wsign-compare -Wno-unused-parameter \
@@ -43,7 +44,7 @@ UNIT_SRCS  := $(wildcard tests/unit/*.c)
 UNITS   := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
 
 .PHONY: all deps print-debs images run test bench install clean
-all: $(B)/hearth $(B)/hearth-agent
+all: $(B)/hearth $(B)/hearth-agent $(B)/hearth-shim
 
 print-debs:
 	@echo $(DEBS)
@@ -52,7 +53,7 @@ print-debs:
 deps:
 	@missing=""; \
 	for p in $(PKGS); do pkg-config --exists $$p 2>/dev/null || missing=1; done; \
-	for t in cc tmux curl /usr/bin/python3 node sqlite3; do command -v $$t >/dev/null 2>&1 || missing=1; done; \
+	for t in cc tmux curl /usr/bin/python3 node sqlite3 qemu-system-x86_64 cpio mkfs.erofs; do command -v $$t >/dev/null 2>&1 || missing=1; done; \
 	[ -e /usr/lib/x86_64-linux-gnu/libc.a ] || [ -e /usr/lib/libc.a ] || missing=1; \
 	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = 0 ]; then \
@@ -71,6 +72,11 @@ $(B)/hearth: $(OBJS)
 $(B)/hearth-agent: $(AGENT_SRCS) vm/agent/proto.h
 	@mkdir -p $(@D)
 	$(call say,LINK,$@)$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 -g -static -o $@ $(AGENT_SRCS)
+
+# One shim supervises each microVM; it needs nothing but libc.
+$(B)/hearth-shim: vm/shim/shim.c vm/agent/proto.h
+	@mkdir -p $(@D)
+	$(call say,LINK,$@)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ vm/shim/shim.c
 
 $(B)/%.o: %.c
 	@mkdir -p $(@D)
@@ -104,6 +110,7 @@ install: all images
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/hearth
 	install -m 755 $(B)/hearth $(DESTDIR)$(PREFIX)/bin/hearth
 	install -m 755 $(B)/hearth-agent $(DESTDIR)$(PREFIX)/lib/hearth/hearth-agent
+	install -m 755 $(B)/hearth-shim $(DESTDIR)$(PREFIX)/lib/hearth/hearth-shim
 	cp -a $(B)/images $(DESTDIR)$(PREFIX)/lib/hearth/
 	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions
 	install -m 644 completions/hearth.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/hearth

@@ -147,8 +147,8 @@ module_order() {
 # The microVM guest: Debian's cloud kernel, fetched as a .deb and unpacked
 # here (never installed on the host), and an uncompressed initramfs with
 # hearth-agent as /init and the modules it loads before it mounts the
-# root image: virtio-mmio, the block device, the network card (the agent's
-# channel is QEMU user networking) and erofs.
+# root image: fw_cfg (its settings), virtio-mmio, the block device, the
+# network card (the agent's channel is QEMU user networking) and erofs.
 build_guest() {
 	agent=$1
 	dir=$out/guest
@@ -176,7 +176,7 @@ build_guest() {
 	cp "$tmp"/x/boot/vmlinuz-* "$tmp/vmlinuz"
 	kver=$(basename "$tmp"/x/boot/vmlinuz-* | sed 's/^vmlinuz-//')
 	i=0
-	module_order "$tmp/x/lib/modules" virtio_mmio virtio_blk virtio_net erofs |
+	module_order "$tmp/x/lib/modules" qemu_fw_cfg virtio_mmio virtio_blk virtio_net erofs |
 	    awk '!seen[$0]++' | while read -r f; do
 		i=$((i + 1))
 		n=$(printf '%02d-%s' "$i" "$(basename "$f")")

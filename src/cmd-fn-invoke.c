@@ -190,8 +190,9 @@ cmd_fn_bench_prepare(struct store *st, struct fn *fn, enum bench_mode mode)
 		return;
 	inst_destroy_fn(st, fn->name);
 	if (mode == BENCH_POOL &&
-	    (inst_pool_fill(st, fn->runtime, 1, &cause) != 0 ||
-	    inst_pool_wait(st, fn->runtime, 10000, &cause) != 0)) {
+	    (inst_pool_fill(st, fn->runtime, fn_driver(fn->driver), 1, &cause) != 0 ||
+	    inst_pool_wait(st, fn->runtime, fn_driver(fn->driver), 60000,
+	    &cause) != 0)) {
 		fprintf(stderr, "hearth: bench: %s\n", cause);
 		free(cause);
 	}

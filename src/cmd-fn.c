@@ -25,6 +25,7 @@ static const struct cmd_opt cmd_fn_create_opts[] = {
 	{ "memory", 'm', OPT_STRING, "MB", "memory limit, 64 to 10240 (default 128)" },
 	{ "timeout", 't', OPT_STRING, "SECONDS", "per-invocation timeout, 1 to 900 (default 3)" },
 	{ "env", 'e', OPT_LIST, "KEY=VALUE", "environment variable (repeatable)" },
+	{ "driver", 'd', OPT_STRING, "DRIVER", "ns, qemu or auto (default: the setting driver.default)" },
 	{ NULL, 0, 0, NULL, NULL }
 };
 
@@ -35,6 +36,7 @@ static const struct cmd_opt cmd_fn_update_opts[] = {
 	{ "timeout", 't', OPT_STRING, "SECONDS", "per-invocation timeout, 1 to 900" },
 	{ "env", 'e', OPT_LIST, "KEY=VALUE", "set an environment variable (repeatable)" },
 	{ "unset-env", 0, OPT_LIST, "KEY", "remove an environment variable (repeatable)" },
+	{ "driver", 'd', OPT_STRING, "DRIVER", "ns, qemu or auto: new instances start under it" },
 	{ NULL, 0, 0, NULL, NULL }
 };
 
@@ -190,7 +192,7 @@ cmd_fn_stage_dir(struct cmd_ctx *ctx, const char *name)
 static int
 cmd_fn_create_exec(struct cmd_ctx *ctx)
 {
-	const char	*name = ctx->argv[0], *runtime, *handler, *code;
+	const char	*name = ctx->argv[0], *runtime, *handler, *code, *driver;
 	char		*cause = NULL, *stage = NULL, *final = NULL, *envs = NULL;
 	cJSON		*env = NULL;
 	sqlite3_stmt	*stmt;
@@ -217,6 +219,9 @@ cmd_fn_create_exec(struct cmd_ctx *ctx)
 	if ((rc = cmd_fn_int(ctx, "memory", FN_MEMORY_MIN, FN_MEMORY_MAX, &memory)) != 0 ||
 	    (rc = cmd_fn_int(ctx, "timeout", 1, FN_TIMEOUT_MAX, &timeout)) != 0)
 		return rc;
+	driver = cmd_opt(ctx, "driver") != NULL ? cmd_opt(ctx, "driver") : "auto";
+	if (fn_valid_driver(driver, &cause) != 0)
+		goto usage;
 	env = cJSON_CreateObject();
 	if ((rc = cmd_fn_env(ctx, env, 0)) != 0)
 		goto out;
@@ -237,7 +242,8 @@ cmd_fn_create_exec(struct cmd_ctx *ctx)
 		goto fail;
 	stmt = store_prepare(ctx->store, "INSERT INTO functions (name, runtime, "
 	    "handler, memory_mb, timeout_s, env, version, code_version, "
-	    "code_size, created, updated) VALUES (?, ?, ?, ?, ?, ?, 1, 1, ?, ?, ?)");
+	    "code_size, created, updated, driver) "
+	    "VALUES (?, ?, ?, ?, ?, ?, 1, 1, ?, ?, ?, ?)");
 	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(stmt, 2, runtime, -1, SQLITE_STATIC);
 	sqlite3_bind_text(stmt, 3, handler, -1, SQLITE_STATIC);
@@ -247,6 +253,7 @@ cmd_fn_create_exec(struct cmd_ctx *ctx)
 	sqlite3_bind_int64(stmt, 7, size);
 	sqlite3_bind_double(stmt, 8, util_now());
 	sqlite3_bind_double(stmt, 9, util_now());
+	sqlite3_bind_text(stmt, 10, driver, -1, SQLITE_STATIC);
 	rc = sqlite3_step(stmt);
 	sqlite3_finalize(stmt);
 	if (rc != SQLITE_DONE) {
@@ -337,7 +344,7 @@ cmd_fn_prune_code(struct store *st, const struct fn *fn)
 static int
 cmd_fn_update_exec(struct cmd_ctx *ctx)
 {
-	const char	*name = ctx->argv[0], *code, *handler;
+	const char	*name = ctx->argv[0], *code, *handler, *driver;
 	struct fn	*fn;
 	char		*cause = NULL, *stage = NULL, *final = NULL, *envs = NULL;
 	char		*curdir = NULL;
@@ -362,6 +369,11 @@ cmd_fn_update_exec(struct cmd_ctx *ctx)
 	if ((rc = cmd_fn_int(ctx, "memory", FN_MEMORY_MIN, FN_MEMORY_MAX, &memory)) != 0 ||
 	    (rc = cmd_fn_int(ctx, "timeout", 1, FN_TIMEOUT_MAX, &timeout)) != 0)
 		goto out;
+	driver = cmd_opt(ctx, "driver") != NULL ? cmd_opt(ctx, "driver") : fn->driver;
+	if (fn_valid_driver(driver, &cause) != 0) {
+		rc = cmd_error(ctx, CMD_USAGE, "%s", cause);
+		goto out;
+	}
 	if ((env = cJSON_Parse(fn->env)) == NULL)
 		env = cJSON_CreateObject();
 	if ((rc = cmd_fn_env(ctx, env, 1)) != 0)
@@ -386,8 +398,8 @@ cmd_fn_update_exec(struct cmd_ctx *ctx)
 	}
 	stmt = store_prepare(ctx->store, "UPDATE functions SET handler = ?, "
 	    "memory_mb = ?, timeout_s = ?, env = ?, version = version + 1, "
-	    "code_version = code_version + ?, code_size = ?, updated = ? "
-	    "WHERE name = ? AND version = ?");
+	    "code_version = code_version + ?, code_size = ?, updated = ?, "
+	    "driver = ? WHERE name = ? AND version = ?");
 	sqlite3_bind_text(stmt, 1, handler, -1, SQLITE_STATIC);
 	sqlite3_bind_int(stmt, 2, memory);
 	sqlite3_bind_int(stmt, 3, timeout);
@@ -395,8 +407,9 @@ cmd_fn_update_exec(struct cmd_ctx *ctx)
 	sqlite3_bind_int(stmt, 5, new_code);
 	sqlite3_bind_int64(stmt, 6, size);
 	sqlite3_bind_double(stmt, 7, util_now());
-	sqlite3_bind_text(stmt, 8, name, -1, SQLITE_STATIC);
-	sqlite3_bind_int(stmt, 9, fn->version);
+	sqlite3_bind_text(stmt, 8, driver, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 9, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int(stmt, 10, fn->version);
 	rc = sqlite3_step(stmt);
 	sqlite3_finalize(stmt);
 	if (rc != SQLITE_DONE || sqlite3_changes(ctx->store->db) != 1) {
@@ -465,6 +478,7 @@ const struct cmd_entry cmd_fn_update_entry = {
 static const struct out_col cmd_fn_ls_cols[] = {
 	{ "name", "NAME", OUT_STR },
 	{ "runtime", "RUNTIME", OUT_STR },
+	{ "driver", "DRIVER", OUT_STR },
 	{ "handler", "HANDLER", OUT_STR },
 	{ "memory_mb", "MEMORY", OUT_INT },
 	{ "timeout_s", "TIMEOUT", OUT_INT },
@@ -480,16 +494,17 @@ cmd_fn_ls_exec(struct cmd_ctx *ctx)
 	sqlite3_stmt		*stmt;
 
 	inst_gc(ctx->store);	/* so INSTANCES counts only live ones */
-	t = out_table_new(cmd_fn_ls_cols, 8);
+	t = out_table_new(cmd_fn_ls_cols, 9);
 	stmt = store_prepare(ctx->store, "SELECT f.name, f.runtime, f.handler, "
 	    "f.memory_mb, f.timeout_s, f.version, "
 	    "(SELECT count(*) FROM instances i WHERE i.fn = f.name), "
-	    "(SELECT count(*) FROM invocations v WHERE v.fn = f.name) "
+	    "(SELECT count(*) FROM invocations v WHERE v.fn = f.name), f.driver "
 	    "FROM functions f ORDER BY f.name");
 	while (sqlite3_step(stmt) == SQLITE_ROW) {
 		out_table_row(t);
 		out_table_str(t, (const char *)sqlite3_column_text(stmt, 0));
 		out_table_str(t, (const char *)sqlite3_column_text(stmt, 1));
+		out_table_str(t, fn_driver((const char *)sqlite3_column_text(stmt, 8)));
 		out_table_str(t, (const char *)sqlite3_column_text(stmt, 2));
 		out_table_int(t, sqlite3_column_int(stmt, 3));
 		out_table_int(t, sqlite3_column_int(stmt, 4));
@@ -518,6 +533,8 @@ static const struct out_col cmd_fn_show_cols[] = {
 	{ "handler", "Handler", OUT_STR },
 	{ "memory_mb", "Memory (MB)", OUT_INT },
 	{ "timeout_s", "Timeout (s)", OUT_INT },
+	{ "driver", "Driver", OUT_STR },
+	{ "driver_now", "Runs under", OUT_STR },
 	{ "env", "Environment", OUT_JSONRAW },
 	{ "version", "Version", OUT_INT },
 	{ "code_size", "Code size", OUT_INT },
@@ -551,13 +568,15 @@ cmd_fn_show_exec(struct cmd_ctx *ctx)
 	}
 	sqlite3_finalize(stmt);
 	dir = fn_code_dir(ctx->store, fn->name, fn->code_version);
-	t = out_table_new(cmd_fn_show_cols, 14);
+	t = out_table_new(cmd_fn_show_cols, 16);
 	out_table_row(t);
 	out_table_str(t, fn->name);
 	out_table_str(t, fn->runtime);
 	out_table_str(t, fn->handler);
 	out_table_int(t, fn->memory_mb);
 	out_table_int(t, fn->timeout_s);
+	out_table_str(t, fn->driver);
+	out_table_str(t, fn_driver(fn->driver));
 	out_table_json(t, fn->env);
 	out_table_int(t, fn->version);
 	out_table_int(t, fn->code_size);

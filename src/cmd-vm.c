@@ -116,16 +116,19 @@ static int
 cmd_vm_pool_exec(struct cmd_ctx *ctx)
 {
 	const char	*runtime = ctx->argc > 0 ? ctx->argv[0] : "python3";
+	const char	*driver = cmd_opt(ctx, "driver");
 	char		*cause = NULL;
 	long long	 n = inst_pool_size();
 	int		 rc;
 
-	if (fn_valid_runtime(runtime, &cause) != 0)
+	if (fn_valid_runtime(runtime, &cause) != 0 ||
+	    (driver != NULL && fn_valid_driver(driver, &cause) != 0))
 		return cmd_fail(ctx, CMD_USAGE, cause);
+	driver = fn_driver(driver);
 	if (cmd_opt(ctx, "size") != NULL &&
 	    util_parse_int(cmd_opt(ctx, "size"), 0, 64, &n) != 0)
 		return cmd_error(ctx, CMD_USAGE, "--size must be from 0 to 64");
-	if (inst_pool_fill(ctx->store, runtime, (int)n, &cause) != 0) {
+	if (inst_pool_fill(ctx->store, runtime, driver, (int)n, &cause) != 0) {
 		rc = cmd_error(ctx, CMD_ERROR, "pool %s: %s", runtime, cause);
 		free(cause);
 		return rc;
@@ -134,7 +137,8 @@ cmd_vm_pool_exec(struct cmd_ctx *ctx)
 }
 
 static const struct cmd_opt cmd_vm_pool_opts[] = {
-	{ "size", 's', OPT_STRING, "N", "instances to keep (default $HEARTH_POOL_SIZE or 1)" },
+	{ "size", 's', OPT_STRING, "N", "instances to keep (default: the setting pool.size, 1)" },
+	{ "driver", 'd', OPT_STRING, "DRIVER", "ns, qemu or auto (default: the setting driver.default)" },
 	{ NULL, 0, 0, NULL, NULL }
 };
 

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "hearth.h"
+#include "vm.h"
 
 static const char *fn_runtimes[] = { "python3", "node", NULL };
 
@@ -54,6 +55,30 @@ fn_valid_runtime(const char *rt, char **cause)
 			return 0;
 	*cause = xasprintf("unknown runtime '%s' (want python3 or node)", rt);
 	return -1;
+}
+
+int
+fn_valid_driver(const char *d, char **cause)
+{
+	if (strcmp(d, "ns") == 0 || strcmp(d, "qemu") == 0 || strcmp(d, "auto") == 0)
+		return 0;
+	*cause = xasprintf("unknown driver '%s' (want ns, qemu or auto)", d);
+	return -1;
+}
+
+/*
+ * The driver a function with driver setting d runs under now: its own
+ * choice, else the setting driver.default; "auto" is qemu on fast KVM,
+ * ns otherwise.
+ */
+const char *
+fn_driver(const char *d)
+{
+	if (d == NULL || *d == '\0' || strcmp(d, "auto") == 0)
+		d = config_get("driver.default");
+	if (strcmp(d, "auto") == 0)
+		d = vm_driver_auto();
+	return d;
 }
 
 /*
@@ -140,7 +165,8 @@ fn_load(struct store *st, const char *name, char **cause)
 	struct fn	*fn = NULL;
 
 	stmt = store_prepare(st, "SELECT name, runtime, handler, memory_mb, "
-	    "timeout_s, env, version, code_version, code_size, created, updated "
+	    "timeout_s, env, version, code_version, code_size, created, updated, "
+	    "driver "
 	    "FROM functions WHERE name = ?");
 	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
 	if (sqlite3_step(stmt) == SQLITE_ROW) {
@@ -156,6 +182,7 @@ fn_load(struct store *st, const char *name, char **cause)
 		fn->code_size = sqlite3_column_int64(stmt, 8);
 		fn->created = sqlite3_column_double(stmt, 9);
 		fn->updated = sqlite3_column_double(stmt, 10);
+		fn->driver = xstrdup((const char *)sqlite3_column_text(stmt, 11));
 	} else
 		*cause = xasprintf("no function '%s'", name);
 	sqlite3_finalize(stmt);
@@ -171,5 +198,6 @@ fn_free(struct fn *fn)
 	free(fn->runtime);
 	free(fn->handler);
 	free(fn->env);
+	free(fn->driver);
 	free(fn);
 }

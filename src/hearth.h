@@ -53,6 +53,16 @@ int	 util_copytree(const char *, const char *, uint64_t *, char **);
 int	 util_parse_int(const char *, long long, long long, long long *);
 const char *util_lib_dir(void);
 
+/* config.c: `set KEY VALUE` settings in the config file. */
+char	*config_path(void);
+int	 config_load(char **);
+const char *config_get(const char *);
+const char *config_get_from(const char *, const char **);
+const char *config_key(int, const char **);
+int	 config_check(const char *, const char *, char **);
+int	 config_write(const char *, const char *, char **);
+void	 config_reset(void);
+
 /* store.c: SQLite state under $HEARTH_HOME. */
 #define STORE_CACHE 16
 struct store {
@@ -194,6 +204,7 @@ struct fn {
 	long long code_size;	/* bytes of code */
 	double	 created;	/* epoch seconds */
 	double	 updated;	/* epoch seconds */
+	char	*driver;	/* ns | qemu | auto */
 };
 #define FN_MEMORY_MIN	64
 #define FN_MEMORY_MAX	10240
@@ -202,6 +213,8 @@ struct fn {
 #define FN_LOG_KEEP	2000	/* invocations (with logs) kept per function */
 int	 fn_valid_name(const char *, char **);
 int	 fn_valid_runtime(const char *, char **);
+int	 fn_valid_driver(const char *, char **);
+const char *fn_driver(const char *);
 int	 fn_valid_handler(const char *, const char *, char **);
 struct fn *fn_load(struct store *, const char *, char **);
 void	 fn_free(struct fn *);
@@ -231,9 +244,9 @@ int	 inst_reload(struct store *, struct fn *, char **);
 int	 inst_destroy(struct store *, const char *, char **);
 int	 inst_destroy_fn(struct store *, const char *);
 void	 inst_gc(struct store *);
-int	 inst_pool_fill(struct store *, const char *, int, char **);
+int	 inst_pool_fill(struct store *, const char *, const char *, int, char **);
 int	 inst_pool_size(void);
-int	 inst_pool_wait(struct store *, const char *, long, char **);
+int	 inst_pool_wait(struct store *, const char *, const char *, long, char **);
 void	 inst_set_refill(int);
 void	 inst_cache_close(void);
 

@@ -281,7 +281,7 @@ inst_bring_current(struct store *st, struct inst *in, struct fn *fn,
 	}
 	if (in->code_version != fn->code_version) {
 		dir = fn_code_dir(st, fn->name, fn->code_version);
-		rc = drv->set_code(in->id, in->pid, dir, cause);
+		rc = drv->set_code(in->id, in->pid, in->sock, dir, cause);
 		free(dir);
 		if (rc != 0)
 			return -1;
@@ -315,11 +315,31 @@ inst_bring_current(struct store *st, struct inst *in, struct fn *fn,
 	return 0;
 }
 
-/* Start a new instance for runtime (fn NULL: a pool instance). */
-static struct inst *
-inst_spawn(struct store *st, const char *runtime, struct fn *fn, char **cause)
+/* Show what the VM layer noted (a snapshot not used, say) and record it. */
+static void
+inst_notices(struct store *st, const char *id)
 {
-	const struct vm_driver	*drv = vm_driver_find(NULL);
+	char	*all = vm_notice_take(), *line, *save = NULL;
+
+	if (all == NULL)
+		return;
+	for (line = strtok_r(all, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save)) {
+		store_event(st, "notice", id, "%s", line);
+		fprintf(stderr, "hearth: notice: %s\n", line);
+	}
+	free(all);
+}
+
+/*
+ * Start a new instance for runtime under the named driver (fn NULL: a
+ * pool instance).
+ */
+static struct inst *
+inst_spawn(struct store *st, const char *runtime, const char *driver,
+    struct fn *fn, char **cause)
+{
+	const struct vm_driver	*drv = vm_driver_find(driver);
 	struct vm_spec		 spec;
 	struct inst		*in;
 	sqlite3_stmt		*stmt;
@@ -329,6 +349,10 @@ inst_spawn(struct store *st, const char *runtime, struct fn *fn, char **cause)
 	pid_t			 pid;
 	int			 i;
 
+	if (drv == NULL) {
+		*cause = xasprintf("unknown driver '%s'", driver);
+		return NULL;
+	}
 	if ((image = image_rootfs(st, runtime, cause)) == NULL)
 		return NULL;
 	if ((cmd = image_cmd(image, cause)) == NULL) {
@@ -367,6 +391,7 @@ inst_spawn(struct store *st, const char *runtime, struct fn *fn, char **cause)
 	memset(&spec, 0, sizeof spec);
 	spec.id = in->id;
 	spec.run_dir = dir;
+	spec.image = runtime;
 	spec.rootfs = rootfs;
 	spec.code_dir = code;
 	spec.hostname = fn != NULL ? fn->name : "hearth";
@@ -376,7 +401,8 @@ inst_spawn(struct store *st, const char *runtime, struct fn *fn, char **cause)
 	spec.pids_max = INST_PIDS_MAX;
 	spec.tmp_mb = INST_TMP_MB;
 	spec.idle_ttl_s = fn != NULL ? INST_IDLE_TTL : INST_POOL_TTL;
-	spec.prewarm = fn == NULL && image_prewarm(image);
+	spec.prewarm_able = image_prewarm(image);
+	spec.prewarm = fn == NULL && spec.prewarm_able;
 	if (fn != NULL) {
 		/* Configured at birth: the runtime starts with the agent. */
 		inst_env(fn, in->id, &env);
@@ -385,9 +411,11 @@ inst_spawn(struct store *st, const char *runtime, struct fn *fn, char **cause)
 	if (getenv("HEARTH_IDLE_TTL") != NULL)
 		spec.idle_ttl_s = atoi(getenv("HEARTH_IDLE_TTL"));
 	if (drv->create(&spec, &pid, sock, sizeof sock, cause) != 0) {
+		inst_notices(st, in->id);
 		inst_delete_row(st, in->id);
 		goto fail;
 	}
+	inst_notices(st, in->id);
 	in->pid = pid;
 	in->sock = xstrdup(sock);
 	in->last_used = util_now();
@@ -407,8 +435,9 @@ inst_spawn(struct store *st, const char *runtime, struct fn *fn, char **cause)
 	sqlite3_bind_text(stmt, 4, in->id, -1, SQLITE_STATIC);
 	sqlite3_step(stmt);
 	sqlite3_finalize(stmt);
-	store_event(st, "started", in->id, "%s %s sandbox, pid %d",
-	    fn != NULL ? fn->name : "pool", runtime, (int)pid);
+	store_event(st, "started", in->id, "%s %s %s, pid %d",
+	    fn != NULL ? fn->name : "pool", runtime, strcmp(drv->name, "ns") == 0 ?
+	    "sandbox" : "microVM", (int)pid);
 	goto out;
 fail:
 	inst_free(in);
@@ -425,9 +454,12 @@ out:
 	return in;
 }
 
-/* Claim a pool instance for fn's runtime, or NULL if the pool is empty. */
+/*
+ * Claim a pool instance for fn's runtime under driver, or NULL if the
+ * pool is empty.
+ */
 static struct inst *
-inst_claim_pool(struct store *st, struct fn *fn)
+inst_claim_pool(struct store *st, struct fn *fn, const char *driver)
 {
 	sqlite3_stmt	*stmt;
 	struct inst	*in = NULL;
@@ -435,11 +467,13 @@ inst_claim_pool(struct store *st, struct fn *fn)
 	stmt = store_stmt(st, "UPDATE instances SET fn = ?1, last_used = ?3, "
 	    "state = 'starting' "
 	    "WHERE id = (SELECT id FROM instances WHERE fn IS NULL AND "
-	    "runtime = ?2 AND state = 'ready' ORDER BY created LIMIT 1) "
+	    "runtime = ?2 AND driver = ?4 AND state = 'ready' ORDER BY created "
+	    "LIMIT 1) "
 	    "AND fn IS NULL RETURNING " INST_COLUMNS);
 	sqlite3_bind_text(stmt, 1, fn->name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(stmt, 2, fn->runtime, -1, SQLITE_STATIC);
 	sqlite3_bind_double(stmt, 3, util_now());
+	sqlite3_bind_text(stmt, 4, driver, -1, SQLITE_STATIC);
 	if (sqlite3_step(stmt) == SQLITE_ROW)
 		in = inst_from_row(stmt);
 	store_done(stmt);
@@ -563,7 +597,7 @@ inst_send(struct store *st, struct inst *in, struct fn *fn, const char *payload,
  * process that has one open.
  */
 static void
-inst_pool_refill_async(const char *runtime)
+inst_pool_refill_async(const char *runtime, const char *driver)
 {
 	pid_t	pid;
 	int	st, fd;
@@ -580,7 +614,8 @@ inst_pool_refill_async(const char *runtime)
 			dup2(fd, 1);
 			dup2(fd, 2);
 		}
-		execl("/proc/self/exe", "hearth", "vm", "pool", runtime, (char *)NULL);
+		execl("/proc/self/exe", "hearth", "vm", "pool", "--driver", driver,
+		    runtime, (char *)NULL);
 		_exit(127);
 	}
 	if (pid > 0)
@@ -598,14 +633,17 @@ inst_invoke(struct store *st, struct fn *fn, const char *payload, size_t len,
 {
 	sqlite3_stmt	*stmt;
 	struct inst	**cands = NULL, *in = NULL;
+	const char	*driver = fn_driver(fn->driver);
 	char		*err = NULL;
 	int		 n = 0, i, rc, served = 0;
 
 	memset(res, 0, sizeof *res);
 	inst_uuid(res->request_id);
 	stmt = store_stmt(st, "SELECT " INST_COLUMNS " FROM instances "
-	    "WHERE fn = ? AND state = 'ready' ORDER BY last_used DESC");
+	    "WHERE fn = ? AND driver = ? AND state = 'ready' "
+	    "ORDER BY last_used DESC");
 	sqlite3_bind_text(stmt, 1, fn->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 2, driver, -1, SQLITE_STATIC);
 	while (sqlite3_step(stmt) == SQLITE_ROW) {
 		cands = xrealloc(cands, sizeof *cands * (n + 1));
 		cands[n++] = inst_from_row(stmt);
@@ -638,7 +676,7 @@ inst_invoke(struct store *st, struct fn *fn, const char *payload, size_t len,
 		return 0;
 
 	res->cold = 1;
-	in = inst_pool_size() > 0 ? inst_claim_pool(st, fn) : NULL;
+	in = inst_pool_size() > 0 ? inst_claim_pool(st, fn, driver) : NULL;
 	if (in != NULL) {
 		/* Its row is written once, by inst_mark_ready below. */
 		if (inst_bring_current(st, in, fn, 0, &err) != 0) {
@@ -650,7 +688,7 @@ inst_invoke(struct store *st, struct fn *fn, const char *payload, size_t len,
 		}
 	}
 	if (in == NULL) {
-		if ((in = inst_spawn(st, fn->runtime, fn, cause)) == NULL)
+		if ((in = inst_spawn(st, fn->runtime, driver, fn, cause)) == NULL)
 			return -1;
 		if (inst_bring_current(st, in, fn, 0, cause) != 0) {
 			inst_kill(st, in);
@@ -668,7 +706,7 @@ inst_invoke(struct store *st, struct fn *fn, const char *payload, size_t len,
 	}
 	inst_mark_ready(st, in);	/* a no-op if a crash removed it */
 	inst_free(in);
-	inst_pool_refill_async(fn->runtime);
+	inst_pool_refill_async(fn->runtime, driver);
 	return 0;
 }
 
@@ -698,6 +736,12 @@ inst_reload(struct store *st, struct fn *fn, char **cause)
 	}
 	sqlite3_finalize(stmt);
 	for (i = 0; i < n; i++) {
+		/* Moved to another driver: its next instance starts there. */
+		if (strcmp(list[i]->driver, fn_driver(fn->driver)) != 0) {
+			inst_kill_why(st, list[i], "the function moved to another driver");
+			inst_free(list[i]);
+			continue;
+		}
 		if (inst_bring_current(st, list[i], fn, 1, &err) != 0) {
 			/* Cannot update it: replace it on the next call. */
 			free(err);
@@ -808,34 +852,38 @@ inst_gc(struct store *st)
 	free(dead);
 }
 
-/* How many pre-started instances to keep per runtime ($HEARTH_POOL_SIZE). */
+/*
+ * How many pre-started instances to keep per runtime and driver: the
+ * setting pool.size ($HEARTH_POOL_SIZE wins).
+ */
 int
 inst_pool_size(void)
 {
-	const char	*e = getenv("HEARTH_POOL_SIZE");
-	long long	 v;
+	long long	v;
 
-	if (e != NULL && util_parse_int(e, 0, 64, &v) == 0)
+	if (util_parse_int(config_get("pool.size"), 0, 64, &v) == 0)
 		return (int)v;
 	return 1;
 }
 
-/* Start pool instances for runtime until there are n. */
+/* Start pool instances for runtime under driver until there are n. */
 int
-inst_pool_fill(struct store *st, const char *runtime, int n, char **cause)
+inst_pool_fill(struct store *st, const char *runtime, const char *driver, int n,
+    char **cause)
 {
 	sqlite3_stmt	*stmt;
 	struct inst	*in;
 	int		 have = 0;
 
 	stmt = store_prepare(st, "SELECT count(*) FROM instances WHERE fn IS NULL "
-	    "AND runtime = ?");
+	    "AND runtime = ? AND driver = ?");
 	sqlite3_bind_text(stmt, 1, runtime, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 2, driver, -1, SQLITE_STATIC);
 	if (sqlite3_step(stmt) == SQLITE_ROW)
 		have = sqlite3_column_int(stmt, 0);
 	sqlite3_finalize(stmt);
 	for (; have < n; have++) {
-		if ((in = inst_spawn(st, runtime, NULL, cause)) == NULL)
+		if ((in = inst_spawn(st, runtime, driver, NULL, cause)) == NULL)
 			return -1;
 		inst_free(in);
 	}
@@ -847,7 +895,8 @@ inst_pool_fill(struct store *st, const char *runtime, int n, char **cause)
  * parked (loaded and waiting for a function).  -1 with *cause on timeout.
  */
 int
-inst_pool_wait(struct store *st, const char *runtime, long wait_ms, char **cause)
+inst_pool_wait(struct store *st, const char *runtime, const char *driver,
+    long wait_ms, char **cause)
 {
 	struct timespec	 ts = { 0, 2 * 1000 * 1000 };
 	struct agent_reply r;
@@ -857,8 +906,9 @@ inst_pool_wait(struct store *st, const char *runtime, long wait_ms, char **cause
 	int		 n = 0, i, ready;
 
 	stmt = store_prepare(st, "SELECT sock FROM instances WHERE fn IS NULL "
-	    "AND runtime = ? AND state = 'ready'");
+	    "AND runtime = ? AND driver = ? AND state = 'ready'");
 	sqlite3_bind_text(stmt, 1, runtime, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 2, driver, -1, SQLITE_STATIC);
 	while (sqlite3_step(stmt) == SQLITE_ROW) {
 		socks = xrealloc(socks, sizeof *socks * (n + 1));
 		socks[n++] = xstrdup((const char *)sqlite3_column_text(stmt, 0));

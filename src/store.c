@@ -73,6 +73,10 @@ static const char *store_migrations[] = {
 	"  subject TEXT NOT NULL,"		/* function name or instance id */
 	"  detail TEXT NOT NULL DEFAULT '');"
 	"CREATE INDEX events_ts ON events(ts);",
+
+	/* 3: the VM driver a function runs under: ns, qemu, or auto (the
+	 * setting driver.default decides when it runs). */
+	"ALTER TABLE functions ADD COLUMN driver TEXT NOT NULL DEFAULT 'auto';",
 };
 #define STORE_VERSION ((int)(sizeof store_migrations / sizeof store_migrations[0]))
 

@@ -323,7 +323,7 @@ console_draw_header(struct tui *t, int w)
 	attroff(tui_attr_title(t));
 	s = xasprintf(" cpu %3.0f%%  mem %.1f/%.1fG  driver %s  fn %d  inst %d  "
 	    "%.1f inv/s  %s%s%s%s", t->host_cpu, t->host_mem_used,
-	    t->host_mem_total, vm_driver_default(), t->nfn, t->ninst, t->inv_rate,
+	    t->host_mem_total, fn_driver(NULL), t->nfn, t->ninst, t->inv_rate,
 	    t->view->name, t->filter != NULL ? "  filter: " : "",
 	    t->filter != NULL ? t->filter : "", t->readonly ? "  [read-only]" : "");
 	addnstr(s, w - 8 > 0 ? w - 8 : 0);

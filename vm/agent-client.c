@@ -139,10 +139,12 @@ agent_request(struct agent_conn *c, const char *method, const char *path,
 		free(h);
 	}
 	curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, hdrs);
-	if (strcmp(method, "POST") == 0) {
+	if (strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0) {
 		curl_easy_setopt(c->curl, CURLOPT_POST, 1L);
 		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, len ? body : "");
 		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+		if (strcmp(method, "PUT") == 0)
+			curl_easy_setopt(c->curl, CURLOPT_CUSTOMREQUEST, "PUT");
 	}
 	errbuf[0] = '\0';
 	rc = curl_easy_perform(c->curl);

@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -293,6 +294,29 @@ cgroup_contains(const char *id, pid_t pid)
 }
 
 /* Remove hearth/<id>, waiting briefly for exiting processes to leave. */
+/* SIGKILL every process in id's cgroup (QEMU and its shim, say). */
+void
+cgroup_kill(const char *id)
+{
+	struct buf	 b = { 0 };
+	char		*dir, *path, *cause = NULL, *p;
+	long		 pid;
+
+	dir = cg_dir(cg_probe() == 2 ? NULL : "pids", id);
+	path = xasprintf("%s/cgroup.procs", dir);
+	if (util_read_file(path, &b, 1 << 20, &cause) == 0) {
+		for (p = b.data; *p != '\0'; p += strcspn(p, "\n") + (p[strcspn(p, "\n")] != '\0')) {
+			pid = strtol(p, NULL, 10);
+			if (pid > 1)
+				kill((pid_t)pid, SIGKILL);
+		}
+	} else
+		free(cause);
+	buf_free(&b);
+	free(path);
+	free(dir);
+}
+
 void
 cgroup_destroy(const char *id)
 {

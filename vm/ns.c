@@ -421,7 +421,8 @@ fail:
 }
 
 static int
-ns_set_code(const char *id, pid_t pid, const char *code_dir, char **cause)
+ns_set_code(const char *id, pid_t pid, const char *sock, const char *code_dir,
+    char **cause)
 {
 	static char	 stack[64 * 1024] __attribute__((aligned(16)));
 	struct ns_swap	 sw;

@@ -18,6 +18,7 @@
 struct vm_spec {
 	const char	*id;		/* instance id, VM_ID_LEN-1 hex digits */
 	const char	*run_dir;	/* per-instance host directory */
+	const char	*image;		/* image name (runtime) */
 	const char	*rootfs;	/* image root, mounted read-only */
 	const char	*code_dir;	/* host code for /var/task, or NULL */
 	const char	*hostname;	/* uts name */
@@ -28,6 +29,7 @@ struct vm_spec {
 	int		 tmp_mb;	/* size of /tmp */
 	int		 idle_ttl_s;	/* agent exits after this idle; 0 never */
 	int		 prewarm;	/* start the runtime before its config */
+	int		 prewarm_able;	/* the image's runtime can prewarm */
 	const char	*config;	/* runtime environment at birth, or NULL */
 };
 
@@ -44,7 +46,8 @@ struct vm_driver {
 	/* Start a machine; fills *pid and sock (agent channel). */
 	int	(*create)(const struct vm_spec *, pid_t *, char *, size_t, char **);
 	/* Replace what /var/task shows with code_dir (read-only). */
-	int	(*set_code)(const char *, pid_t, const char *, char **);
+	int	(*set_code)(const char *, pid_t, const char *, const char *,
+		    char **);
 	/* Change the memory limit of a running machine. */
 	int	(*set_memory)(const char *, int, char **);
 	/* Is this machine still running as pid? */
@@ -55,7 +58,29 @@ struct vm_driver {
 };
 
 const struct vm_driver *vm_driver_find(const char *);
-const char *vm_driver_default(void);
+const char *vm_driver_auto(void);
+void	 vm_notice(const char *, ...) __attribute__((format(printf, 1, 2)));
+char	*vm_notice_take(void);
+
+/* accel.c: "kvm" when hardware virtualization is here and fast, else "tcg". */
+const char *vm_accel(const char **);
+
+/* bundle.c: a code directory as a PUT /code body. */
+struct buf;
+int	 bundle_build(const char *, struct buf *, char **);
+
+/* qemu-snap.c: saved microVMs, for `vm snapshot`. */
+struct vm_snapshot {
+	char		 name[64];	/* RUNTIME-MEMm-CPUSc */
+	char		 runtime[32];
+	int		 guest_mb;	/* VM memory */
+	int		 vcpus;
+	uint64_t	 size;		/* bytes of state */
+	double		 created;	/* epoch seconds */
+	long		 save_ms;	/* time to save */
+};
+int	 vm_snapshot_list(struct vm_snapshot **, int *);
+int	 vm_snapshot_rm(const char *, char **);
 
 /* cgroup.c: limits for a machine's processes (v2, or v1 controllers). */
 int	 cgroup_create(const char *, int, int, int, char **);
@@ -63,6 +88,7 @@ int	 cgroup_join(const char *);
 int	 cgroup_set_memory(const char *, int, char **);
 int	 cgroup_stats(const char *, struct vm_stats *);
 int	 cgroup_contains(const char *, pid_t);
+void	 cgroup_kill(const char *);
 void	 cgroup_destroy(const char *);
 const char *cgroup_mode(void);
 

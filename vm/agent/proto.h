@@ -29,8 +29,9 @@
  * on PROTO_VM_GUEST_ADDR:PROTO_VM_PORT, which QEMU's user networking
  * forwards from a loopback port on the host.  Any local user can reach
  * that port, so a host connection must open with the line
- * "HEARTH-TOKEN <token>\n" before its first request; the first token
- * comes on the kernel command line, and two more requests exist:
+ * "HEARTH-TOKEN <token>\n" before its first request.  The first token
+ * and the agent's environment (HEARTH_* below) come as "KEY=VALUE" lines
+ * in the fw_cfg file PROTO_VM_FW_CFG.  Two more requests exist:
  *
  *   POST /rekey	body "token=HEX\nseed=HEX\ntime_ms=N\n": the token from
  *			now on, PROTO_SEED_LEN bytes of entropy for the guest's
@@ -73,6 +74,8 @@
 #define PROTO_TOKEN_PREFIX	"HEARTH-TOKEN "
 #define PROTO_TOKEN_LEN		32	/* hex digits */
 #define PROTO_SEED_LEN		32	/* bytes of entropy in /rekey */
+#define PROTO_VM_FW_CFG		"opt/hearth/env"	/* agent settings */
+#define PROTO_VM_READY_LINE	"hearth-agent: vm ready"	/* on the console */
 #define PROTO_VM_CMD_FILE	"/opt/hearth/cmd"	/* runtime argv, a line each */
 #define PROTO_CODE_MAX		(256 * 1024 * 1024)	/* unpacked bundle */
 

@@ -51,6 +51,7 @@
 #define VM_NEWROOT	"/newroot"
 #define VM_ROOT_DEV	"/dev/vda"
 #define VM_NIC		"eth0"
+#define VM_FW_CFG_DIR	"/sys/firmware/qemu_fw_cfg/by_name"
 
 int		 vm_mode;		/* we are /init of a microVM */
 static char	 vm_token[PROTO_TOKEN_LEN + 1];
@@ -236,6 +237,41 @@ vm_listen(void)
 	}
 }
 
+/*
+ * The agent's settings, "KEY=VALUE" lines in a fw_cfg file: unlike the
+ * kernel command line they show in no process's argv on the host (QEMU
+ * reads them from a private file) and in nothing the guest can read
+ * once this file's sysfs is unmounted.
+ */
+static void
+vm_read_env(void)
+{
+	static char	 buf[4096];
+	char		*p, *nl, *eq;
+	int		 fd;
+	ssize_t		 len;
+
+	vm_wait_for(VM_FW_CFG_DIR "/" PROTO_VM_FW_CFG "/raw");
+	if ((fd = open(VM_FW_CFG_DIR "/" PROTO_VM_FW_CFG "/raw",
+	    O_RDONLY | O_CLOEXEC)) == -1)
+		vm_fail("fw_cfg %s: %s", PROTO_VM_FW_CFG, strerror(errno));
+	len = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	buf[len > 0 ? len : 0] = '\0';
+	for (p = buf; *p != '\0'; p = nl + 1) {
+		if ((nl = strchr(p, '\n')) == NULL)
+			nl = p + strlen(p) - 1;
+		else
+			*nl = '\0';
+		if ((eq = strchr(p, '=')) != NULL) {
+			*eq = '\0';
+			setenv(p, eq + 1, 1);
+		}
+		if (nl[1] == '\0')
+			break;
+	}
+}
+
 /* The image's runtime command: /opt/hearth/cmd, one argument a line. */
 static char **
 vm_runtime_cmd(void)
@@ -287,14 +323,15 @@ vm_init(void)
 			close(fd);
 	}
 	setvbuf(stderr, NULL, _IOLBF, 0);
-	if ((tok = getenv(PROTO_ENV_TOKEN)) == NULL ||
-	    strlen(tok) != PROTO_TOKEN_LEN)
-		vm_fail("no %s on the kernel command line", PROTO_ENV_TOKEN);
-	snprintf(vm_token, sizeof vm_token, "%s", tok);
-	unsetenv(PROTO_ENV_TOKEN);
 	vm_mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
 	vm_mount("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
 	vm_load_modules();
+	vm_read_env();
+	if ((tok = getenv(PROTO_ENV_TOKEN)) == NULL ||
+	    strlen(tok) != PROTO_TOKEN_LEN)
+		vm_fail("no %s in fw_cfg %s", PROTO_ENV_TOKEN, PROTO_VM_FW_CFG);
+	snprintf(vm_token, sizeof vm_token, "%s", tok);
+	unsetenv(PROTO_ENV_TOKEN);
 	vm_wait_for(VM_ROOT_DEV);
 	mkdir(VM_NEWROOT, 0755);
 	if (mount(VM_ROOT_DEV, VM_NEWROOT, "erofs", MS_RDONLY, NULL) == -1 &&
@@ -326,7 +363,7 @@ vm_init(void)
 	vm_if_up(fd, VM_NIC, PROTO_VM_GUEST_ADDR, "255.255.255.0");
 	close(fd);
 	vm_listen();
-	fprintf(stderr, "hearth-agent: vm ready\n");
+	fprintf(stderr, PROTO_VM_READY_LINE "\n");
 	return vm_runtime_cmd();
 }
 
@@ -394,7 +431,7 @@ vm_rekey(struct conn *c, const char *body, size_t len)
 	char		 text[512], *tok, *hex, *ms;
 	struct timespec	 ts;
 	long long	 t;
-	int		 fd;
+	int		 fd, i;
 
 	if (len >= sizeof text) {
 		conn_reply(c, 400, NULL, NULL, 0);
@@ -424,6 +461,11 @@ vm_rekey(struct conn *c, const char *body, size_t len)
 	ts.tv_nsec = (t % 1000) * 1000000;
 	clock_settime(CLOCK_REALTIME, &ts);
 	memcpy(vm_token, tok + 6, PROTO_TOKEN_LEN);
+	/* Whoever got in with the old token is out. */
+	for (i = 0; i < AGENT_MAX_CONNS; i++)
+		if (conns[i].fd != -1 && &conns[i] != c &&
+		    conns[i].kind == CONN_HOST)
+			conn_close(&conns[i]);
 	conn_reply(c, 204, NULL, NULL, 0);
 }
 

@@ -1,0 +1,328 @@
+/*
+ * config.c — settings: `set KEY VALUE` lines in the config file.
+ *
+ * One file, $HEARTH_HOME/config (or $XDG_CONFIG_HOME/hearth/config when
+ * the first does not exist), holds the console's `bind` lines (tui/keys.c)
+ * and `set` lines for the settings below, tmux-style.  Every key has a
+ * default and a check; an environment variable, where one is listed, wins
+ * over the file (tests and one-off runs use them).  `config set` rewrites
+ * the file through a temporary file and rename, keeping every other line
+ * as it was.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hearth.h"
+
+struct setting {
+	const char	*key;
+	const char	*env;		/* overrides the file, or NULL */
+	const char	*def;		/* default; NULL computes one */
+	const char	*help;
+	int		(*check)(const char *, char **);
+};
+
+static int
+config_check_driver(const char *v, char **cause)
+{
+	if (strcmp(v, "ns") == 0 || strcmp(v, "qemu") == 0 ||
+	    strcmp(v, "auto") == 0)
+		return 0;
+	*cause = xasprintf("'%s' is not a driver (ns, qemu or auto)", v);
+	return -1;
+}
+
+static int
+config_check_count(const char *v, char **cause)
+{
+	long long	n;
+
+	if (util_parse_int(v, 0, 64, &n) == 0)
+		return 0;
+	*cause = xasprintf("'%s' is not a number from 0 to 64", v);
+	return -1;
+}
+
+static int
+config_check_seconds(const char *v, char **cause)
+{
+	long long	n;
+
+	if (util_parse_int(v, 1, 3600, &n) == 0)
+		return 0;
+	*cause = xasprintf("'%s' is not a number of seconds from 1 to 3600", v);
+	return -1;
+}
+
+static int
+config_check_path(const char *v, char **cause)
+{
+	if (*v != '\0' && strpbrk(v, ", \t") == NULL)
+		return 0;
+	*cause = xasprintf("'%s': a path must be non-empty, without commas or spaces", v);
+	return -1;
+}
+
+static const struct setting settings[] = {
+	{ "driver.default", "HEARTH_DRIVER", "auto",
+	  "driver for functions created without --driver: ns, qemu or auto",
+	  config_check_driver },
+	{ "pool.size", "HEARTH_POOL_SIZE", "1",
+	  "prestarted instances kept per runtime and driver", config_check_count },
+	{ "qemu.binary", "HEARTH_QEMU", "qemu-system-x86_64",
+	  "the QEMU to run microVMs with", config_check_path },
+	{ "qemu.kernel", NULL, NULL,
+	  "guest kernel (default: the one `make images` fetched)",
+	  config_check_path },
+	{ "qemu.boot_timeout", NULL, "60",
+	  "seconds a microVM may take to boot before it is given up",
+	  config_check_seconds },
+	{ NULL, NULL, NULL, NULL, NULL }
+};
+
+static char	*config_values[16];	/* from the file, by settings[] index */
+static int	 config_loaded;
+
+/* The config file's path (whether or not it exists). */
+char *
+config_path(void)
+{
+	const char	*xdg;
+	char		*path = xasprintf("%s/config", store_home_default());
+
+	if (access(path, F_OK) != 0 && (xdg = getenv("XDG_CONFIG_HOME")) != NULL &&
+	    *xdg != '\0') {
+		char *alt = xasprintf("%s/hearth/config", xdg);
+
+		if (access(alt, F_OK) == 0) {
+			free(path);
+			return alt;
+		}
+		free(alt);
+	}
+	return path;
+}
+
+static const struct setting *
+config_find(const char *key, int *idx)
+{
+	int	i;
+
+	for (i = 0; settings[i].key != NULL; i++) {
+		if (strcmp(settings[i].key, key) == 0) {
+			if (idx != NULL)
+				*idx = i;
+			return &settings[i];
+		}
+	}
+	return NULL;
+}
+
+/*
+ * Read the file's `set` lines (other lines belong to other readers).  A
+ * bad line is an error naming FILE:LINE; a missing file is no error.
+ */
+int
+config_load(char **cause)
+{
+	struct buf		 b = { 0 };
+	const struct setting	*s;
+	char			*path, *err = NULL, *line, *save = NULL, **argv;
+	int			 argc, lineno = 0, idx, rc = 0;
+
+	if (config_loaded)
+		return 0;
+	path = config_path();
+	if (util_read_file(path, &b, 1 << 20, &err) != 0) {
+		free(err);
+		free(path);
+		config_loaded = 1;
+		return 0;
+	}
+	for (line = b.data; line != NULL && rc == 0; line = save) {
+		if ((save = strchr(line, '\n')) != NULL)
+			*save++ = '\0';
+		lineno++;
+		if (cmd_split(line, &argc, &argv, &err) != 0) {
+			*cause = xasprintf("%s:%d: %s", path, lineno, err);
+			free(err);
+			rc = -1;
+			break;
+		}
+		if (argc == 0 || strcmp(argv[0], "set") != 0)
+			;
+		else if (argc != 3) {
+			*cause = xasprintf("%s:%d: expected 'set KEY VALUE'", path,
+			    lineno);
+			rc = -1;
+		} else if ((s = config_find(argv[1], &idx)) == NULL) {
+			*cause = xasprintf("%s:%d: unknown setting '%s' (see "
+			    "'hearth config ls')", path, lineno, argv[1]);
+			rc = -1;
+		} else if (s->check(argv[2], &err) != 0) {
+			*cause = xasprintf("%s:%d: %s: %s", path, lineno, argv[1], err);
+			free(err);
+			rc = -1;
+		} else {
+			free(config_values[idx]);
+			config_values[idx] = xstrdup(argv[2]);
+		}
+		cmd_free_argv(argc, argv);
+	}
+	buf_free(&b);
+	free(path);
+	config_loaded = rc == 0;
+	return rc;
+}
+
+/* A setting's default when it has no fixed one. */
+static const char *
+config_default(const struct setting *s)
+{
+	static char	*kernel;
+
+	if (s->def != NULL)
+		return s->def;
+	if (strcmp(s->key, "qemu.kernel") == 0) {
+		if (kernel == NULL)
+			kernel = xasprintf("%s/images/guest/vmlinuz", util_lib_dir());
+		return kernel;
+	}
+	return "";
+}
+
+/*
+ * The value of key and where it came from ("env", "file", "default").  An
+ * unreadable file counts as absent here; `config ls` reports it.
+ */
+const char *
+config_get_from(const char *key, const char **from)
+{
+	const struct setting	*s;
+	const char		*v;
+	char			*cause = NULL;
+	int			 idx;
+
+	if ((s = config_find(key, &idx)) == NULL)
+		fatal("config_get: unknown key %s", key);
+	if (config_load(&cause) != 0)
+		free(cause);
+	if (s->env != NULL && (v = getenv(s->env)) != NULL && *v != '\0') {
+		*from = s->env;
+		return v;
+	}
+	if (config_values[idx] != NULL) {
+		*from = "file";
+		return config_values[idx];
+	}
+	*from = "default";
+	return config_default(s);
+}
+
+const char *
+config_get(const char *key)
+{
+	const char	*from;
+
+	return config_get_from(key, &from);
+}
+
+/* Forget what was read, so the next config_get reads the file again. */
+void
+config_reset(void)
+{
+	int	i;
+
+	for (i = 0; settings[i].key != NULL; i++) {
+		free(config_values[i]);
+		config_values[i] = NULL;
+	}
+	config_loaded = 0;
+}
+
+/* For `config ls`: the i-th key and its help, NULL past the end. */
+const char *
+config_key(int i, const char **help)
+{
+	if (i < 0 || i >= (int)(sizeof settings / sizeof settings[0]) - 1)
+		return NULL;
+	*help = settings[i].help;
+	return settings[i].key;
+}
+
+/* Is value acceptable for key?  -1 with *cause otherwise. */
+int
+config_check(const char *key, const char *value, char **cause)
+{
+	const struct setting	*s;
+
+	if ((s = config_find(key, NULL)) == NULL) {
+		*cause = xasprintf("unknown setting '%s' (see 'hearth config ls')",
+		    key);
+		return -1;
+	}
+	if (value != NULL && s->check(value, cause) != 0) {
+		char *why = *cause;
+
+		*cause = xasprintf("%s: %s", key, why);
+		free(why);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Set key to value (NULL: remove it) in the file: the first `set key` line
+ * is replaced, later ones dropped, other lines kept; the new file replaces
+ * the old in one rename.
+ */
+int
+config_write(const char *key, const char *value, char **cause)
+{
+	struct buf	 in = { 0 }, out = { 0 };
+	char		*path, *tmp, *err = NULL, *line, *next, **argv;
+	int		 argc, done = 0, rc;
+
+	if (config_check(key, value, cause) != 0)
+		return -1;
+	path = config_path();
+	if (util_read_file(path, &in, 1 << 20, &err) != 0) {
+		free(err);
+		buf_addstr(&in, "");
+	}
+	for (line = in.data; line != NULL && *line != '\0'; line = next) {
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		if (cmd_split(line, &argc, &argv, &err) == 0) {
+			int mine = argc >= 2 && strcmp(argv[0], "set") == 0 &&
+			    strcmp(argv[1], key) == 0;
+
+			cmd_free_argv(argc, argv);
+			if (mine) {
+				if (!done && value != NULL)
+					buf_printf(&out, "set %s %s\n", key, value);
+				done = 1;
+				continue;
+			}
+		} else
+			free(err);
+		buf_printf(&out, "%s\n", line);
+	}
+	if (!done && value != NULL)
+		buf_printf(&out, "set %s %s\n", key, value);
+	tmp = xasprintf("%s.new", path);
+	rc = util_write_file(tmp, out.data != NULL ? out.data : "", out.len, cause);
+	if (rc == 0 && rename(tmp, path) == -1) {
+		*cause = xasprintf("%s: %s", path, strerror(errno));
+		unlink(tmp);
+		rc = -1;
+	}
+	free(tmp);
+	free(path);
+	buf_free(&in);
+	buf_free(&out);
+	config_reset();
+	return rc;
+}

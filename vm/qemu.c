@@ -1,0 +1,635 @@
+/*
+ * qemu.c — the microVM driver: each instance a QEMU `microvm` machine.
+ *
+ * A VM boots Debian's cloud kernel directly (no firmware, no option ROMs)
+ * with the initramfs images/build.sh makes, whose /init is hearth-agent;
+ * the runtime image is a read-only erofs disk, /tmp a tmpfs in guest
+ * memory, and the code arrives through the agent (PUT /code) because
+ * nothing is shared with the host.  Devices are virtio-mmio only: the
+ * disk, a network card on QEMU's user network (restrict=on: no way out;
+ * one loopback port forwarded in, to the agent) and the serial console,
+ * written to RUN_DIR/console.log.
+ *
+ * The VM belongs to a hearth-shim (vm/shim/shim.c), started detached in
+ * the instance's cgroup, so QEMU's memory and CPU are limited like an ns
+ * sandbox's and the VM outlives the hearth process that asked for it.  The
+ * shim relays RUN_DIR/agent.sock to the agent, adding the VM's token, so
+ * above vm/ a VM is an agent socket like any other.  The instance's pid is
+ * the shim's.
+ *
+ * Starting: with a snapshot of this runtime (qemu-snap.c) the VM is
+ * restored from it; otherwise it boots, and when it can be snapshotted
+ * (the runtime prewarms) it is, for the next one.
+ */
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hearth.h"
+#include "proto.h"
+#include "vm.h"
+#include "qemu.h"
+
+#define QEMU_OVERHEAD_MB	64	/* guest kernel, beyond the function's */
+#define QEMU_HOST_MB		256	/* QEMU itself: TCG cache, devices */
+#define QEMU_PIDS		64	/* QEMU's threads */
+
+/* Find name on PATH (or take it as a path); NULL if not executable. */
+static char *
+qemu_which(const char *name)
+{
+	const char	*path = getenv("PATH"), *p, *e;
+	char		*full;
+
+	if (strchr(name, '/') != NULL)
+		return access(name, X_OK) == 0 ? xstrdup(name) : NULL;
+	for (p = path != NULL ? path : "/usr/bin:/bin"; *p != '\0'; p = e) {
+		e = p + strcspn(p, ":");
+		full = xasprintf("%.*s/%s", (int)(e - p), p, name);
+		if (access(full, X_OK) == 0)
+			return full;
+		free(full);
+		if (*e == ':')
+			e++;
+	}
+	return NULL;
+}
+
+/* Host TSC rate for tsc_early_khz (TCG guests skip delay-loop calibration). */
+static long
+qemu_tsc_khz(void)
+{
+	struct buf	 b = { 0 };
+	char		*cause = NULL, *p;
+	double		 mhz = 0;
+
+	if (util_read_file("/proc/cpuinfo", &b, 1 << 20, &cause) != 0) {
+		free(cause);
+		return 0;
+	}
+	if ((p = strstr(b.data, "cpu MHz")) != NULL && (p = strchr(p, ':')) != NULL)
+		mhz = strtod(p + 1, NULL);
+	buf_free(&b);
+	return (long)(mhz * 1000);
+}
+
+/*
+ * Everything a VM needs on the host, checked: the QEMU binary, kernel,
+ * initramfs and the image's block device.  -1 with *cause naming what is
+ * missing and how to get it.
+ */
+int
+qemu_assets(const char *rootfs, struct qemu_assets *a, char **cause)
+{
+	const char	*bin = config_get("qemu.binary");
+	const char	*kernel = config_get("qemu.kernel");
+	char		*dir;
+
+	memset(a, 0, sizeof *a);
+	if ((a->binary = qemu_which(bin)) == NULL) {
+		*cause = xasprintf("qemu driver: %s not found (apt-get install "
+		    "qemu-system-x86, or set qemu.binary)", bin);
+		return -1;
+	}
+	if (access(kernel, R_OK) != 0) {
+		*cause = xasprintf("qemu driver: no guest kernel at %s (run 'make "
+		    "images', or set qemu.kernel)", kernel);
+		goto fail;
+	}
+	a->kernel = xstrdup(kernel);
+	dir = xstrdup(kernel);
+	*strrchr(dir, '/') = '\0';
+	a->initrd = xasprintf("%s/initramfs.cpio", dir);
+	free(dir);
+	if (access(a->initrd, R_OK) != 0) {
+		free(a->initrd);
+		a->initrd = xasprintf("%s/images/guest/initramfs.cpio", util_lib_dir());
+	}
+	if (access(a->initrd, R_OK) != 0) {
+		*cause = xasprintf("qemu driver: no initramfs at %s (run 'make "
+		    "images')", a->initrd);
+		goto fail;
+	}
+	a->disk = xasprintf("%s.erofs", rootfs);
+	if (access(a->disk, R_OK) != 0) {
+		*cause = xasprintf("qemu driver: no block image %s (run 'make "
+		    "images'; it needs mkfs.erofs from erofs-utils)", a->disk);
+		goto fail;
+	}
+	if (strpbrk(a->disk, ", ") != NULL || strpbrk(a->kernel, ", ") != NULL) {
+		*cause = xasprintf("qemu driver: image paths must not hold commas "
+		    "or spaces (%s)", a->disk);
+		goto fail;
+	}
+	return 0;
+fail:
+	qemu_assets_free(a);
+	return -1;
+}
+
+void
+qemu_assets_free(struct qemu_assets *a)
+{
+	free(a->binary);
+	free(a->kernel);
+	free(a->initrd);
+	free(a->disk);
+	memset(a, 0, sizeof *a);
+}
+
+/* Guest RAM for a function limit: the kernel needs its share too. */
+int
+qemu_guest_mb(int memory_mb)
+{
+	return memory_mb + QEMU_OVERHEAD_MB;
+}
+
+int
+qemu_vcpus(int cpu_milli)
+{
+	return cpu_milli > 1000 ? (cpu_milli + 999) / 1000 : 1;
+}
+
+static void
+qemu_arg(char ***argv, int *n, const char *fmt, ...) printflike(3, 4);
+
+static void
+qemu_arg(char ***argv, int *n, const char *fmt, ...)
+{
+	va_list	ap;
+
+	*argv = xrealloc(*argv, sizeof **argv * (*n + 2));
+	va_start(ap, fmt);
+	(*argv)[(*n)++] = xvasprintf(fmt, ap);
+	va_end(ap);
+	(*argv)[*n] = NULL;
+}
+
+/*
+ * QEMU's command line for a VM.  Everything that must match between a
+ * VM that is snapshotted and the VMs restored from it (machine, devices,
+ * memory, vCPUs, MAC) depends only on the assets and the spec's sizes;
+ * restore (a state file, or NULL) adds -incoming.
+ */
+char **
+qemu_argv(const struct qemu_assets *a, const char *run_dir, int guest_mb,
+    int vcpus, const char *restore)
+{
+	const char	*accel = vm_accel(NULL);
+	char		**argv = NULL;
+	long		 khz = qemu_tsc_khz();
+	int		 n = 0;
+
+	qemu_arg(&argv, &n, "%s", a->binary);
+	qemu_arg(&argv, &n, "-M");
+	qemu_arg(&argv, &n, "microvm,x-option-roms=off,isa-serial=on,rtc=on");
+	if (strcmp(accel, "kvm") == 0) {
+		qemu_arg(&argv, &n, "-accel");
+		qemu_arg(&argv, &n, "kvm");
+		qemu_arg(&argv, &n, "-cpu");
+		qemu_arg(&argv, &n, "host");
+	} else {
+		/* A bounded translation cache keeps QEMU's RSS down. */
+		qemu_arg(&argv, &n, "-accel");
+		qemu_arg(&argv, &n, "tcg,tb-size=64");
+		qemu_arg(&argv, &n, "-cpu");
+		qemu_arg(&argv, &n, "max");
+	}
+	qemu_arg(&argv, &n, "-m");
+	qemu_arg(&argv, &n, "%d", guest_mb);
+	qemu_arg(&argv, &n, "-smp");
+	qemu_arg(&argv, &n, "%d", vcpus);
+	qemu_arg(&argv, &n, "-nodefaults");
+	qemu_arg(&argv, &n, "-no-user-config");
+	qemu_arg(&argv, &n, "-no-reboot");
+	qemu_arg(&argv, &n, "-display");
+	qemu_arg(&argv, &n, "none");
+	qemu_arg(&argv, &n, "-kernel");
+	qemu_arg(&argv, &n, "%s", a->kernel);
+	qemu_arg(&argv, &n, "-initrd");
+	qemu_arg(&argv, &n, "%s", a->initrd);
+	/*
+	 * tsc_early_khz: without it some TCG boots hang calibrating the
+	 * delay loop.  panic=-1 reboot=t with -no-reboot: a guest that
+	 * panics or resets ends QEMU, and the shim sees it.
+	 */
+	qemu_arg(&argv, &n, "-append");
+	qemu_arg(&argv, &n, "console=ttyS0 quiet panic=-1 reboot=t%s%.0ld",
+	    khz > 0 ? " tsc_early_khz=" : "", khz > 0 ? khz : 0);
+	qemu_arg(&argv, &n, "-fw_cfg");
+	qemu_arg(&argv, &n, "name=%s,file=%s/env", PROTO_VM_FW_CFG, run_dir);
+	qemu_arg(&argv, &n, "-drive");
+	qemu_arg(&argv, &n, "id=root,file=%s,format=raw,if=none,readonly=on",
+	    a->disk);
+	qemu_arg(&argv, &n, "-device");
+	qemu_arg(&argv, &n, "virtio-blk-device,drive=root");
+	qemu_arg(&argv, &n, "-netdev");
+	qemu_arg(&argv, &n, "user,id=net0,restrict=on,"
+	    "hostfwd=tcp:127.0.0.1:@PORT@-%s:%d", PROTO_VM_GUEST_ADDR, PROTO_VM_PORT);
+	qemu_arg(&argv, &n, "-device");
+	qemu_arg(&argv, &n, "virtio-net-device,netdev=net0,mac=52:54:00:12:34:56");
+	qemu_arg(&argv, &n, "-serial");
+	qemu_arg(&argv, &n, "file:%s/console.log", run_dir);
+	qemu_arg(&argv, &n, "-monitor");
+	qemu_arg(&argv, &n, "none");
+	qemu_arg(&argv, &n, "-qmp");
+	qemu_arg(&argv, &n, "unix:%s/qmp.sock,server=on,wait=off", run_dir);
+	if (restore != NULL) {
+		qemu_arg(&argv, &n, "-incoming");
+		qemu_arg(&argv, &n, "exec:cat %s", restore);
+	}
+	return argv;
+}
+
+void
+qemu_argv_free(char **argv)
+{
+	int	i;
+
+	for (i = 0; argv != NULL && argv[i] != NULL; i++)
+		free(argv[i]);
+	free(argv);
+}
+
+/* RUN_DIR/env: the agent's settings, handed to the guest through fw_cfg. */
+static int
+qemu_write_env(const struct vm_spec *spec, const char *token, char **cause)
+{
+	struct buf	 b = { 0 };
+	char		*path = xasprintf("%s/env", spec->run_dir);
+	int		 rc, fd;
+
+	buf_printf(&b, "%s=%s\n", PROTO_ENV_TOKEN, token);
+	buf_printf(&b, "%s=%d\n", PROTO_ENV_IDLE_TTL, spec->idle_ttl_s);
+	buf_printf(&b, "%s=%d\n", PROTO_ENV_TMP_MB, spec->tmp_mb);
+	buf_printf(&b, "%s=%s\n", PROTO_ENV_HOSTNAME, spec->hostname);
+	if (spec->prewarm)
+		buf_printf(&b, "%s=1\n", PROTO_ENV_PREWARM);
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) == -1) {
+		*cause = xasprintf("%s: %s", path, strerror(errno));
+		rc = -1;
+	} else {
+		close(fd);
+		rc = util_write_file(path, b.data, b.len, cause);
+	}
+	buf_free(&b);
+	free(path);
+	return rc;
+}
+
+/*
+ * Start a shim for argv in the instance's cgroup, detached (a grandchild,
+ * its own session), and wait for its verdict.  Fills *pidp and *ready_ms;
+ * -1 with *cause (the shim's reason, serial console tail included).
+ */
+static int
+qemu_start_shim(const struct vm_spec *spec, char **argv, int timeout_s,
+    pid_t *pidp, long *ready_ms, char **cause)
+{
+	struct pollfd	 pfd;
+	char		*shim, fdstr[16], tmo[16], msg[4096];
+	char		**av;
+	int		 sp[2], pp[2], i, n, st;
+	size_t		 got = 0;
+	pid_t		 middle, pid = 0;
+	ssize_t		 r;
+	uint64_t	 deadline;
+
+	shim = xasprintf("%s/hearth-shim", util_lib_dir());
+	if (access(shim, X_OK) != 0) {
+		*cause = xasprintf("qemu driver: %s: %s", shim, strerror(errno));
+		free(shim);
+		return -1;
+	}
+	if (pipe2(sp, O_CLOEXEC) == -1 || pipe2(pp, O_CLOEXEC) == -1) {
+		*cause = xasprintf("pipe: %s", strerror(errno));
+		free(shim);
+		return -1;
+	}
+	for (n = 0; argv[n] != NULL; n++)
+		;
+	av = xcalloc(n + 6, sizeof *av);
+	snprintf(fdstr, sizeof fdstr, "%d", PROTO_LISTEN_FD);
+	snprintf(tmo, sizeof tmo, "%d", timeout_s);
+	av[0] = (char *)"hearth-shim";
+	av[1] = (char *)spec->run_dir;
+	av[2] = fdstr;
+	av[3] = tmo;
+	av[4] = (char *)"--";
+	for (i = 0; i < n; i++)
+		av[5 + i] = argv[i];
+	fflush(NULL);
+	if ((middle = fork()) == -1) {
+		*cause = xasprintf("fork: %s", strerror(errno));
+		goto fail;
+	}
+	if (middle == 0) {
+		setsid();
+		if (cgroup_join(spec->id) != 0)
+			_exit(1);
+		if ((pid = fork()) == 0) {
+			int fd;
+
+			dup2(sp[1], PROTO_LISTEN_FD);	/* the status pipe */
+			if ((fd = open("/dev/null", O_RDWR)) != -1) {
+				dup2(fd, 0);
+				dup2(fd, 1);
+				dup2(fd, 2);
+			}
+			for (fd = PROTO_LISTEN_FD + 1; fd < 1024; fd++)
+				close(fd);
+			signal(SIGPIPE, SIG_DFL);
+			execv(shim, av);
+			_exit(127);
+		}
+		if (write(pp[1], &pid, sizeof pid) != sizeof pid)
+			_exit(1);
+		_exit(pid > 0 ? 0 : 1);
+	}
+	close(sp[1]);
+	close(pp[1]);
+	sp[1] = pp[1] = -1;
+	while (waitpid(middle, &st, 0) == -1 && errno == EINTR)
+		;
+	if (read(pp[0], &pid, sizeof pid) != sizeof pid || pid <= 0) {
+		*cause = xasprintf("qemu driver: could not start the shim "
+		    "(cgroup hearth/%s)", spec->id);
+		goto fail;
+	}
+	/* The shim's verdict: one line, "ready PORT MS" or "error WHY". */
+	deadline = util_mono_us() + (uint64_t)(timeout_s + 15) * 1000000;
+	pfd.fd = sp[0];
+	pfd.events = POLLIN;
+	while (got < sizeof msg - 1 && memchr(msg, '\n', got) == NULL) {
+		long left = (long)((deadline - util_mono_us()) / 1000);
+
+		if (util_mono_us() >= deadline || poll(&pfd, 1, (int)left) == 0) {
+			kill(pid, SIGTERM);
+			*cause = xasprintf("VM %s: the shim gave no answer in %d s",
+			    spec->id, timeout_s + 15);
+			goto fail;
+		}
+		if ((r = read(sp[0], msg + got, sizeof msg - 1 - got)) <= 0) {
+			if (r == -1 && errno == EINTR)
+				continue;
+			break;
+		}
+		got += r;
+	}
+	msg[got] = '\0';
+	msg[strcspn(msg, "\n")] = '\0';
+	if (strncmp(msg, "ready ", 6) != 0) {
+		*cause = xasprintf("VM %s: %s", spec->id, strncmp(msg, "error ", 6) == 0 ?
+		    msg + 6 : "the shim exited during boot");
+		goto fail;
+	}
+	if (sscanf(msg, "ready %*d %ld", ready_ms) != 1)
+		*ready_ms = 0;
+	*pidp = pid;
+	close(sp[0]);
+	close(pp[0]);
+	free(av);
+	free(shim);
+	return 0;
+fail:
+	for (i = 0; i < 2; i++) {
+		if (sp[i] != -1)
+			close(sp[i]);
+		if (pp[i] != -1)
+			close(pp[i]);
+	}
+	free(av);
+	free(shim);
+	return -1;
+}
+
+/* Send the code under dir to the agent behind sock (PUT /code). */
+static int
+qemu_put_code(const char *id, const char *sock, const char *dir, char **cause)
+{
+	struct agent_conn	*c;
+	struct agent_reply	 r;
+	struct buf		 b = { 0 };
+	int			 rc = -1;
+
+	if (bundle_build(dir, &b, cause) != 0)
+		return -1;
+	c = agent_connect(sock);
+	if (agent_request(c, "PUT", PROTO_PATH_CODE, b.data != NULL ? b.data : "",
+	    b.len, NULL, 0, 30000, &r, cause) == 0) {
+		if (r.http == 204)
+			rc = 0;
+		else
+			*cause = xasprintf("VM %s: code: %s", id, r.body_len > 0 ?
+			    r.body : "refused");
+		agent_reply_free(&r);
+	}
+	agent_close(c);
+	buf_free(&b);
+	return rc;
+}
+
+static int
+qemu_configure(const char *id, const char *sock, const char *config, char **cause)
+{
+	struct agent_conn	*c = agent_connect(sock);
+	struct agent_reply	 r;
+	int			 rc = -1;
+
+	if (agent_request(c, "POST", PROTO_PATH_CONFIGURE, config, strlen(config),
+	    NULL, 0, 5000, &r, cause) == 0) {
+		if (r.http == 204)
+			rc = 0;
+		else
+			*cause = xasprintf("VM %s: configure answered %d", id, r.http);
+		agent_reply_free(&r);
+	}
+	agent_close(c);
+	return rc;
+}
+
+/* RUN_DIR/start: how this VM came up, for `vm ls` and `vm inspect`. */
+static void
+qemu_note_start(const char *run_dir, const char *how, long ms, const char *extra)
+{
+	char	*path = xasprintf("%s/start", run_dir), *text, *cause = NULL;
+
+	text = xasprintf("%s %ld %s\n", how, ms, extra != NULL ? extra : "");
+	if (util_write_file(path, text, strlen(text), &cause) != 0)
+		free(cause);
+	free(text);
+	free(path);
+}
+
+/*
+ * Bring a VM up for spec: restored from the runtime's snapshot when there
+ * is a good one, else booted (and snapshotted for next time).
+ */
+static int
+qemu_create(const struct vm_spec *spec, pid_t *pidp, char *sock, size_t socklen,
+    char **cause)
+{
+	struct qemu_assets	 a;
+	struct qemu_snap	 snap;
+	char			**argv = NULL, token[PROTO_TOKEN_LEN + 1], *err = NULL;
+	char			*path = NULL, *fallback = NULL;
+	int			 guest_mb = qemu_guest_mb(spec->memory_mb);
+	int			 vcpus = qemu_vcpus(spec->cpu_milli), restored = 0;
+	int			 timeout_s = atoi(config_get("qemu.boot_timeout"));
+	long			 ms = 0;
+	pid_t			 pid = 0;
+
+	static int		 told;
+	const char		*why;
+
+	if (qemu_assets(spec->rootfs, &a, cause) != 0)
+		return -1;
+	if (!told && strcmp(vm_accel(&why), "tcg") == 0)
+		vm_notice("microVMs run under TCG, QEMU's software emulation: %s", why);
+	told = 1;
+	if (util_mkdirs(spec->run_dir, 0700) == -1) {
+		*cause = xasprintf("%s: %s", spec->run_dir, strerror(errno));
+		qemu_assets_free(&a);
+		return -1;
+	}
+	chmod(spec->run_dir, 0700);
+	if (cgroup_create(spec->id, guest_mb + QEMU_HOST_MB, (vcpus + 1) * 1000,
+	    QEMU_PIDS, cause) != 0)
+		goto fail;
+	path = xasprintf("%s/agent.sock", spec->run_dir);
+
+	/* A snapshot of this runtime at this size: restore it. */
+	if (spec->prewarm_able && qemu_snap_find(&a, spec->image, guest_mb, vcpus,
+	    &snap, &err) == 0) {
+		snprintf(token, sizeof token, "%s", snap.token);
+		argv = qemu_argv(&a, spec->run_dir, guest_mb, vcpus, snap.state);
+		if (qemu_write_env(spec, token, cause) != 0)
+			goto fail_cg;
+		if (qemu_start_shim(spec, argv, timeout_s, &pid, &ms, &err) == 0)
+			restored = 1;
+		else {
+			/* Bad state: say so, drop it, boot instead. */
+			fallback = xasprintf("snapshot %s failed to restore (%s); "
+			    "booted instead", snap.name, err);
+			qemu_snap_remove(snap.name);
+			free(err);
+			err = NULL;
+			cgroup_kill(spec->id);
+		}
+		qemu_snap_free(&snap);
+		qemu_argv_free(argv);
+		argv = NULL;
+	} else if (err != NULL) {
+		fallback = xasprintf("%s; booted instead", err);
+		free(err);
+		err = NULL;
+	}
+	if (!restored) {
+		struct vm_spec boot = *spec;
+
+		/* Boot prewarmed when a snapshot can be taken of it. */
+		if (spec->prewarm_able)
+			boot.prewarm = 1;
+		util_random_hex(token, sizeof token);
+		argv = qemu_argv(&a, spec->run_dir, guest_mb, vcpus, NULL);
+		if (qemu_write_env(&boot, token, cause) != 0)
+			goto fail_cg;
+		if (qemu_start_shim(spec, argv, timeout_s, &pid, &ms, cause) != 0)
+			goto fail_cg;
+		qemu_note_start(spec->run_dir, "boot", ms, fallback);
+		if (spec->prewarm_able)
+			qemu_snap_take(&a, spec->image, guest_mb, vcpus, spec->run_dir,
+			    path);
+	} else
+		qemu_note_start(spec->run_dir, "restore", ms, NULL);
+	if (fallback != NULL)
+		vm_notice("%s", fallback);
+
+	if (spec->code_dir != NULL &&
+	    qemu_put_code(spec->id, path, spec->code_dir, cause) != 0)
+		goto fail_vm;
+	if (spec->config != NULL &&
+	    qemu_configure(spec->id, path, spec->config, cause) != 0)
+		goto fail_vm;
+	snprintf(sock, socklen, "%s", path);
+	*pidp = pid;
+	qemu_argv_free(argv);
+	qemu_assets_free(&a);
+	free(path);
+	free(fallback);
+	return 0;
+fail_vm:
+	kill(pid, SIGTERM);
+fail_cg:
+	cgroup_kill(spec->id);
+	cgroup_destroy(spec->id);
+fail:
+	util_rmtree(spec->run_dir);
+	qemu_argv_free(argv);
+	qemu_assets_free(&a);
+	free(path);
+	free(fallback);
+	return -1;
+}
+
+static int
+qemu_set_code(const char *id, pid_t pid, const char *sock, const char *code_dir,
+    char **cause)
+{
+	return qemu_put_code(id, sock, code_dir, cause);
+}
+
+static int
+qemu_set_memory(const char *id, int memory_mb, char **cause)
+{
+	*cause = xasprintf("VM %s: a microVM's memory is fixed when it starts", id);
+	return -1;
+}
+
+static int
+qemu_alive(const char *id, pid_t pid)
+{
+	return pid > 0 && kill(pid, 0) == 0 && cgroup_contains(id, pid);
+}
+
+static int
+qemu_stats(const char *id, struct vm_stats *st)
+{
+	return cgroup_stats(id, st);
+}
+
+/* Stop the shim (it kills QEMU), then anything left in the cgroup. */
+static int
+qemu_destroy(const char *id, pid_t pid, const char *run_dir, char **cause)
+{
+	struct timespec	ts = { 0, 5 * 1000 * 1000 };
+	int		i;
+
+	if (pid > 0 && cgroup_contains(id, pid)) {
+		kill(pid, SIGTERM);
+		for (i = 0; i < 200 && cgroup_contains(id, pid); i++)
+			nanosleep(&ts, NULL);
+	}
+	cgroup_kill(id);
+	cgroup_destroy(id);
+	util_rmtree(run_dir);
+	return 0;
+}
+
+const struct vm_driver vm_qemu_driver = {
+	.name = "qemu",
+	.create = qemu_create,
+	.set_code = qemu_set_code,
+	.set_memory = qemu_set_memory,
+	.alive = qemu_alive,
+	.stats = qemu_stats,
+	.destroy = qemu_destroy,
+};
