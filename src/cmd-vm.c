@@ -1,5 +1,6 @@
 /*
- * cmd-vm.c — vm ls, vm rm, image ls: instances and images.
+ * cmd-vm.c — vm ls, vm rm, vm pool, image ls: instances and images.
+ * (vm inspect, console and snapshot are in cmd-vm-info.c.)
  */
 #include <stdlib.h>
 #include <string.h>
@@ -10,12 +11,15 @@
 static const struct out_col cmd_vm_ls_cols[] = {
 	{ "id", "ID", OUT_STR },
 	{ "driver", "DRIVER", OUT_STR },
+	{ "accel", "ACCEL", OUT_STR },
 	{ "owner", "OWNER", OUT_STR },
 	{ "runtime", "RUNTIME", OUT_STR },
 	{ "state", "STATE", OUT_STR },
 	{ "pid", "PID", OUT_INT },
 	{ "memory_mb", "LIMIT", OUT_INT },
 	{ "memory_used_mb", "USED", OUT_NUM },
+	{ "start", "START", OUT_STR },
+	{ "start_ms", "START MS", OUT_INT },
 	{ "version", "VERSION", OUT_INT },
 	{ "idle_s", "IDLE", OUT_INT },
 };
@@ -26,11 +30,13 @@ cmd_vm_ls_exec(struct cmd_ctx *ctx)
 	const struct vm_driver	*drv;
 	struct out_table	*t;
 	struct vm_stats		 vs;
+	struct vm_info		 vi;
 	sqlite3_stmt		*stmt;
 	const char		*id, *owner;
+	char			*dir;
 
 	inst_gc(ctx->store);
-	t = out_table_new(cmd_vm_ls_cols, 10);
+	t = out_table_new(cmd_vm_ls_cols, 13);
 	stmt = store_prepare(ctx->store, "SELECT id, driver, fn, runtime, state, "
 	    "pid, memory_mb, fn_version, last_used FROM instances "
 	    "ORDER BY fn NULLS LAST, created");
@@ -38,9 +44,16 @@ cmd_vm_ls_exec(struct cmd_ctx *ctx)
 		id = (const char *)sqlite3_column_text(stmt, 0);
 		owner = (const char *)sqlite3_column_text(stmt, 2);
 		drv = vm_driver_find((const char *)sqlite3_column_text(stmt, 1));
+		dir = xasprintf("%s/run/%s", ctx->store->home, id);
+		memset(&vi, 0, sizeof vi);
+		vi.start_ms = -1;
+		if (drv != NULL)
+			drv->info(id, dir, &vi);
+		free(dir);
 		out_table_row(t);
 		out_table_str(t, id);
 		out_table_str(t, (const char *)sqlite3_column_text(stmt, 1));
+		out_table_str(t, vi.accel);
 		out_table_str(t, owner != NULL ? owner : "(pool)");
 		out_table_str(t, (const char *)sqlite3_column_text(stmt, 3));
 		out_table_str(t, (const char *)sqlite3_column_text(stmt, 4));
@@ -50,6 +63,8 @@ cmd_vm_ls_exec(struct cmd_ctx *ctx)
 			out_table_num(t, vs.mem_bytes / 1048576.0);
 		else
 			out_table_num(t, 0.0 / 0.0);
+		out_table_str(t, vi.start);
+		out_table_int(t, vi.start_ms);
 		out_table_int(t, sqlite3_column_int(stmt, 7));
 		out_table_int(t, (long long)(util_now() - sqlite3_column_double(stmt, 8)));
 	}

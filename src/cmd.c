@@ -20,7 +20,9 @@ extern const struct cmd_entry cmd_fn_create_entry, cmd_fn_update_entry,
     cmd_fn_invoke_entry, cmd_fn_logs_entry, cmd_fn_bench_entry,
     cmd_vm_ls_entry, cmd_vm_rm_entry, cmd_vm_pool_entry, cmd_image_ls_entry,
     cmd_help_entry, cmd_version_entry, cmd_shell_entry, cmd_complete_entry,
-    cmd_console_entry;
+    cmd_console_entry, cmd_vm_inspect_entry, cmd_vm_console_entry,
+    cmd_snapshot_ls_entry, cmd_snapshot_rm_entry, cmd_config_ls_entry,
+    cmd_config_get_entry, cmd_config_set_entry, cmd_config_unset_entry;
 
 const struct cmd_entry *cmd_table[] = {
 	&cmd_fn_create_entry,
@@ -34,7 +36,15 @@ const struct cmd_entry *cmd_table[] = {
 	&cmd_vm_ls_entry,
 	&cmd_vm_rm_entry,
 	&cmd_vm_pool_entry,
+	&cmd_vm_inspect_entry,
+	&cmd_vm_console_entry,
+	&cmd_snapshot_ls_entry,
+	&cmd_snapshot_rm_entry,
 	&cmd_image_ls_entry,
+	&cmd_config_ls_entry,
+	&cmd_config_get_entry,
+	&cmd_config_set_entry,
+	&cmd_config_unset_entry,
 	&cmd_help_entry,
 	&cmd_version_entry,
 	&cmd_shell_entry,

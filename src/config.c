@@ -313,6 +313,10 @@ config_write(const char *key, const char *value, char **cause)
 	if (!done && value != NULL)
 		buf_printf(&out, "set %s %s\n", key, value);
 	tmp = xasprintf("%s.new", path);
+	*strrchr(tmp, '/') = '\0';
+	util_mkdirs(tmp, 0700);
+	free(tmp);
+	tmp = xasprintf("%s.new", path);
 	rc = util_write_file(tmp, out.data != NULL ? out.data : "", out.len, cause);
 	if (rc == 0 && rename(tmp, path) == -1) {
 		*cause = xasprintf("%s: %s", path, strerror(errno));

@@ -129,7 +129,6 @@ int
 tui_keys_load(char **cause)
 {
 	struct buf	 b = { 0 };
-	const char	*xdg;
 	char		*path, *err = NULL, *line, *save = NULL, **argv;
 	int		 i, argc, lineno = 0, key, rc = 0;
 
@@ -138,11 +137,7 @@ tui_keys_load(char **cause)
 	nkeys = 0;
 	for (i = 0; defaults[i].action != NULL; i++)
 		keys_bind(defaults[i].key, defaults[i].action);
-	path = xasprintf("%s/config", store_home_default());
-	if (access(path, R_OK) != 0 && (xdg = getenv("XDG_CONFIG_HOME")) != NULL) {
-		free(path);
-		path = xasprintf("%s/hearth/config", xdg);
-	}
+	path = config_path();
 	if (util_read_file(path, &b, 1 << 20, &err) != 0) {
 		free(err);
 		free(path);
@@ -157,11 +152,11 @@ tui_keys_load(char **cause)
 			rc = -1;
 			break;
 		}
-		if (argc == 0)
-			;
+		if (argc == 0 || strcmp(argv[0], "set") == 0)
+			;	/* settings: config.c reads them */
 		else if (strcmp(argv[0], "bind") != 0 || argc < 3) {
-			*cause = xasprintf("%s:%d: expected 'bind KEY ACTION'", path,
-			    lineno);
+			*cause = xasprintf("%s:%d: expected 'bind KEY ACTION' or "
+			    "'set KEY VALUE'", path, lineno);
 			rc = -1;
 		} else if ((key = keys_parse(argv[1])) == -1) {
 			*cause = xasprintf("%s:%d: unknown key '%s'", path, lineno,

@@ -466,6 +466,16 @@ ns_stats(const char *id, struct vm_stats *st)
 	return cgroup_stats(id, st);
 }
 
+static void
+ns_info(const char *id, const char *run_dir, struct vm_info *vi)
+{
+	memset(vi, 0, sizeof *vi);
+	snprintf(vi->accel, sizeof vi->accel, "-");
+	snprintf(vi->start, sizeof vi->start, "spawn");
+	vi->start_ms = -1;
+	snprintf(vi->console, sizeof vi->console, "%s/agent.log", run_dir);
+}
+
 /* Kill PID 1 (the kernel then kills the whole pid namespace) and clean up. */
 static int
 ns_destroy(const char *id, pid_t pid, const char *run_dir, char **cause)
@@ -484,5 +494,6 @@ const struct vm_driver vm_ns_driver = {
 	.set_memory = ns_set_memory,
 	.alive = ns_alive,
 	.stats = ns_stats,
+	.info = ns_info,
 	.destroy = ns_destroy,
 };

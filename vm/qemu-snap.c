@@ -248,7 +248,7 @@ void
 qemu_snap_take(const struct qemu_assets *a, const char *image, int guest_mb,
     int vcpus, const char *run_dir, const char *sock)
 {
-	struct buf	 tokb = { 0 }, meta = { 0 };
+	struct buf	 tokb = { 0 }, meta = { 0 }, con = { 0 };
 	char		*name = snap_name(image, guest_mb, vcpus), *dir = snap_dir(name);
 	char		*tmp = NULL, *state = NULL, *qmp = NULL, *key = NULL, *p;
 	char		*cause = NULL;
@@ -285,6 +285,21 @@ qemu_snap_take(const struct qemu_assets *a, const char *image, int guest_mb,
 	    "vcpus=%d\ncreated=%.3f\nsave_ms=%ld\nsize=%lld\n", key,
 	    PROTO_TOKEN_LEN, tokb.data, image, guest_mb, vcpus, util_now(), ms,
 	    (long long)sb.st_size);
+	/* The boot's console, for the VMs restored from it. */
+	p = xasprintf("%s/console.log", run_dir);
+	if (util_read_file(p, &con, 1 << 20, &cause) == 0) {
+		free(p);
+		p = xasprintf("%s/console.log", dir);
+		if (util_write_file(p, con.data != NULL ? con.data : "", con.len,
+		    &cause) != 0) {
+			free(cause);
+			cause = NULL;
+		}
+	} else {
+		free(cause);
+		cause = NULL;
+	}
+	free(p);
 	free(tmp);
 	tmp = xasprintf("%s/meta.%d.tmp", dir, (int)getpid());
 	p = xasprintf("%s/meta", dir);
@@ -305,12 +320,39 @@ fail:
 out:
 	buf_free(&tokb);
 	buf_free(&meta);
+	buf_free(&con);
 	free(name);
 	free(dir);
 	free(tmp);
 	free(state);
 	free(qmp);
 	free(key);
+}
+
+/*
+ * Start a restored VM's console log with the boot it was saved from, so
+ * `vm console` shows how the kernel came up, then a line saying where
+ * the restore took over.
+ */
+void
+qemu_snap_seed_console(const struct qemu_snap *s, const char *run_dir)
+{
+	struct buf	 b = { 0 };
+	char		*dir = snap_dir(s->name), *from, *to, *cause = NULL;
+
+	from = xasprintf("%s/console.log", dir);
+	to = xasprintf("%s/console.log", run_dir);
+	if (util_read_file(from, &b, 1 << 20, &cause) != 0) {
+		free(cause);
+		cause = NULL;
+	}
+	buf_printf(&b, "\n--- hearth: restored from snapshot %s ---\n", s->name);
+	if (util_write_file(to, b.data, b.len, &cause) != 0)
+		free(cause);
+	buf_free(&b);
+	free(from);
+	free(to);
+	free(dir);
 }
 
 /* For `vm snapshot ls`: every finished snapshot, oldest first. */

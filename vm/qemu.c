@@ -236,8 +236,10 @@ qemu_argv(const struct qemu_assets *a, const char *run_dir, int guest_mb,
 	    "hostfwd=tcp:127.0.0.1:@PORT@-%s:%d", PROTO_VM_GUEST_ADDR, PROTO_VM_PORT);
 	qemu_arg(&argv, &n, "-device");
 	qemu_arg(&argv, &n, "virtio-net-device,netdev=net0,mac=52:54:00:12:34:56");
+	qemu_arg(&argv, &n, "-chardev");
+	qemu_arg(&argv, &n, "file,id=console,path=%s/console.log,append=on", run_dir);
 	qemu_arg(&argv, &n, "-serial");
-	qemu_arg(&argv, &n, "file:%s/console.log", run_dir);
+	qemu_arg(&argv, &n, "chardev:console");
 	qemu_arg(&argv, &n, "-monitor");
 	qemu_arg(&argv, &n, "none");
 	qemu_arg(&argv, &n, "-qmp");
@@ -259,13 +261,33 @@ qemu_argv_free(char **argv)
 	free(argv);
 }
 
+/*
+ * Write a small file only root can read.  No fsync: everything in a run
+ * directory dies with the VM, and a cold start should not wait on a disk.
+ */
+static int
+qemu_write_private(const char *path, const char *data, size_t len, char **cause)
+{
+	int	fd;
+
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) == -1 ||
+	    write(fd, data, len) != (ssize_t)len) {
+		*cause = xasprintf("%s: %s", path, strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
 /* RUN_DIR/env: the agent's settings, handed to the guest through fw_cfg. */
 static int
 qemu_write_env(const struct vm_spec *spec, const char *token, char **cause)
 {
 	struct buf	 b = { 0 };
 	char		*path = xasprintf("%s/env", spec->run_dir);
-	int		 rc, fd;
+	int		 rc;
 
 	buf_printf(&b, "%s=%s\n", PROTO_ENV_TOKEN, token);
 	buf_printf(&b, "%s=%d\n", PROTO_ENV_IDLE_TTL, spec->idle_ttl_s);
@@ -273,13 +295,7 @@ qemu_write_env(const struct vm_spec *spec, const char *token, char **cause)
 	buf_printf(&b, "%s=%s\n", PROTO_ENV_HOSTNAME, spec->hostname);
 	if (spec->prewarm)
 		buf_printf(&b, "%s=1\n", PROTO_ENV_PREWARM);
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) == -1) {
-		*cause = xasprintf("%s: %s", path, strerror(errno));
-		rc = -1;
-	} else {
-		close(fd);
-		rc = util_write_file(path, b.data, b.len, cause);
-	}
+	rc = qemu_write_private(path, b.data, b.len, cause);
 	buf_free(&b);
 	free(path);
 	return rc;
@@ -463,7 +479,7 @@ qemu_note_start(const char *run_dir, const char *how, long ms, const char *extra
 	char	*path = xasprintf("%s/start", run_dir), *text, *cause = NULL;
 
 	text = xasprintf("%s %ld %s\n", how, ms, extra != NULL ? extra : "");
-	if (util_write_file(path, text, strlen(text), &cause) != 0)
+	if (qemu_write_private(path, text, strlen(text), &cause) != 0)
 		free(cause);
 	free(text);
 	free(path);
@@ -513,6 +529,7 @@ qemu_create(const struct vm_spec *spec, pid_t *pidp, char *sock, size_t socklen,
 		argv = qemu_argv(&a, spec->run_dir, guest_mb, vcpus, snap.state);
 		if (qemu_write_env(spec, token, cause) != 0)
 			goto fail_cg;
+		qemu_snap_seed_console(&snap, spec->run_dir);
 		if (qemu_start_shim(spec, argv, timeout_s, &pid, &ms, &err) == 0)
 			restored = 1;
 		else {
@@ -606,6 +623,46 @@ qemu_stats(const char *id, struct vm_stats *st)
 	return cgroup_stats(id, st);
 }
 
+/* From the files the driver and the shim keep in the run directory. */
+static void
+qemu_info(const char *id, const char *run_dir, struct vm_info *vi)
+{
+	struct buf	 b = { 0 };
+	char		*p, *cause = NULL;
+	int		 off = 0;
+
+	memset(vi, 0, sizeof *vi);
+	snprintf(vi->accel, sizeof vi->accel, "%s", vm_accel(NULL));
+	vi->start_ms = -1;
+	snprintf(vi->console, sizeof vi->console, "%s/console.log", run_dir);
+	p = xasprintf("%s/start", run_dir);
+	if (util_read_file(p, &b, 4096, &cause) == 0) {
+		if (sscanf(b.data, "%15s %ld %n", vi->start, &vi->start_ms, &off) >= 2)
+			snprintf(vi->note, sizeof vi->note, "%.*s",
+			    (int)strcspn(b.data + off, "\n"), b.data + off);
+	} else
+		free(cause);
+	free(p);
+	buf_free(&b);
+	cause = NULL;
+	p = xasprintf("%s/qemu.pid", run_dir);
+	if (util_read_file(p, &b, 64, &cause) == 0)
+		vi->vmm_pid = (pid_t)atoi(b.data);
+	else
+		free(cause);
+	free(p);
+	buf_free(&b);
+	cause = NULL;
+	p = xasprintf("%s/exit", run_dir);
+	if (util_read_file(p, &b, 256, &cause) == 0)
+		snprintf(vi->exit, sizeof vi->exit, "%.*s",
+		    (int)strcspn(b.data, "\n"), b.data);
+	else
+		free(cause);
+	free(p);
+	buf_free(&b);
+}
+
 /* Stop the shim (it kills QEMU), then anything left in the cgroup. */
 static int
 qemu_destroy(const char *id, pid_t pid, const char *run_dir, char **cause)
@@ -631,5 +688,6 @@ const struct vm_driver vm_qemu_driver = {
 	.set_memory = qemu_set_memory,
 	.alive = qemu_alive,
 	.stats = qemu_stats,
+	.info = qemu_info,
 	.destroy = qemu_destroy,
 };

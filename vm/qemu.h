@@ -38,6 +38,7 @@ void	 qemu_snap_take(const struct qemu_assets *, const char *, int, int,
 	     const char *, const char *);
 void	 qemu_snap_free(struct qemu_snap *);
 void	 qemu_snap_remove(const char *);
+void	 qemu_snap_seed_console(const struct qemu_snap *, const char *);
 
 /* qmp.c */
 struct qmp;

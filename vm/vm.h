@@ -41,6 +41,17 @@ struct vm_stats {
 	int		 pids;		/* processes now */
 };
 
+/* What `vm ls` and `vm inspect` show of a machine beyond its row. */
+struct vm_info {
+	char		 accel[8];	/* kvm, tcg; "-" for a sandbox */
+	char		 start[16];	/* boot, restore, spawn */
+	long		 start_ms;	/* how long that took, -1 unknown */
+	pid_t		 vmm_pid;	/* QEMU's pid, 0 for a sandbox */
+	char		 console[512];	/* the machine's console or agent log */
+	char		 note[256];	/* e.g. why a restore fell back to boot */
+	char		 exit[128];	/* why it stopped, if it did */
+};
+
 struct vm_driver {
 	const char	*name;
 	/* Start a machine; fills *pid and sock (agent channel). */
@@ -53,6 +64,8 @@ struct vm_driver {
 	/* Is this machine still running as pid? */
 	int	(*alive)(const char *, pid_t);
 	int	(*stats)(const char *, struct vm_stats *);
+	/* Describe the machine with this id and run directory. */
+	void	(*info)(const char *, const char *, struct vm_info *);
 	/* Stop it and release everything it holds on the host. */
 	int	(*destroy)(const char *, pid_t, const char *, char **);
 };

@@ -55,6 +55,12 @@ die(const char *fmt, ...)
 	agent_exit(1);
 }
 
+void
+agent_set_idle_ttl(long seconds)
+{
+	idle_ttl_ms = seconds * 1000;
+}
+
 /* Exit; in a microVM, PID 1 exiting would panic the guest: reset it. */
 void
 agent_exit(int status)

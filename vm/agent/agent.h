@@ -43,6 +43,7 @@ struct conn {
 
 extern struct conn conns[AGENT_MAX_CONNS];
 
+void	 agent_set_idle_ttl(long);
 void	 agent_exit(int) __attribute__((noreturn));
 void	 die(const char *, ...) __attribute__((format(printf, 1, 2), noreturn));
 void	*amalloc(size_t);

@@ -418,8 +418,39 @@ vm_hex(const char *s, unsigned char *out, size_t n)
 }
 
 /*
- * POST /rekey: "token=HEX\nseed=HEX\ntime_ms=N\n".  A new token, entropy
- * credited to the guest's RNG, the host's wall clock.
+ * Settings a restored VM must take from its new host rather than from the
+ * VM it was saved from: uts name, idle TTL, size of /tmp ("KEY=VALUE"
+ * lines, as in the fw_cfg file).
+ */
+static void
+vm_apply_settings(const char *text)
+{
+	const char	*p, *v;
+	char		 val[256], opts[64];
+	size_t		 n;
+
+	for (p = text; p != NULL && *p != '\0'; p = strchr(p, '\n') != NULL ?
+	    strchr(p, '\n') + 1 : NULL) {
+		if ((v = strchr(p, '=')) == NULL || v > p + strcspn(p, "\n"))
+			continue;
+		n = strcspn(v + 1, "\n");
+		snprintf(val, sizeof val, "%.*s", (int)n, v + 1);
+		if (strncmp(p, PROTO_ENV_HOSTNAME "=", v - p + 1) == 0)
+			sethostname(val, strlen(val));
+		else if (strncmp(p, PROTO_ENV_IDLE_TTL "=", v - p + 1) == 0)
+			agent_set_idle_ttl(strtol(val, NULL, 10));
+		else if (strncmp(p, PROTO_ENV_TMP_MB "=", v - p + 1) == 0) {
+			snprintf(opts, sizeof opts, "size=%.16sm,mode=1777", val);
+			mount(NULL, "/tmp", NULL, MS_REMOUNT | MS_NOSUID | MS_NODEV,
+			    opts);
+		}
+	}
+}
+
+/*
+ * POST /rekey: "token=HEX\nseed=HEX\ntime_ms=N\n" and the settings
+ * above.  A new token, entropy credited to the guest's RNG, the host's
+ * wall clock.
  */
 void
 vm_rekey(struct conn *c, const char *body, size_t len)
@@ -428,7 +459,7 @@ vm_rekey(struct conn *c, const char *body, size_t len)
 		struct rand_pool_info	info;
 		unsigned char		buf[PROTO_SEED_LEN];
 	} seed;
-	char		 text[512], *tok, *hex, *ms;
+	char		 text[4096], *tok, *hex, *ms;
 	struct timespec	 ts;
 	long long	 t;
 	int		 fd, i;
@@ -460,6 +491,7 @@ vm_rekey(struct conn *c, const char *body, size_t len)
 	ts.tv_sec = t / 1000;
 	ts.tv_nsec = (t % 1000) * 1000000;
 	clock_settime(CLOCK_REALTIME, &ts);
+	vm_apply_settings(text);
 	memcpy(vm_token, tok + 6, PROTO_TOKEN_LEN);
 	/* Whoever got in with the old token is out. */
 	for (i = 0; i < AGENT_MAX_CONNS; i++)

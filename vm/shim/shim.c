@@ -268,26 +268,35 @@ random_hex(char *out, size_t nbytes)
 		sprintf(out + 2 * i, "%02x", b[i]);
 }
 
-/* The first token: HEARTH_TOKEN in RUN_DIR/env. */
+/*
+ * RUN_DIR/env: the first token (HEARTH_TOKEN), and the other settings,
+ * which /rekey repeats for a VM restored from another VM's snapshot.
+ */
+static char	settings[2048];
+
 static int
-read_token(void)
+read_env(void)
 {
-	char	 line[256];
+	char	 line[512];
 	FILE	*f;
-	size_t	 n = strlen(PROTO_ENV_TOKEN "=");
+	size_t	 n = strlen(PROTO_ENV_TOKEN "="), used = 0;
+	int	 found = 0;
 
 	if ((f = fopen(path_in("env"), "r")) == NULL)
 		return -1;
 	while (fgets(line, sizeof line, f) != NULL) {
-		if (strncmp(line, PROTO_ENV_TOKEN "=", n) == 0 &&
-		    strcspn(line + n, "\n") == PROTO_TOKEN_LEN) {
-			memcpy(token, line + n, PROTO_TOKEN_LEN);
-			fclose(f);
-			return 0;
+		if (strncmp(line, PROTO_ENV_TOKEN "=", n) == 0) {
+			if (strcspn(line + n, "\n") == PROTO_TOKEN_LEN) {
+				memcpy(token, line + n, PROTO_TOKEN_LEN);
+				found = 1;
+			}
+		} else if (used + strlen(line) < sizeof settings - 1) {
+			memcpy(settings + used, line, strlen(line) + 1);
+			used += strlen(line);
 		}
 	}
 	fclose(f);
-	return -1;
+	return found ? 0 : -1;
 }
 
 static void
@@ -392,7 +401,7 @@ describe_exit(int st, char *out, size_t len)
 static int
 boot_wait(int status_fd, int timeout_s, int restoring)
 {
-	char		 body[512], seed[2 * PROTO_SEED_LEN + 1], fresh[PROTO_TOKEN_LEN + 1];
+	char		 body[3072], seed[2 * PROTO_SEED_LEN + 1], fresh[PROTO_TOKEN_LEN + 1];
 	char		 last[512], why[64];
 	uint64_t	 deadline = now_ms() + (uint64_t)timeout_s * 1000;
 	struct timespec	 ts, pause = { 0, 20 * 1000 * 1000 };
@@ -418,8 +427,8 @@ boot_wait(int status_fd, int timeout_s, int restoring)
 	random_hex(fresh, PROTO_TOKEN_LEN / 2);
 	random_hex(seed, PROTO_SEED_LEN);
 	clock_gettime(CLOCK_REALTIME, &ts);
-	snprintf(body, sizeof body, "token=%s\nseed=%s\ntime_ms=%lld\n", fresh,
-	    seed, (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+	snprintf(body, sizeof body, "token=%s\nseed=%s\ntime_ms=%lld\n%s", fresh,
+	    seed, (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, settings);
 	if (agent_call(token, "POST", PROTO_PATH_REKEY, body, 5000) != 204)
 		fail(status_fd, "the agent refused a new token");
 	memcpy(token, fresh, sizeof token);
@@ -619,7 +628,7 @@ main(int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	if ((sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) == -1)
 		fail(status_fd, "signalfd: %s", strerror(errno));
-	if (read_token() != 0)
+	if (read_env() != 0)
 		fail(status_fd, "no %s in %s", PROTO_ENV_TOKEN, path_in("env"));
 	if ((lfd = listen_unix(path_in("agent.sock"))) == -1)
 		fail(status_fd, "%s: %s", path_in("agent.sock"), strerror(errno));

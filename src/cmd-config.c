@@ -1,0 +1,113 @@
+/*
+ * cmd-config.c — config ls, get, set, unset: the settings in config.c.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "hearth.h"
+
+static const struct out_col cmd_config_ls_cols[] = {
+	{ "key", "KEY", OUT_STR },
+	{ "value", "VALUE", OUT_STR },
+	{ "source", "SOURCE", OUT_STR },
+	{ "help", "DESCRIPTION", OUT_STR },
+};
+
+static int
+cmd_config_ls_exec(struct cmd_ctx *ctx)
+{
+	struct out_table	*t;
+	const char		*key, *help, *from, *v;
+	char			*cause = NULL;
+	int			 i;
+
+	if (config_load(&cause) != 0)
+		return cmd_fail(ctx, CMD_ERROR, cause);
+	t = out_table_new(cmd_config_ls_cols, 4);
+	for (i = 0; (key = config_key(i, &help)) != NULL; i++) {
+		v = config_get_from(key, &from);
+		out_table_row(t);
+		out_table_str(t, key);
+		out_table_str(t, v);
+		out_table_str(t, from);
+		out_table_str(t, help);
+	}
+	out_table_print(t, ctx->format, ctx->out, 0);
+	out_table_free(t);
+	return CMD_OK;
+}
+
+const struct cmd_entry cmd_config_ls_entry = {
+	.name = "config ls",
+	.alias = "config list",
+	.min_args = 0, .max_args = 0,
+	.help = "list settings with their values and where each comes from",
+	.long_help = "Settings are 'set KEY VALUE' lines in $HEARTH_HOME/config "
+	    "(the console's\n'bind' lines live there too).  An environment "
+	    "variable, where a setting has\none, wins over the file.",
+	.flags = CMD_F_OUTPUT,
+	.exec = cmd_config_ls_exec,
+};
+
+static int
+cmd_config_get_exec(struct cmd_ctx *ctx)
+{
+	char	*cause = NULL;
+
+	if (config_check(ctx->argv[0], NULL, &cause) != 0)
+		return cmd_fail(ctx, CMD_USAGE, cause);
+	if (config_load(&cause) != 0)
+		return cmd_fail(ctx, CMD_ERROR, cause);
+	fprintf(ctx->out, "%s\n", config_get(ctx->argv[0]));
+	return CMD_OK;
+}
+
+const struct cmd_entry cmd_config_get_entry = {
+	.name = "config get",
+	.min_args = 1, .max_args = 1,
+	.usage = "KEY",
+	.help = "print one setting's value",
+	.exec = cmd_config_get_exec,
+};
+
+static int
+cmd_config_set_exec(struct cmd_ctx *ctx)
+{
+	char	*cause = NULL;
+
+	if (config_check(ctx->argv[0], ctx->argv[1], &cause) != 0)
+		return cmd_fail(ctx, CMD_USAGE, cause);
+	if (config_write(ctx->argv[0], ctx->argv[1], &cause) != 0)
+		return cmd_fail(ctx, CMD_ERROR, cause);
+	return CMD_OK;
+}
+
+const struct cmd_entry cmd_config_set_entry = {
+	.name = "config set",
+	.min_args = 2, .max_args = 2,
+	.usage = "KEY VALUE",
+	.help = "change a setting in the config file",
+	.flags = CMD_F_MUTATES,
+	.exec = cmd_config_set_exec,
+};
+
+static int
+cmd_config_unset_exec(struct cmd_ctx *ctx)
+{
+	char	*cause = NULL;
+
+	if (config_check(ctx->argv[0], NULL, &cause) != 0)
+		return cmd_fail(ctx, CMD_USAGE, cause);
+	if (config_write(ctx->argv[0], NULL, &cause) != 0)
+		return cmd_fail(ctx, CMD_ERROR, cause);
+	return CMD_OK;
+}
+
+const struct cmd_entry cmd_config_unset_entry = {
+	.name = "config unset",
+	.min_args = 1, .max_args = 1,
+	.usage = "KEY",
+	.help = "remove a setting from the config file (back to its default)",
+	.flags = CMD_F_MUTATES,
+	.exec = cmd_config_unset_exec,
+};

@@ -1,0 +1,276 @@
+/*
+ * cmd-vm-info.c — vm inspect, vm console, vm snapshot ls/rm: looking into
+ * one machine, and the saved microVMs that new ones restore from.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hearth.h"
+#include "vm.h"
+
+static const struct out_col cmd_vm_inspect_cols[] = {
+	{ "id", "ID", OUT_STR },
+	{ "driver", "Driver", OUT_STR },
+	{ "accel", "Accelerator", OUT_STR },
+	{ "fn", "Function", OUT_STR },
+	{ "runtime", "Runtime", OUT_STR },
+	{ "state", "State", OUT_STR },
+	{ "alive", "Alive", OUT_STR },
+	{ "pid", "PID", OUT_INT },
+	{ "vmm_pid", "QEMU PID", OUT_INT },
+	{ "start", "Started by", OUT_STR },
+	{ "start_ms", "Start (ms)", OUT_INT },
+	{ "note", "Note", OUT_STR },
+	{ "exit", "Exit", OUT_STR },
+	{ "memory_mb", "Memory limit (MB)", OUT_INT },
+	{ "memory_used_mb", "Memory used (MB)", OUT_NUM },
+	{ "cpu_s", "CPU (s)", OUT_NUM },
+	{ "fn_version", "Function version", OUT_INT },
+	{ "socket", "Agent socket", OUT_STR },
+	{ "run_dir", "Run directory", OUT_STR },
+	{ "console", "Console log", OUT_STR },
+	{ "created", "Created", OUT_TIME },
+	{ "last_used", "Last used", OUT_TIME },
+};
+
+/* Load id's row; NULL with an error reported when there is none. */
+static sqlite3_stmt *
+cmd_vm_row(struct cmd_ctx *ctx, const char *id)
+{
+	sqlite3_stmt	*stmt;
+
+	stmt = store_prepare(ctx->store, "SELECT id, driver, fn, runtime, state, "
+	    "pid, memory_mb, fn_version, sock, created, last_used "
+	    "FROM instances WHERE id = ?");
+	sqlite3_bind_text(stmt, 1, id, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(stmt) != SQLITE_ROW) {
+		sqlite3_finalize(stmt);
+		cmd_error(ctx, CMD_ERROR, "no instance '%s' (see 'hearth vm ls')", id);
+		return NULL;
+	}
+	return stmt;
+}
+
+static int
+cmd_vm_inspect_exec(struct cmd_ctx *ctx)
+{
+	const struct vm_driver	*drv;
+	struct out_table	*t;
+	struct vm_stats		 vs;
+	struct vm_info		 vi;
+	sqlite3_stmt		*stmt;
+	const char		*id = ctx->argv[0], *fn;
+	char			*dir;
+	int			 alive, have_stats;
+
+	if ((stmt = cmd_vm_row(ctx, id)) == NULL)
+		return CMD_ERROR;
+	drv = vm_driver_find((const char *)sqlite3_column_text(stmt, 1));
+	dir = xasprintf("%s/run/%s", ctx->store->home, id);
+	memset(&vi, 0, sizeof vi);
+	vi.start_ms = -1;
+	alive = drv != NULL && drv->alive(id, sqlite3_column_int(stmt, 5));
+	if (drv != NULL)
+		drv->info(id, dir, &vi);
+	have_stats = drv != NULL && drv->stats(id, &vs) == 0;
+	fn = (const char *)sqlite3_column_text(stmt, 2);
+	t = out_table_new(cmd_vm_inspect_cols, 22);
+	out_table_row(t);
+	out_table_str(t, id);
+	out_table_str(t, (const char *)sqlite3_column_text(stmt, 1));
+	out_table_str(t, vi.accel);
+	out_table_str(t, fn != NULL ? fn : "(pool)");
+	out_table_str(t, (const char *)sqlite3_column_text(stmt, 3));
+	out_table_str(t, (const char *)sqlite3_column_text(stmt, 4));
+	out_table_str(t, alive ? "yes" : "no");
+	out_table_int(t, sqlite3_column_int(stmt, 5));
+	out_table_int(t, vi.vmm_pid);
+	out_table_str(t, vi.start);
+	out_table_int(t, vi.start_ms);
+	out_table_str(t, vi.note);
+	out_table_str(t, vi.exit);
+	out_table_int(t, sqlite3_column_int(stmt, 6));
+	out_table_num(t, have_stats ? vs.mem_bytes / 1048576.0 : 0.0 / 0.0);
+	out_table_num(t, have_stats ? vs.cpu_ns / 1e9 : 0.0 / 0.0);
+	out_table_int(t, sqlite3_column_int(stmt, 7));
+	out_table_str(t, (const char *)sqlite3_column_text(stmt, 8));
+	out_table_str(t, dir);
+	out_table_str(t, vi.console);
+	out_table_time(t, sqlite3_column_double(stmt, 9));
+	out_table_time(t, sqlite3_column_double(stmt, 10));
+	sqlite3_finalize(stmt);
+	out_table_print(t, ctx->format, ctx->out, 1);
+	out_table_free(t);
+	free(dir);
+	return CMD_OK;
+}
+
+const struct cmd_entry cmd_vm_inspect_entry = {
+	.name = "vm inspect",
+	.alias = "vm show",
+	.min_args = 1, .max_args = 1,
+	.usage = "ID",
+	.help = "show one instance: driver, accelerator, processes, start, memory",
+	.flags = CMD_F_STORE | CMD_F_OUTPUT,
+	.complete = COMPLETE_VM,
+	.exec = cmd_vm_inspect_exec,
+};
+
+/* The last n lines of b (all of it when n is 0). */
+static const char *
+cmd_vm_tail(const struct buf *b, long n)
+{
+	const char	*p;
+
+	if (n <= 0 || b->len == 0)
+		return b->data;
+	p = b->data + b->len - 1;
+	if (*p == '\n')
+		p--;
+	for (; p > b->data; p--)
+		if (*p == '\n' && --n == 0)
+			return p + 1;
+	return b->data;
+}
+
+static int
+cmd_vm_console_exec(struct cmd_ctx *ctx)
+{
+	const struct vm_driver	*drv;
+	struct vm_info		 vi;
+	struct buf		 b = { 0 };
+	sqlite3_stmt		*stmt;
+	const char		*id = ctx->argv[0], *tail = cmd_opt(ctx, "tail");
+	char			*dir, *cause = NULL;
+	long long		 n = 0;
+	int			 rc = CMD_OK;
+
+	if (tail != NULL && util_parse_int(tail, 1, 1000000, &n) != 0)
+		return cmd_error(ctx, CMD_USAGE, "--tail '%s' must be a number of "
+		    "lines from 1", tail);
+	if ((stmt = cmd_vm_row(ctx, id)) == NULL)
+		return CMD_ERROR;
+	drv = vm_driver_find((const char *)sqlite3_column_text(stmt, 1));
+	sqlite3_finalize(stmt);
+	dir = xasprintf("%s/run/%s", ctx->store->home, id);
+	memset(&vi, 0, sizeof vi);
+	if (drv != NULL)
+		drv->info(id, dir, &vi);
+	if (util_read_file(vi.console, &b, 16 << 20, &cause) != 0) {
+		rc = cmd_error(ctx, CMD_ERROR, "%s", cause);
+		free(cause);
+	} else if (b.len > 0)
+		fputs(cmd_vm_tail(&b, (long)n), ctx->out);
+	buf_free(&b);
+	free(dir);
+	return rc;
+}
+
+static const struct cmd_opt cmd_vm_console_opts[] = {
+	{ "tail", 'n', OPT_STRING, "LINES", "only the last LINES lines" },
+	{ NULL, 0, 0, NULL, NULL }
+};
+
+const struct cmd_entry cmd_vm_console_entry = {
+	.name = "vm console",
+	.opts = cmd_vm_console_opts,
+	.min_args = 1, .max_args = 1,
+	.usage = "ID",
+	.help = "print a microVM's serial console (a sandbox's agent log)",
+	.flags = CMD_F_STORE,
+	.complete = COMPLETE_VM,
+	.exec = cmd_vm_console_exec,
+};
+
+static const struct out_col cmd_snapshot_ls_cols[] = {
+	{ "name", "NAME", OUT_STR },
+	{ "runtime", "RUNTIME", OUT_STR },
+	{ "memory_mb", "MEMORY", OUT_INT },
+	{ "vcpus", "VCPUS", OUT_INT },
+	{ "size_mb", "SIZE (MB)", OUT_NUM },
+	{ "save_ms", "SAVE MS", OUT_INT },
+	{ "created", "CREATED", OUT_TIME },
+};
+
+static int
+cmd_snapshot_ls_exec(struct cmd_ctx *ctx)
+{
+	struct vm_snapshot	*list;
+	struct out_table	*t;
+	int			 n, i;
+
+	vm_snapshot_list(&list, &n);
+	t = out_table_new(cmd_snapshot_ls_cols, 7);
+	for (i = 0; i < n; i++) {
+		out_table_row(t);
+		out_table_str(t, list[i].name);
+		out_table_str(t, list[i].runtime);
+		out_table_int(t, list[i].guest_mb);
+		out_table_int(t, list[i].vcpus);
+		out_table_num(t, list[i].size / 1048576.0);
+		out_table_int(t, list[i].save_ms);
+		out_table_time(t, list[i].created);
+	}
+	out_table_print(t, ctx->format, ctx->out, 0);
+	out_table_free(t);
+	free(list);
+	return CMD_OK;
+}
+
+const struct cmd_entry cmd_snapshot_ls_entry = {
+	.name = "vm snapshot ls",
+	.alias = "vm snapshot list",
+	.min_args = 0, .max_args = 0,
+	.help = "list saved microVMs that new VMs restore from",
+	.flags = CMD_F_STORE | CMD_F_OUTPUT,
+	.exec = cmd_snapshot_ls_exec,
+};
+
+static int
+cmd_snapshot_rm_exec(struct cmd_ctx *ctx)
+{
+	struct vm_snapshot	*list;
+	char			*cause = NULL;
+	int			 i, n, rc = CMD_OK;
+
+	if (cmd_flag(ctx, "all")) {
+		if (ctx->argc > 0)
+			return cmd_error(ctx, CMD_USAGE, "vm snapshot rm: give names "
+			    "or --all, not both");
+		vm_snapshot_list(&list, &n);
+		for (i = 0; i < n; i++)
+			if (vm_snapshot_rm(list[i].name, &cause) != 0)
+				free(cause);
+		free(list);
+		fprintf(ctx->out, "removed %d snapshot%s\n", n, n == 1 ? "" : "s");
+		return CMD_OK;
+	}
+	if (ctx->argc == 0)
+		return cmd_error(ctx, CMD_USAGE, "vm snapshot rm: give a snapshot "
+		    "name or --all");
+	for (i = 0; i < ctx->argc; i++) {
+		if (vm_snapshot_rm(ctx->argv[i], &cause) != 0) {
+			rc = cmd_error(ctx, CMD_ERROR, "%s", cause);
+			free(cause);
+			cause = NULL;
+		} else
+			fprintf(ctx->out, "removed %s\n", ctx->argv[i]);
+	}
+	return rc;
+}
+
+static const struct cmd_opt cmd_snapshot_rm_opts[] = {
+	{ "all", 'a', OPT_FLAG, NULL, "remove every snapshot" },
+	{ NULL, 0, 0, NULL, NULL }
+};
+
+const struct cmd_entry cmd_snapshot_rm_entry = {
+	.name = "vm snapshot rm",
+	.opts = cmd_snapshot_rm_opts,
+	.min_args = 0, .max_args = -1,
+	.usage = "NAME...",
+	.help = "remove saved microVMs (the next VM boots and saves anew)",
+	.flags = CMD_F_STORE | CMD_F_MUTATES,
+	.exec = cmd_snapshot_rm_exec,
+};
