@@ -528,10 +528,19 @@ inst_send(struct store *st, struct inst *in, struct fn *fn, const char *payload,
 		 * The event may have reached the handler: running it again
 		 * elsewhere could do its work twice.  Report the failure.
 		 */
+		struct vm_info	 vi;
+		char		*dir = inst_run_dir(st, in->id);
+
+		memset(&vi, 0, sizeof vi);
+		if (drv != NULL)
+			drv->info(in->id, dir, &vi);
+		free(dir);
 		res->status = INVOKE_CRASH;
 		res->body = xasprintf("{\"errorType\": \"Sandbox.Failure\", "
 		    "\"errorMessage\": \"RequestId: %s Error: instance %s stopped "
-		    "answering\"}", res->request_id, in->id);
+		    "answering%s%s%s\"}", res->request_id, in->id,
+		    vi.exit[0] != '\0' ? " (" : "", vi.exit, vi.exit[0] != '\0' ?
+		    ")" : "");
 		res->body_len = strlen(res->body);
 		res->logs = xstrdup("");
 		free(*cause);

@@ -115,11 +115,14 @@ write_file(const char *name, const char *fmt, ...)
 		rename(tmp, path_in(name));
 }
 
-/* The last SHIM_TAIL non-empty lines of the serial console, " | "-joined. */
+/*
+ * The last SHIM_TAIL non-empty lines of the serial console, " | "-joined;
+ * a kernel panic's first line first, since its stack trace follows it.
+ */
 static void
 console_tail(char *out, size_t len)
 {
-	char	 buf[8192], *lines[SHIM_TAIL], *p, *e;
+	char	 buf[8192], *lines[SHIM_TAIL], *p, *e, *panic = NULL;
 	int	 fd, n = 0, i;
 	off_t	 size;
 	ssize_t	 got;
@@ -141,12 +144,16 @@ console_tail(char *out, size_t len)
 		e += strspn(e, "\r\n");
 		if (*p == '\0')
 			continue;
+		if (strstr(p, "Kernel panic") != NULL)
+			panic = p;
 		if (n == SHIM_TAIL) {
 			memmove(lines, lines + 1, sizeof lines[0] * (SHIM_TAIL - 1));
 			n--;
 		}
 		lines[n++] = p;
 	}
+	if (panic != NULL && n > 0 && panic < lines[0])
+		used = snprintf(out, len, "%s | ... | ", panic);
 	for (i = 0; i < n && used + 4 < len; i++)
 		used += snprintf(out + used, len - used, "%s%s", i ? " | " : "",
 		    lines[i]);
@@ -544,6 +551,25 @@ qemu_gone(int st)
 	exit(0);
 }
 
+/*
+ * The agent closed a connection, which it does on its own only when it
+ * stops.  A dying QEMU closes its sockets before it becomes a zombie, so
+ * give it a moment: if it is exiting, the clients should learn why (the
+ * exit file) before they see their connection close.
+ */
+static void
+qemu_check_dying(void)
+{
+	struct timespec	ts = { 0, 5 * 1000 * 1000 };
+	int		i, st;
+
+	for (i = 0; i < 20; i++) {
+		if (waitpid(qemu_pid, &st, WNOHANG) == qemu_pid)
+			qemu_gone(st);
+		nanosleep(&ts, NULL);
+	}
+}
+
 static void
 relay(int lfd, int sfd)
 {
@@ -590,8 +616,11 @@ relay(int lfd, int sfd)
 			bad = (pfd[j].revents & POLLERR) != 0;
 			if (!bad && (pfd[j].revents & (POLLIN | POLLHUP)))
 				bad = half_fill(p->cfd, &p->up);
-			if (!bad && (pfd[j + 1].revents & (POLLIN | POLLHUP | POLLERR)))
+			if (!bad && (pfd[j + 1].revents & (POLLIN | POLLHUP | POLLERR))) {
 				bad = half_fill(p->ufd, &p->down);
+				if (bad || p->down.eof)
+					qemu_check_dying();
+			}
 			if (!bad)
 				bad = half_drain(p->ufd, &p->up);
 			if (!bad)

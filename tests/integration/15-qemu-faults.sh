@@ -1,0 +1,120 @@
+# microVM faults: a missing QEMU or kernel, a guest that panics or never
+# answers, a snapshot that cannot be saved (disk full), is corrupt or no
+# longer matches, QEMU killed under a running invocation, and a VM whose
+# shim dies.  Each is one clear error or notice, and the next invocation
+# works.
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../qemu-lib.sh"
+
+qemu_require
+trap 'umount "$HEARTH_HOME/snapshots" 2>/dev/null; cleanup' EXIT
+
+mkpy "$T/py" app '    if event.get("sleep"):
+        time.sleep(event["sleep"])
+    return {"ok": True, "urandom": os.urandom(8).hex()}'
+expect_rc 0 H fn create f --runtime python3 --handler app.handler --code "$T/py" --driver qemu --timeout 20
+
+# Missing QEMU binary and kernel: one line naming what and how to fix it.
+HEARTH_QEMU=/nonexistent/qemu expect_rc 1 H fn invoke f
+expect_in "no qemu" "$ERR" "/nonexistent/qemu not found"
+expect_eq "no qemu: one line" "$(printf '%s\n' "$ERR" | grep -vc notice)" "1"
+expect_rc 0 H config set qemu.kernel /nonexistent/vmlinuz
+expect_rc 1 H fn invoke f
+expect_in "no kernel" "$ERR" "no guest kernel at /nonexistent/vmlinuz"
+expect_eq "no instance left behind" "$(rows instances)" "0"
+
+# A guest kernel that panics (no usable init): QEMU ends, the error
+# carries the end of the serial console.
+mkdir -p "$T/k"
+cp "$LIBDIR/images/guest/vmlinuz" "$T/k/vmlinuz"
+head -c 4096 /dev/urandom > "$T/k/initramfs.cpio"
+expect_rc 0 H config set qemu.kernel "$T/k/vmlinuz"
+expect_rc 1 H fn invoke f
+expect_in "panic reported" "$ERR" "Kernel panic"
+expect_in "serial tail" "$ERR" "serial console ends"
+expect_eq "no instance left behind" "$(rows instances)" "0"
+expect_eq "no run dir left behind" "$(find "$HEARTH_HOME/run" -mindepth 1 -type d | wc -l)" "0"
+expect_rc 0 H config unset qemu.kernel
+
+# An agent that never answers in time: the boot timeout, with the tail.
+expect_rc 0 H config set qemu.boot_timeout 1
+expect_rc 1 H fn invoke f
+expect_in "boot timeout" "$ERR" "the agent did not answer within 1 s"
+expect_in "serial tail" "$ERR" "serial console ends"
+expect_rc 0 H config unset qemu.boot_timeout
+
+# Disk full while saving the snapshot: the VM serves anyway, a notice says why.
+mkdir -p "$HEARTH_HOME/snapshots"
+if mount -t tmpfs -o size=1m tmpfs "$HEARTH_HOME/snapshots" 2>/dev/null; then
+	expect_rc 0 H fn invoke f
+	expect_eq "served without a snapshot" "$(json_get "$OUT" 'd["ok"]')" "True"
+	expect_in "snapshot notice" "$ERR" "not saved"
+	expect_eq "no partial state left" "$(find "$HEARTH_HOME/snapshots" -type f | wc -l)" "0"
+	umount "$HEARTH_HOME/snapshots"
+	expect_rc 0 H vm rm --all
+else
+	echo "disk-full case not run: cannot mount a tmpfs here"
+fi
+
+# A good snapshot, then restores get fresh entropy each.
+expect_rc 0 H fn invoke f
+expect_rc 0 H vm snapshot ls -o json
+expect_eq "snapshot saved" "$(json_get "$OUT" 'len(d)')" "1"
+snap=$(json_get "$OUT" 'd[0]["name"]')
+expect_rc 0 H vm rm --all
+expect_rc 0 H fn invoke f
+r1=$(json_get "$OUT" 'd["urandom"]')
+expect_rc 0 H vm rm --all
+expect_rc 0 H fn invoke f
+r2=$(json_get "$OUT" 'd["urandom"]')
+[ "$r1" != "$r2" ] || fail "two restores drew the same random bytes ($r1)"
+expect_eq "restored" "$(H vm inspect "$(q 'SELECT id FROM instances')" -o json | json_get "$(cat)" 'd["start"]')" "restore"
+
+# QEMU killed under a running invocation: that invocation fails clearly,
+# the next one gets a fresh VM.
+H fn invoke f '{"sleep": 8}' >"$T/inv.out" 2>"$T/inv.err" &
+inv=$!
+BG_PIDS="$BG_PIDS $inv"
+id=$(q "SELECT id FROM instances")
+for i in $(seq 1 100); do
+	[ "$(H vm ls -o json | json_get "$(cat)" 'd[0]["idle_s"]')" = "0" ] && break
+	sleep 0.1
+done
+sleep 1
+kill -9 "$(qemu_pid "$id")"
+wait "$inv"
+expect_eq "killed invocation exits 1" "$?" "1"
+expect_in "clear error" "$(cat "$T/inv.out")" "Sandbox.Failure"
+expect_in "names the kill" "$(cat "$T/inv.out")" "killed by signal 9"
+expect_rc 0 H fn invoke f
+expect_eq "next works" "$(json_get "$OUT" 'd["ok"]')" "True"
+[ "$(q 'SELECT id FROM instances')" != "$id" ] || fail "the dead VM was reused"
+
+# A shim that dies takes QEMU with it; the row goes, no process is left.
+id=$(q "SELECT id FROM instances")
+shim=$(q "SELECT pid FROM instances")
+qp=$(qemu_pid "$id")
+kill -9 "$shim"
+for i in $(seq 1 50); do kill -0 "$qp" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$qp" 2>/dev/null && [ "$(awk '{print $3}' /proc/$qp/stat)" != Z ] && fail "QEMU outlived its shim"
+expect_rc 0 H vm ls
+expect_not_in "dead VM gone" "$OUT" "$id"
+
+# A corrupt snapshot: restore fails, the VM boots instead and says so.
+head -c 1000000 /dev/urandom > "$HEARTH_HOME/snapshots/$snap/state"
+expect_rc 0 H vm rm --all
+expect_rc 0 H fn invoke f
+expect_eq "served after a bad snapshot" "$(json_get "$OUT" 'd["ok"]')" "True"
+expect_in "says so" "$ERR" "failed to restore"
+expect_in "booted instead" "$ERR" "booted instead"
+expect_rc 0 H vm inspect "$(q 'SELECT id FROM instances')" -o json
+expect_eq "booted" "$(json_get "$OUT" 'd["start"]')" "boot"
+
+# A snapshot made for something else (another kernel, say): not used.
+sed -i 's/^key=kernel=/key=kernel=OTHER/' "$HEARTH_HOME/snapshots/$snap/meta"
+expect_rc 0 H vm rm --all
+expect_rc 0 H fn invoke f
+expect_in "mismatch said" "$ERR" "was made for another kernel"
+expect_rc 0 H vm snapshot rm --all
+expect_rc 1 H vm snapshot rm nope
+expect_in "unknown snapshot" "$ERR" "no snapshot 'nope'"
