@@ -8,7 +8,7 @@
  * running a million-iteration dec/jnz loop and then hlt.  On hardware
  * that takes about a millisecond; if it is not done in 50 ms, KVM here is
  * not worth using.  The child is killed if it hangs, and the answer is
- * kept for the rest of this boot in $HEARTH_HOME/run/accel.
+ * kept for the rest of this boot (accel_cache_path).
  */
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -132,6 +132,22 @@ accel_measure(char *why, size_t len)
 }
 
 /*
+ * Where the answer is kept: a fact about this boot of this machine, so in
+ * /run (root) or $XDG_RUNTIME_DIR, else under $HEARTH_HOME.
+ */
+static char *
+accel_cache_path(void)
+{
+	const char	*xdg = getenv("XDG_RUNTIME_DIR");
+
+	if (access("/run", W_OK) == 0)
+		return xstrdup("/run/hearth/accel");
+	if (xdg != NULL && *xdg != '\0')
+		return xasprintf("%s/hearth/accel", xdg);
+	return xasprintf("%s/accel", store_home_default());
+}
+
+/*
  * The accelerator microVMs use here, and why (for the one-line notice).
  * Cached per boot: the file holds the boot id, the answer and the reason.
  */
@@ -149,7 +165,7 @@ vm_accel(const char **why)
 		cause = NULL;
 		buf_addstr(&boot, "unknown\n");
 	}
-	path = xasprintf("%s/run/accel", store_home_default());
+	path = accel_cache_path();
 	if (util_read_file(path, &b, 1024, &cause) == 0 &&
 	    strncmp(b.data, boot.data, boot.len) == 0 &&
 	    sscanf(b.data + boot.len, "%7s", answer) == 1 &&
@@ -164,7 +180,8 @@ vm_accel(const char **why)
 		    sizeof reason));
 		buf_free(&b);
 		buf_printf(&b, "%s%s %s\n", boot.data, answer, reason);
-		p = xasprintf("%s/run", store_home_default());
+		p = xstrdup(path);
+		*strrchr(p, '/') = '\0';
 		util_mkdirs(p, 0700);
 		free(p);
 		if (util_write_file(path, b.data, b.len, &cause) != 0)

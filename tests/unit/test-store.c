@@ -20,7 +20,7 @@ main(void)
 	home = xasprintf("%s/home/nested", dir);
 	a = store_open(home, &cause);
 	CHECK("store-1.1", a != NULL);
-	CHECK("store-1.2", store_schema_version(a) == 2);
+	CHECK("store-1.2", store_schema_version(a) == 3);
 	stmt = store_prepare(a, "PRAGMA journal_mode");
 	CHECK("store-1.3", sqlite3_step(stmt) == SQLITE_ROW &&
 	    strcmp((const char *)sqlite3_column_text(stmt, 0), "wal") == 0);
@@ -46,14 +46,25 @@ main(void)
 	/* Reopening runs no migration twice. */
 	store_close(a);
 	a = store_open(home, &cause);
-	CHECK("store-3.1", a != NULL && store_schema_version(a) == 2);
+	CHECK("store-3.1", a != NULL && store_schema_version(a) == 3);
 
-	/* A database at version 1 (before events) migrates forward, keeping rows. */
-	CHECK("store-3.2", store_exec(a, "DROP TABLE events; PRAGMA user_version = 1",
-	    &cause) == 0);
+	/*
+	 * A database at version 1 (before events and drivers) migrates
+	 * forward, keeping rows; its functions run under "auto".
+	 */
+	CHECK("store-3.2", store_exec(a, "DROP TABLE events; "
+	    "ALTER TABLE functions DROP COLUMN driver; "
+	    "INSERT INTO functions (name, runtime, handler, memory_mb, timeout_s, "
+	    "env, version, code_version, code_size, created, updated) VALUES "
+	    "('old', 'python3', 'a.b', 128, 3, '{}', 1, 1, 0, 0, 0); "
+	    "PRAGMA user_version = 1", &cause) == 0);
 	store_close(a);
 	a = store_open(home, &cause);
-	CHECK("store-3.3", a != NULL && store_schema_version(a) == 2);
+	CHECK("store-3.3", a != NULL && store_schema_version(a) == 3);
+	stmt = store_prepare(a, "SELECT driver FROM functions WHERE name = 'old'");
+	CHECK("store-3.6", sqlite3_step(stmt) == SQLITE_ROW &&
+	    strcmp((const char *)sqlite3_column_text(stmt, 0), "auto") == 0);
+	sqlite3_finalize(stmt);
 	stmt = store_prepare(a, "SELECT (SELECT count(*) FROM images), "
 	    "(SELECT count(*) FROM events)");
 	CHECK("store-3.4", sqlite3_step(stmt) == SQLITE_ROW &&
@@ -70,7 +81,7 @@ main(void)
 	store_close(a);
 	a = store_open(home, &cause);
 	CHECK("store-4.2", a == NULL);
-	CHECK_STR("store-4.3", cause, "store: schema version 99 is newer than this hearth (2)");
+	CHECK_STR("store-4.3", cause, "store: schema version 99 is newer than this hearth (3)");
 	free(cause);
 	store_close(b);
 	util_rmtree(dir);
