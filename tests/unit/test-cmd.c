@@ -70,7 +70,7 @@ test_parse(void)
 	CHECK("parse-1.1", cmd_parse(e, 9, a1, &ctx, &cause) == -1);
 	CHECK_STR("parse-1.2", cause, "too many arguments; usage: hearth fn create NAME "
 	    "[--runtime RUNTIME] [--handler MOD.FUNC] [--code PATH] [--memory MB] "
-	    "[--timeout SECONDS] [--env KEY=VALUE]...");
+	    "[--timeout SECONDS] [--env KEY=VALUE]... [--driver DRIVER]");
 	free(cause);
 	cause = NULL;
 	cmd_ctx_free(&ctx);
