@@ -191,6 +191,24 @@ act_stats(struct tui *t)
 	free(fn);
 }
 
+/* The selected instance's console: a VM's serial port, a sandbox's agent log. */
+static void
+act_console(struct tui *t)
+{
+	const char	*key = tui_selected(t);
+	char		*line;
+
+	if (key == NULL)
+		return;
+	if (t->view != tui_view_find("vm")) {
+		tui_status(t, 1, "select an instance first (:vm)");
+		return;
+	}
+	line = xasprintf("vm console %s --tail 500", key);
+	tui_run_command(t, line);
+	free(line);
+}
+
 /* Mask values of variables that look like secrets. */
 static int
 secret_name(const char *k)
@@ -270,6 +288,14 @@ act_details(struct tui *t)
 		return;
 	if (t->view->kind != NULL && strcmp(t->view->kind, "fn") == 0) {
 		details_fn(t, key);
+		return;
+	}
+	if (t->view == tui_view_find("vm")) {
+		/* Instances: what `vm inspect` says, from a child hearth. */
+		char *line = xasprintf("vm inspect %s", key);
+
+		tui_run_command(t, line);
+		free(line);
 		return;
 	}
 	/* Other views: the row, one field a line. */
@@ -660,6 +686,7 @@ const struct tui_action tui_actions[] = {
 	{ "back", 0, "close the pane, or clear the filter", act_back },
 	{ "logs", 0, "live logs of the selected function", act_logs },
 	{ "stats", 0, "live stats of the selected function", act_stats },
+	{ "console", 0, "serial console of the selected VM (agent log of a sandbox)", act_console },
 	{ "focus", 0, "move keys between table and pane", act_focus },
 	{ "maximize", 0, "pane fills the screen, or not", act_maximize },
 	{ "view-fn", 0, "Functions view (:fn)", act_view_fn },

@@ -38,7 +38,7 @@ static const struct { int key; const char *action; } defaults[] = {
 	{ '3', "view-img" }, { '4', "view-ev" }, { '>', "sort-next" },
 	{ '<', "sort-prev" }, { '!', "sort-reverse" }, { 12, "refresh" },
 	{ 'i', "invoke" }, { 'e', "edit" }, { 'n', "new" }, { 'd', "delete" },
-	{ 'o', "output" },
+	{ 'o', "output" }, { 'c', "console" },
 	{ 0, NULL }
 };
 

@@ -109,7 +109,7 @@ view_fn_fill(struct tui *t, struct tui_row **rows, int *n)
 static const struct tui_col view_vm_cols[] = {
 	{ "ID", 0 }, { "DRIVER", 0 }, { "OWNER", 0 }, { "RUNTIME", 0 },
 	{ "STATE", 0 }, { "PID", 1 }, { "LIMIT", 1 }, { "USED", 1 },
-	{ "IDLE", 1 },
+	{ "IDLE", 1 }, { "START", 0 },
 };
 
 static void
@@ -145,6 +145,20 @@ view_vm_fill(struct tui *t, struct tui_row **rows, int *n)
 			view_cell(r, 7, "-");
 		view_age(age, sizeof age, sqlite3_column_double(stmt, 7));
 		view_cell(r, 8, "%s", age);
+		/* How it came up: "restore 1.1s tcg", "boot 3.9s tcg", "spawn". */
+		if (drv != NULL) {
+			struct vm_info	 vi;
+			char		*dir = xasprintf("%s/run/%s", t->st->home, id);
+
+			drv->info(id, dir, &vi);
+			free(dir);
+			if (vi.start_ms >= 0)
+				view_cell(r, 9, "%s %.1fs %s", vi.start,
+				    vi.start_ms / 1000.0, vi.accel);
+			else
+				view_cell(r, 9, "%s", vi.start);
+		} else
+			view_cell(r, 9, "-");
 	}
 	store_done(stmt);
 }
@@ -217,7 +231,7 @@ static const struct tui_view view_fn = {
 	view_fn_fill,
 };
 static const struct tui_view view_vm = {
-	"Instances", "vm", "vms instances instance inst", "vm", view_vm_cols, 9,
+	"Instances", "vm", "vms instances instance inst", "vm", view_vm_cols, 10,
 	view_vm_fill,
 };
 static const struct tui_view view_img = {

@@ -2,22 +2,9 @@
 # invoke, logs and stats panes, edit with hot reload, filter, delete,
 # resize, --readonly, and a terminal left sane on quit and on SIGHUP.
 . "$(dirname "$0")/../lib.sh"
-command -v tmux >/dev/null || skip "tmux not installed"
+. "$(dirname "$0")/../tmux-lib.sh"
 
 export LANG=C.UTF-8
-sock="$T/tmux.sock"
-tm() { tmux -S "$sock" "$@"; }
-screen() { tm capture-pane -p -t "$1"; }
-wait_for() { # wait_for WINDOW TEXT [SECONDS]
-	i=0
-	until screen "$1" | grep -q -- "$2"; do
-		i=$((i + 1))
-		[ $i -lt $((${3:-5} * 20)) ] || fail "screen never showed '$2':
-$(screen "$1")"
-		sleep 0.05
-	done
-}
-keys() { tm send-keys -t "$@"; }
 env_line="HEARTH_HOME=$HEARTH_HOME HEARTH_POOL_SIZE=0 LANG=C.UTF-8 TERM=xterm-256color"
 
 mkpy "$T/code" app '    print("hello-from-v1", event.get("n"))

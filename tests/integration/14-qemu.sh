@@ -115,3 +115,33 @@ done
 expect_not_in "no canary" "$r" "canary-$$"
 expect_not_in "the agent does not serve the guest" "$(json_get "$r" "d['agent']")" "200"
 expect_eq "a restored VM takes its own name" "$(json_get "$r" "d['host']")" "probe"
+
+# A warm pool of VMs: the first invocation takes one that is running.
+expect_rc 0 H vm pool python3 --driver qemu --size 1
+pool_id=$(q "SELECT id FROM instances WHERE fn IS NULL AND driver = 'qemu'")
+[ -n "$pool_id" ] || fail "no pool VM"
+expect_rc 0 H fn create pooled --runtime python3 --handler app.handler --code "$T/py" --driver qemu
+HEARTH_POOL_SIZE=1 expect_rc 0 H fn invoke pooled '{"name": "p"}'
+expect_eq "pool result" "$(json_get "$OUT" 'd["hello"]')" "p"
+expect_eq "claimed the pool VM" "$(q "SELECT id FROM instances WHERE fn = 'pooled'")" "$pool_id"
+# The claim refills the pool in the background: wait for it, so cleanup
+# finds the new VM.
+for i in $(seq 1 300); do
+	[ "$(q "SELECT count(*) FROM instances WHERE fn IS NULL AND driver = 'qemu' AND state = 'ready' AND pid > 0")" = 1 ] && break
+	sleep 0.1
+done
+
+# The console: the Instances view says how each VM started; c shows a VM's
+# serial console, Enter what `vm inspect` says.
+. "$(dirname "$0")/../tmux-lib.sh"
+tm new-session -d -s vmc -x 160 -y 40 "env HEARTH_HOME=$HEARTH_HOME HEARTH_POOL_SIZE=0 LANG=C.UTF-8 TERM=xterm-256color $HEARTH"
+TMUX_PID=$(tm display-message -p '#{pid}')
+wait_for vmc "Functions"
+keys vmc 2
+wait_for vmc "Instances"
+wait_for vmc "restore [0-9.]*s"
+keys vmc c
+wait_for vmc "hearth-agent: vm ready" 10
+keys vmc Escape Enter
+wait_for vmc "Accelerator:" 10
+keys vmc Escape q
