@@ -401,19 +401,91 @@ describe_exit(int st, char *out, size_t len)
 }
 
 /*
- * Wait for the agent, then rekey it.  QEMU exiting first is an error,
- * unless it could not bind the port (another process took it): then the
- * caller tries another.  Returns 0 when ready, 1 to retry on a new port.
+ * Wait for the agent and rekey it: the rekey is the readiness probe, one
+ * round trip instead of a health check and then a rekey.  Once the guest
+ * has said on its console that the agent listens (at once after a
+ * restore), POST /rekey is tried until it lands; if its answer was lost
+ * after it landed, the new token already works, and that is checked.
+ * QEMU exiting first is an error, unless it could not bind the port
+ * (another process took it): then the caller tries another.  Returns 0
+ * when ready, 1 to retry on a new port.
  */
+/*
+ * After a restore, wait until QEMU runs the guest: a connection made while
+ * the state is still loading would have QEMU's network stack send its SYN
+ * to a paused guest and wait out TCP's one-second retransmission timer.
+ * QMP is asked (query-status) until it says "running".  0 when running,
+ * -1 if QEMU is gone or the deadline passed.
+ */
+static int
+qmp_wait_running(uint64_t deadline)
+{
+	struct sockaddr_un	 sun;
+	struct pollfd		 pfd;
+	struct timespec		 pause = { 0, 2 * 1000 * 1000 };
+	char			 buf[8192];
+	size_t			 got = 0;
+	ssize_t			 n;
+	int			 fd = -1, rc = -1, sent_caps = 0;
+	const char		*caps = "{\"execute\": \"qmp_capabilities\"}\n";
+	const char		*query = "{\"execute\": \"query-status\"}\n";
+
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof sun.sun_path, "%s", path_in("qmp.sock"));
+	while (now_ms() < deadline) {
+		if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+			return -1;
+		if (connect(fd, (struct sockaddr *)&sun, sizeof sun) == 0)
+			break;
+		close(fd);
+		fd = -1;
+		if (waitpid(qemu_pid, NULL, WNOHANG) != 0)
+			return -1;
+		nanosleep(&pause, NULL);
+	}
+	if (fd == -1)
+		return -1;
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	while (now_ms() < deadline) {
+		if (poll(&pfd, 1, 50) > 0) {
+			if ((n = read(fd, buf + got, sizeof buf - 1 - got)) <= 0)
+				break;
+			got += n;
+			buf[got] = '\0';
+		}
+		if (strstr(buf, "\"status\": \"running\"") != NULL) {
+			rc = 0;
+			break;
+		}
+		if (memchr(buf, '\n', got) == NULL)
+			continue;		/* the greeting, not yet whole */
+		got = 0;			/* seen: ask (again) */
+		buf[0] = '\0';
+		if (!sent_caps) {
+			sent_caps = write(fd, caps, strlen(caps)) > 0;
+			continue;
+		}
+		nanosleep(&pause, NULL);
+		if (write(fd, query, strlen(query)) <= 0)
+			break;
+	}
+	close(fd);
+	return rc;
+}
+
 static int
 boot_wait(int status_fd, int timeout_s, int restoring)
 {
 	char		 body[3072], seed[2 * PROTO_SEED_LEN + 1], fresh[PROTO_TOKEN_LEN + 1];
 	char		 last[512], why[64];
-	uint64_t	 deadline = now_ms() + (uint64_t)timeout_s * 1000;
-	struct timespec	 ts, pause = { 0, 20 * 1000 * 1000 };
+	uint64_t	 start = now_ms(), deadline = start + (uint64_t)timeout_s * 1000;
+	uint64_t	 seen = 0;
+	struct timespec	 ts, pause = { 0, 5 * 1000 * 1000 };
 	int		 st;
 
+	random_hex(fresh, PROTO_TOKEN_LEN / 2);
 	for (;;) {
 		if (waitpid(qemu_pid, &st, WNOHANG) == qemu_pid) {
 			qemu_last_line(last, sizeof last);
@@ -423,21 +495,26 @@ boot_wait(int status_fd, int timeout_s, int restoring)
 			describe_exit(st, why, sizeof why);
 			fail(status_fd, "%s%s%s", why, last[0] ? ": " : "", last);
 		}
-		if ((restoring || console_says_ready()) &&
-		    agent_call(token, "GET", PROTO_PATH_HEALTH, "", 1000) == 200)
-			break;
+		if (seen == 0 && (restoring ? qmp_wait_running(deadline) == 0 :
+		    console_says_ready()))
+			seen = now_ms();
+		if (seen != 0) {
+			random_hex(seed, PROTO_SEED_LEN);
+			clock_gettime(CLOCK_REALTIME, &ts);
+			snprintf(body, sizeof body, "token=%s\nseed=%s\ntime_ms=%lld\n%s",
+			    fresh, seed, (long long)ts.tv_sec * 1000 +
+			    ts.tv_nsec / 1000000, settings);
+			if (agent_call(token, "POST", PROTO_PATH_REKEY, body, 2000) == 204 ||
+			    agent_call(fresh, "GET", PROTO_PATH_HEALTH, "", 1000) == 200)
+				break;
+		}
 		if (now_ms() > deadline)
 			fail(status_fd, "the agent did not answer within %d s",
 			    timeout_s);
 		nanosleep(&pause, NULL);
 	}
-	random_hex(fresh, PROTO_TOKEN_LEN / 2);
-	random_hex(seed, PROTO_SEED_LEN);
-	clock_gettime(CLOCK_REALTIME, &ts);
-	snprintf(body, sizeof body, "token=%s\nseed=%s\ntime_ms=%lld\n%s", fresh,
-	    seed, (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, settings);
-	if (agent_call(token, "POST", PROTO_PATH_REKEY, body, 5000) != 204)
-		fail(status_fd, "the agent refused a new token");
+	write_file("phases", "console_ms %llu agent_ms %llu\n",
+	    (unsigned long long)(seen - start), (unsigned long long)(now_ms() - start));
 	memcpy(token, fresh, sizeof token);
 	write_file("token", "%s\n", token);
 	return 0;
