@@ -34,22 +34,9 @@ d = [r for r in json.load(sys.stdin) if r["driver"] == "qemu"]
 print(d[0]["start"], d[0]["start_ms"], d[0]["accel"]) if d else print("none 0 -")'
 }
 
-echo "-- microVM start ($N runs each, medians)"
-# hearth: boot to agent-ready (the shim's figure: QEMU started, agent
-# answered, new token in), with no snapshot to restore.
-i=0
-: > "$T/boot"
-while [ $i -lt $N ]; do
-	H vm snapshot rm --all >/dev/null 2>&1
-	set -- $(pool_vm)
-	accel=$3
-	echo "$2" >> "$T/boot"
-	i=$((i + 1))
-done
-# The same QEMU command line by hand (the last VM's), timed from exec to
-# the agent's "vm ready" serial line: what booting costs without hearth.
-H vm rm --all >/dev/null 2>&1
-H vm snapshot rm --all >/dev/null 2>&1
+echo "-- microVM start ($N runs each, interleaved, medians)"
+# The QEMU command line hearth uses, taken from a VM it booted, to run by
+# hand: what booting costs without hearth.
 H vm pool python3 --driver qemu --size 1 >/dev/null 2>&1
 id=$(H vm ls -o json | /usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["id"])')
 qp=$(cat "$HEARTH_HOME/run/$id/qemu.pid")
@@ -57,22 +44,35 @@ tr '\0' '\n' < "/proc/$qp/cmdline" > "$T/cmdline"
 cp "$HEARTH_HOME/run/$id/env" "$T/env"
 H vm rm --all >/dev/null 2>&1
 mkdir -p "$T/raw"
+: > "$T/boot"; : > "$T/raw.first"; : > "$T/raw.ms"; : > "$T/phase"
 i=0
-: > "$T/raw.ms"
 while [ $i -lt $N ]; do
+	# hearth: boot to agent-ready (shim started, QEMU up, agent rekeyed).
+	H vm snapshot rm --all >/dev/null 2>&1
+	set -- $(pool_vm)
+	accel=$3
+	echo "$2" >> "$T/boot"
+	cat "$HEARTH_HOME"/run/*/phases >> "$T/phase" 2>/dev/null
+	H vm rm --all >/dev/null 2>&1
+	# raw: the same command line, from exec to the first serial output
+	# and to the agent's "vm ready" line.
 	rm -f "$T/raw/console.log"
 	port=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-	sed -e "s|$HEARTH_HOME/run/$id|$T/raw|g" -e "s|@PORT@|$port|; s|hostfwd=tcp:127.0.0.1:[0-9]*-|hostfwd=tcp:127.0.0.1:$port-|" "$T/cmdline" |
+	sed -e "s|$HEARTH_HOME/run/$id|$T/raw|g" \
+	    -e "s|hostfwd=tcp:127.0.0.1:[0-9]*-|hostfwd=tcp:127.0.0.1:$port-|" "$T/cmdline" |
 	    grep -v '^$' > "$T/raw.args"
 	cp "$T/env" "$T/raw/env"
 	start=$(now_ms)
 	(tr '\n' '\0' < "$T/raw.args" | xargs -0 sh -c 'exec "$@"' qemu) >/dev/null 2>&1 &
 	RAW_PID=$!
+	first=""
 	until grep -q "hearth-agent: vm ready" "$T/raw/console.log" 2>/dev/null; do
+		[ -z "$first" ] && [ -s "$T/raw/console.log" ] && first=$(( $(now_ms) - start ))
 		kill -0 "$RAW_PID" 2>/dev/null || break
 		sleep 0.005
 	done
 	echo $(( $(now_ms) - start )) >> "$T/raw.ms"
+	echo "${first:-0}" >> "$T/raw.first"
 	kill "$RAW_PID" 2>/dev/null
 	wait "$RAW_PID" 2>/dev/null
 	RAW_PID=""
@@ -80,9 +80,14 @@ while [ $i -lt $N ]; do
 done
 raw=$(median < "$T/raw.ms")
 boot=$(median < "$T/boot")
+printf '%-58s %6s ms\n' "raw QEMU, same command line, to first serial output" "$(median < "$T/raw.first")"
 printf '%-58s %6s ms\n' "raw QEMU, same command line, to the agent's serial line" "$raw"
-printf '%-58s %6s ms  (ratio %.2f)\n' "hearth boot to agent-ready (shim, health, new token)" "$boot" \
+printf '%-58s %6s ms  (ratio %.2f)\n' "hearth boot to agent-ready (shim, QEMU, agent, new token)" "$boot" \
     "$(echo "$boot $raw" | awk '{ print $1 / $2 }')"
+printf '    hearth phases (medians): agent line seen at %s ms, agent rekeyed at %s ms\n' \
+    "$(awk '{ print $2 }' "$T/phase" | median)" "$(awk '{ print $4 }' "$T/phase" | median)"
+# A snapshot for the restores.
+H vm pool python3 --driver qemu --size 1 >/dev/null 2>&1
 # Restores: a snapshot exists now (the last boot saved one).
 i=0
 : > "$T/restore"

@@ -178,6 +178,10 @@ snap_wait_parked(const char *sock, char **cause)
 		if (!parked)
 			nanosleep(&ts, NULL);
 	}
+	/* Parked: drop what the boot read, so the state holds only the rest. */
+	if (parked && agent_request(c, "POST", PROTO_PATH_QUIESCE, "", 0, NULL, 0,
+	    10000, &r, cause) == 0)
+		agent_reply_free(&r);
 	agent_close(c);
 	if (!parked && *cause == NULL)
 		*cause = xasprintf("the runtime did not start in %d s",

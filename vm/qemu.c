@@ -219,10 +219,12 @@ qemu_argv(const struct qemu_assets *a, const char *run_dir, int guest_mb,
 	/*
 	 * tsc_early_khz: without it some TCG boots hang calibrating the
 	 * delay loop.  panic=-1 reboot=t with -no-reboot: a guest that
-	 * panics or resets ends QEMU, and the shim sees it.
+	 * panics or resets ends QEMU, and the shim sees it.  init_on_free:
+	 * freed guest pages are zero, so a snapshot skips them and a
+	 * restored VM does not map them (see qemu-snap.c).
 	 */
 	qemu_arg(&argv, &n, "-append");
-	qemu_arg(&argv, &n, "console=ttyS0 quiet panic=-1 reboot=t%s%.0ld",
+	qemu_arg(&argv, &n, "console=ttyS0 quiet panic=-1 reboot=t init_on_free=1%s%.0ld",
 	    khz > 0 ? " tsc_early_khz=" : "", khz > 0 ? khz : 0);
 	qemu_arg(&argv, &n, "-fw_cfg");
 	qemu_arg(&argv, &n, "name=%s,file=%s/env", PROTO_VM_FW_CFG, run_dir);

@@ -208,6 +208,9 @@ host_request(struct conn *c, const char *body, size_t len)
 	} else if (vm_mode && strcmp(c->path, PROTO_PATH_REKEY) == 0 &&
 	    strcmp(c->method, "POST") == 0)
 		vm_rekey(c, body, len);
+	else if (vm_mode && strcmp(c->path, PROTO_PATH_QUIESCE) == 0 &&
+	    strcmp(c->method, "POST") == 0)
+		vm_quiesce(c);
 	else if (vm_mode && strcmp(c->path, PROTO_PATH_CODE) == 0 &&
 	    strcmp(c->method, "PUT") == 0)
 		code_put(c, body, len);

@@ -82,6 +82,7 @@ void	 vm_poweroff(void) __attribute__((noreturn));
 int	 vm_peer_ok(const struct sockaddr_in *);
 int	 vm_auth(struct sbuf *);
 void	 vm_rekey(struct conn *, const char *, size_t);
+void	 vm_quiesce(struct conn *);
 void	 vm_drop_privileges(void);
 
 /* code.c */

@@ -37,6 +37,10 @@
  *			now on, PROTO_SEED_LEN bytes of entropy for the guest's
  *			RNG, the host's wall clock.  Sent after every boot and
  *			every restore from a snapshot.
+ *   POST /quiesce	before a snapshot: drop the guest's clean caches, so
+ *			the saved state holds what the runtime needs and not
+ *			what booting read once (freed pages are zero:
+ *			init_on_free=1).
  *   PUT  /code		body: a code bundle — entries "d MODE PATH\n",
  *			"f MODE SIZE PATH\n" followed by SIZE bytes, and
  *			"l SIZE PATH\n" followed by a SIZE-byte link target;
@@ -66,6 +70,7 @@
 #define PROTO_PATH_SHUTDOWN	"/shutdown"
 #define PROTO_PATH_REKEY	"/rekey"	/* microVMs */
 #define PROTO_PATH_CODE		"/code"		/* microVMs */
+#define PROTO_PATH_QUIESCE	"/quiesce"	/* microVMs */
 
 /* microVMs: the agent's address in QEMU's user network, and the host's. */
 #define PROTO_VM_GUEST_ADDR	"10.0.2.15"
