@@ -86,5 +86,7 @@ print("  cgroup charge        %5.1f MiB (private memory of both, page tables, ke
 print("  beyond the runtime   %5.1f MiB (cgroup charge - runtime private memory)" % ((cg - r_uss) / n / 1024))
 '
 echo
+sh "$(dirname "$0")/bench-vm.sh" "$B"
+echo
 echo "-- console (tmux 120x40)"
 sh "$(dirname "$0")/bench-console.sh"
