@@ -276,6 +276,23 @@ ns_listen(const char *path, char **cause)
 	return fd;
 }
 
+/* RUN_DIR/start: "spawn MS", what `vm ls` shows as the start time. */
+static void
+ns_note_start(const char *run_dir, uint64_t start)
+{
+	char	*path = xasprintf("%s/start", run_dir), text[64];
+	int	 fd, len;
+
+	len = snprintf(text, sizeof text, "spawn %.0f\n",
+	    (util_mono_us() - start) / 1000.0);
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) != -1) {
+		if (write(fd, text, len) != len)
+			unlink(path);
+		close(fd);
+	}
+	free(path);
+}
+
 static int
 ns_create(const struct vm_spec *spec, pid_t *pidp, char *sock, size_t socklen,
     char **cause)
@@ -284,7 +301,9 @@ ns_create(const struct vm_spec *spec, pid_t *pidp, char *sock, size_t socklen,
 	int	 errp[2] = { -1, -1 }, pidp2[2] = { -1, -1 }, lfd = -1, st;
 	pid_t	 middle, pid = 0;
 	ssize_t	 n;
+	uint64_t start;
 
+	start = util_mono_us();
 	root = xasprintf("%s/root", spec->run_dir);
 	if (util_mkdirs(root, 0700) == -1) {
 		*cause = xasprintf("%s: %s", root, strerror(errno));
@@ -346,6 +365,7 @@ ns_create(const struct vm_spec *spec, pid_t *pidp, char *sock, size_t socklen,
 	close(errp[0]);
 	close(pidp2[0]);
 	close(lfd);
+	ns_note_start(spec->run_dir, start);
 	snprintf(sock, socklen, "%s", path);
 	*pidp = pid;
 	free(root);
@@ -469,10 +489,19 @@ ns_stats(const char *id, struct vm_stats *st)
 static void
 ns_info(const char *id, const char *run_dir, struct vm_info *vi)
 {
+	struct buf	 b = { 0 };
+	char		*path = xasprintf("%s/start", run_dir), *cause = NULL;
+
 	memset(vi, 0, sizeof *vi);
 	snprintf(vi->accel, sizeof vi->accel, "-");
 	snprintf(vi->start, sizeof vi->start, "spawn");
 	vi->start_ms = -1;
+	if (util_read_file(path, &b, 64, &cause) == 0)
+		sscanf(b.data, "%*s %ld", &vi->start_ms);
+	else
+		free(cause);
+	buf_free(&b);
+	free(path);
 	snprintf(vi->console, sizeof vi->console, "%s/agent.log", run_dir);
 }
 
