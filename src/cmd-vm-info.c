@@ -228,11 +228,17 @@ const struct cmd_entry cmd_snapshot_ls_entry = {
 };
 
 static int
+cmd_snapshot_rm_one(struct cmd_ctx *ctx, const char *name, char **cause)
+{
+	return vm_snapshot_rm(name, cause);
+}
+
+static int
 cmd_snapshot_rm_exec(struct cmd_ctx *ctx)
 {
 	struct vm_snapshot	*list;
 	char			*cause = NULL;
-	int			 i, n, rc = CMD_OK;
+	int			 i, n;
 
 	if (cmd_flag(ctx, "all")) {
 		if (ctx->argc > 0)
@@ -249,15 +255,7 @@ cmd_snapshot_rm_exec(struct cmd_ctx *ctx)
 	if (ctx->argc == 0)
 		return cmd_error(ctx, CMD_USAGE, "vm snapshot rm: give a snapshot "
 		    "name or --all");
-	for (i = 0; i < ctx->argc; i++) {
-		if (vm_snapshot_rm(ctx->argv[i], &cause) != 0) {
-			rc = cmd_error(ctx, CMD_ERROR, "%s", cause);
-			free(cause);
-			cause = NULL;
-		} else
-			fprintf(ctx->out, "removed %s\n", ctx->argv[i]);
-	}
-	return rc;
+	return cmd_remove_each(ctx, cmd_snapshot_rm_one);
 }
 
 static const struct cmd_opt cmd_snapshot_rm_opts[] = {

@@ -84,10 +84,15 @@ const struct cmd_entry cmd_vm_ls_entry = {
 };
 
 static int
+cmd_vm_rm_one(struct cmd_ctx *ctx, const char *id, char **cause)
+{
+	return inst_destroy(ctx->store, id, cause);
+}
+
+static int
 cmd_vm_rm_exec(struct cmd_ctx *ctx)
 {
-	char	*cause = NULL;
-	int	 i, rc = CMD_OK, n;
+	int	n;
 
 	if (cmd_flag(ctx, "all")) {
 		if (ctx->argc > 0)
@@ -100,15 +105,7 @@ cmd_vm_rm_exec(struct cmd_ctx *ctx)
 	}
 	if (ctx->argc == 0)
 		return cmd_error(ctx, CMD_USAGE, "vm rm: give an instance ID or --all");
-	for (i = 0; i < ctx->argc; i++) {
-		if (inst_destroy(ctx->store, ctx->argv[i], &cause) != 0) {
-			rc = cmd_error(ctx, CMD_ERROR, "%s", cause);
-			free(cause);
-			cause = NULL;
-		} else
-			fprintf(ctx->out, "removed %s\n", ctx->argv[i]);
-	}
-	return rc;
+	return cmd_remove_each(ctx, cmd_vm_rm_one);
 }
 
 static const struct cmd_opt cmd_vm_rm_opts[] = {

@@ -402,3 +402,25 @@ cmd_free_argv(int argc, char **argv)
 		free(argv[i]);
 	free(argv);
 }
+
+/*
+ * For rm-style commands: rm each positional argument, printing "removed
+ * X" for each that went and one error line for each that did not.
+ */
+int
+cmd_remove_each(struct cmd_ctx *ctx, int (*rm)(struct cmd_ctx *, const char *,
+    char **))
+{
+	char	*cause = NULL;
+	int	 i, rc = CMD_OK;
+
+	for (i = 0; i < ctx->argc; i++) {
+		if (rm(ctx, ctx->argv[i], &cause) != 0) {
+			rc = cmd_error(ctx, CMD_ERROR, "%s", cause);
+			free(cause);
+			cause = NULL;
+		} else
+			fprintf(ctx->out, "removed %s\n", ctx->argv[i]);
+	}
+	return rc;
+}

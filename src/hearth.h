@@ -166,6 +166,8 @@ char	**cmd_optlist(struct cmd_ctx *, const char *, int *);
 int	 cmd_error(struct cmd_ctx *, int, const char *, ...) printflike(3, 4);
 int	 cmd_fail(struct cmd_ctx *, int, char *);
 void	 cmd_usage(const struct cmd_entry *, struct buf *);
+int	 cmd_remove_each(struct cmd_ctx *, int (*)(struct cmd_ctx *,
+	     const char *, char **));
 void	 cmd_help_all(struct buf *);
 int	 cmd_split(const char *, int *, char ***, char **);
 void	 cmd_free_argv(int, char **);

@@ -6,7 +6,7 @@ HEARTH="$(cd "$B" && pwd)/hearth"
 export HEARTH
 SPAWN="$(cd "$B" && pwd)/tests/bench-spawn"
 T=$(mktemp -d /tmp/hearth-bench.XXXXXX)
-export HEARTH_HOME="$T/home" HEARTH_POOL_SIZE=0
+export HEARTH_HOME="$T/home" HEARTH_POOL_SIZE=0 HEARTH_DRIVER=ns
 unset NODE_EXTRA_CA_CERTS
 trap '"$HEARTH" vm rm --all >/dev/null 2>&1; rm -rf "$T"' EXIT
 H() { "$HEARTH" "$@"; }

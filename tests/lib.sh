@@ -1,7 +1,7 @@
 # tests/lib.sh — sourced by every integration test.
 #
 # Gives the test a private HEARTH_HOME under a temp dir, a pool size of 0
-# (tests that want a pool set it), helpers that fail loudly with the line,
+# (tests that want a pool set it), the ns driver by default, helpers that fail loudly with the line,
 # and a cleanup trap that destroys every instance the test started (by
 # pid, through `hearth vm rm --all`) and removes the temp dir.
 set -u
@@ -9,6 +9,9 @@ set -u
 T=$(mktemp -d /tmp/hearth-test.XXXXXX)
 export HEARTH_HOME="$T/home"
 export HEARTH_POOL_SIZE=0
+# Functions made without --driver run in ns sandboxes, whatever "auto"
+# would pick on this host; the microVM tests ask for qemu by name.
+export HEARTH_DRIVER=ns
 unset NODE_EXTRA_CA_CERTS
 BG_PIDS=""
 TMUX_PID=""

@@ -381,22 +381,36 @@ agent_reap(void)
 		runtime_reaped(pid, st);	/* and orphans: we are PID 1 */
 }
 
+/* A TCP socket listening on addr:port; -1 with errno set on failure. */
+int
+agent_listen_tcp(const char *addr, int port, int backlog, int flags)
+{
+	struct sockaddr_in	sin;
+	int			fd, one = 1, saved;
+
+	if ((fd = socket(AF_INET, SOCK_STREAM | flags, 0)) == -1)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(port);
+	inet_pton(AF_INET, addr, &sin.sin_addr);
+	if (bind(fd, (struct sockaddr *)&sin, sizeof sin) == -1 ||
+	    listen(fd, backlog) == -1) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return fd;
+}
+
 static void
 agent_listen_runtime(void)
 {
-	struct sockaddr_in	sin;
-	int			one = 1;
-
-	runtime_fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	runtime_fd = agent_listen_tcp(PROTO_RUNTIME_ADDR, PROTO_RUNTIME_PORT, 16,
+	    SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (runtime_fd == -1)
-		die("socket: %s", strerror(errno));
-	setsockopt(runtime_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-	memset(&sin, 0, sizeof sin);
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons(PROTO_RUNTIME_PORT);
-	inet_pton(AF_INET, PROTO_RUNTIME_ADDR, &sin.sin_addr);
-	if (bind(runtime_fd, (struct sockaddr *)&sin, sizeof sin) == -1 ||
-	    listen(runtime_fd, 16) == -1)
 		die("runtime API %s: %s", PROTO_RUNTIME_API, strerror(errno));
 }
 

@@ -44,6 +44,7 @@ struct conn {
 extern struct conn conns[AGENT_MAX_CONNS];
 
 void	 agent_set_idle_ttl(long);
+int	 agent_listen_tcp(const char *, int, int, int);
 void	 agent_exit(int) __attribute__((noreturn));
 void	 die(const char *, ...) __attribute__((format(printf, 1, 2), noreturn));
 void	*amalloc(size_t);

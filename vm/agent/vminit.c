@@ -218,18 +218,9 @@ vm_if_up(int fd, const char *name, const char *addr, const char *mask)
 static void
 vm_listen(void)
 {
-	struct sockaddr_in	sin;
-	int			fd, one = 1;
+	int	fd;
 
-	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
-		vm_fail("socket: %s", strerror(errno));
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-	memset(&sin, 0, sizeof sin);
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons(PROTO_VM_PORT);
-	inet_pton(AF_INET, PROTO_VM_GUEST_ADDR, &sin.sin_addr);
-	if (bind(fd, (struct sockaddr *)&sin, sizeof sin) == -1 ||
-	    listen(fd, 64) == -1)
+	if ((fd = agent_listen_tcp(PROTO_VM_GUEST_ADDR, PROTO_VM_PORT, 64, 0)) == -1)
 		vm_fail("listen on port %d: %s", PROTO_VM_PORT, strerror(errno));
 	if (fd != PROTO_LISTEN_FD) {
 		dup2(fd, PROTO_LISTEN_FD);
