@@ -90,6 +90,19 @@ expect_rc 0 H fn invoke f
 expect_eq "next works" "$(json_get "$OUT" 'd["ok"]')" "True"
 [ "$(q 'SELECT id FROM instances')" != "$id" ] || fail "the dead VM was reused"
 
+# A guest that hangs (QEMU stopped): the host gives up on its own clock
+# (timeout + init budget + 5 s), the invocation fails, the VM is replaced.
+expect_rc 0 H fn update f --timeout 1
+expect_rc 0 H fn invoke f
+id=$(q "SELECT id FROM instances")
+kill -STOP "$(qemu_pid "$id")"
+expect_rc 1 H fn invoke f
+expect_in "hung guest" "$OUT" "Sandbox.Failure"
+expect_rc 0 H fn invoke f
+expect_eq "next works" "$(json_get "$OUT" 'd["ok"]')" "True"
+[ "$(q 'SELECT id FROM instances')" != "$id" ] || fail "the hung VM was reused"
+expect_rc 0 H fn update f --timeout 20
+
 # A shim that dies takes QEMU with it; the row goes, no process is left.
 id=$(q "SELECT id FROM instances")
 shim=$(q "SELECT pid FROM instances")
