@@ -294,27 +294,44 @@ cgroup_contains(const char *id, pid_t pid)
 }
 
 /* Remove hearth/<id>, waiting briefly for exiting processes to leave. */
-/* SIGKILL every process in id's cgroup (QEMU and its shim, say). */
-void
-cgroup_kill(const char *id)
+/* The pids in id's cgroup (*out malloc'd); their number. */
+int
+cgroup_pids(const char *id, pid_t **out)
 {
 	struct buf	 b = { 0 };
 	char		*dir, *path, *cause = NULL, *p;
 	long		 pid;
+	int		 n = 0;
 
+	*out = NULL;
 	dir = cg_dir(cg_probe() == 2 ? NULL : "pids", id);
 	path = xasprintf("%s/cgroup.procs", dir);
 	if (util_read_file(path, &b, 1 << 20, &cause) == 0) {
-		for (p = b.data; *p != '\0'; p += strcspn(p, "\n") + (p[strcspn(p, "\n")] != '\0')) {
-			pid = strtol(p, NULL, 10);
-			if (pid > 1)
-				kill((pid_t)pid, SIGKILL);
+		for (p = b.data; *p != '\0'; p += strcspn(p, "\n") +
+		    (p[strcspn(p, "\n")] != '\0')) {
+			if ((pid = strtol(p, NULL, 10)) <= 1)
+				continue;
+			*out = xrealloc(*out, sizeof **out * (n + 1));
+			(*out)[n++] = (pid_t)pid;
 		}
 	} else
 		free(cause);
 	buf_free(&b);
 	free(path);
 	free(dir);
+	return n;
+}
+
+/* SIGKILL every process in id's cgroup (QEMU and its shim, say). */
+void
+cgroup_kill(const char *id)
+{
+	pid_t	*pids;
+	int	 i, n = cgroup_pids(id, &pids);
+
+	for (i = 0; i < n; i++)
+		kill(pids[i], SIGKILL);
+	free(pids);
 }
 
 void

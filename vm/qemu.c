@@ -619,10 +619,37 @@ qemu_alive(const char *id, pid_t pid)
 	return pid > 0 && kill(pid, 0) == 0 && cgroup_contains(id, pid);
 }
 
+/*
+ * CPU and peaks from the cgroup; memory in use is what QEMU and the shim
+ * hold resident.  The cgroup's charge would add the page cache of every
+ * file QEMU read (kernel, image, snapshot), which is not the VM's.
+ */
 static int
 qemu_stats(const char *id, struct vm_stats *st)
 {
-	return cgroup_stats(id, st);
+	struct buf	 b = { 0 };
+	pid_t		*pids;
+	char		*path, *cause = NULL, *p;
+	uint64_t	 rss = 0;
+	int		 i, n;
+
+	if (cgroup_stats(id, st) != 0)
+		return -1;
+	n = cgroup_pids(id, &pids);
+	for (i = 0; i < n; i++) {
+		path = xasprintf("/proc/%d/status", (int)pids[i]);
+		if (util_read_file(path, &b, 65536, &cause) == 0 &&
+		    (p = strstr(b.data, "VmRSS:")) != NULL)
+			rss += strtoull(p + 6, NULL, 10) * 1024;
+		else
+			free(cause);
+		cause = NULL;
+		buf_free(&b);
+		free(path);
+	}
+	free(pids);
+	st->mem_bytes = rss;
+	return 0;
 }
 
 /* From the files the driver and the shim keep in the run directory. */

@@ -474,7 +474,14 @@ vm_rekey(struct conn *c, const char *body, size_t len)
 	seed.info.entropy_count = PROTO_SEED_LEN * 8;
 	seed.info.buf_size = PROTO_SEED_LEN;
 	if ((fd = open("/dev/urandom", O_WRONLY | O_CLOEXEC)) != -1) {
-		if (ioctl(fd, RNDADDENTROPY, &seed) == -1)
+		/*
+		 * Credited entropy alone reseeds the kernel's CRNG only
+		 * while it initialises; after that it would wait for its
+		 * periodic reseed, and VMs restored from one snapshot would
+		 * draw the same bytes until then.  So reseed now.
+		 */
+		if (ioctl(fd, RNDADDENTROPY, &seed) == -1 ||
+		    ioctl(fd, RNDRESEEDCRNG) == -1)
 			fprintf(stderr, "hearth-agent: reseed: %s\n", strerror(errno));
 		close(fd);
 	}
