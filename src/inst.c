@@ -820,6 +820,17 @@ inst_destroy_fn(struct store *st, const char *name)
 }
 
 /*
+ * Seconds an instance may take to start before a row without a VM counts
+ * as left behind by a crashed hearth: a minute for a sandbox, but a
+ * microVM may boot for qemu.boot_timeout and then be saved.
+ */
+static double
+inst_start_grace(void)
+{
+	return 60 + atoi(config_get("qemu.boot_timeout")) + 120;
+}
+
+/*
  * Remove instances whose VM is gone (idle TTL, killed from outside, host
  * reboot) and rows stuck in 'starting' by a crashed hearth.
  */
@@ -841,12 +852,12 @@ inst_gc(struct store *st)
 		drv = vm_driver_find(in->driver);
 		/*
 		 * Dead: its VM is gone, or it never got one (a hearth that
-		 * crashed while creating it) and a minute has passed.  A
+		 * crashed while creating it) and its start grace has passed.  A
 		 * 'starting' instance with a VM may be serving its first,
 		 * long invocation: only its liveness counts.
 		 */
 		if (in->pid == 0 ? strcmp(state, "starting") == 0 &&
-		    util_now() - created > 60 :
+		    util_now() - created > inst_start_grace() :
 		    (drv == NULL || !drv->alive(in->id, in->pid))) {
 			dead = xrealloc(dead, sizeof *dead * (n + 1));
 			dead[n++] = in;

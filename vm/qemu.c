@@ -498,7 +498,7 @@ qemu_create(const struct vm_spec *spec, pid_t *pidp, char *sock, size_t socklen,
 	struct qemu_assets	 a;
 	struct qemu_snap	 snap;
 	char			**argv = NULL, token[PROTO_TOKEN_LEN + 1], *err = NULL;
-	char			*path = NULL, *fallback = NULL;
+	char			*path = NULL, *fallback = NULL, *p;
 	int			 guest_mb = qemu_guest_mb(spec->memory_mb);
 	int			 vcpus = qemu_vcpus(spec->cpu_milli), restored = 0;
 	int			 timeout_s = atoi(config_get("qemu.boot_timeout"));
@@ -542,6 +542,10 @@ qemu_create(const struct vm_spec *spec, pid_t *pidp, char *sock, size_t socklen,
 			free(err);
 			err = NULL;
 			cgroup_kill(spec->id);
+			/* The boot's console starts clean. */
+			p = xasprintf("%s/console.log", spec->run_dir);
+			unlink(p);
+			free(p);
 		}
 		qemu_snap_free(&snap);
 		qemu_argv_free(argv);
