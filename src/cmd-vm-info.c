@@ -200,7 +200,7 @@ cmd_snapshot_ls_exec(struct cmd_ctx *ctx)
 	struct out_table	*t;
 	int			 n, i;
 
-	vm_snapshot_list(&list, &n);
+	qemu_snap_list(&list, &n);
 	t = out_table_new(cmd_snapshot_ls_cols, 7);
 	for (i = 0; i < n; i++) {
 		out_table_row(t);
@@ -230,7 +230,7 @@ const struct cmd_entry cmd_snapshot_ls_entry = {
 static int
 cmd_snapshot_rm_one(struct cmd_ctx *ctx, const char *name, char **cause)
 {
-	return vm_snapshot_rm(name, cause);
+	return qemu_snap_delete(name, cause);
 }
 
 static int
@@ -244,9 +244,9 @@ cmd_snapshot_rm_exec(struct cmd_ctx *ctx)
 		if (ctx->argc > 0)
 			return cmd_error(ctx, CMD_USAGE, "vm snapshot rm: give names "
 			    "or --all, not both");
-		vm_snapshot_list(&list, &n);
+		qemu_snap_list(&list, &n);
 		for (i = 0; i < n; i++)
-			if (vm_snapshot_rm(list[i].name, &cause) != 0)
+			if (qemu_snap_delete(list[i].name, &cause) != 0)
 				free(cause);
 		free(list);
 		fprintf(ctx->out, "removed %d snapshot%s\n", n, n == 1 ? "" : "s");

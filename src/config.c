@@ -17,11 +17,11 @@
 #include "hearth.h"
 
 struct setting {
-	const char	*key;
+	const char	*key;		/* e.g. "pool.size" */
 	const char	*env;		/* overrides the file, or NULL */
 	const char	*def;		/* default; NULL computes one */
-	const char	*help;
-	int		(*check)(const char *, char **);
+	const char	*help;		/* one line for `config ls` */
+	int		(*check)(const char *, char **);	/* -1 and why if bad */
 };
 
 static int

@@ -152,7 +152,7 @@ accel_cache_path(void)
  * Cached per boot: the file holds the boot id, the answer and the reason.
  */
 const char *
-vm_accel(const char **why)
+accel_choose(const char **why)
 {
 	static char	 answer[8], reason[256];
 	struct buf	 b = { 0 }, boot = { 0 };

@@ -70,7 +70,7 @@ snap_key(const struct qemu_assets *a, int guest_mb, int vcpus)
 	snap_stamp(&b, "initrd", a->initrd);
 	snap_stamp(&b, "disk", a->disk);
 	snap_stamp(&b, "qemu", a->binary);
-	buf_printf(&b, "accel=%s mem=%d cpus=%d", vm_accel(NULL), guest_mb, vcpus);
+	buf_printf(&b, "accel=%s mem=%d cpus=%d", accel_choose(NULL), guest_mb, vcpus);
 	return b.data;
 }
 
@@ -361,7 +361,7 @@ qemu_snap_seed_console(const struct qemu_snap *s, const char *run_dir)
 
 /* For `vm snapshot ls`: every finished snapshot, oldest first. */
 int
-vm_snapshot_list(struct vm_snapshot **out, int *count)
+qemu_snap_list(struct vm_snapshot **out, int *count)
 {
 	struct dirent	**names;
 	struct vm_snapshot *list = NULL;
@@ -405,7 +405,7 @@ vm_snapshot_list(struct vm_snapshot **out, int *count)
 }
 
 int
-vm_snapshot_rm(const char *name, char **cause)
+qemu_snap_delete(const char *name, char **cause)
 {
 	struct stat	 sb;
 	char		*dir;

@@ -183,7 +183,7 @@ char **
 qemu_argv(const struct qemu_assets *a, const char *run_dir, int guest_mb,
     int vcpus, const char *restore)
 {
-	const char	*accel = vm_accel(NULL);
+	const char	*accel = accel_choose(NULL);
 	char		**argv = NULL;
 	long		 khz = qemu_tsc_khz();
 	int		 n = 0;
@@ -510,7 +510,7 @@ qemu_create(const struct vm_spec *spec, pid_t *pidp, char *sock, size_t socklen,
 
 	if (qemu_assets(spec->rootfs, &a, cause) != 0)
 		return -1;
-	if (!told && strcmp(vm_accel(&why), "tcg") == 0)
+	if (!told && strcmp(accel_choose(&why), "tcg") == 0)
 		vm_notice("microVMs run under TCG, QEMU's software emulation: %s", why);
 	told = 1;
 	if (util_mkdirs(spec->run_dir, 0700) == -1) {
@@ -665,7 +665,7 @@ qemu_info(const char *id, const char *run_dir, struct vm_info *vi)
 	int		 off = 0;
 
 	memset(vi, 0, sizeof *vi);
-	snprintf(vi->accel, sizeof vi->accel, "%s", vm_accel(NULL));
+	snprintf(vi->accel, sizeof vi->accel, "%s", accel_choose(NULL));
 	vi->start_ms = -1;
 	snprintf(vi->console, sizeof vi->console, "%s/console.log", run_dir);
 	p = xasprintf("%s/start", run_dir);

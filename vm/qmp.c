@@ -25,7 +25,7 @@
 #define QMP_TIMEOUT_MS	10000
 
 struct qmp {
-	int		 fd;
+	int		 fd;		/* connected to QEMU's QMP socket */
 	struct buf	 in;		/* bytes read, not yet a whole line */
 };
 

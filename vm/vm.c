@@ -28,7 +28,7 @@ static struct buf vm_notices;
 const char *
 vm_driver_auto(void)
 {
-	return strcmp(vm_accel(NULL), "kvm") == 0 ? "qemu" : "ns";
+	return strcmp(accel_choose(NULL), "kvm") == 0 ? "qemu" : "ns";
 }
 
 void

@@ -76,7 +76,7 @@ void	 vm_notice(const char *, ...) __attribute__((format(printf, 1, 2)));
 char	*vm_notice_take(void);
 
 /* accel.c: "kvm" when hardware virtualization is here and fast, else "tcg". */
-const char *vm_accel(const char **);
+const char *accel_choose(const char **);
 
 /* bundle.c: a code directory as a PUT /code body. */
 struct buf;
@@ -85,15 +85,15 @@ int	 bundle_build(const char *, struct buf *, char **);
 /* qemu-snap.c: saved microVMs, for `vm snapshot`. */
 struct vm_snapshot {
 	char		 name[64];	/* RUNTIME-MEMm-CPUSc */
-	char		 runtime[32];
+	char		 runtime[32];	/* the image it was booted from */
 	int		 guest_mb;	/* VM memory */
 	int		 vcpus;
 	uint64_t	 size;		/* bytes of state */
 	double		 created;	/* epoch seconds */
 	long		 save_ms;	/* time to save */
 };
-int	 vm_snapshot_list(struct vm_snapshot **, int *);
-int	 vm_snapshot_rm(const char *, char **);
+int	 qemu_snap_list(struct vm_snapshot **, int *);
+int	 qemu_snap_delete(const char *, char **);
 
 /* cgroup.c: limits for a machine's processes (v2, or v1 controllers). */
 int	 cgroup_create(const char *, int, int, int, char **);

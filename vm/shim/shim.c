@@ -59,8 +59,9 @@
 #define SHIM_TAIL	3		/* console lines in a boot error */
 
 struct half {
-	char	 buf[SHIM_BUF];
-	size_t	 len, off;		/* bytes held, bytes written */
+	char	 buf[SHIM_BUF];		/* bytes read, not yet written on */
+	size_t	 len;			/* bytes held */
+	size_t	 off;			/* of those, bytes written */
 	int	 eof;			/* the reading side closed */
 };
 
