@@ -201,22 +201,19 @@ free_port(void)
 }
 
 static int
-agent_dial(int nonblock)
+agent_dial(void)
 {
 	struct sockaddr_in	sin;
 	int			fd, one = 1;
 
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC |
-	    (nonblock ? SOCK_NONBLOCK : 0), 0);
-	if (fd == -1)
+	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
 		return -1;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 	memset(&sin, 0, sizeof sin);
 	sin.sin_family = AF_INET;
 	sin.sin_port = htons(port);
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (connect(fd, (struct sockaddr *)&sin, sizeof sin) == -1 &&
-	    errno != EINPROGRESS) {
+	if (connect(fd, (struct sockaddr *)&sin, sizeof sin) == -1) {
 		close(fd);
 		return -1;
 	}
@@ -238,7 +235,7 @@ agent_call(const char *tok, const char *method, const char *path,
 	int		fd, code = 0, len;
 	uint64_t	deadline = now_ms() + timeout_ms;
 
-	if ((fd = agent_dial(0)) == -1)
+	if ((fd = agent_dial()) == -1)
 		return 0;
 	len = snprintf(req, sizeof req, PROTO_TOKEN_PREFIX "%s\n%s %s HTTP/1.1\r\n"
 	    "Host: agent\r\nContent-Length: %zu\r\n\r\n%s", tok, method, path,
@@ -567,11 +564,17 @@ relay_accept(int lfd)
 			continue;
 		}
 		p->cfd = fd;
-		if ((p->ufd = agent_dial(1)) == -1) {
+		/*
+		 * A blocking connect: QEMU's port is on loopback, where the
+		 * kernel completes it at once, and a socket still connecting
+		 * could refuse the first write.
+		 */
+		if ((p->ufd = agent_dial()) == -1) {
 			close(fd);
 			free(p);
 			continue;
 		}
+		fcntl(p->ufd, F_SETFL, O_NONBLOCK);
 		p->up.len = snprintf(p->up.buf, sizeof p->up.buf,
 		    PROTO_TOKEN_PREFIX "%s\n", token);
 		pairs[i] = p;
