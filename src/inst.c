@@ -36,7 +36,7 @@
 #include "proto.h"
 #include "vm.h"
 
-#define INST_CPU_MILLI		1000	/* one core per instance */
+#define INST_MB_PER_CPU		1769	/* memory that buys a whole core, as on Lambda */
 #define INST_PIDS_MAX		256	/* processes and threads */
 #define INST_TMP_MB		512	/* /tmp, as on Lambda */
 #define INST_IDLE_TTL		300	/* seconds a warm instance lives idle */
@@ -315,6 +315,24 @@ inst_bring_current(struct store *st, struct inst *in, struct fn *fn,
 	return 0;
 }
 
+/*
+ * CPU for a memory size, as Lambda allots it: one core up to 1,769 MB,
+ * then in proportion (a sandbox's quota, a microVM's vCPUs), never more
+ * than the host has.
+ */
+static int
+inst_cpu_milli(int memory_mb)
+{
+	long	cores = sysconf(_SC_NPROCESSORS_ONLN), milli;
+
+	milli = (long)memory_mb * 1000 / INST_MB_PER_CPU;
+	if (milli < 1000)
+		milli = 1000;
+	if (cores > 0 && milli > cores * 1000)
+		milli = cores * 1000;
+	return (int)milli;
+}
+
 /* Show what the VM layer noted (a snapshot not used, say) and record it. */
 static void
 inst_notices(struct store *st, const char *id)
@@ -397,7 +415,7 @@ inst_spawn(struct store *st, const char *runtime, const char *driver,
 	spec.hostname = fn != NULL ? fn->name : "hearth";
 	spec.cmd = cmd;
 	spec.memory_mb = in->memory_mb;
-	spec.cpu_milli = INST_CPU_MILLI;
+	spec.cpu_milli = inst_cpu_milli(in->memory_mb);
 	spec.pids_max = INST_PIDS_MAX;
 	spec.tmp_mb = INST_TMP_MB;
 	spec.idle_ttl_s = fn != NULL ? INST_IDLE_TTL : INST_POOL_TTL;
