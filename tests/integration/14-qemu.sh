@@ -65,6 +65,18 @@ expect_eq "restored, not booted" "$(json_get "$OUT" 'd["start"]')" "restore"
 expect_rc 0 H vm console "$id2"
 expect_in "restored console" "$OUT" "restored from snapshot python3-"
 
+# Code that would land outside /var/task is refused whole; the old code
+# stays in place.
+sock="$HEARTH_HOME/run/$id2/agent.sock"
+for bad in '../evil' '/etc/evil' 'a/../../evil'; do
+	r=$(printf 'f 644 3 %s\nabc' "$bad" | curl -s --unix-socket "$sock" -X PUT --data-binary @- http://agent/code)
+	expect_in "bundle with $bad refused" "$r" "malformed code bundle"
+done
+r=$(printf 'f 644 99 app.py\nshort' | curl -s --unix-socket "$sock" -X PUT --data-binary @- http://agent/code)
+expect_in "truncated bundle refused" "$r" "malformed code bundle"
+expect_rc 0 H fn invoke py '{"name": "intact"}'
+expect_eq "old code intact" "$(json_get "$OUT" 'd["hello"]')" "intact"
+
 # Node in a VM.
 mkdir -p "$T/js"
 cat > "$T/js/index.js" <<'JS'
