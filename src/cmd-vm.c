@@ -159,7 +159,7 @@ const struct cmd_entry cmd_vm_pool_entry = {
 	.opts = cmd_vm_pool_opts,
 	.min_args = 0, .max_args = 1,
 	.usage = "[RUNTIME]",
-	.help = "pre-start sandboxes for a runtime so first invocations are fast",
+	.help = "pre-start instances (sandboxes or VMs) for a runtime so first invocations are fast",
 	.flags = CMD_F_STORE | CMD_F_MUTATES,
 	.exec = cmd_vm_pool_exec,
 };
