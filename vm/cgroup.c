@@ -294,6 +294,17 @@ cgroup_contains(const char *id, pid_t pid)
 }
 
 /* Remove hearth/<id>, waiting briefly for exiting processes to leave. */
+/*
+ * Is pid alive and still in id's cgroup?  A pid alone could have been
+ * reused by the time a later hearth looks; an exited process has left
+ * its cgroup even while it waits to be reaped.
+ */
+int
+cgroup_runs(const char *id, pid_t pid)
+{
+	return pid > 0 && kill(pid, 0) == 0 && cgroup_contains(id, pid);
+}
+
 /* The pids in id's cgroup (*out malloc'd); their number. */
 int
 cgroup_pids(const char *id, pid_t **out)

@@ -477,7 +477,7 @@ ns_set_memory(const char *id, int memory_mb, char **cause)
 static int
 ns_alive(const char *id, pid_t pid)
 {
-	return pid > 0 && kill(pid, 0) == 0 && cgroup_contains(id, pid);
+	return cgroup_runs(id, pid);
 }
 
 static int

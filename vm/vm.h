@@ -102,6 +102,7 @@ int	 cgroup_set_memory(const char *, int, char **);
 int	 cgroup_stats(const char *, struct vm_stats *);
 int	 cgroup_contains(const char *, pid_t);
 void	 cgroup_kill(const char *);
+int	 cgroup_runs(const char *, pid_t);
 int	 cgroup_pids(const char *, pid_t **);
 void	 cgroup_destroy(const char *);
 const char *cgroup_mode(void);
