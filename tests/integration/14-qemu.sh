@@ -156,4 +156,14 @@ keys vmc c
 wait_for vmc "hearth-agent: vm ready" 10
 keys vmc Escape Enter
 wait_for vmc "Accelerator:" 10
+# The logs and stats panes stream from the agent inside the VM.
+keys vmc Escape 1
+wait_for vmc "Functions"
+keys vmc "/" "^js$" Enter l
+wait_for vmc "logs: js"
+H fn invoke js '{"a": 40, "b": 2}' >/dev/null || fail "invoke js for the logs pane"
+wait_for vmc "END RequestId" 10
+keys vmc Escape s
+wait_for vmc "stats: js"
+wait_for vmc "invocations [1-9]" 10
 keys vmc Escape q
