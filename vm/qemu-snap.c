@@ -11,8 +11,9 @@
  * imported, ready in a fraction of a boot.  The shim then gives each
  * restored VM its own token, entropy and clock (POST /rekey).
  *
- * $HEARTH_HOME/snapshots/NAME/ holds `state` and `meta`; meta is written
- * last, so a snapshot without it was never finished.  meta records what
+ * $HEARTH_HOME/snapshots/NAME/ holds `state`, `meta` and the boot's
+ * `console.log`, written in a private directory that is renamed into
+ * place whole; a directory without meta was never finished.  meta records what
  * the state depends on (kernel, initramfs, image, QEMU, accelerator,
  * memory, vCPUs); a snapshot that no longer matches, or that QEMU cannot
  * load, is removed and the VM boots instead, saying so.
@@ -245,8 +246,12 @@ snap_migrate(const char *qmp_path, const char *tmp, long *ms, char **cause)
 
 /*
  * Snapshot the freshly booted VM in run_dir (agent behind sock) as the
- * snapshot of image at this size.  Failures (disk full, a runtime that
- * never parks) cost only the snapshot: a notice says why.
+ * snapshot of image at this size.  Everything is written into a private
+ * directory that is renamed into place whole, so two hearths saving the
+ * same snapshot at once cannot mix one's state with the other's token:
+ * the first rename wins, the other's work is dropped.  Failures (disk
+ * full, a runtime that never parks) cost only the snapshot: a notice says
+ * why.
  */
 void
 qemu_snap_take(const struct qemu_assets *a, const char *image, int guest_mb,
@@ -254,11 +259,14 @@ qemu_snap_take(const struct qemu_assets *a, const char *image, int guest_mb,
 {
 	struct buf	 tokb = { 0 }, meta = { 0 }, con = { 0 };
 	char		*name = snap_name(image, guest_mb, vcpus), *dir = snap_dir(name);
-	char		*tmp = NULL, *state = NULL, *qmp = NULL, *key = NULL, *p;
-	char		*cause = NULL;
+	char		*tmp, *state = NULL, *qmp = NULL, *key = NULL, *p, *top;
+	char		*cause = NULL, *err = NULL;
 	long		 ms = 0;
 	struct stat	 sb;
 
+	top = snap_dir(NULL);
+	tmp = xasprintf("%s/.%s.%d", top, name, (int)getpid());
+	free(top);
 	if (snap_wait_parked(sock, &cause) != 0)
 		goto fail;
 	p = xasprintf("%s/token", run_dir);
@@ -267,58 +275,56 @@ qemu_snap_take(const struct qemu_assets *a, const char *image, int guest_mb,
 		goto fail;
 	}
 	free(p);
-	if (util_mkdirs(dir, 0700) == -1) {
-		cause = xasprintf("%s: %s", dir, strerror(errno));
+	util_rmtree(tmp);
+	if (util_mkdirs(tmp, 0700) == -1) {
+		cause = xasprintf("%s: %s", tmp, strerror(errno));
 		goto fail;
 	}
-	tmp = xasprintf("%s/state.%d.tmp", dir, (int)getpid());
-	state = xasprintf("%s/state", dir);
+	state = xasprintf("%s/state", tmp);
 	qmp = xasprintf("%s/qmp.sock", run_dir);
-	if (snap_migrate(qmp, tmp, &ms, &cause) != 0)
+	if (snap_migrate(qmp, state, &ms, &cause) != 0)
 		goto fail;
-	if (stat(tmp, &sb) != 0 || sb.st_size == 0) {
-		cause = xasprintf("%s: empty", tmp);
-		goto fail;
-	}
-	if (rename(tmp, state) == -1) {
-		cause = xasprintf("%s: %s", state, strerror(errno));
+	if (stat(state, &sb) != 0 || sb.st_size == 0) {
+		cause = xasprintf("%s: empty", state);
 		goto fail;
 	}
+	/* The boot's console, for the VMs restored from it. */
+	p = xasprintf("%s/console.log", run_dir);
+	if (util_read_file(p, &con, 1 << 20, &err) == 0) {
+		free(p);
+		p = xasprintf("%s/console.log", tmp);
+		if (util_write_file(p, con.data != NULL ? con.data : "", con.len,
+		    &err) != 0)
+			free(err);
+	} else
+		free(err);
+	free(p);
 	key = snap_key(a, guest_mb, vcpus);
 	buf_printf(&meta, "key=%s\ntoken=%.*s\nruntime=%s\nguest_mb=%d\n"
 	    "vcpus=%d\ncreated=%.3f\nsave_ms=%ld\nsize=%lld\n", key,
 	    PROTO_TOKEN_LEN, tokb.data, image, guest_mb, vcpus, util_now(), ms,
 	    (long long)sb.st_size);
-	/* The boot's console, for the VMs restored from it. */
-	p = xasprintf("%s/console.log", run_dir);
-	if (util_read_file(p, &con, 1 << 20, &cause) == 0) {
-		free(p);
-		p = xasprintf("%s/console.log", dir);
-		if (util_write_file(p, con.data != NULL ? con.data : "", con.len,
-		    &cause) != 0) {
-			free(cause);
-			cause = NULL;
-		}
-	} else {
-		free(cause);
-		cause = NULL;
-	}
-	free(p);
-	free(tmp);
-	tmp = xasprintf("%s/meta.%d.tmp", dir, (int)getpid());
-	p = xasprintf("%s/meta", dir);
-	if (util_write_file(tmp, meta.data, meta.len, &cause) != 0 ||
-	    rename(tmp, p) == -1) {
-		if (cause == NULL)
-			cause = xasprintf("%s: %s", p, strerror(errno));
+	p = xasprintf("%s/meta", tmp);
+	if (util_write_file(p, meta.data, meta.len, &cause) != 0) {
 		free(p);
 		goto fail;
 	}
 	free(p);
+	/* A stale, unfinished directory (no meta) may stand in the way. */
+	p = xasprintf("%s/meta", dir);
+	if (access(p, F_OK) != 0)
+		util_rmtree(dir);
+	free(p);
+	if (rename(tmp, dir) == -1) {
+		if (errno != ENOTEMPTY && errno != EEXIST)
+			cause = xasprintf("%s: %s", dir, strerror(errno));
+		util_rmtree(tmp);	/* or another hearth saved it first */
+		if (cause != NULL)
+			goto fail;
+	}
 	goto out;
 fail:
-	if (tmp != NULL)
-		unlink(tmp);
+	util_rmtree(tmp);
 	vm_notice("snapshot %s not saved: %s", name, cause);
 	free(cause);
 out:
