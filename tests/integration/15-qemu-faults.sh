@@ -36,12 +36,18 @@ expect_eq "no instance left behind" "$(rows instances)" "0"
 expect_eq "no run dir left behind" "$(find "$HEARTH_HOME/run" -mindepth 1 -type d | wc -l)" "0"
 expect_rc 0 H config unset qemu.kernel
 
-# An agent that never answers in time: the boot timeout, with the tail.
-expect_rc 0 H config set qemu.boot_timeout 1
+# An agent that never answers (a QEMU that never starts its guest, -S):
+# the boot timeout, with the console's tail.
+printf '#!/bin/sh\nexec qemu-system-x86_64 -S "$@"\n' > "$T/qemu-paused"
+chmod +x "$T/qemu-paused"
+expect_rc 0 H config set qemu.binary "$T/qemu-paused"
+expect_rc 0 H config set qemu.boot_timeout 2
 expect_rc 1 H fn invoke f
-expect_in "boot timeout" "$ERR" "the agent did not answer within 1 s"
-expect_in "serial tail" "$ERR" "serial console ends"
+expect_in "boot timeout" "$ERR" "the agent did not answer within 2 s"
+expect_in "serial tail" "$ERR" "serial console ends: (nothing on the serial console)"
+expect_eq "no instance left behind" "$(rows instances)" "0"
 expect_rc 0 H config unset qemu.boot_timeout
+expect_rc 0 H config unset qemu.binary
 
 # Disk full while saving the snapshot: the VM serves anyway, a notice says why.
 mkdir -p "$HEARTH_HOME/snapshots"
