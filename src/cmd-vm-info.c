@@ -4,6 +4,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "hearth.h"
@@ -134,6 +135,36 @@ cmd_vm_tail(const struct buf *b, long n)
 	return b->data;
 }
 
+/*
+ * Print what is appended to path after offset, as it comes, until the
+ * machine stops (then what it wrote last is printed too).
+ */
+static void
+cmd_vm_follow(struct cmd_ctx *ctx, const struct vm_driver *drv, const char *id,
+    pid_t pid, const char *path, size_t offset)
+{
+	struct timespec	 ts = { 0, 200 * 1000 * 1000 };
+	char		 chunk[8192];
+	size_t		 got;
+	FILE		*f;
+	int		 alive = 1;
+
+	if ((f = fopen(path, "r")) == NULL)
+		return;
+	fseek(f, (long)offset, SEEK_SET);
+	fflush(ctx->out);
+	while (alive) {
+		alive = drv != NULL && drv->alive(id, pid);
+		while ((got = fread(chunk, 1, sizeof chunk, f)) > 0)
+			fwrite(chunk, 1, got, ctx->out);
+		clearerr(f);
+		fflush(ctx->out);
+		if (alive)
+			nanosleep(&ts, NULL);
+	}
+	fclose(f);
+}
+
 static int
 cmd_vm_console_exec(struct cmd_ctx *ctx)
 {
@@ -145,6 +176,7 @@ cmd_vm_console_exec(struct cmd_ctx *ctx)
 	char			*dir, *cause = NULL;
 	long long		 n = 0;
 	int			 rc = CMD_OK;
+	pid_t			 pid;
 
 	if (tail != NULL && util_parse_int(tail, 1, 1000000, &n) != 0)
 		return cmd_error(ctx, CMD_USAGE, "--tail '%s' must be a number of "
@@ -152,6 +184,7 @@ cmd_vm_console_exec(struct cmd_ctx *ctx)
 	if ((stmt = cmd_vm_row(ctx, id)) == NULL)
 		return CMD_ERROR;
 	drv = vm_driver_find((const char *)sqlite3_column_text(stmt, 1));
+	pid = sqlite3_column_int(stmt, 5);
 	sqlite3_finalize(stmt);
 	dir = xasprintf("%s/run/%s", ctx->store->home, id);
 	memset(&vi, 0, sizeof vi);
@@ -160,8 +193,12 @@ cmd_vm_console_exec(struct cmd_ctx *ctx)
 	if (util_read_file(vi.console, &b, 16 << 20, &cause) != 0) {
 		rc = cmd_error(ctx, CMD_ERROR, "%s", cause);
 		free(cause);
-	} else if (b.len > 0)
-		fputs(cmd_vm_tail(&b, (long)n), ctx->out);
+	} else {
+		if (b.len > 0)
+			fputs(cmd_vm_tail(&b, (long)n), ctx->out);
+		if (cmd_flag(ctx, "follow"))
+			cmd_vm_follow(ctx, drv, id, pid, vi.console, b.len);
+	}
 	buf_free(&b);
 	free(dir);
 	return rc;
@@ -169,6 +206,7 @@ cmd_vm_console_exec(struct cmd_ctx *ctx)
 
 static const struct cmd_opt cmd_vm_console_opts[] = {
 	{ "tail", 'n', OPT_STRING, "LINES", "only the last LINES lines" },
+	{ "follow", 'f', OPT_FLAG, NULL, "keep printing what the machine writes, until it stops" },
 	{ NULL, 0, 0, NULL, NULL }
 };
 

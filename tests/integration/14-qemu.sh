@@ -77,6 +77,16 @@ expect_in "truncated bundle refused" "$r" "malformed code bundle"
 expect_rc 0 H fn invoke py '{"name": "intact"}'
 expect_eq "old code intact" "$(json_get "$OUT" 'd["hello"]')" "intact"
 
+# vm console -f follows the serial log until the VM stops.
+H vm console "$id2" -f > "$T/follow" &
+fpid=$!
+BG_PIDS="$BG_PIDS $fpid"
+sleep 0.5
+expect_rc 0 H vm rm "$id2"
+for i in $(seq 1 50); do kill -0 "$fpid" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$fpid" 2>/dev/null && fail "vm console -f outlived its VM"
+expect_in "followed" "$(cat "$T/follow")" "restored from snapshot"
+
 # Node in a VM.
 mkdir -p "$T/js"
 cat > "$T/js/index.js" <<'JS'
