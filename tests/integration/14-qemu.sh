@@ -99,24 +99,10 @@ expect_eq "node result" "$(json_get "$OUT" 'd["sum"]')" "5"
 # Isolation: the host's files and network are out of reach.
 echo "canary-$$" > "$T/canary"
 chmod 644 "$T/canary"
+cp "$(dirname "$0")/../probe_helpers.py" "$T/py/"
 cat > "$T/py/probe.py" <<'PY'
-import os, _socket
-def attempt(f):
-    try:
-        return "allowed: %r" % (f(),)
-    except Exception as e:
-        return "denied: %s" % e
-def connect(addr):
-    s = _socket.socket(_socket.AF_INET, _socket.SOCK_STREAM)
-    s.settimeout(1)
-    s.connect(addr)
-    return "connected"
-def talk(addr):
-    s = _socket.socket(_socket.AF_INET, _socket.SOCK_STREAM)
-    s.settimeout(1)
-    s.connect(addr)
-    s.sendall(b"GET /health HTTP/1.1\r\n\r\n")
-    return s.recv(200)
+import os
+from probe_helpers import attempt, connect, talk
 def handler(event, context):
     return {
         "host": os.uname().nodename,
@@ -124,7 +110,7 @@ def handler(event, context):
         "home": attempt(lambda: os.listdir(event["home"])),
         "host_net": attempt(lambda: connect(("10.0.2.2", 22))),
         "internet": attempt(lambda: connect(("1.1.1.1", 53))),
-        "agent": attempt(lambda: talk(("10.0.2.15", 1051))),
+        "agent": attempt(lambda: talk(("10.0.2.15", 1051), b"GET /health HTTP/1.1\r\n\r\n")),
         "write_root": attempt(lambda: open("/usr/x", "w")),
     }
 PY
