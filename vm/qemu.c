@@ -488,25 +488,99 @@ qemu_note_start(const char *run_dir, const char *how, long ms, const char *extra
 }
 
 /*
+ * Restore spec's VM from its runtime's snapshot at this size, if there is
+ * a good one.  Returns 1 when the VM runs (*pidp, *ms), 0 when the caller
+ * should boot instead (*fallback may say why), -1 with *cause.
+ */
+static int
+qemu_restore(const struct vm_spec *spec, const struct qemu_assets *a,
+    int guest_mb, int vcpus, pid_t *pidp, long *ms, char **fallback,
+    char **cause)
+{
+	struct qemu_snap	 snap;
+	char			**argv, *err = NULL, *p;
+	int			 rc = 0;
+
+	if (!spec->prewarm_able)
+		return 0;
+	if (qemu_snap_find(a, spec->image, guest_mb, vcpus, &snap, &err) != 0) {
+		if (err != NULL)
+			*fallback = xasprintf("%s; booted instead", err);
+		free(err);
+		return 0;
+	}
+	argv = qemu_argv(a, spec->run_dir, guest_mb, vcpus, snap.state);
+	if (qemu_write_env(spec, snap.token, cause) != 0)
+		rc = -1;
+	else {
+		qemu_snap_seed_console(&snap, spec->run_dir);
+		if (qemu_start_shim(spec, argv, atoi(config_get("qemu.boot_timeout")),
+		    pidp, ms, &err) == 0)
+			rc = 1;
+		else {
+			/* Bad state: say so, drop it; the boot's console starts clean. */
+			*fallback = xasprintf("snapshot %s failed to restore (%s); "
+			    "booted instead", snap.name, err);
+			free(err);
+			qemu_snap_remove(snap.name);
+			cgroup_kill(spec->id);
+			p = xasprintf("%s/console.log", spec->run_dir);
+			unlink(p);
+			free(p);
+		}
+	}
+	qemu_snap_free(&snap);
+	qemu_argv_free(argv);
+	return rc;
+}
+
+/*
+ * Boot spec's VM; when its runtime can prewarm, boot it prewarmed and
+ * save it as the snapshot later VMs restore.  0 with *pidp, -1 with
+ * *cause.
+ */
+static int
+qemu_boot(const struct vm_spec *spec, const struct qemu_assets *a, int guest_mb,
+    int vcpus, const char *sock, pid_t *pidp, long *ms, const char *fallback,
+    char **cause)
+{
+	struct vm_spec	 boot = *spec;
+	char		 token[PROTO_TOKEN_LEN + 1], **argv;
+	int		 rc = -1;
+
+	boot.prewarm = spec->prewarm || spec->prewarm_able;
+	util_random_hex(token, sizeof token);
+	argv = qemu_argv(a, spec->run_dir, guest_mb, vcpus, NULL);
+	if (qemu_write_env(&boot, token, cause) == 0 &&
+	    qemu_start_shim(spec, argv, atoi(config_get("qemu.boot_timeout")),
+	    pidp, ms, cause) == 0) {
+		qemu_note_start(spec->run_dir, "boot", *ms, fallback);
+		if (spec->prewarm_able)
+			qemu_snap_take(a, spec->image, guest_mb, vcpus, spec->run_dir,
+			    sock);
+		rc = 0;
+	}
+	qemu_argv_free(argv);
+	return rc;
+}
+
+/*
  * Bring a VM up for spec: restored from the runtime's snapshot when there
- * is a good one, else booted (and snapshotted for next time).
+ * is a good one, else booted (and saved for next time); then give it its
+ * code and configuration.
  */
 static int
 qemu_create(const struct vm_spec *spec, pid_t *pidp, char *sock, size_t socklen,
     char **cause)
 {
+	static int		 told;	/* the TCG notice, once a process */
 	struct qemu_assets	 a;
-	struct qemu_snap	 snap;
-	char			**argv = NULL, token[PROTO_TOKEN_LEN + 1], *err = NULL;
-	char			*path = NULL, *fallback = NULL, *p;
+	const char		*why;
+	char			*path = NULL, *fallback = NULL;
 	int			 guest_mb = qemu_guest_mb(spec->memory_mb);
-	int			 vcpus = qemu_vcpus(spec->cpu_milli), restored = 0;
-	int			 timeout_s = atoi(config_get("qemu.boot_timeout"));
+	int			 vcpus = qemu_vcpus(spec->cpu_milli), rc;
 	long			 ms = 0;
 	pid_t			 pid = 0;
-
-	static int		 told;
-	const char		*why;
 
 	if (qemu_assets(spec->rootfs, &a, cause) != 0)
 		return -1;
@@ -524,57 +598,19 @@ qemu_create(const struct vm_spec *spec, pid_t *pidp, char *sock, size_t socklen,
 		goto fail;
 	path = xasprintf("%s/agent.sock", spec->run_dir);
 
-	/* A snapshot of this runtime at this size: restore it. */
-	if (spec->prewarm_able && qemu_snap_find(&a, spec->image, guest_mb, vcpus,
-	    &snap, &err) == 0) {
-		snprintf(token, sizeof token, "%s", snap.token);
-		argv = qemu_argv(&a, spec->run_dir, guest_mb, vcpus, snap.state);
-		if (qemu_write_env(spec, token, cause) != 0)
-			goto fail_cg;
-		qemu_snap_seed_console(&snap, spec->run_dir);
-		if (qemu_start_shim(spec, argv, timeout_s, &pid, &ms, &err) == 0)
-			restored = 1;
-		else {
-			/* Bad state: say so, drop it, boot instead. */
-			fallback = xasprintf("snapshot %s failed to restore (%s); "
-			    "booted instead", snap.name, err);
-			qemu_snap_remove(snap.name);
-			free(err);
-			err = NULL;
-			cgroup_kill(spec->id);
-			/* The boot's console starts clean. */
-			p = xasprintf("%s/console.log", spec->run_dir);
-			unlink(p);
-			free(p);
-		}
-		qemu_snap_free(&snap);
-		qemu_argv_free(argv);
-		argv = NULL;
-	} else if (err != NULL) {
-		fallback = xasprintf("%s; booted instead", err);
-		free(err);
-		err = NULL;
-	}
-	if (!restored) {
-		struct vm_spec boot = *spec;
-
-		/* Boot prewarmed when a snapshot can be taken of it. */
-		if (spec->prewarm_able)
-			boot.prewarm = 1;
-		util_random_hex(token, sizeof token);
-		argv = qemu_argv(&a, spec->run_dir, guest_mb, vcpus, NULL);
-		if (qemu_write_env(&boot, token, cause) != 0)
-			goto fail_cg;
-		if (qemu_start_shim(spec, argv, timeout_s, &pid, &ms, cause) != 0)
-			goto fail_cg;
-		qemu_note_start(spec->run_dir, "boot", ms, fallback);
-		if (spec->prewarm_able)
-			qemu_snap_take(&a, spec->image, guest_mb, vcpus, spec->run_dir,
-			    path);
-	} else
+	rc = qemu_restore(spec, &a, guest_mb, vcpus, &pid, &ms, &fallback, cause);
+	if (rc == -1)
+		goto fail_cg;
+	if (rc == 1)
 		qemu_note_start(spec->run_dir, "restore", ms, NULL);
-	if (fallback != NULL)
+	else if (qemu_boot(spec, &a, guest_mb, vcpus, path, &pid, &ms, fallback,
+	    cause) != 0)
+		goto fail_cg;
+	if (fallback != NULL) {
 		vm_notice("%s", fallback);
+		free(fallback);
+		fallback = NULL;
+	}
 
 	if (spec->code_dir != NULL &&
 	    qemu_put_code(spec->id, path, spec->code_dir, cause) != 0)
@@ -584,19 +620,18 @@ qemu_create(const struct vm_spec *spec, pid_t *pidp, char *sock, size_t socklen,
 		goto fail_vm;
 	snprintf(sock, socklen, "%s", path);
 	*pidp = pid;
-	qemu_argv_free(argv);
 	qemu_assets_free(&a);
 	free(path);
-	free(fallback);
 	return 0;
 fail_vm:
 	kill(pid, SIGTERM);
 fail_cg:
+	if (fallback != NULL)
+		vm_notice("%s", fallback);
 	cgroup_kill(spec->id);
 	cgroup_destroy(spec->id);
 fail:
 	util_rmtree(spec->run_dir);
-	qemu_argv_free(argv);
 	qemu_assets_free(&a);
 	free(path);
 	free(fallback);
