@@ -82,9 +82,21 @@
 #define PROTO_VM_FW_CFG		"opt/hearth/env"	/* agent settings */
 #define PROTO_VM_READY_LINE	"hearth-agent: vm ready"	/* on the console */
 #define PROTO_VM_CMD_FILE	"/opt/hearth/cmd"	/* runtime argv, a line each */
-#define PROTO_CODE_MAX		(256 * 1024 * 1024)	/* unpacked bundle */
+#define PROTO_CODE_MAX		(250 * 1024 * 1024)	/* code, unpacked: Lambda's 250 MB */
 
 #define PROTO_SANDBOX_UID	1051	/* sbx_user1051, as on Lambda */
+
+/*
+ * Host uids.  No two instances share a host uid: an ns sandbox whose PID 1
+ * has host pid P maps its agent to PROTO_HOST_UID_BASE + 2P and its runtime
+ * (uid 1051 inside) to PROTO_HOST_UID_BASE + 2P + 1; a microVM's QEMU with
+ * host pid Q runs as PROTO_HOST_UID_BASE + 2Q.  A pid is unique among live
+ * processes and everything an instance runs dies with that process, so
+ * the uids need no bookkeeping.  pid_max is at most 2^22, so the range is
+ * [BASE, BASE + 2^23), clear of systemd's container and foreign ranges.
+ */
+#define PROTO_HOST_UID_BASE	2013265920u	/* 0x78000000 */
+#define PROTO_HOST_UID_SPAN	(1u << 23)
 
 /* Request headers (host to agent). */
 #define PROTO_H_REQUEST_ID	"X-Hearth-Request-Id"
@@ -113,5 +125,21 @@
 
 #define PROTO_LOG_MAX		(1024 * 1024)	/* output kept per invocation */
 #define PROTO_PAYLOAD_MAX	(6 * 1024 * 1024) /* event and result, as on Lambda */
+#define PROTO_HEADERS_MAX	(64 * 1024)	/* request or reply line + headers */
+/*
+ * The most a reply from an agent may hold: result, log and headers.  The
+ * agent stays under it; the host reads no further and ends an instance
+ * that sends more, since only a subverted agent would.
+ */
+#define PROTO_REPLY_MAX		(PROTO_PAYLOAD_MAX + PROTO_LOG_MAX + PROTO_HEADERS_MAX)
+/*
+ * Streams: the text of one log line in GET /logs?follow is cut at
+ * PROTO_STREAM_TEXT_MAX bytes by the agent; the host drops a stream one
+ * of whose NDJSON lines exceeds PROTO_STREAM_LINE_MAX (escaping can grow
+ * text sixfold), and never holds more than PROTO_STREAM_BUF_MAX unread.
+ */
+#define PROTO_STREAM_TEXT_MAX	(16 * 1024)
+#define PROTO_STREAM_LINE_MAX	(128 * 1024)
+#define PROTO_STREAM_BUF_MAX	(1024 * 1024)
 
 #endif
