@@ -11,7 +11,7 @@ else
 B       ?= build
 endif
 
-PKGS    := ncursesw readline libcurl libcjson sqlite3 libseccomp
+PKGS    := ncursesw readline libcurl libcjson sqlite3
 # Debian packages that provide PKGS and the tools the build, images and tests use.
 DEBS    := build-essential pkg-config libncurses-dev libreadline-dev \
 	   libcurl4-openssl-dev libcjson-dev libsqlite3-dev libseccomp-dev \
@@ -39,7 +39,7 @@ endif
 SRCS    := $(wildcard src/*.c) $(wildcard vm/*.c) $(wildcard tui/*.c)
 OBJS    := $(SRCS:%.c=$(B)/%.o)
 LIBOBJS := $(filter-out $(B)/src/main.o,$(OBJS))
-AGENT_SRCS := $(wildcard vm/agent/*.c)
+AGENT_SRCS := $(filter-out vm/agent/seccomp-gen.c,$(wildcard vm/agent/*.c))
 UNIT_SRCS  := $(wildcard tests/unit/*.c)
 UNITS   := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
 
@@ -52,7 +52,7 @@ print-debs:
 # deps: install what is missing (as root) or print the exact apt-get line.
 deps:
 	@missing=""; \
-	for p in $(PKGS); do pkg-config --exists $$p 2>/dev/null || missing=1; done; \
+	for p in $(PKGS) libseccomp; do pkg-config --exists $$p 2>/dev/null || missing=1; done; \
 	for t in cc tmux curl /usr/bin/python3 node sqlite3 qemu-system-x86_64 cpio mkfs.erofs; do command -v $$t >/dev/null 2>&1 || missing=1; done; \
 	[ -e /usr/lib/x86_64-linux-gnu/libc.a ] || [ -e /usr/lib/libc.a ] || missing=1; \
 	if [ -n "$$missing" ]; then \
@@ -69,9 +69,18 @@ $(B)/hearth: $(OBJS)
 
 # The agent runs inside every image, so it is static: no dependency on the
 # image's libc (busybox, alpine and distroless images must host it too).
-$(B)/hearth-agent: $(AGENT_SRCS) vm/agent/proto.h
+# Its seccomp programs are compiled here, with libseccomp, by seccomp-gen.
+$(B)/hearth-agent: $(AGENT_SRCS) vm/agent/proto.h vm/agent/agent.h $(B)/gen/seccomp-bpf.h
 	@mkdir -p $(@D)
-	$(call say,LINK,$@)$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 -g -static -o $@ $(AGENT_SRCS)
+	$(call say,LINK,$@)$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 -g -static -I$(B)/gen -o $@ $(AGENT_SRCS)
+
+$(B)/seccomp-gen: vm/agent/seccomp-gen.c
+	@mkdir -p $(@D)
+	$(call say,LINK,$@)$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 $$(pkg-config --cflags libseccomp) -o $@ $< $$(pkg-config --libs libseccomp)
+
+$(B)/gen/seccomp-bpf.h: $(B)/seccomp-gen
+	@mkdir -p $(@D)
+	$(call say,GEN,$@)./$(B)/seccomp-gen > $@.tmp && mv $@.tmp $@
 
 # One shim supervises each microVM; it needs nothing but libc.
 $(B)/hearth-shim: vm/shim/shim.c vm/agent/proto.h

@@ -8,21 +8,36 @@
  * the hearth process that started it and never becomes its zombie.  PID 1
  * mounts the image read-only as its root (proc, a size-limited /tmp, a
  * minimal /dev, the code read-only at /var/task), pivots into it, brings up
- * loopback, drops to an unprivileged user with no capabilities,
- * no_new_privs and a seccomp filter, and execs hearth-agent — from an fd
- * opened before the pivot, so the agent binary never appears inside.
+ * loopback and execs hearth-agent — from an fd opened before the pivot, so
+ * the agent binary never appears inside.
+ *
+ * No two sandboxes share a host uid.  PID 1 ends its setup by entering a
+ * user namespace of its own, which the middle process maps: uid 0 inside
+ * (the agent) to PROTO_HOST_UID_BASE + 2P and uid 1051 (the runtime) to
+ * the next, P being PID 1's host pid (proto.h says why that is unique).
+ * Every other namespace was made before it and belongs to the host's user
+ * namespace, so the agent's capabilities — only setuid, setgid, and
+ * CAP_SYS_ADMIN, which it needs to give each runtime generation pid and
+ * mount namespaces of its own — reach nothing the host made: not the
+ * mounts, the network, the hostname.  The runtime itself runs with none
+ * (vm/agent/confine.c).
  *
  * The agent's host socket is bound and listening before the fork and
  * passed as fd 3, so the host can connect at once and the socket file only
- * exists on the host side.  A setup failure in PID 1 is written to a
+ * exists on the host side; its configuration at birth comes on fd 4, not
+ * in its environment.  Its stdout and stderr are RUN_DIR/agent.log, which
+ * only the agent writes to, and boundedly: no process of the function can
+ * reach the agent's descriptors.  A setup failure in PID 1 is written to a
  * close-on-exec pipe; EOF on that pipe means the exec succeeded.
  *
  * New code reaches a running sandbox through the new mount API: the host
- * clones a read-only mount of the code directory, enters the sandbox's
- * mount namespace and moves it over /var/task.  Processes that still run
- * the old code keep the old mount until they exit.
+ * clones a read-only mount of the code directory (never recursively, never
+ * through a symlink), enters the sandbox's mount namespace and moves it
+ * over /var/task.  The sandbox's root mount is shared, so the move reaches
+ * the runtime's own mount namespace too.
  */
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -79,9 +94,41 @@ ns_mount(int errfd, const char *src, const char *dst, const char *type,
 static void
 ns_bind_ro(int errfd, const char *src, const char *dst)
 {
-	ns_mount(errfd, src, dst, NULL, MS_BIND | MS_REC, NULL);
+	ns_mount(errfd, src, dst, NULL, MS_BIND, NULL);
 	ns_mount(errfd, NULL, dst, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY |
 	    MS_NOSUID | MS_NODEV, NULL);
+}
+
+/*
+ * A detached read-only copy of the mount at dir: dir itself, not what is
+ * mounted below it, and only if dir is a directory and not a symlink.
+ * Returns a mount fd for move_mount, or -1 with errno set.
+ */
+static int
+ns_code_tree(const char *dir)
+{
+	struct mount_attr	attr;
+	int			dfd, fd, saved;
+
+	if ((dfd = open(dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		return -1;
+	fd = open_tree(dfd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
+	    AT_EMPTY_PATH);
+	saved = errno;
+	close(dfd);
+	if (fd == -1) {
+		errno = saved;
+		return -1;
+	}
+	memset(&attr, 0, sizeof attr);
+	attr.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
+	if (mount_setattr(fd, "", AT_EMPTY_PATH, &attr, sizeof attr) == -1) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return fd;
 }
 
 static void
@@ -140,37 +187,82 @@ ns_loopback_up(int errfd)
 	close(fd);
 }
 
-/* Drop every capability for good and become the sandbox user. */
-static void
-ns_drop_privileges(int errfd)
-{
-	struct __user_cap_header_struct	hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
-	struct __user_cap_data_struct	data[2];
-	gid_t				gid = NS_GID;
-	int				cap;
+/* The agent keeps these; the runtime gets none (confine.c). */
+static const int ns_agent_caps[] = { CAP_SETUID, CAP_SETGID, CAP_SYS_ADMIN };
 
-	for (cap = 0; cap <= 63; cap++)
-		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == -1 && errno != EINVAL)
+/*
+ * Enter a user namespace of our own and have the middle process (on
+ * syncfd) map it; then become its root with only ns_agent_caps, for good.
+ */
+static void
+ns_enter_userns(int errfd, int syncfd)
+{
+	char	c = 'u';
+	int	cap, keep;
+	size_t	i;
+
+	if (unshare(CLONE_NEWUSER) == -1)
+		ns_fail(errfd, "user namespace: %s", strerror(errno));
+	if (write(syncfd, &c, 1) != 1 || read(syncfd, &c, 1) != 1 || c != 'm')
+		ns_fail(errfd, "user namespace: no uid map");
+	/* The host's groups mean nothing here (and are unmapped). */
+	if (setgroups(0, NULL) == -1 || setresgid(0, 0, 0) == -1 ||
+	    setresuid(0, 0, 0) == -1)
+		ns_fail(errfd, "become the sandbox's root: %s", strerror(errno));
+	for (cap = 0; cap <= 63; cap++) {
+		for (i = keep = 0; i < sizeof ns_agent_caps / sizeof ns_agent_caps[0]; i++)
+			keep |= ns_agent_caps[i] == cap;
+		if (!keep && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == -1 &&
+		    errno != EINVAL)
 			ns_fail(errfd, "drop capability %d: %s", cap, strerror(errno));
+	}
 	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
-	if (setgroups(1, &gid) == -1 || setresgid(NS_GID, NS_GID, NS_GID) == -1 ||
-	    setresuid(NS_UID, NS_UID, NS_UID) == -1)
-		ns_fail(errfd, "become uid %d: %s", NS_UID, strerror(errno));
-	memset(data, 0, sizeof data);
-	if (syscall(SYS_capset, &hdr, data) == -1)
-		ns_fail(errfd, "capset: %s", strerror(errno));
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
 		ns_fail(errfd, "no_new_privs: %s", strerror(errno));
 }
 
+/*
+ * In the middle process: map PID 1's user namespace — root to the
+ * agent's host uid, 1051 to the runtime's — once it asks on syncfd.
+ * procfd is the host's /proc, opened before PID 1 pivoted away from the
+ * root the middle process shares with it.
+ */
+static int
+ns_map_userns(int procfd, pid_t pid, int syncfd)
+{
+	char		 c, *path, map[128];
+	const char	*files[] = { "uid_map", "gid_map" };
+	unsigned int	 base = PROTO_HOST_UID_BASE + 2 * (unsigned int)pid;
+	size_t		 i;
+	int		 fd, len;
+
+	if (read(syncfd, &c, 1) != 1 || c != 'u')
+		return -1;
+	len = snprintf(map, sizeof map, "0 %u 1\n%d %u 1\n", base,
+	    PROTO_SANDBOX_UID, base + 1);
+	for (i = 0; i < sizeof files / sizeof files[0]; i++) {
+		path = xasprintf("%d/%s", (int)pid, files[i]);
+		fd = openat(procfd, path, O_WRONLY | O_CLOEXEC);
+		free(path);
+		if (fd == -1 || write(fd, map, len) != len) {
+			if (fd != -1)
+				close(fd);
+			return -1;
+		}
+		close(fd);
+	}
+	c = 'm';
+	return write(syncfd, &c, 1) == 1 ? 0 : -1;
+}
+
 /* PID 1 of the new namespaces: build the root, lock down, exec the agent. */
 static void nonreturn
-ns_child(const struct vm_spec *spec, int errfd, int lfd)
+ns_child(const struct vm_spec *spec, int errfd, int lfd, int cfgfd, int syncfd)
 {
-	char		*root, *p, *cause = NULL, ttl[32];
-	char		**argv, *envp[7];
+	char		*root, *p, ttl[32];
+	char		**argv, *envp[6];
 	const char	*agent_path;
-	int		 agentfd, logfd, n, i;
+	int		 agentfd, logfd, codefd = -1, n, i;
 
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == -1)
 		ns_fail(errfd, "make / private: %s", strerror(errno));
@@ -178,9 +270,12 @@ ns_child(const struct vm_spec *spec, int errfd, int lfd)
 	if ((agentfd = open(agent_path, O_RDONLY | O_CLOEXEC)) == -1)
 		ns_fail(errfd, "%s: %s", agent_path, strerror(errno));
 	p = xasprintf("%s/agent.log", spec->run_dir);
-	if ((logfd = open(p, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600)) == -1)
+	if ((logfd = open(p, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW |
+	    O_CLOEXEC, 0600)) == -1)
 		ns_fail(errfd, "%s: %s", p, strerror(errno));
 	free(p);
+	if (spec->code_dir != NULL && (codefd = ns_code_tree(spec->code_dir)) == -1)
+		ns_fail(errfd, "code %s: %s", spec->code_dir, strerror(errno));
 
 	root = xasprintf("%s/root", spec->run_dir);
 	ns_bind_ro(errfd, spec->rootfs, root);
@@ -196,9 +291,11 @@ ns_child(const struct vm_spec *spec, int errfd, int lfd)
 	}
 	free(p);
 	ns_dev(errfd, root);
-	if (spec->code_dir != NULL) {
+	if (codefd != -1) {
 		p = xasprintf("%s/var/task", root);
-		ns_bind_ro(errfd, spec->code_dir, p);
+		if (move_mount(codefd, "", AT_FDCWD, p, MOVE_MOUNT_F_EMPTY_PATH) == -1)
+			ns_fail(errfd, "mount code on %s: %s", p, strerror(errno));
+		close(codefd);
 		free(p);
 	}
 	if (chdir(root) == -1)
@@ -209,11 +306,16 @@ ns_child(const struct vm_spec *spec, int errfd, int lfd)
 		ns_fail(errfd, "detach old root: %s", strerror(errno));
 	if (chdir("/") == -1)
 		ns_fail(errfd, "chdir /: %s", strerror(errno));
+	/* Code moved onto /var/task later must reach the runtime's namespace. */
+	if (mount(NULL, "/", NULL, MS_SHARED, NULL) == -1)
+		ns_fail(errfd, "shared root: %s", strerror(errno));
 	sethostname(spec->hostname, strlen(spec->hostname));
 	ns_loopback_up(errfd);
 	setsid();
 
 	if (dup2(lfd, PROTO_LISTEN_FD) == -1)
+		ns_fail(errfd, "dup2: %s", strerror(errno));
+	if (cfgfd != -1 && dup2(cfgfd, PROTO_CONFIG_FD) == -1)
 		ns_fail(errfd, "dup2: %s", strerror(errno));
 	if ((n = open("/dev/null", O_RDONLY)) != -1) {
 		dup2(n, 0);
@@ -223,12 +325,12 @@ ns_child(const struct vm_spec *spec, int errfd, int lfd)
 	dup2(logfd, 1);
 	dup2(logfd, 2);
 	for (i = PROTO_LISTEN_FD + 1; i < 1024; i++)
-		if (i != errfd && i != agentfd)
+		if (i != errfd && i != agentfd && i != syncfd &&
+		    (i != PROTO_CONFIG_FD || cfgfd == -1))
 			close(i);
 
-	ns_drop_privileges(errfd);
-	if (seccomp_apply(&cause) != 0)
-		ns_fail(errfd, "%s", cause);
+	ns_enter_userns(errfd, syncfd);
+	close(syncfd);
 
 	for (n = 0; spec->cmd[n] != NULL; n++)
 		;
@@ -244,11 +346,29 @@ ns_child(const struct vm_spec *spec, int errfd, int lfd)
 	n = 4;
 	if (spec->prewarm)
 		envp[n++] = (char *)PROTO_ENV_PREWARM "=1";
-	if (spec->config != NULL)
-		envp[n++] = xasprintf("%s=%s", PROTO_ENV_CONFIG, spec->config);
 	envp[n] = NULL;
 	fexecve(agentfd, argv, envp);
 	ns_fail(errfd, "exec hearth-agent: %s", strerror(errno));
+}
+
+/* A sealed-off copy of config for the agent to read on fd 4; -1 if none. */
+static int
+ns_config_fd(const char *config, char **cause)
+{
+	size_t	len;
+	int	fd;
+
+	if (config == NULL)
+		return -1;
+	len = strlen(config);
+	if ((fd = memfd_create("hearth-config", MFD_CLOEXEC)) == -1 ||
+	    write(fd, config, len) != (ssize_t)len || lseek(fd, 0, SEEK_SET) == -1) {
+		*cause = xasprintf("configuration: %s", strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return -2;
+	}
+	return fd;
 }
 
 static int
@@ -298,7 +418,8 @@ ns_create(const struct vm_spec *spec, pid_t *pidp, char *sock, size_t socklen,
     char **cause)
 {
 	char	*root = NULL, *path = NULL, msg[1024];
-	int	 errp[2] = { -1, -1 }, pidp2[2] = { -1, -1 }, lfd = -1, st;
+	int	 errp[2] = { -1, -1 }, pidp2[2] = { -1, -1 }, sync[2] = { -1, -1 };
+	int	 lfd = -1, cfgfd = -1, procfd, st;
 	pid_t	 middle, pid = 0;
 	ssize_t	 n;
 	uint64_t start;
@@ -316,7 +437,12 @@ ns_create(const struct vm_spec *spec, pid_t *pidp, char *sock, size_t socklen,
 	path = xasprintf("%s/agent.sock", spec->run_dir);
 	if ((lfd = ns_listen(path, cause)) == -1)
 		goto fail_cg;
-	if (pipe2(errp, O_CLOEXEC) == -1 || pipe2(pidp2, O_CLOEXEC) == -1) {
+	if ((cfgfd = ns_config_fd(spec->config, cause)) == -2) {
+		cfgfd = -1;
+		goto fail_cg;
+	}
+	if (pipe2(errp, O_CLOEXEC) == -1 || pipe2(pidp2, O_CLOEXEC) == -1 ||
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sync) == -1) {
 		*cause = xasprintf("pipe: %s", strerror(errno));
 		goto fail_cg;
 	}
@@ -335,11 +461,19 @@ ns_create(const struct vm_spec *spec, pid_t *pidp, char *sock, size_t socklen,
 		if (unshare(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC |
 		    CLONE_NEWNET | CLONE_NEWPID) == -1)
 			ns_fail(errp[1], "unshare: %s", strerror(errno));
+		if ((procfd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1)
+			ns_fail(errp[1], "/proc: %s", strerror(errno));
 		if ((pid = fork()) == -1)
 			ns_fail(errp[1], "fork: %s", strerror(errno));
 		if (pid == 0) {
 			close(pidp2[1]);
-			ns_child(spec, errp[1], lfd);
+			close(sync[0]);
+			ns_child(spec, errp[1], lfd, cfgfd, sync[1]);
+		}
+		close(sync[1]);
+		if (ns_map_userns(procfd, pid, sync[0]) != 0) {
+			kill(pid, SIGKILL);
+			_exit(1);
 		}
 		if (write(pidp2[1], &pid, sizeof pid) != sizeof pid)
 			_exit(1);
@@ -347,7 +481,9 @@ ns_create(const struct vm_spec *spec, pid_t *pidp, char *sock, size_t socklen,
 	}
 	close(errp[1]);
 	close(pidp2[1]);
-	errp[1] = pidp2[1] = -1;
+	close(sync[0]);
+	close(sync[1]);
+	errp[1] = pidp2[1] = sync[0] = sync[1] = -1;
 	while (waitpid(middle, &st, 0) == -1 && errno == EINTR)
 		;
 	if (read(pidp2[0], &pid, sizeof pid) != sizeof pid)
@@ -365,6 +501,8 @@ ns_create(const struct vm_spec *spec, pid_t *pidp, char *sock, size_t socklen,
 	close(errp[0]);
 	close(pidp2[0]);
 	close(lfd);
+	if (cfgfd != -1)
+		close(cfgfd);
 	ns_note_start(spec->run_dir, start);
 	snprintf(sock, socklen, "%s", path);
 	*pidp = pid;
@@ -384,6 +522,12 @@ fail:
 		close(pidp2[0]);
 	if (pidp2[1] != -1)
 		close(pidp2[1]);
+	if (sync[0] != -1)
+		close(sync[0]);
+	if (sync[1] != -1)
+		close(sync[1]);
+	if (cfgfd != -1)
+		close(cfgfd);
 	util_rmtree(spec->run_dir);
 	free(root);
 	free(path);
@@ -407,20 +551,10 @@ static int
 ns_swap_child(void *arg)
 {
 	struct ns_swap		*sw = arg;
-	struct mount_attr	 attr;
 	int			 fd, nsfd;
 
-	fd = open_tree(AT_FDCWD, sw->code_dir, OPEN_TREE_CLONE |
-	    OPEN_TREE_CLOEXEC | AT_RECURSIVE);
-	if (fd == -1) {
-		sw->failed = "open_tree";
-		goto fail;
-	}
-	memset(&attr, 0, sizeof attr);
-	attr.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
-	if (mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr,
-	    sizeof attr) == -1) {
-		sw->failed = "mount_setattr";
+	if ((fd = ns_code_tree(sw->code_dir)) == -1) {
+		sw->failed = "code";
 		goto fail;
 	}
 	if ((nsfd = open(sw->nspath, O_RDONLY | O_CLOEXEC)) == -1 ||

@@ -107,9 +107,6 @@ int	 cgroup_pids(const char *, pid_t **);
 void	 cgroup_destroy(const char *);
 const char *cgroup_mode(void);
 
-/* seccomp.c: the system-call filter every sandbox runs under. */
-int	 seccomp_apply(char **);
-
 /* agent-client.c: the host side of proto.h, over libcurl. */
 struct agent_reply {
 	int	 http;		/* HTTP status, 0 if no answer */

@@ -11,7 +11,18 @@
  *
  * The agent is linked statically and uses nothing from the image, so any
  * image (busybox, alpine, distroless) can host it.
+ *
+ * What arrives on a connection is bounded before it is held: a request's
+ * head within PROTO_HEADERS_MAX, its body within the limit for what it is
+ * (the code bundle, an event, a response); a larger body is refused (413)
+ * — or, for a function's response, dropped unread and reported as
+ * Lambda's ResponseSizeTooLarge.  The host's connections and the
+ * runtime's have separate slots, so neither can starve the other, and in
+ * a microVM a connection that has not shown the token within
+ * AGENT_AUTH_MS is closed.  The agent's own messages (its stderr, a host
+ * file in an ns sandbox) are bounded too.
  */
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -41,16 +52,55 @@ static int		 host_fd = PROTO_LISTEN_FD;
 static int		 runtime_fd = -1;
 static int		 sig_fd = -1;
 static long		 idle_ttl_ms;	/* exit after this long idle; 0 never */
+static size_t		 log_written;	/* bytes of agent_log so far */
+
+#define AGENT_LOG_MAX	(64 * 1024)	/* the agent's own messages, in all */
+
+static void
+agent_vlog(const char *fmt, va_list ap)
+{
+	static const char dropped[] = "hearth-agent: further messages dropped\n";
+	char	line[1024];
+	int	n;
+
+	n = vsnprintf(line, sizeof line - 1, fmt, ap);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof line - 1)
+		n = sizeof line - 2;
+	line[n++] = '\n';
+	if (log_written + n > AGENT_LOG_MAX) {
+		if (log_written <= AGENT_LOG_MAX &&
+		    write(2, dropped, sizeof dropped - 1) > 0)
+			log_written = AGENT_LOG_MAX + 1;
+		return;
+	}
+	if (write(2, line, n) == n)
+		log_written += n;
+}
+
+/* Write a line to the agent's log (stderr), "hearth-agent: " first. */
+void
+agent_log(const char *fmt, ...)
+{
+	char	 pfx[1024];
+	va_list	 ap;
+
+	snprintf(pfx, sizeof pfx, "hearth-agent: %s", fmt);
+	va_start(ap, fmt);
+	agent_vlog(pfx, ap);
+	va_end(ap);
+}
 
 void
 die(const char *fmt, ...)
 {
-	va_list	ap;
+	char	 pfx[1024];
+	va_list	 ap;
 
+	snprintf(pfx, sizeof pfx, "hearth-agent: %s", fmt);
 	va_start(ap, fmt);
-	fputs("hearth-agent: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	agent_vlog(pfx, ap);
 	va_end(ap);
 	agent_exit(1);
 }
@@ -171,61 +221,104 @@ conn_close(struct conn *c)
 	sbuf_free(&c->in);
 	sbuf_free(&c->out);
 	c->out_off = 0;
-	c->held = c->closing = 0;
+	c->held = c->closing = c->parsed = 0;
+	c->discard = 0;
 	c->stream = STREAM_NONE;
 	runtime_forget_conn(c);
+}
+
+/*
+ * The runtime's generation ended: close its connections, and any still
+ * waiting to be accepted — they can only be its own, since the next
+ * generation has not started — so nothing of it reaches the next.
+ */
+void
+agent_runtime_reset(void)
+{
+	int	i, fd;
+
+	for (i = 0; i < AGENT_MAX_CONNS; i++)
+		if (conns[i].fd != -1 && conns[i].kind == CONN_RUNTIME)
+			conn_close(&conns[i]);
+	while ((fd = accept4(runtime_fd, NULL, NULL, SOCK_CLOEXEC)) != -1)
+		close(fd);
 }
 
 static void
 host_request(struct conn *c, const char *body, size_t len)
 {
 	agent_last_active = now_us();
-	if (strcmp(c->path, PROTO_PATH_INVOKE) == 0 && strcmp(c->method, "POST") == 0)
+	if (strcmp(c->req.path, PROTO_PATH_INVOKE) == 0 && strcmp(c->req.method, "POST") == 0)
 		runtime_host_invoke(c, body, len);
-	else if (strcmp(c->path, PROTO_PATH_CONFIGURE) == 0 &&
-	    strcmp(c->method, "POST") == 0)
+	else if (strcmp(c->req.path, PROTO_PATH_CONFIGURE) == 0 &&
+	    strcmp(c->req.method, "POST") == 0)
 		runtime_host_configure(c, body, len);
-	else if (strncmp(c->path, PROTO_PATH_LOGS, strlen(PROTO_PATH_LOGS)) == 0)
+	else if (strncmp(c->req.path, PROTO_PATH_LOGS, strlen(PROTO_PATH_LOGS)) == 0)
 		stream_subscribe(c, STREAM_LOGS);
-	else if (strcmp(c->path, PROTO_PATH_STATS "?follow=1") == 0)
+	else if (strcmp(c->req.path, PROTO_PATH_STATS "?follow=1") == 0)
 		stream_subscribe(c, STREAM_STATS);
-	else if (strcmp(c->path, PROTO_PATH_STATS) == 0) {
+	else if (strcmp(c->req.path, PROTO_PATH_STATS) == 0) {
 		struct sbuf b = { 0 };
 
 		stream_stats_json(&b);
 		conn_reply(c, 200, "Content-Type: application/json\r\n", b.data,
 		    b.len);
 		sbuf_free(&b);
-	} else if (strcmp(c->path, PROTO_PATH_HEALTH) == 0) {
+	} else if (strcmp(c->req.path, PROTO_PATH_HEALTH) == 0) {
 		struct sbuf b = { 0 };
 
 		runtime_health(&b);
 		conn_reply(c, 200, NULL, b.data, b.len);
 		sbuf_free(&b);
-	} else if (strcmp(c->path, PROTO_PATH_SHUTDOWN) == 0) {
+	} else if (strcmp(c->req.path, PROTO_PATH_SHUTDOWN) == 0) {
 		runtime_stop();
 		agent_exit(0);
-	} else if (vm_mode && strcmp(c->path, PROTO_PATH_REKEY) == 0 &&
-	    strcmp(c->method, "POST") == 0)
+	} else if (vm_mode && strcmp(c->req.path, PROTO_PATH_REKEY) == 0 &&
+	    strcmp(c->req.method, "POST") == 0)
 		vm_rekey(c, body, len);
-	else if (vm_mode && strcmp(c->path, PROTO_PATH_QUIESCE) == 0 &&
-	    strcmp(c->method, "POST") == 0)
+	else if (vm_mode && strcmp(c->req.path, PROTO_PATH_QUIESCE) == 0 &&
+	    strcmp(c->req.method, "POST") == 0)
 		vm_quiesce(c);
-	else if (vm_mode && strcmp(c->path, PROTO_PATH_CODE) == 0 &&
-	    strcmp(c->method, "PUT") == 0)
+	else if (vm_mode && strcmp(c->req.path, PROTO_PATH_CODE) == 0 &&
+	    strcmp(c->req.method, "PUT") == 0)
 		code_put(c, body, len);
 	else
 		conn_reply(c, 404, NULL, NULL, 0);
 }
 
-/* Parse one complete request from c->in, if there is one, and handle it. */
+/* The largest body a request on c may carry (the head is parsed). */
+static size_t
+conn_body_max(const struct conn *c)
+{
+	if (c->kind == CONN_HOST && strcmp(c->req.path, PROTO_PATH_CODE) == 0)
+		return PROTO_CODE_MAX;
+	return PROTO_PAYLOAD_MAX;
+}
+
+/* Drop bytes from the front of c->in. */
+static void
+conn_consume(struct conn *c, size_t n)
+{
+	memmove(c->in.data, c->in.data + n, c->in.len - n);
+	c->in.len -= n;
+}
+
+/* Handle every complete request in c->in, in order. */
 static void
 conn_process(struct conn *c)
 {
-	char	*end, *line, *next, *v;
-	size_t	 total;
+	size_t	total, n;
+	int	rc;
 
 	while (c->fd != -1 && !c->held) {
+		if (c->discard > 0) {
+			n = c->in.len < c->discard ? c->in.len : c->discard;
+			conn_consume(c, n);
+			if ((c->discard -= n) > 0)
+				return;
+			conn_reply(c, 413, NULL, NULL, 0);
+			continue;
+		}
 		if (c->in.len == 0)
 			return;
 		if (vm_mode && c->kind == CONN_HOST && !c->authed) {
@@ -240,54 +333,42 @@ conn_process(struct conn *c)
 			c->authed = 1;
 			continue;
 		}
-		if (c->hdr_len == 0) {
-			if ((end = memmem(c->in.data, c->in.len, "\r\n\r\n", 4)) == NULL) {
-				if (c->in.len > 65536)
-					conn_close(c);
+		if (!c->parsed) {
+			if ((rc = http_parse(c->in.data, c->in.len, &c->req)) == 0)
+				return;
+			if (rc < 0) {
+				conn_reply(c, 400, NULL, NULL, 0);
+				c->closing = 1;
+				c->held = 1;	/* read nothing more */
 				return;
 			}
-			c->hdr_len = end - c->in.data + 4;
-			c->body_len = 0;
-			c->reqid[0] = '\0';
-			c->timeout_ms = 0;
-			*end = '\0';
-			line = c->in.data;
-			next = strstr(line, "\r\n");
-			if (next != NULL)
-				*next = '\0';
-			if (sscanf(line, "%7s %255s", c->method, c->path) != 2) {
-				conn_close(c);
-				return;
-			}
-			while (next != NULL) {
-				line = next + 2;
-				next = strstr(line, "\r\n");
-				if (next != NULL)
-					*next = '\0';
-				if ((v = strchr(line, ':')) == NULL)
+			c->parsed = 1;
+			if (c->req.body_len > conn_body_max(c)) {
+				conn_consume(c, c->req.hdr_len);
+				c->parsed = 0;
+				if (c->kind == CONN_RUNTIME) {
+					/* Lambda's error, once the body is gone. */
+					runtime_api_too_large(c);
+					c->discard = c->req.body_len;
 					continue;
-				*v++ = '\0';
-				v += strspn(v, " \t");
-				if (strcasecmp(line, "Content-Length") == 0)
-					c->body_len = strtoul(v, NULL, 10);
-				else if (strcasecmp(line, PROTO_H_REQUEST_ID) == 0)
-					snprintf(c->reqid, sizeof c->reqid, "%s", v);
-				else if (strcasecmp(line, PROTO_H_TIMEOUT_MS) == 0)
-					c->timeout_ms = strtol(v, NULL, 10);
+				}
+				conn_reply(c, 413, NULL, NULL, 0);
+				c->closing = 1;
+				c->held = 1;
+				return;
 			}
 		}
-		total = c->hdr_len + c->body_len;
+		total = c->req.hdr_len + c->req.body_len;
 		if (c->in.len < total)
 			return;
+		c->parsed = 0;
 		if (c->kind == CONN_HOST)
-			host_request(c, c->in.data + c->hdr_len, c->body_len);
+			host_request(c, c->in.data + c->req.hdr_len, c->req.body_len);
 		else
-			runtime_api(c, c->in.data + c->hdr_len, c->body_len);
+			runtime_api(c, c->in.data + c->req.hdr_len, c->req.body_len);
 		if (c->fd == -1)
 			return;
-		memmove(c->in.data, c->in.data + total, c->in.len - total);
-		c->in.len -= total;
-		c->hdr_len = 0;
+		conn_consume(c, total);
 	}
 }
 
@@ -296,7 +377,7 @@ conn_accept(int lfd, enum conn_kind kind)
 {
 	struct sockaddr_in	sin;
 	socklen_t		slen;
-	int			fd, i, one = 1;
+	int			fd, i, n, one = 1;
 
 	for (;;) {
 		slen = sizeof sin;
@@ -310,9 +391,13 @@ conn_accept(int lfd, enum conn_kind kind)
 			close(fd);
 			continue;
 		}
+		/* Each kind has its own slots: neither starves the other. */
+		for (i = n = 0; i < AGENT_MAX_CONNS; i++)
+			n += conns[i].fd != -1 && conns[i].kind == kind;
 		for (i = 0; i < AGENT_MAX_CONNS && conns[i].fd != -1; i++)
 			;
-		if (i == AGENT_MAX_CONNS) {
+		if (i == AGENT_MAX_CONNS || n >= (kind == CONN_HOST ?
+		    AGENT_HOST_CONNS : AGENT_RUNTIME_CONNS)) {
 			close(fd);
 			continue;
 		}
@@ -321,7 +406,38 @@ conn_accept(int lfd, enum conn_kind kind)
 		memset(&conns[i], 0, sizeof conns[i]);
 		conns[i].fd = fd;
 		conns[i].kind = kind;
+		conns[i].opened = now_us();
 	}
+}
+
+/*
+ * In a microVM, close host connections that have not shown the token
+ * within AGENT_AUTH_MS.  Returns the milliseconds until the next one is
+ * due, -1 if none waits.
+ */
+static long
+conn_expire(void)
+{
+	uint64_t	now = now_us(), due;
+	long		next = -1, left;
+	int		i;
+
+	if (!vm_mode)
+		return -1;
+	for (i = 0; i < AGENT_MAX_CONNS; i++) {
+		if (conns[i].fd == -1 || conns[i].kind != CONN_HOST ||
+		    conns[i].authed)
+			continue;
+		due = conns[i].opened + AGENT_AUTH_MS * 1000ULL;
+		if (now >= due) {
+			conn_close(&conns[i]);
+			continue;
+		}
+		left = (long)((due - now) / 1000) + 1;
+		if (next < 0 || left < next)
+			next = left;
+	}
+	return next;
 }
 
 static void
@@ -330,10 +446,16 @@ conn_read(struct conn *c)
 	char	tmp[65536];
 	ssize_t	n;
 
-	for (;;) {
+	/* Each chunk is parsed as it comes, so caps hold while reading. */
+	while (c->fd != -1 && !(c->held && c->closing)) {
 		n = read(c->fd, tmp, sizeof tmp);
 		if (n > 0) {
 			sbuf_add(&c->in, tmp, n);
+			conn_process(c);
+			/* Held (parked, streaming) yet still sending: enough. */
+			if (c->fd != -1 && c->in.len > PROTO_HEADERS_MAX +
+			    (c->kind == CONN_HOST ? PROTO_CODE_MAX : PROTO_PAYLOAD_MAX))
+				conn_close(c);
 			continue;
 		}
 		if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
@@ -343,7 +465,6 @@ conn_read(struct conn *c)
 		if (errno == EAGAIN)
 			break;
 	}
-	conn_process(c);
 }
 
 static void
@@ -414,15 +535,39 @@ agent_listen_runtime(void)
 		die("runtime API %s: %s", PROTO_RUNTIME_API, strerror(errno));
 }
 
+/*
+ * The configuration an ns sandbox's agent is born with: a /configure
+ * body on PROTO_CONFIG_FD (not the environment, which would show in
+ * /proc/1/environ for as long as the agent runs).  NULL if none.
+ */
+static char *
+agent_read_config(void)
+{
+	struct sbuf	b = { 0 };
+	char		tmp[4096];
+	ssize_t		n;
+
+	if (vm_mode || fcntl(PROTO_CONFIG_FD, F_GETFD) == -1)
+		return NULL;
+	while ((n = read(PROTO_CONFIG_FD, tmp, sizeof tmp)) > 0 &&
+	    b.len < PROTO_HEADERS_MAX)
+		sbuf_add(&b, tmp, n);
+	close(PROTO_CONFIG_FD);
+	if (b.data == NULL)
+		sbuf_add(&b, "", 0);
+	return b.data;
+}
+
 int
 main(int argc, char **argv)
 {
 	struct pollfd	 pfd[AGENT_MAX_CONNS + 5];
 	struct conn	*map[AGENT_MAX_CONNS + 5];
 	sigset_t	 mask;
-	const char	*ttl, *config;
-	char		**cmd = argv + 1;
+	const char	*ttl;
+	char		**cmd = argv + 1, *config;
 	uint64_t	 now;
+	long		 left;
 	int		 i, n, timeout, out, err;
 
 	/* The kernel runs us as /init of a microVM: set the guest up first. */
@@ -430,6 +575,9 @@ main(int argc, char **argv)
 		cmd = vm_init();
 	else if (argc < 2)
 		die("usage: hearth-agent RUNTIME [ARGS...]");
+	confine_agent();
+	/* First, before any descriptor of ours could take its number. */
+	config = agent_read_config();
 	if ((ttl = getenv(PROTO_ENV_IDLE_TTL)) != NULL)
 		idle_ttl_ms = strtol(ttl, NULL, 10) * 1000;
 	for (i = 0; i < AGENT_MAX_CONNS; i++)
@@ -444,9 +592,8 @@ main(int argc, char **argv)
 	agent_listen_runtime();
 	agent_last_active = now_us();
 	/* A sandbox made for a function gets its configuration at birth. */
-	config = getenv(PROTO_ENV_CONFIG);
 	runtime_init(cmd, getenv(PROTO_ENV_PREWARM) != NULL, config);
-	unsetenv(PROTO_ENV_CONFIG);
+	free(config);
 
 	for (;;) {
 		n = 0;
@@ -468,13 +615,15 @@ main(int argc, char **argv)
 		now = now_us();
 		timeout = (int)runtime_timeout_ms();
 		if (timeout < 0 && idle_ttl_ms > 0) {
-			long left = idle_ttl_ms - (now > agent_last_active ?
+			long idle = idle_ttl_ms - (now > agent_last_active ?
 			    (long)((now - agent_last_active) / 1000) : 0);
 
-			timeout = left > 0 ? (int)left : 0;
+			timeout = idle > 0 ? (int)idle : 0;
 		}
 		if (stream_next_ms() >= 0 && (timeout < 0 || stream_next_ms() < timeout))
 			timeout = (int)stream_next_ms();
+		if ((left = conn_expire()) >= 0 && (timeout < 0 || left < timeout))
+			timeout = (int)left;
 		if (poll(pfd, n, timeout) == -1 && errno != EINTR)
 			die("poll: %s", strerror(errno));
 		stream_tick();

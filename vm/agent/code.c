@@ -8,10 +8,18 @@
  * moves it over /var/task in one step.  The runtime sees the old tree or
  * the new one, never a half-written one; a POST /configure that follows
  * restarts it once idle, as for an ns sandbox.
+ *
+ * A bundle may hold symlinks pointing anywhere (they resolve inside the
+ * guest, for the runtime), but unpacking never goes through one: every
+ * entry is made in its parent directory opened with RESOLVE_BENEATH and
+ * RESOLVE_NO_SYMLINKS, so a link earlier in the bundle cannot carry a
+ * later file outside the new tree.  Modes keep only permission bits.
  */
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+
+#include <linux/openat2.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -57,15 +65,40 @@ code_write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
-/* Unpack a bundle under dirfd; on failure say why in err. */
+/*
+ * The directory that will hold path (relative to dirfd), opened without
+ * following any symlink or leaving dirfd; *base is path's last part.
+ */
 static int
+code_parent(int dirfd, const char *path, const char **base)
+{
+	struct open_how	 how;
+	const char	*slash = strrchr(path, '/');
+	char		 dir[4096];
+
+	if (slash == NULL) {
+		*base = path;
+		return fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
+	}
+	*base = slash + 1;
+	snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+	memset(&how, 0, sizeof how);
+	how.flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
+	how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
+	    RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV;
+	return (int)syscall(SYS_openat2, dirfd, dir, &how, sizeof how);
+}
+
+/* Unpack a bundle under dirfd; on failure say why in err. */
+int
 code_unpack(int dirfd, const char *p, size_t len, char *err, size_t errlen)
 {
 	const char	*end = p + len, *nl;
 	char		 line[4200], type, path[4096];
 	unsigned int	 mode;
 	size_t		 size;
-	int		 fd;
+	const char	*base;
+	int		 fd, pfd = -1;
 
 	while (p < end) {
 		if ((nl = memchr(p, '\n', end - p)) == NULL ||
@@ -91,13 +124,15 @@ code_unpack(int dirfd, const char *p, size_t len, char *err, size_t errlen)
 		if (!code_path_ok(path) || size > (size_t)(end - p))
 			goto bad;
 		mode &= 0777;
+		if ((pfd = code_parent(dirfd, path, &base)) == -1)
+			goto sys;
 		switch (type) {
 		case 'd':
-			if (mkdirat(dirfd, path, mode | 0700) == -1 && errno != EEXIST)
+			if (mkdirat(pfd, base, mode | 0700) == -1 && errno != EEXIST)
 				goto sys;
 			break;
 		case 'f':
-			fd = openat(dirfd, path, O_WRONLY | O_CREAT | O_EXCL |
+			fd = openat(pfd, base, O_WRONLY | O_CREAT | O_EXCL |
 			    O_NOFOLLOW | O_CLOEXEC, mode);
 			if (fd == -1)
 				goto sys;
@@ -112,11 +147,13 @@ code_unpack(int dirfd, const char *p, size_t len, char *err, size_t errlen)
 
 			memcpy(target, p, size);
 			target[size] = '\0';
-			if (symlinkat(target, dirfd, path) == -1)
+			if (symlinkat(target, pfd, base) == -1)
 				goto sys;
 			break;
 		}
 		}
+		close(pfd);
+		pfd = -1;
 		p += size;
 	}
 	return 0;
@@ -125,6 +162,8 @@ bad:
 	return -1;
 sys:
 	snprintf(err, errlen, "%.300s: %s", path, strerror(errno));
+	if (pfd != -1)
+		close(pfd);
 	return -1;
 }
 

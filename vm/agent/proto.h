@@ -58,6 +58,7 @@
 #define HEARTH_PROTO_H
 
 #define PROTO_LISTEN_FD		3	/* host socket passed to the agent */
+#define PROTO_CONFIG_FD		4	/* ns: a /configure body at birth */
 #define PROTO_RUNTIME_ADDR	"127.0.0.1"
 #define PROTO_RUNTIME_PORT	9001
 #define PROTO_RUNTIME_API	"127.0.0.1:9001"
@@ -118,7 +119,6 @@
 /* Environment the host gives the agent at exec. */
 #define PROTO_ENV_IDLE_TTL	"HEARTH_IDLE_TTL"	/* seconds; 0 = forever */
 #define PROTO_ENV_PREWARM	"HEARTH_PREWARM"	/* start runtime unconfigured */
-#define PROTO_ENV_CONFIG	"HEARTH_CONFIG"		/* a /configure body at birth */
 #define PROTO_ENV_TOKEN		"HEARTH_TOKEN"		/* microVM: first token */
 #define PROTO_ENV_TMP_MB	"HEARTH_TMP_MB"		/* microVM: size of /tmp */
 #define PROTO_ENV_HOSTNAME	"HEARTH_HOSTNAME"	/* microVM: uts name */

@@ -6,12 +6,19 @@
  * An invocation moves host -> agent (POST /invoke, held) -> runtime (its
  * parked GET .../next is answered) -> agent (POST .../response) -> host
  * (the held /invoke is answered with the log and the result).  Past the
- * deadline the runtime's process group is killed and the host gets a
- * timeout; if the runtime dies, the host gets a crash; either way a fresh
- * runtime starts so the next invocation works.  A new configuration (hot
- * reload) restarts the runtime once nothing is in flight.  Output goes to
- * the invocation's log and, line by line as it arrives, to log followers
- * (stream.c); the agent writes the START/END/REPORT lines around it.
+ * deadline the runtime's generation is killed (spawn.c: everything it
+ * started dies with it) and the host gets a timeout; if the runtime dies,
+ * the host gets a crash; either way a fresh runtime starts so the next
+ * invocation works.  A new configuration (hot reload) restarts the
+ * runtime once nothing is in flight.  Output goes to the invocation's log
+ * and, line by line as it arrives, to log followers (stream.c); the agent
+ * writes the START/END/REPORT lines around it.
+ *
+ * The Runtime API follows Lambda's states strictly: one GET .../next may
+ * be parked at a time, and none while an invocation is being handled; a
+ * second one is refused (403), never swapped in, so no process the
+ * function started can take an event out of turn.  Connections of a
+ * generation that ended are closed, and none carries over to the next.
  */
 #include <sys/wait.h>
 
@@ -29,6 +36,7 @@
 #include "agent.h"
 
 #define RUNTIME_INIT_LIMIT_MS 10000	/* runtime init budget, as on Lambda */
+#define RUNTIME_PLATFORM_ROOM 4096	/* log kept for END and REPORT lines */
 
 struct invocation {
 	struct conn	*host;		/* who is waiting, NULL if they left */
@@ -45,9 +53,7 @@ struct invocation {
 };
 
 static struct {
-	pid_t		 pid;		/* runtime process, 0 if none */
-	int		 out_fd;	/* its stdout pipe */
-	int		 err_fd;	/* its stderr pipe */
+	struct spawn	 sp;		/* the generation running, sp.init 0 if none */
 	uint64_t	 spawn_us;	/* when it was started */
 	uint64_t	 init_us;	/* spawn to first /next, 0 once reported */
 	int		 started;	/* has called /next at least once */
@@ -81,18 +87,23 @@ cfg_get(const char *key)
 	return NULL;
 }
 
-/* Queue an HTTP response on c. */
-/* Keep b under PROTO_LOG_MAX, saying so once when output is cut. */
+/*
+ * Keep b under PROTO_LOG_MAX, saying so once when output is cut: the
+ * runtime's output up to RUNTIME_PLATFORM_ROOM short of it, so that the
+ * agent's own END and REPORT lines always fit.
+ */
 static void
-log_append(struct sbuf *b, const char *p, size_t n)
+log_append(struct sbuf *b, const char *p, size_t n, int platform)
 {
 	static const char cut[] = "\n[hearth: output truncated]\n";
+	size_t		  max = PROTO_LOG_MAX - (platform ? 0 : RUNTIME_PLATFORM_ROOM);
 
-	if (b->len + n <= PROTO_LOG_MAX)
+	if (b->len + n <= max)
 		sbuf_add(b, p, n);
-	else if (b->len < PROTO_LOG_MAX) {
-		sbuf_add(b, p, PROTO_LOG_MAX - b->len);
-		sbuf_add(b, cut, sizeof cut - 1);
+	else if (b->len < max) {
+		sbuf_add(b, p, max - b->len);
+		if (!platform)
+			sbuf_add(b, cut, sizeof cut - 1);
 	}
 }
 
@@ -128,12 +139,12 @@ runtime_drain(int fd)
 {
 	char	tmp[65536];
 	ssize_t	n;
-	int	i = fd == rt.err_fd;
+	int	i = fd == rt.sp.err_fd;
 
 	if (fd == -1)
 		return;
 	while ((n = read(fd, tmp, sizeof tmp)) > 0) {
-		log_append(cur != NULL ? &cur->logs : &idle_logs, tmp, n);
+		log_append(cur != NULL ? &cur->logs : &idle_logs, tmp, n, 0);
 		sbuf_add(&partial[i], tmp, n);
 		if (partial[i].len > PROTO_LOG_MAX)
 			log_lines(i, 1);	/* a line that never ends */
@@ -157,8 +168,8 @@ log_platform(const char *fmt, ...)
 	if ((size_t)n >= sizeof line)
 		n = sizeof line - 1;
 	if (cur != NULL) {
-		log_append(&cur->logs, line, n);
-		log_append(&cur->logs, "\n", 1);
+		log_append(&cur->logs, line, n, 1);
+		log_append(&cur->logs, "\n", 1, 1);
 	}
 	stream_log(cur != NULL ? cur->reqid : "", "platform", line, n);
 }
@@ -166,7 +177,7 @@ log_platform(const char *fmt, ...)
 int
 agent_runtime_pid(void)
 {
-	return (int)rt.pid;
+	return (int)spawn_runtime_pid(&rt.sp);
 }
 
 int
@@ -179,7 +190,9 @@ agent_busy(void)
 static long
 rt_max_rss_kb(void)
 {
-	return rt.pid > 0 ? proc_status_kb((int)rt.pid, "VmHWM") : 0;
+	pid_t	pid = spawn_runtime_pid(&rt.sp);
+
+	return pid > 0 ? proc_status_kb((int)pid, "VmHWM") : 0;
 }
 
 /* Answer the host for the invocation in flight and forget it. */
@@ -196,8 +209,8 @@ inv_finish(const char *status, const void *body, size_t len,
 
 	if (inv == NULL)
 		return;
-	runtime_drain(rt.out_fd);
-	runtime_drain(rt.err_fd);
+	runtime_drain(rt.sp.out_fd);
+	runtime_drain(rt.sp.err_fd);
 	log_lines(0, 1);
 	log_lines(1, 1);
 	dur = inv->delivered ? now_us() - inv->t_deliver : 0;
@@ -220,14 +233,12 @@ inv_finish(const char *status, const void *body, size_t len,
 	stream_record(dur, strcmp(status, PROTO_STATUS_OK) != 0);
 	sbuf_printf(&hdr, "%s: %s\r\n%s: %zu\r\n%s: %llu\r\n%s: %llu\r\n"
 	    "%s: %ld\r\n", PROTO_H_STATUS, status,
-	    PROTO_H_LOG_LENGTH, idle_logs.len + inv->logs.len,
+	    PROTO_H_LOG_LENGTH, inv->logs.len,
 	    PROTO_H_DURATION_US, (unsigned long long)dur,
 	    PROTO_H_INIT_US, (unsigned long long)(inv->cold ? rt.init_us : 0),
 	    PROTO_H_MAX_RSS_KB, rss);
 	if (detail != NULL)
 		sbuf_printf(&hdr, "%s: %s\r\n", PROTO_H_DETAIL, detail);
-	if (idle_logs.len)
-		sbuf_add(&all, idle_logs.data, idle_logs.len);
 	if (inv->logs.len)
 		sbuf_add(&all, inv->logs.data, inv->logs.len);
 	if (len)
@@ -237,7 +248,6 @@ inv_finish(const char *status, const void *body, size_t len,
 	sbuf_free(&hdr);
 	sbuf_free(&all);
 	sbuf_free(&inv->logs);
-	idle_logs.len = 0;
 	if (inv->cold)
 		rt.init_us = 0;
 	free(inv->payload);
@@ -259,12 +269,9 @@ rt_spawn(int warm)
 	static char *bare[] = { (char *)"PATH=/usr/local/bin:/usr/bin:/bin",
 	    (char *)"LANG=C.UTF-8", (char *)"HOME=/tmp",
 	    (char *)PROTO_ENV_PREWARM "=1", NULL };
-	int	out[2], err[2], i, n;
+	int	i, n;
 	char	**src = warm ? bare : cfg_env, **env;
-	pid_t	pid;
 
-	if (pipe2(out, O_CLOEXEC) == -1 || pipe2(err, O_CLOEXEC) == -1)
-		die("pipe: %s", strerror(errno));
 	for (n = 0; src != NULL && src[n] != NULL; n++)
 		;
 	env = amalloc(sizeof *env * (n + 2));
@@ -272,42 +279,9 @@ rt_spawn(int warm)
 		env[i] = src[i];
 	env[n++] = (char *)"AWS_LAMBDA_RUNTIME_API=" PROTO_RUNTIME_API;
 	env[n] = NULL;
-	if ((pid = fork()) == -1)
-		die("fork: %s", strerror(errno));
-	if (pid == 0) {
-		sigset_t	all;
-		int		fd;
-
-		setpgid(0, 0);
-		/* The OOM killer should take the runtime, never the agent. */
-		if ((fd = open("/proc/self/oom_score_adj", O_WRONLY)) != -1) {
-			ssize_t w = write(fd, "1000", 4);
-
-			(void)w;
-			close(fd);
-		}
-		if ((fd = open("/dev/null", O_RDONLY)) != -1)
-			dup2(fd, 0);
-		dup2(out[1], 1);
-		dup2(err[1], 2);
-		sigemptyset(&all);
-		sigprocmask(SIG_SETMASK, &all, NULL);
-		if (vm_mode)
-			vm_drop_privileges();
-		if (chdir("/var/task") == -1 && chdir("/") == -1)
-			_exit(127);
-		execve(rt.argv[0], rt.argv, env);
-		dprintf(2, "hearth-agent: exec %s: %s\n", rt.argv[0], strerror(errno));
-		_exit(127);
-	}
+	if (spawn_runtime(&rt.sp, rt.argv, env) == -1)
+		die("start the runtime: %s", strerror(errno));
 	free(env);
-	close(out[1]);
-	close(err[1]);
-	fcntl(out[0], F_SETFL, O_NONBLOCK);
-	fcntl(err[0], F_SETFL, O_NONBLOCK);
-	rt.pid = pid;
-	rt.out_fd = out[0];
-	rt.err_fd = err[0];
 	rt.spawn_us = now_us();
 	log_platform("INIT_START Runtime: %s%s", rt.argv[0], warm ?
 	    " (prewarmed, waiting for a function)" : "");
@@ -341,14 +315,12 @@ rt_send_config(void)
 	rt.spawn_us = now_us();		/* the function's init starts now */
 }
 
-/* Kill the runtime's whole process group; rt_reaped() cleans up. */
+/* End the runtime's generation, every process of it; rt_reaped() cleans up. */
 static void
 rt_kill(void)
 {
-	if (rt.pid > 0) {
-		kill(-rt.pid, SIGKILL);
-		kill(rt.pid, SIGKILL);
-	}
+	if (rt.sp.init > 0)
+		kill(rt.sp.init, SIGKILL);
 }
 
 /* The runtime exited: fail what it was doing and start a new one. */
@@ -358,20 +330,14 @@ rt_reaped(int wstatus)
 	char	 detail[128], body[512];
 	int	 n;
 
-	runtime_drain(rt.out_fd);
-	runtime_drain(rt.err_fd);
-	close(rt.out_fd);
-	close(rt.err_fd);
-	rt.out_fd = rt.err_fd = -1;
-	rt.pid = 0;
-	if (rt.next != NULL) {
-		conn_close(rt.next);
-		rt.next = NULL;
-	}
-	if (rt.cfgwait != NULL) {
-		conn_close(rt.cfgwait);
-		rt.cfgwait = NULL;
-	}
+	runtime_drain(rt.sp.out_fd);
+	runtime_drain(rt.sp.err_fd);
+	close(rt.sp.out_fd);
+	close(rt.sp.err_fd);
+	rt.sp.out_fd = rt.sp.err_fd = -1;
+	/* Its connections die with it, parked ones and any still queued. */
+	agent_runtime_reset();
+	rt.next = rt.cfgwait = NULL;
 	if (rt.restarting) {
 		/* A hot reload: whatever waits is served by the new runtime. */
 		rt.restarting = 0;
@@ -433,7 +399,7 @@ inv_deliver(void)
 static void
 rt_maybe_restart(void)
 {
-	if (rt.stale && cur == NULL && rt.pid > 0 && !rt.restarting) {
+	if (rt.stale && cur == NULL && rt.sp.init > 0 && !rt.restarting) {
 		log_platform("RELOAD runtime restarting with new code or "
 		    "configuration");
 		/*
@@ -481,7 +447,7 @@ void
 runtime_host_configure(struct conn *c, const char *body, size_t len)
 {
 	config_set(body, len);
-	if (rt.pid == 0)
+	if (rt.sp.init == 0)
 		rt_spawn(0);
 	else if (rt.prewarmed && !rt.config_sent)
 		rt_send_config();	/* or when it asks, if still loading */
@@ -507,15 +473,18 @@ runtime_host_invoke(struct conn *c, const char *body, size_t len)
 	if (cur == NULL)
 		die("out of memory");
 	cur->host = c;
-	snprintf(cur->reqid, sizeof cur->reqid, "%s", c->reqid);
+	snprintf(cur->reqid, sizeof cur->reqid, "%s", c->req.reqid);
 	cur->payload = amalloc(len);
 	memcpy(cur->payload, body, len);
 	cur->len = len;
-	cur->timeout_ms = c->timeout_ms > 0 ? c->timeout_ms : 3000;
+	cur->timeout_ms = c->req.timeout_ms > 0 ? c->req.timeout_ms : 3000;
 	cur->t_arrive = now_us();
-	if (rt.pid == 0 || !rt.started || rt.restarting)
+	/* Output since the last invocation is this one's, as on Lambda. */
+	cur->logs = idle_logs;
+	memset(&idle_logs, 0, sizeof idle_logs);
+	if (rt.sp.init == 0 || !rt.started || rt.restarting)
 		cur->cold = 1;
-	if (rt.pid == 0)
+	if (rt.sp.init == 0)
 		rt_spawn(0);
 	cur->deadline = cur->t_arrive + (uint64_t)(cur->timeout_ms +
 	    (cur->cold ? RUNTIME_INIT_LIMIT_MS : 0)) * 1000;
@@ -523,20 +492,48 @@ runtime_host_invoke(struct conn *c, const char *body, size_t len)
 	inv_deliver();
 }
 
+/* Refuse a call the Runtime API's state does not allow now (as Lambda: 403). */
+static void
+rt_refuse(struct conn *c, const char *why)
+{
+	char	body[256];
+	int	n;
+
+	n = snprintf(body, sizeof body, "{\"errorMessage\": \"%s\", "
+	    "\"errorType\": \"InvalidStateTransition\"}", why);
+	conn_reply(c, 403, "Content-Type: application/json\r\n", body, n);
+}
+
+/* The error for a response over the payload limit, as Lambda words it. */
+static void
+rt_too_large(size_t len)
+{
+	char	err[256];
+	int	m;
+
+	m = snprintf(err, sizeof err, "{\"errorType\": "
+	    "\"Function.ResponseSizeTooLarge\", \"errorMessage\": "
+	    "\"Response payload size (%zu bytes) exceeded maximum "
+	    "allowed payload size (%d bytes).\"}", len, PROTO_PAYLOAD_MAX);
+	inv_finish(PROTO_STATUS_ERROR, err, m, NULL);
+}
+
 /* Handle a complete request on a runtime connection (the Runtime API). */
 void
 runtime_api(struct conn *c, const char *body, size_t len)
 {
-	static const char pfx[] = "/2018-06-01/runtime/";
-	const char	*p = c->path;
-	char		 id[64];
+	char	id[64];
 
-	if (strncmp(p, pfx, sizeof pfx - 1) != 0) {
-		conn_reply(c, 404, NULL, NULL, 0);
-		return;
-	}
-	p += sizeof pfx - 1;
-	if (strcmp(c->method, "GET") == 0 && strcmp(p, "invocation/next") == 0) {
+	switch (http_runtime_route(c->req.method, c->req.path, id, sizeof id)) {
+	case ROUTE_NEXT:
+		if (rt.next != NULL || rt.cfgwait != NULL) {
+			rt_refuse(c, "a GET .../invocation/next is already waiting");
+			return;
+		}
+		if (cur != NULL && cur->delivered) {
+			rt_refuse(c, "the invocation in flight has no response yet");
+			return;
+		}
 		if (!rt.started) {
 			rt.started = 1;
 			rt.init_us = now_us() - rt.spawn_us;
@@ -548,14 +545,17 @@ runtime_api(struct conn *c, const char *body, size_t len)
 		else
 			inv_deliver();
 		return;
-	}
-	if (strcmp(c->method, "GET") == 0 && strcmp(p, "hearth/config") == 0) {
+	case ROUTE_CONFIG:
+		if (rt.cfgwait != NULL || rt.next != NULL || rt.config_sent ||
+		    !rt.prewarmed) {
+			rt_refuse(c, "no configuration to wait for");
+			return;
+		}
 		c->held = 1;
 		rt.cfgwait = c;
 		rt_send_config();
 		return;
-	}
-	if (strcmp(c->method, "POST") == 0 && strcmp(p, "init/error") == 0) {
+	case ROUTE_INIT_ERROR:
 		rt.init_failed = 1;
 		rt.init_error.len = 0;
 		sbuf_add(&rt.init_error, body, len);
@@ -563,44 +563,42 @@ runtime_api(struct conn *c, const char *body, size_t len)
 			inv_finish(PROTO_STATUS_ERROR, body, len, NULL);
 		conn_reply(c, 202, NULL, NULL, 0);
 		return;
-	}
-	if (strcmp(c->method, "POST") == 0 &&
-	    strncmp(p, "invocation/", 11) == 0) {
-		const char *slash = strchr(p + 11, '/');
-		size_t n = slash != NULL ? (size_t)(slash - (p + 11)) : 0;
-
-		if (slash == NULL || n >= sizeof id) {
-			conn_reply(c, 404, NULL, NULL, 0);
-			return;
-		}
-		memcpy(id, p + 11, n);
-		id[n] = '\0';
+	case ROUTE_RESPONSE:
+	case ROUTE_ERROR:
 		if (cur == NULL || !cur->delivered || strcmp(id, cur->reqid) != 0) {
 			conn_reply(c, 400, NULL, "unknown request id", 18);
 			return;
 		}
-		if (strcmp(slash, "/response") == 0 && len > PROTO_PAYLOAD_MAX) {
-			char	err[256];
-			int	m = snprintf(err, sizeof err, "{\"errorType\": "
-			    "\"Function.ResponseSizeTooLarge\", \"errorMessage\": "
-			    "\"Response payload size (%zu bytes) exceeded maximum "
-			    "allowed payload size (%d bytes).\"}", len,
-			    PROTO_PAYLOAD_MAX);
-
-			inv_finish(PROTO_STATUS_ERROR, err, m, NULL);
-		} else if (strcmp(slash, "/response") == 0)
+		if (http_runtime_route(c->req.method, c->req.path, id,
+		    sizeof id) == ROUTE_RESPONSE)
 			inv_finish(PROTO_STATUS_OK, body, len, NULL);
-		else if (strcmp(slash, "/error") == 0)
+		else
 			inv_finish(PROTO_STATUS_ERROR, body, len, NULL);
-		else {
-			conn_reply(c, 404, NULL, NULL, 0);
-			return;
-		}
 		conn_reply(c, 202, NULL, NULL, 0);
 		rt_maybe_restart();
 		return;
+	case ROUTE_UNKNOWN:
+		break;
 	}
 	conn_reply(c, 404, NULL, NULL, 0);
+}
+
+/*
+ * A request on c carries a body over the payload limit, which the agent
+ * drops unread.  For the response in flight, that ends the invocation
+ * with Lambda's error; the runtime is answered 413 once the body is gone.
+ */
+void
+runtime_api_too_large(struct conn *c)
+{
+	char	id[64];
+
+	if (http_runtime_route(c->req.method, c->req.path, id, sizeof id) ==
+	    ROUTE_RESPONSE && cur != NULL && cur->delivered &&
+	    strcmp(id, cur->reqid) == 0) {
+		rt_too_large(c->req.body_len);
+		rt_maybe_restart();
+	}
 }
 
 /* A connection is closing: forget any part it played. */
@@ -615,20 +613,20 @@ runtime_forget_conn(struct conn *c)
 		cur->host = NULL;
 }
 
-/* A child exited (SIGCHLD): only the runtime's exit matters. */
+/* A child exited (SIGCHLD): only the end of the runtime's generation matters. */
 void
 runtime_reaped(int pid, int wstatus)
 {
-	if (pid == rt.pid && pid > 0)
-		rt_reaped(wstatus);
+	if (pid == rt.sp.init && pid > 0)
+		rt_reaped(spawn_reaped(&rt.sp, wstatus));
 }
 
 /* The runtime's output pipes, -1 when there is no runtime. */
 void
 runtime_fds(int *out, int *err)
 {
-	*out = rt.out_fd;
-	*err = rt.err_fd;
+	*out = rt.sp.out_fd;
+	*err = rt.sp.err_fd;
 }
 
 /* Milliseconds to the invocation's deadline; -1 if nothing is in flight. */
@@ -675,7 +673,7 @@ void
 runtime_health(struct sbuf *b)
 {
 	sbuf_printf(b, "{\"runtime_pid\": %d, \"busy\": %s, \"ready\": %s}",
-	    (int)rt.pid, cur != NULL ? "true" : "false",
+	    (int)spawn_runtime_pid(&rt.sp), cur != NULL ? "true" : "false",
 	    rt.next != NULL || rt.cfgwait != NULL ? "true" : "false");
 }
 
@@ -688,7 +686,7 @@ void
 runtime_init(char **argv, int warm, const char *config)
 {
 	rt.argv = argv;
-	rt.out_fd = rt.err_fd = -1;
+	rt.sp.out_fd = rt.sp.err_fd = rt.sp.status_fd = -1;
 	prewarm = warm;
 	if (config != NULL)
 		config_set(config, strlen(config));

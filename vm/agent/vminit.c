@@ -18,7 +18,11 @@
  * pool and a stale clock with every other VM restored from it.
  *
  * The agent stays root in the guest (it swaps /var/task); the runtime runs
- * as the sandbox user with no capabilities, as in an ns sandbox.
+ * as the sandbox user with no capabilities under the same seccomp filter
+ * as in an ns sandbox (confine.c), and the guest allows no user
+ * namespaces, so the runtime cannot become root of one.  The root mount
+ * is shared, so that code moved onto /var/task reaches the runtime's
+ * mount namespace (spawn.c).
  */
 #include <sys/ioctl.h>
 #include <sys/mount.h>
@@ -346,6 +350,12 @@ vm_init(void)
 	if (chdir(VM_NEWROOT) == -1 || mount(".", "/", NULL, MS_MOVE, NULL) == -1 ||
 	    chroot(".") == -1 || chdir("/") == -1)
 		vm_fail("switch root: %s", strerror(errno));
+	if (mount(NULL, "/", NULL, MS_SHARED, NULL) == -1)
+		vm_fail("shared root: %s", strerror(errno));
+	if ((fd = open("/proc/sys/user/max_user_namespaces", O_WRONLY |
+	    O_CLOEXEC)) == -1 || write(fd, "0", 1) != 1)
+		vm_fail("max_user_namespaces: %s", strerror(errno));
+	close(fd);
 	if ((host = getenv(PROTO_ENV_HOSTNAME)) != NULL)
 		sethostname(host, strlen(host));
 	if ((fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
@@ -482,7 +492,7 @@ vm_rekey(struct conn *c, const char *body, size_t len)
 		 */
 		if (ioctl(fd, RNDADDENTROPY, &seed) == -1 ||
 		    ioctl(fd, RNDRESEEDCRNG) == -1)
-			fprintf(stderr, "hearth-agent: reseed: %s\n", strerror(errno));
+			agent_log("reseed: %s", strerror(errno));
 		close(fd);
 	}
 	t = strtoll(ms + 8, NULL, 10);
@@ -513,7 +523,7 @@ vm_quiesce(struct conn *c)
 	sync();
 	if ((fd = open("/proc/sys/vm/drop_caches", O_WRONLY | O_CLOEXEC)) != -1) {
 		if (write(fd, "3", 1) != 1)
-			fprintf(stderr, "hearth-agent: drop_caches: %s\n", strerror(errno));
+			agent_log("drop_caches: %s", strerror(errno));
 		close(fd);
 	}
 	/* Not every kernel can compact; that only costs some snapshot size. */
@@ -524,23 +534,4 @@ vm_quiesce(struct conn *c)
 		close(fd);
 	}
 	conn_reply(c, 204, NULL, NULL, 0);
-}
-
-/* In the runtime's child: become the sandbox user, no capabilities. */
-void
-vm_drop_privileges(void)
-{
-	gid_t	gid = PROTO_SANDBOX_UID;
-	int	cap;
-
-	for (cap = 0; cap <= 63; cap++)
-		prctl(PR_CAPBSET_DROP, cap, 0, 0, 0);
-	if (setgroups(1, &gid) == -1 ||
-	    setresgid(PROTO_SANDBOX_UID, PROTO_SANDBOX_UID, PROTO_SANDBOX_UID) == -1 ||
-	    setresuid(PROTO_SANDBOX_UID, PROTO_SANDBOX_UID, PROTO_SANDBOX_UID) == -1) {
-		dprintf(2, "hearth-agent: become uid %d: %s\n", PROTO_SANDBOX_UID,
-		    strerror(errno));
-		_exit(127);
-	}
-	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 }
