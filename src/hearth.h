@@ -90,6 +90,8 @@ int	 store_schema_version(struct store *);
 void	 store_event(struct store *, const char *, const char *, const char *,
 	     ...) printflike(4, 5);
 const char *store_home_default(void);
+char	*store_home_check(const char *, char **);
+const char *store_home(char **);
 
 /* out.c: every command's output goes through here. */
 enum out_format { OUT_TEXT, OUT_JSON };
