@@ -4,7 +4,9 @@
  * Code is staged into a temporary directory beside its final place,
  * checked (the handler's file must exist), and renamed into place inside
  * the store transaction that records it, so a failure at any step leaves
- * neither a row nor a directory behind.
+ * neither a row nor a directory behind.  Code is always copied, never
+ * linked: the directory recorded is one hearth made under
+ * $HEARTH_HOME/code, holding nothing the operator can still change.
  */
 #include <sys/stat.h>
 
@@ -111,23 +113,29 @@ cmd_fn_env(struct cmd_ctx *ctx, cJSON *env, int can_unset)
 
 /*
  * Stage code from path ("-" is stdin, saved as the handler's file) into a
- * new directory stage; the handler's file must be there.
+ * new directory stage; the handler's file must be there.  Everything is
+ * copied (util_copytree: a link named as path is followed, links inside
+ * are kept as links), so the function never sees where path pointed.
  */
 static int
 cmd_fn_stage(struct cmd_ctx *ctx, const char *path, const char *runtime,
     const char *handler, const char *stage, long long *size)
 {
 	struct stat	 sb;
-	struct buf	 b = { 0 };
-	char		*cause = NULL, *file, *mod, *p;
+	char		*cause = NULL, *file = NULL, *mod, *p;
 	uint64_t	 bytes = 0;
 	const char	*base;
 
-	if (util_mkdirs(stage, 0755) == -1)
-		return cmd_error(ctx, CMD_ERROR, "%s: %s", stage, strerror(errno));
+	/* Above the code itself, nothing needs to be seen by the sandbox. */
+	p = xstrdup(stage);
+	*strrchr(p, '/') = '\0';
+	if (util_mkdirs(p, 0700) == -1) {
+		cause = xasprintf("%s: %s", p, strerror(errno));
+		free(p);
+		return cmd_fail(ctx, CMD_ERROR, cause);
+	}
+	free(p);
 	if (strcmp(path, "-") == 0) {
-		if (util_read_file("-", &b, 64 << 20, &cause) != 0)
-			goto fail;
 		mod = xstrndup(handler, strrchr(handler, '.') - handler);
 		if (strcmp(runtime, "python3") == 0)
 			for (p = mod; *p != '\0'; p++)
@@ -142,40 +150,39 @@ cmd_fn_stage(struct cmd_ctx *ctx, const char *path, const char *runtime,
 		file = xasprintf("%s/%s.%s", stage, mod,
 		    strcmp(runtime, "node") == 0 ? "js" : "py");
 		free(mod);
-		if (util_write_file(file, b.data, b.len, &cause) != 0) {
-			free(file);
+		if (util_mkdirs(stage, 0755) == -1) {
+			cause = xasprintf("%s: %s", stage, strerror(errno));
 			goto fail;
 		}
-		chmod(file, 0644);
-		free(file);
-		bytes = b.len;
+		if (util_copyfd(STDIN_FILENO, "code from stdin", file, &bytes,
+		    &cause) != 0)
+			goto fail;
 	} else if (stat(path, &sb) == -1) {
 		cause = xasprintf("code path %s: %s", path, strerror(errno));
 		goto fail;
 	} else if (S_ISDIR(sb.st_mode)) {
-		rmdir(stage);
 		if (util_copytree(path, stage, &bytes, &cause) != 0)
 			goto fail;
 	} else if (S_ISREG(sb.st_mode)) {
 		base = strrchr(path, '/') != NULL ? strrchr(path, '/') + 1 : path;
 		file = xasprintf("%s/%s", stage, base);
-		if (util_copytree(path, file, &bytes, &cause) != 0) {
-			free(file);
+		if (util_mkdirs(stage, 0755) == -1) {
+			cause = xasprintf("%s: %s", stage, strerror(errno));
 			goto fail;
 		}
-		free(file);
+		if (util_copytree(path, file, &bytes, &cause) != 0)
+			goto fail;
 	} else {
 		cause = xasprintf("code path %s: not a file or directory", path);
 		goto fail;
 	}
-	chmod(stage, 0755);
 	if (fn_check_handler_file(stage, runtime, handler, &cause) != 0)
 		goto fail;
-	buf_free(&b);
+	free(file);
 	*size = (long long)bytes;
 	return 0;
 fail:
-	buf_free(&b);
+	free(file);
 	util_rmtree(stage);
 	return cmd_fail(ctx, CMD_ERROR, cause);
 }

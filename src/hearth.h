@@ -45,11 +45,14 @@ void	 buf_free(struct buf *);
 double	 util_now(void);
 uint64_t util_mono_us(void);
 void	 util_random_hex(char *, size_t);
+int	 util_read_fd(int, const char *, struct buf *, size_t, char **);
 int	 util_read_file(const char *, struct buf *, size_t, char **);
 int	 util_write_file(const char *, const void *, size_t, char **);
 int	 util_mkdirs(const char *, int);
 int	 util_rmtree(const char *);
+#define UTIL_TREE_DEPTH	64	/* directories deep a copied code tree may go */
 int	 util_copytree(const char *, const char *, uint64_t *, char **);
+int	 util_copyfd(int, const char *, const char *, uint64_t *, char **);
 int	 util_parse_int(const char *, long long, long long, long long *);
 const char *util_lib_dir(void);
 
@@ -87,6 +90,8 @@ int	 store_schema_version(struct store *);
 void	 store_event(struct store *, const char *, const char *, const char *,
 	     ...) printflike(4, 5);
 const char *store_home_default(void);
+char	*store_home_check(const char *, char **);
+const char *store_home(char **);
 
 /* out.c: every command's output goes through here. */
 enum out_format { OUT_TEXT, OUT_JSON };

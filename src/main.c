@@ -4,7 +4,13 @@
  *   hearth [-o json] COMMAND [ARGS]	run one command
  *   hearth -f FILE [-k]		run a batch file (- for stdin)
  *   hearth [--readonly]		the console on a terminal
+ *
+ * Before anything runs, the umask is set so that every file hearth makes
+ * is private unless it asks otherwise (the code a sandbox reads gets its
+ * modes explicitly), and the state directory is checked (store_home).
  */
+#include <sys/stat.h>
+
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +28,19 @@ main_usage(void)
 	    "Run 'hearth help' for the list of commands.\n", stderr);
 }
 
+/* Check the state directory before anything uses it; say why if it cannot be. */
+static int
+main_home(void)
+{
+	char	*cause = NULL;
+
+	if (store_home(&cause) != NULL)
+		return 0;
+	fprintf(stderr, "hearth: %s\n", cause);
+	free(cause);
+	return -1;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -29,6 +48,7 @@ main(int argc, char **argv)
 	const char	*file = NULL;
 	int		 i, keep = 0, rc;
 
+	umask(077);
 	signal(SIGPIPE, SIG_IGN);
 	memset(&env, 0, sizeof env);
 	env.format = OUT_TEXT;
@@ -74,13 +94,15 @@ main(int argc, char **argv)
 			fprintf(stderr, "hearth: -f takes no command arguments\n");
 			return CMD_USAGE;
 		}
-		rc = batch_main(&env, file, keep);
+		rc = main_home() != 0 ? CMD_ERROR : batch_main(&env, file, keep);
 	} else if (i < argc) {
 		env.interactive = isatty(STDOUT_FILENO);
-		rc = run_argv(&env, argc - i, argv + i);
+		rc = main_home() != 0 ? CMD_ERROR :
+		    run_argv(&env, argc - i, argv + i);
 	} else if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO)) {
 		env.interactive = 1;
-		rc = console_main(&env, env.readonly);
+		rc = main_home() != 0 ? CMD_ERROR :
+		    console_main(&env, env.readonly);
 	} else {
 		main_usage();
 		rc = CMD_USAGE;

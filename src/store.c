@@ -8,10 +8,20 @@
  * migrations[] only ever grows, and opening a database runs the ones it has
  * not seen, each in its own transaction.  A command acknowledges nothing
  * before its transaction has committed.
+ *
+ * $HEARTH_HOME holds everything hearth trusts (the database, code, run
+ * directories with their sockets, snapshots), so it must be private: a
+ * directory of this user that nobody else can write, in a path nobody
+ * else can change.  hearth checks that before using it, creates a missing
+ * one 0700, and from then on uses its real path, so no link in the name
+ * given can be swapped later.  The database and its -wal and -shm files
+ * are 0600 whatever the umask (SQLite gives the last two the database's
+ * mode).
  */
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -80,9 +90,11 @@ static const char *store_migrations[] = {
 };
 #define STORE_VERSION ((int)(sizeof store_migrations / sizeof store_migrations[0]))
 
-/* Return $HEARTH_HOME, or $XDG_DATA_HOME/hearth, or ~/.local/share/hearth. */
-const char *
-store_home_default(void)
+static char	*store_home_real;	/* the checked home, once store_home ran */
+
+/* Return the home as configured: $HEARTH_HOME, $XDG_DATA_HOME/hearth, ... */
+static const char *
+store_home_named(void)
 {
 	static char	*home;
 	const char	*e;
@@ -98,6 +110,158 @@ store_home_default(void)
 	else
 		home = xstrdup("/var/lib/hearth");
 	return home;
+}
+
+/*
+ * Return the state directory: its checked real path once store_home has
+ * succeeded, else $HEARTH_HOME, or $XDG_DATA_HOME/hearth, or
+ * ~/.local/share/hearth.
+ */
+const char *
+store_home_default(void)
+{
+	return store_home_real != NULL ? store_home_real : store_home_named();
+}
+
+/*
+ * Check that path can be hearth's state directory, creating it (0700) if
+ * it is missing: it must be a directory owned by this user that neither
+ * group nor others can write, and each directory above it must belong to
+ * root or this user and, if others can write it, have the sticky bit.
+ * Returns its real path (the caller frees it); NULL with *cause naming
+ * what is wrong.
+ */
+char *
+store_home_check(const char *path, char **cause)
+{
+	struct stat	 st;
+	char		*real, *up, *slash;
+	uid_t		 uid = geteuid();
+
+	if (util_mkdirs(path, 0700) == -1 || (real = realpath(path, NULL)) == NULL) {
+		*cause = xasprintf("state directory %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (lstat(real, &st) == -1) {
+		*cause = xasprintf("state directory %s: %s", real, strerror(errno));
+		goto fail;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		*cause = xasprintf("state directory %s: not a directory", real);
+		goto fail;
+	}
+	if (st.st_uid != uid) {
+		*cause = xasprintf("state directory %s: owned by uid %u, not by "
+		    "this user (uid %u)", real, (unsigned)st.st_uid, (unsigned)uid);
+		goto fail;
+	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		*cause = xasprintf("state directory %s: writable by %s (mode %04o); "
+		    "chmod 700 it", real, (st.st_mode & S_IWOTH) ? "others" :
+		    "its group", (unsigned)(st.st_mode & 07777));
+		goto fail;
+	}
+	up = xstrdup(real);
+	while ((slash = strrchr(up, '/')) != NULL && up[1] != '\0') {
+		if (slash == up)
+			slash[1] = '\0';
+		else
+			*slash = '\0';
+		if (lstat(up, &st) == -1) {
+			*cause = xasprintf("state directory %s: %s: %s", real, up,
+			    strerror(errno));
+			free(up);
+			goto fail;
+		}
+		if (st.st_uid != 0 && st.st_uid != uid) {
+			*cause = xasprintf("state directory %s: %s above it is owned "
+			    "by uid %u, who could replace it", real, up,
+			    (unsigned)st.st_uid);
+			free(up);
+			goto fail;
+		}
+		if ((st.st_mode & S_IWOTH) && !(st.st_mode & S_ISVTX)) {
+			*cause = xasprintf("state directory %s: %s above it is "
+			    "writable by others without the sticky bit (mode %04o)",
+			    real, up, (unsigned)(st.st_mode & 07777));
+			free(up);
+			goto fail;
+		}
+	}
+	free(up);
+	return real;
+fail:
+	free(real);
+	return NULL;
+}
+
+/*
+ * Check the state directory (store_home_check) once; from then on it and
+ * store_home_default return its real path.  NULL with *cause if it cannot
+ * be used.
+ */
+const char *
+store_home(char **cause)
+{
+	if (store_home_real == NULL)
+		store_home_real = store_home_check(store_home_named(), cause);
+	return store_home_real;
+}
+
+/*
+ * Make a file of the store private (0600), creating it if create is set,
+ * without following a link; a missing file that need not be created is
+ * no error.  These files are never opened and closed with a plain
+ * descriptor here: closing one would drop every POSIX lock this process
+ * holds on the file, SQLite's included.  A file just created is nobody
+ * else's yet; an old one is reached through an O_PATH descriptor, which
+ * locks ignore, and changed through its /proc/self/fd entry, which is
+ * that very file, not a name someone could swap.
+ */
+static int
+store_private(const char *path, int create, char **cause)
+{
+	struct stat	 st;
+	char		*proc;
+	int		 fd, rc = 0;
+
+	if (create) {
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+		    O_CLOEXEC, 0600);
+		if (fd != -1) {
+			if (fchmod(fd, 0600) == -1) {
+				*cause = xasprintf("%s: %s", path, strerror(errno));
+				rc = -1;
+			}
+			close(fd);
+			return rc;
+		}
+		if (errno != EEXIST) {
+			*cause = xasprintf("%s: %s", path, strerror(errno));
+			return -1;
+		}
+	}
+	if ((fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC)) == -1) {
+		if (!create && errno == ENOENT)
+			return 0;
+		*cause = xasprintf("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		*cause = xasprintf("%s: not a regular file", path);
+		close(fd);
+		return -1;
+	}
+	if ((st.st_mode & 07777) != 0600) {
+		proc = xasprintf("/proc/self/fd/%d", fd);
+		if (chmod(proc, 0600) == -1) {
+			*cause = xasprintf("%s: %s", path, strerror(errno));
+			rc = -1;
+		}
+		free(proc);
+	}
+	close(fd);
+	return rc;
 }
 
 int
@@ -249,32 +413,46 @@ store_migrate(struct store *st, char **cause)
 	}
 }
 
-/* Open (creating if needed) the store under home; NULL with *cause on error. */
+/*
+ * Open (creating if needed) the store under home, which must pass
+ * store_home_check; NULL with *cause on error.
+ */
 struct store *
 store_open(const char *home, char **cause)
 {
-	struct store	*st;
-	char		*path;
+	static const char	*sides[] = { "-wal", "-shm" };
+	struct store		*st;
+	char			*path, *side, *real;
+	size_t			 i;
 
-	if (util_mkdirs(home, 0700) == -1) {
-		*cause = xasprintf("%s: %s", home, strerror(errno));
+	if ((real = store_home_check(home, cause)) == NULL)
 		return NULL;
-	}
 	st = xcalloc(1, sizeof *st);
-	st->home = xstrdup(home);
-	path = xasprintf("%s/state.db", home);
+	st->home = real;
+	path = xasprintf("%s/state.db", st->home);
+	if (store_private(path, 1, cause) != 0)
+		goto fail;
+	/* Left by an older hearth, these may not be private yet. */
+	for (i = 0; i < sizeof sides / sizeof sides[0]; i++) {
+		side = xasprintf("%s%s", path, sides[i]);
+		if (store_private(side, 0, cause) != 0) {
+			free(side);
+			goto fail;
+		}
+		free(side);
+	}
 	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		*cause = xasprintf("%s: %s", path, sqlite3_errmsg(st->db));
 		goto fail;
 	}
-	free(path);
-	path = NULL;
 	sqlite3_busy_timeout(st->db, 10000);
 	if (store_exec(st, "PRAGMA journal_mode = WAL;"
 	    "PRAGMA synchronous = NORMAL;"
 	    "PRAGMA foreign_keys = ON;", cause) != 0)
 		goto fail;
+	free(path);
+	path = NULL;
 	if (store_migrate(st, cause) != 0)
 		goto fail;
 	return st;

@@ -3,6 +3,17 @@
  *
  * Everything here is small and has no policy: callers decide what a
  * failure means and receive a cause string to route.
+ *
+ * Code trees are copied by file descriptor.  Each directory is opened
+ * (never through a link) and its entries are looked at, opened and
+ * checked relative to it, so a source changed under the copy (a
+ * directory swapped for a link, a file for a FIFO) can neither send it
+ * elsewhere nor make it block.  Only the top of the source is followed
+ * if it is a link: that is what the operator named.  Links inside are
+ * copied as links, to resolve inside the sandbox, where the host's
+ * paths do not exist.  Whatever is created gets its mode by fchmod on
+ * the descriptor that created it, so neither the umask nor a link
+ * changes it, and nothing outside the copy is ever chmod'ed.
  */
 #include <sys/random.h>
 #include <sys/stat.h>
@@ -19,6 +30,7 @@
 #include <unistd.h>
 
 #include "hearth.h"
+#include "proto.h"
 
 void
 buf_add(struct buf *b, const void *data, size_t len)
@@ -98,55 +110,63 @@ util_random_hex(char *out, size_t len)
 	out[len - 1] = '\0';
 }
 
-/* Read a whole file (at most max bytes) into b; -1 with *cause on error. */
+/* Read what fd gives (at most max bytes) into b; what names it in *cause. */
 int
-util_read_file(const char *path, struct buf *b, size_t max, char **cause)
+util_read_fd(int fd, const char *what, struct buf *b, size_t max, char **cause)
 {
 	char	chunk[65536];
 	ssize_t	n;
-	int	fd;
 
-	if (strcmp(path, "-") == 0)
-		fd = STDIN_FILENO;
-	else if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		*cause = xasprintf("%s: %s", path, strerror(errno));
-		return -1;
-	}
 	for (;;) {
 		n = read(fd, chunk, sizeof chunk);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1) {
-			*cause = xasprintf("%s: %s", path, strerror(errno));
-			goto fail;
+			*cause = xasprintf("%s: %s", what, strerror(errno));
+			return -1;
 		}
 		if (n == 0)
 			break;
 		if (b->len + (size_t)n > max) {
-			*cause = xasprintf("%s: larger than %zu bytes", path, max);
-			goto fail;
+			*cause = xasprintf("%s: larger than %zu bytes", what, max);
+			return -1;
 		}
 		buf_add(b, chunk, n);
 	}
 	if (b->data == NULL)
 		buf_add(b, "", 0);
-	if (fd != STDIN_FILENO)
-		close(fd);
 	return 0;
-fail:
-	if (fd != STDIN_FILENO)
-		close(fd);
-	return -1;
 }
 
-/* Write a file atomically: temporary name, fsync, rename. */
+/* Read a whole file (at most max bytes) into b; -1 with *cause on error. */
+int
+util_read_file(const char *path, struct buf *b, size_t max, char **cause)
+{
+	int	fd, rc;
+
+	if (strcmp(path, "-") == 0)
+		return util_read_fd(STDIN_FILENO, path, b, max, cause);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		*cause = xasprintf("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	rc = util_read_fd(fd, path, b, max, cause);
+	close(fd);
+	return rc;
+}
+
+/*
+ * Write a file atomically: temporary name, fsync, rename.  The file is
+ * private (0600): what hearth writes this way is its own state.
+ */
 int
 util_write_file(const char *path, const void *data, size_t len, char **cause)
 {
 	char	*tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
 	int	 fd;
 
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) == -1)
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd == -1)
 		goto fail;
 	if (write(fd, data, len) != (ssize_t)len || fsync(fd) == -1) {
 		close(fd);
@@ -166,7 +186,25 @@ fail:
 	return -1;
 }
 
-/* Create a directory and its parents; 0 if it exists already. */
+/* Make one directory with exactly mode, whatever the umask; 0 if it exists. */
+static int
+util_mkdir(const char *path, int mode)
+{
+	struct stat	st;
+	int		fd;
+
+	if (mkdir(path, mode) == -1)
+		return errno == EEXIST ? 0 : -1;
+	if ((fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		return -1;
+	if (fstat(fd, &st) == 0 && st.st_uid == geteuid() &&
+	    (st.st_mode & 07777) != (mode_t)mode)
+		fchmod(fd, mode);
+	close(fd);
+	return 0;
+}
+
+/* Create a directory and its parents, each made with mode; 0 if it exists. */
 int
 util_mkdirs(const char *path, int mode)
 {
@@ -176,16 +214,14 @@ util_mkdirs(const char *path, int mode)
 		if (*s != '/')
 			continue;
 		*s = '\0';
-		if (mkdir(p, mode) == -1 && errno != EEXIST) {
+		if (util_mkdir(p, mode) == -1) {
 			free(p);
 			return -1;
 		}
 		*s = '/';
 	}
 	free(p);
-	if (mkdir(path, mode) == -1 && errno != EEXIST)
-		return -1;
-	return 0;
+	return util_mkdir(path, mode);
 }
 
 static int
@@ -198,98 +234,389 @@ util_rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 	return 0;
 }
 
-/* Remove a tree; missing is not an error. */
+/* Remove a tree, never following a link; missing is not an error. */
 int
 util_rmtree(const char *path)
 {
-	if (access(path, F_OK) == -1)
+	struct stat	st;
+
+	if (lstat(path, &st) == -1)
 		return 0;
 	return nftw(path, util_rm_one, 32, FTW_DEPTH | FTW_PHYS);
 }
 
+/* One copy of a code tree in progress. */
+struct util_copy {
+	char		*into;		/* the directory dst is made in, for messages */
+	uint64_t	*size;		/* bytes of files so far, the caller's too */
+	struct util_copy_dir {
+		dev_t	 dev;		/* device of the directory */
+		ino_t	 ino;		/* its inode */
+	}		*above;		/* dst's parent and every directory up to / */
+	int		 nabove;	/* entries in above */
+};
+
+/* Say what kind of thing a mode that is no file, directory or link is. */
+static const char *
+util_kind(mode_t mode)
+{
+	if (S_ISFIFO(mode))
+		return "a named pipe";
+	if (S_ISSOCK(mode))
+		return "a socket";
+	if (S_ISCHR(mode))
+		return "a character device";
+	if (S_ISBLK(mode))
+		return "a block device";
+	return "not a file";
+}
+
+/* Refuse what has kind mode, naming it. */
+static int
+util_copy_special(const char *what, mode_t mode, char **cause)
+{
+	*cause = xasprintf("%s: %s; code holds only files, directories and "
+	    "symlinks", what, util_kind(mode));
+	return -1;
+}
+
+/* Refuse what because it is no longer what it was when first looked at. */
+static int
+util_copy_changed(const char *what, char **cause)
+{
+	*cause = xasprintf("%s: changed while it was being copied", what);
+	return -1;
+}
+
+/* Refuse what for taking the code past its limit. */
+static int
+util_copy_toobig(const char *what, char **cause)
+{
+	*cause = xasprintf("%s: over the %d MB limit for a function's code",
+	    what, PROTO_CODE_MAX >> 20);
+	return -1;
+}
+
 /*
- * Copy a regular file or a directory tree from src to dst (dst must not
- * exist).  Only regular files, directories and symlinks are copied; file
- * modes keep their execute bits but become world-readable, because the
- * sandbox reads them as an unprivileged user.  Adds bytes copied to *size.
+ * Copy what in reads until EOF to out, adding to *size and failing as
+ * soon as that passes PROTO_CODE_MAX.
+ */
+static int
+util_copy_data(int in, int out, const char *what, uint64_t *size,
+    char **cause)
+{
+	char	buf[65536];
+	ssize_t	n, w, done;
+
+	for (;;) {
+		if ((n = read(in, buf, sizeof buf)) == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			*cause = xasprintf("%s: %s", what, strerror(errno));
+			return -1;
+		}
+		if (n == 0)
+			return 0;
+		if (*size + n > PROTO_CODE_MAX)
+			return util_copy_toobig(what, cause);
+		for (done = 0; done < n; done += w) {
+			if ((w = write(out, buf + done, n - done)) == -1 &&
+			    errno == EINTR)
+				w = 0;
+			else if (w == -1) {
+				*cause = xasprintf("%s: copying it: %s", what,
+				    strerror(errno));
+				return -1;
+			}
+		}
+		*size += n;
+	}
+}
+
+/*
+ * Copy the open file in (mode mode) to a new file name in directory dfd,
+ * 0644, or 0755 if mode has an execute bit.
+ */
+static int
+util_copy_file(int in, mode_t mode, int dfd, const char *name,
+    const char *what, uint64_t *size, char **cause)
+{
+	int	out, rc;
+
+	out = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0600);
+	if (out == -1) {
+		*cause = xasprintf("%s: making its copy: %s", what, strerror(errno));
+		return -1;
+	}
+	rc = util_copy_data(in, out, what, size, cause);
+	if (rc == 0 && fchmod(out, (mode & 0111) ? 0755 : 0644) == -1) {
+		*cause = xasprintf("%s: making its copy: %s", what, strerror(errno));
+		rc = -1;
+	}
+	close(out);
+	return rc;
+}
+
+/* Note dst's parent and each directory above it, up to /. */
+static int
+util_copy_above(struct util_copy *c, const char *dst, char **cause)
+{
+	struct stat	 st;
+	char		*parent = xstrdup(dst), *slash;
+	int		 fd, up;
+
+	if ((slash = strrchr(parent, '/')) == NULL)
+		strcpy(parent, ".");
+	else if (slash == parent)
+		parent[1] = '\0';
+	else
+		*slash = '\0';
+	if ((fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
+		*cause = xasprintf("%s: %s", parent, strerror(errno));
+		free(parent);
+		return -1;
+	}
+	c->into = parent;
+	while (fd != -1 && fstat(fd, &st) == 0 && c->nabove < PATH_MAX) {
+		if (c->nabove > 0 && c->above[c->nabove - 1].dev == st.st_dev &&
+		    c->above[c->nabove - 1].ino == st.st_ino)
+			break;		/* ".." of / is / */
+		c->above = xrealloc(c->above, (c->nabove + 1) * sizeof *c->above);
+		c->above[c->nabove].dev = st.st_dev;
+		c->above[c->nabove++].ino = st.st_ino;
+		up = openat(fd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		close(fd);
+		fd = up;
+	}
+	if (fd != -1)
+		close(fd);
+	return 0;
+}
+
+/* Is st one of the directories the copy goes into? */
+static int
+util_copy_is_above(struct util_copy *c, const struct stat *st)
+{
+	int	i;
+
+	for (i = 0; i < c->nabove; i++)
+		if (c->above[i].dev == st->st_dev && c->above[i].ino == st->st_ino)
+			return 1;
+	return 0;
+}
+
+static int	util_copy_dir(struct util_copy *, int, int, const char *, int,
+		    char **);
+
+/*
+ * Copy entry name of the source directory sfd (named what) into the new
+ * directory dfd, depth directories down.  Looks first without following
+ * anything, then opens what it saw and checks it is still that.
+ */
+static int
+util_copy_entry(struct util_copy *c, int sfd, int dfd, const char *name,
+    const char *what, int depth, char **cause)
+{
+	struct stat	 sb, st;
+	char		 target[PATH_MAX];
+	ssize_t		 n;
+	int		 in, out, rc, flags;
+
+	if (fstatat(sfd, name, &sb, AT_SYMLINK_NOFOLLOW) == -1) {
+		*cause = xasprintf("%s: %s", what, strerror(errno));
+		return -1;
+	}
+	if (S_ISLNK(sb.st_mode)) {
+		if ((n = readlinkat(sfd, name, target, sizeof target)) == -1) {
+			*cause = xasprintf("%s: %s", what, strerror(errno));
+			return -1;
+		}
+		if (n == sizeof target) {
+			*cause = xasprintf("%s: link target too long", what);
+			return -1;
+		}
+		target[n] = '\0';
+		if (symlinkat(target, dfd, name) == -1) {
+			*cause = xasprintf("%s: making its copy: %s", what,
+			    strerror(errno));
+			return -1;
+		}
+		return 0;
+	}
+	if (!S_ISDIR(sb.st_mode) && !S_ISREG(sb.st_mode))
+		return util_copy_special(what, sb.st_mode, cause);
+	if (S_ISDIR(sb.st_mode) && depth >= UTIL_TREE_DEPTH) {
+		*cause = xasprintf("%s: more than %d directories deep", what,
+		    UTIL_TREE_DEPTH);
+		return -1;
+	}
+	flags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC;
+	if (S_ISDIR(sb.st_mode))
+		flags |= O_DIRECTORY;
+	if ((in = openat(sfd, name, flags)) == -1) {
+		if (errno == ELOOP || errno == ENOTDIR)
+			return util_copy_changed(what, cause);
+		*cause = xasprintf("%s: %s", what, strerror(errno));
+		return -1;
+	}
+	if (fstat(in, &st) == -1 || st.st_dev != sb.st_dev ||
+	    st.st_ino != sb.st_ino || (st.st_mode & S_IFMT) !=
+	    (sb.st_mode & S_IFMT)) {
+		close(in);
+		return util_copy_changed(what, cause);
+	}
+	if (S_ISREG(st.st_mode)) {
+		if (*c->size + (uint64_t)st.st_size > PROTO_CODE_MAX)
+			rc = util_copy_toobig(what, cause);
+		else
+			rc = util_copy_file(in, st.st_mode, dfd, name, what,
+			    c->size, cause);
+		close(in);
+		return rc;
+	}
+	if (mkdirat(dfd, name, 0700) == -1 || (out = openat(dfd, name,
+	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
+		*cause = xasprintf("%s: making its copy: %s", what, strerror(errno));
+		close(in);
+		return -1;
+	}
+	rc = util_copy_dir(c, in, out, what, depth + 1, cause);
+	if (rc == 0 && fchmod(out, 0755) == -1) {
+		*cause = xasprintf("%s: making its copy: %s", what, strerror(errno));
+		rc = -1;
+	}
+	close(out);
+	return rc;
+}
+
+/* Copy the entries of the open source directory in to directory out; closes in. */
+static int
+util_copy_dir(struct util_copy *c, int in, int out, const char *what,
+    int depth, char **cause)
+{
+	struct dirent	*de;
+	struct stat	 st;
+	DIR		*d;
+	char		*sub;
+	int		 rc = 0;
+
+	if (fstat(in, &st) == 0 && util_copy_is_above(c, &st)) {
+		close(in);
+		*cause = xasprintf("%s: holds %s, where it would be copied",
+		    what, c->into);
+		return -1;
+	}
+	if ((d = fdopendir(in)) == NULL) {
+		*cause = xasprintf("%s: %s", what, strerror(errno));
+		close(in);
+		return -1;
+	}
+	for (;;) {
+		errno = 0;
+		if ((de = readdir(d)) == NULL) {
+			if (errno != 0) {
+				*cause = xasprintf("%s: %s", what, strerror(errno));
+				rc = -1;
+			}
+			break;
+		}
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		sub = xasprintf("%s/%s", what, de->d_name);
+		rc = util_copy_entry(c, dirfd(d), out, de->d_name, sub, depth,
+		    cause);
+		free(sub);
+		if (rc != 0)
+			break;
+	}
+	closedir(d);
+	return rc;
+}
+
+/*
+ * Copy a regular file or a directory tree from src to dst (which must not
+ * exist), as described at the top of this file.  Files become 0644, or
+ * 0755 if any execute bit was set, and directories 0755, because the
+ * sandbox reads them as an unprivileged user.  Anything but files,
+ * directories and symlinks is refused by name, as is a tree more than
+ * UTIL_TREE_DEPTH deep, one that holds dst, and one whose files with
+ * *size (bytes copied are added to it) pass PROTO_CODE_MAX.  On error
+ * dst may be left half-made: the caller removes it.
  */
 int
 util_copytree(const char *src, const char *dst, uint64_t *size, char **cause)
 {
-	struct stat	 st;
-	struct dirent	*de;
-	DIR		*d;
-	char		 buf[65536], lnk[PATH_MAX];
-	ssize_t		 n;
-	int		 in, out, rc = 0;
+	struct util_copy	 c;
+	struct stat		 sb, st;
+	int			 in, out, rc;
 
-	if (lstat(src, &st) == -1) {
+	memset(&c, 0, sizeof c);
+	c.size = size;
+	if (stat(src, &sb) == -1) {
 		*cause = xasprintf("%s: %s", src, strerror(errno));
 		return -1;
 	}
-	if (S_ISDIR(st.st_mode)) {
-		if (mkdir(dst, 0755) == -1) {
-			*cause = xasprintf("%s: %s", dst, strerror(errno));
-			return -1;
-		}
-		if ((d = opendir(src)) == NULL) {
-			*cause = xasprintf("%s: %s", src, strerror(errno));
-			return -1;
-		}
-		while (rc == 0 && (de = readdir(d)) != NULL) {
-			char *s, *t;
-
-			if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-				continue;
-			s = xasprintf("%s/%s", src, de->d_name);
-			t = xasprintf("%s/%s", dst, de->d_name);
-			rc = util_copytree(s, t, size, cause);
-			free(s);
-			free(t);
-		}
-		closedir(d);
+	if (!S_ISDIR(sb.st_mode) && !S_ISREG(sb.st_mode))
+		return util_copy_special(src, sb.st_mode, cause);
+	in = open(src, O_RDONLY | O_NONBLOCK | O_CLOEXEC |
+	    (S_ISDIR(sb.st_mode) ? O_DIRECTORY : 0));
+	if (in == -1) {
+		*cause = xasprintf("%s: %s", src, strerror(errno));
+		return -1;
+	}
+	if (fstat(in, &st) == -1 || st.st_dev != sb.st_dev ||
+	    st.st_ino != sb.st_ino) {
+		close(in);
+		return util_copy_changed(src, cause);
+	}
+	if (S_ISREG(st.st_mode)) {
+		if (*size + (uint64_t)st.st_size > PROTO_CODE_MAX)
+			rc = util_copy_toobig(src, cause);
+		else
+			rc = util_copy_file(in, st.st_mode, AT_FDCWD, dst, src,
+			    size, cause);
+		close(in);
 		return rc;
 	}
-	if (S_ISLNK(st.st_mode)) {
-		if ((n = readlink(src, lnk, sizeof lnk - 1)) == -1) {
-			*cause = xasprintf("%s: %s", src, strerror(errno));
-			return -1;
-		}
-		lnk[n] = '\0';
-		if (symlink(lnk, dst) == -1) {
-			*cause = xasprintf("%s: %s", dst, strerror(errno));
-			return -1;
-		}
-		return 0;
-	}
-	if (!S_ISREG(st.st_mode))
-		return 0;
-	if ((in = open(src, O_RDONLY | O_CLOEXEC)) == -1) {
-		*cause = xasprintf("%s: %s", src, strerror(errno));
-		return -1;
-	}
-	out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-	    (st.st_mode & 0111) ? 0755 : 0644);
-	if (out == -1) {
-		*cause = xasprintf("%s: %s", dst, strerror(errno));
+	if (util_copy_above(&c, dst, cause) != 0) {
 		close(in);
 		return -1;
 	}
-	while ((n = read(in, buf, sizeof buf)) > 0) {
-		if (write(out, buf, n) != n) {
-			*cause = xasprintf("%s: %s", dst, strerror(errno));
-			rc = -1;
-			break;
-		}
-		*size += n;
+	if (mkdir(dst, 0700) == -1 || (out = open(dst, O_RDONLY | O_DIRECTORY |
+	    O_NOFOLLOW | O_CLOEXEC)) == -1) {
+		*cause = xasprintf("%s: %s", dst, strerror(errno));
+		close(in);
+		rc = -1;
+		goto out;
 	}
-	if (n == -1) {
-		*cause = xasprintf("%s: %s", src, strerror(errno));
+	rc = util_copy_dir(&c, in, out, src, 1, cause);
+	if (rc == 0 && fchmod(out, 0755) == -1) {
+		*cause = xasprintf("%s: %s", dst, strerror(errno));
 		rc = -1;
 	}
-	close(in);
 	close(out);
+out:
+	free(c.into);
+	free(c.above);
 	return rc;
+}
+
+/*
+ * Copy what fd in reads (named what) into a new file dst, 0644, with the
+ * same limit as util_copytree; a regular file over it is refused before
+ * anything is read.
+ */
+int
+util_copyfd(int in, const char *what, const char *dst, uint64_t *size,
+    char **cause)
+{
+	struct stat	st;
+
+	if (fstat(in, &st) == 0 && S_ISREG(st.st_mode) &&
+	    *size + (uint64_t)st.st_size > PROTO_CODE_MAX)
+		return util_copy_toobig(what, cause);
+	return util_copy_file(in, 0644, AT_FDCWD, dst, what, size, cause);
 }
 
 /* Parse a decimal integer within [min, max]; -1 if it is not one. */
