@@ -105,7 +105,8 @@ esc_term(struct buf *b, const void *p, size_t len, int flags)
 				snprintf(tmp, sizeof tmp, "%.*s", (int)(8 - col % 8),
 				    "        ");
 		} else if (cp == '\r') {
-			if (!(flags & ESC_CRLF) || i + 1 >= len || s[i + 1] != '\n')
+			if ((flags & (ESC_CRLF | ESC_NL)) != ESC_CRLF ||
+			    i + 1 >= len || s[i + 1] != '\n')
 				snprintf(tmp, sizeof tmp, "\\r");
 		} else if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f))
 			snprintf(tmp, sizeof tmp, "\\x%02x", (unsigned)cp);
@@ -152,7 +153,7 @@ esc_json_string(struct buf *b, const void *p, size_t len)
 		cp = 0;
 		n = esc_utf8(s + i, len - i, &cp);
 		if (n == 0) {
-			snprintf(tmp, sizeof tmp, "\\ufffd");
+			snprintf(tmp, sizeof tmp, "\xef\xbf\xbd");	/* U+FFFD */
 			n = 1;
 		} else if (cp == '"')
 			snprintf(tmp, sizeof tmp, "\\\"");

@@ -51,8 +51,9 @@ struct agent_stream {
 };
 
 /*
- * A decoder that calls cb(line, len, arg) for each complete line (NUL-
- * terminated, without its newline; empty lines are skipped).
+ * A decoder that calls cb(line, len, arg) for each complete line: len
+ * bytes without the newline (a hostile line may hold NULs), followed by
+ * a NUL.  Empty lines are skipped.
  */
 struct agent_stream *
 agent_stream_new(void (*cb)(const char *, size_t, void *), void *arg)

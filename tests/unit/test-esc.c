@@ -136,7 +136,7 @@ main(void)
 	JSTR("jstr-2.2", "\x1b]0;x\x07\x01\0", "\"\\u001b]0;x\\u0007\\u0001\\u0000\"");
 	JSTR("jstr-2.3", "\x7f \xc2\x9b \xe2\x80\xae \xe2\x80\xa8",
 	    "\"\\u007f \\u009b \\u202e \\u2028\"");
-	JSTR("jstr-2.4", "\xff\xfe \x9b", "\"\\ufffd\\ufffd \\ufffd\"");
+	JSTR("jstr-2.4", "\xff\xfe \x9b", "\"\xef\xbf\xbd\xef\xbf\xbd \xef\xbf\xbd\"");
 	JSTR("jstr-2.5", "h\xc3\xa9 \xf0\x9f\x98\x80 /", "\"h\xc3\xa9 \xf0\x9f\x98\x80 /\"");
 	out_json_string(&b, "a\"b\\c\nd\te\x01");
 	CHECK_STR("jstr-2.6", b.data, "\"a\\\"b\\\\c\\nd\\te\\u0001\"");

@@ -76,7 +76,7 @@ main(void)
 	    "\\x1b]0;t\\x07\\n\\xff\\u202e  1  {\"a\":\"\\x1b\"}\n");
 	free(s);
 	s = render(t, OUT_JSON, 1);
-	CHECK_STR("table-3.2", s, "{\"name\": \"\\u001b]0;t\\u0007\\n\\ufffd\\u202e\", "
+	CHECK_STR("table-3.2", s, "{\"name\": \"\\u001b]0;t\\u0007\\n\xef\xbf\xbd\\u202e\", "
 	    "\"n\": 1, \"env\": \"{\\\"a\\\":\\\"\\u001b\\\"}\"}\n");
 	free(s);
 	out_table_free(t);
