@@ -127,8 +127,9 @@ main(void)
 	TERM("term-1.14", "boot\r\nok\r\n\rnot\r", ESC_CRLF,
 	    "boot\r\nok\r\n\\rnot\\r");
 	TERM("term-1.15", "back\\x1b slash", 0, "back\\x1b slash");
+	TERM("term-1.16", "a\r\nb", ESC_NL | ESC_CRLF, "a\\r\\nb");
 	s = esc_term_str("", 0);
-	CHECK_STR("term-1.16", s, "");
+	CHECK_STR("term-1.17", s, "");
 	free(s);
 
 	/* 2: JSON strings. */
