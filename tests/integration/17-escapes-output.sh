@@ -241,11 +241,12 @@ for mode in length stream loglen lying; do
 	sock=$(q "SELECT sock FROM instances WHERE id='$id'")
 	[ -S "$sock" ] || fail "17.8.$n no agent socket at '$sock'"
 	before=$(rows invocations "WHERE fn='plain'")
-	$PY "$T/forge.py" "$sock" "$mode" > "$T/forge.out" 2>&1 &
+	: > "$T/forge.$n"
+	$PY "$T/forge.py" "$sock" "$mode" > "$T/forge.$n" 2>&1 &
 	BG_PIDS=$!
 	i=0
-	until grep -q ready "$T/forge.out"; do
-		i=$((i + 1)); [ $i -lt 100 ] || fail "17.8.$n forged agent did not start: $(cat "$T/forge.out")"; sleep 0.05
+	until grep -q ready "$T/forge.$n"; do
+		i=$((i + 1)); [ $i -lt 100 ] || fail "17.8.$n forged agent did not start: $(cat "$T/forge.$n")"; sleep 0.05
 	done
 	/usr/bin/time -f 'maxrss_kb %M' -o "$T/time" "$HEARTH" fn invoke plain > "$T/b.out" 2> "$T/b.err"
 	rc=$?
