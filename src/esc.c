@@ -190,6 +190,7 @@ struct esc_json {
 
 static int esc_json_value(struct esc_json *);
 
+/* Skip JSON whitespace (space, tab, LF, CR). */
 static void
 esc_json_ws(struct esc_json *j)
 {
@@ -411,6 +412,7 @@ esc_json_container(struct esc_json *j)
 	return 0;
 }
 
+/* Read any JSON value and write it. */
 static int
 esc_json_value(struct esc_json *j)
 {

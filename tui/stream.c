@@ -77,6 +77,7 @@ tui_stream_id(struct tui_stream *s)
 	return s->id;
 }
 
+/* The stream is over: close its socket. */
 static void
 stream_end(struct tui_stream *s)
 {

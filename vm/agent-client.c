@@ -49,6 +49,7 @@ struct agent_xfer {
 
 static int agent_curl_ready;
 
+/* A connection not yet used, named sock. */
 static struct agent_conn *
 agent_conn_new(const char *sock)
 {
@@ -66,6 +67,7 @@ agent_conn_new(const char *sock)
 	return c;
 }
 
+/* A connection to the agent listening on unix socket sock. */
 struct agent_conn *
 agent_connect(const char *sock)
 {

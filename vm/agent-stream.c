@@ -65,6 +65,7 @@ agent_stream_new(void (*cb)(const char *, size_t, void *), void *arg)
 	return s;
 }
 
+/* Free a decoder and all it holds. */
 void
 agent_stream_free(struct agent_stream *s)
 {
@@ -85,6 +86,7 @@ agent_stream_room(struct agent_stream *s)
 	return held >= PROTO_STREAM_BUF_MAX ? 0 : PROTO_STREAM_BUF_MAX - held;
 }
 
+/* The agent broke the protocol or a cap: the stream is dropped, saying why. */
 static int
 agent_stream_bad(struct agent_stream *s, const char *why)
 {
