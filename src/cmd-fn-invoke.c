@@ -2,9 +2,11 @@
  * cmd-fn-invoke.c — fn invoke and fn bench: running functions.
  *
  * The payload is checked (valid JSON, at most 6 MB, as on Lambda) before
- * anything starts.  A result is printed as the handler returned it; an
+ * anything starts.  A result is printed as the handler returned it (to a
+ * pipe or a file; escaped on a terminal, as the output of --log is); an
  * error prints the Lambda-shaped error JSON and exits 1 with a one-line
- * summary on stderr.  fn bench forks C workers, each with its own store
+ * summary on stderr.  With -o json the result is read strictly and
+ * written again, or becomes a JSON string if it is not JSON.  fn bench forks C workers, each with its own store
  * connection and agent connections, and reports latency percentiles and
  * throughput over N invocations.
  */
@@ -110,9 +112,8 @@ cmd_fn_invoke_exec(struct cmd_ctx *ctx)
 		cause = NULL;
 	}
 	if (cmd_flag(ctx, "log") && res.logs_len > 0)
-		fwrite(res.logs, 1, res.logs_len, stderr);
+		out_bytes(stderr, res.logs, res.logs_len, 0);
 	if (ctx->format == OUT_JSON) {
-		cJSON *j = cJSON_ParseWithLength(res.body, res.body_len);
 		struct buf b = { 0 };
 
 		buf_printf(&b, "{\"request_id\": \"%s\", \"status\": \"%s\", "
@@ -120,16 +121,12 @@ cmd_fn_invoke_exec(struct cmd_ctx *ctx)
 		    "\"cold\": %s, \"result\": ", res.request_id,
 		    cmd_fn_status_word(res.status), res.duration_ms, res.init_ms,
 		    res.max_mem_mb, res.cold ? "true" : "false");
-		if (j != NULL)
-			buf_add(&b, res.body, res.body_len);
-		else
-			out_json_string(&b, res.body);
+		esc_json_or_string(&b, res.body, res.body_len);
 		buf_addstr(&b, "}\n");
-		fputs(b.data, ctx->out);
+		fwrite(b.data, 1, b.len, ctx->out);
 		buf_free(&b);
-		cJSON_Delete(j);
 	} else {
-		fwrite(res.body, 1, res.body_len, ctx->out);
+		out_bytes(ctx->out, res.body, res.body_len, 0);
 		fputc('\n', ctx->out);
 	}
 	if (res.status != INVOKE_OK) {
@@ -391,7 +388,7 @@ cmd_fn_logs_exec(struct cmd_ctx *ctx)
 	if ((fn = fn_load(ctx->store, ctx->argv[0], &cause)) == NULL)
 		return cmd_fail(ctx, CMD_ERROR, cause);
 	rc = logs_print(ctx->store, fn->name, (int)tail, cmd_flag(ctx, "follow"),
-	    ctx->out, &cause);
+	    ctx->format, ctx->out, &cause);
 	fn_free(fn);
 	if (rc != 0)
 		return cmd_fail(ctx, CMD_ERROR, cause);
@@ -411,7 +408,10 @@ const struct cmd_entry cmd_fn_logs_entry = {
 	.min_args = 1, .max_args = 1,
 	.usage = "NAME",
 	.help = "print a function's logs (START/END/REPORT and its output)",
-	.flags = CMD_F_STORE,
+	.long_help = "Output is printed as the function wrote it to a pipe or "
+	    "a file, escaped on a terminal.\n-o json prints an array of "
+	    "{ts, request_id, line}; with -f, one such object a line.",
+	.flags = CMD_F_STORE | CMD_F_OUTPUT,
 	.complete = COMPLETE_FN,
 	.exec = cmd_fn_logs_exec,
 };

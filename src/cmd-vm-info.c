@@ -1,6 +1,8 @@
 /*
  * cmd-vm-info.c — vm inspect, vm console, vm snapshot ls/rm: looking into
- * one machine, and the saved microVMs that new ones restore from.
+ * one machine, and the saved microVMs that new ones restore from.  A
+ * console is what a guest (or an agent) wrote: it is printed as it is to
+ * a pipe or a file and escaped on a terminal.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -137,15 +139,18 @@ cmd_vm_tail(const struct buf *b, long n)
 
 /*
  * Print what is appended to path after offset, as it comes, until the
- * machine stops (then what it wrote last is printed too).
+ * machine stops (then what it wrote last is printed too).  Whole lines go
+ * out while it writes, so that escaping for a terminal never splits a
+ * character or a line's CRLF; a partial line waits for a quiet moment.
  */
 static void
 cmd_vm_follow(struct cmd_ctx *ctx, const struct vm_driver *drv, const char *id,
     pid_t pid, const char *path, size_t offset)
 {
 	struct timespec	 ts = { 0, 200 * 1000 * 1000 };
-	char		 chunk[8192];
-	size_t		 got;
+	struct buf	 pend = { 0 };
+	char		 chunk[8192], *nl;
+	size_t		 got, n, before;
 	FILE		*f;
 	int		 alive = 1;
 
@@ -155,13 +160,27 @@ cmd_vm_follow(struct cmd_ctx *ctx, const struct vm_driver *drv, const char *id,
 	fflush(ctx->out);
 	while (alive) {
 		alive = drv != NULL && drv->alive(id, pid);
+		before = pend.len;
 		while ((got = fread(chunk, 1, sizeof chunk, f)) > 0)
-			fwrite(chunk, 1, got, ctx->out);
+			buf_add(&pend, chunk, got);
 		clearerr(f);
+		n = pend.len;
+		if (alive && pend.len > before) {
+			if ((nl = memrchr(pend.data, '\n', pend.len)) != NULL)
+				n = nl + 1 - pend.data;
+			else if (pend.len < sizeof chunk)
+				n = 0;
+		}
+		if (n > 0) {
+			out_bytes(ctx->out, pend.data, n, ESC_CRLF);
+			pend.len -= n;
+			memmove(pend.data, pend.data + n, pend.len + 1);
+		}
 		fflush(ctx->out);
 		if (alive)
 			nanosleep(&ts, NULL);
 	}
+	buf_free(&pend);
 	fclose(f);
 }
 
@@ -194,8 +213,11 @@ cmd_vm_console_exec(struct cmd_ctx *ctx)
 		rc = cmd_error(ctx, CMD_ERROR, "%s", cause);
 		free(cause);
 	} else {
-		if (b.len > 0)
-			fputs(cmd_vm_tail(&b, (long)n), ctx->out);
+		if (b.len > 0) {
+			const char *from = cmd_vm_tail(&b, (long)n);
+
+			out_bytes(ctx->out, from, b.data + b.len - from, ESC_CRLF);
+		}
 		if (cmd_flag(ctx, "follow"))
 			cmd_vm_follow(ctx, drv, id, pid, vi.console, b.len);
 	}
@@ -216,6 +238,8 @@ const struct cmd_entry cmd_vm_console_entry = {
 	.min_args = 1, .max_args = 1,
 	.usage = "ID",
 	.help = "print a microVM's serial console (a sandbox's agent log)",
+	.long_help = "The console is printed as the machine wrote it to a pipe "
+	    "or a file, escaped on a terminal.",
 	.flags = CMD_F_STORE,
 	.complete = COMPLETE_VM,
 	.exec = cmd_vm_console_exec,

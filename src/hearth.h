@@ -112,6 +112,19 @@ void	 out_table_time(struct out_table *, double);
 void	 out_table_print(struct out_table *, enum out_format, FILE *, int);
 void	 out_table_free(struct out_table *);
 void	 out_json_string(struct buf *, const char *);
+void	 out_bytes(FILE *, const void *, size_t, int);
+
+/* esc.c: what came out of an instance, made safe for terminals and JSON. */
+#define ESC_NL		0x1	/* newline shown as \n (one-line fields) */
+#define ESC_TAB		0x2	/* tab shown as \t */
+#define ESC_DETAB	0x4	/* tab expanded to spaces */
+#define ESC_CRLF	0x8	/* CR passes before a newline (serial consoles) */
+#define ESC_ONELINE	(ESC_NL | ESC_TAB)
+void	 esc_term(struct buf *, const void *, size_t, int);
+char	*esc_term_str(const char *, int);
+void	 esc_json_string(struct buf *, const void *, size_t);
+int	 esc_json(struct buf *, const void *, size_t);
+void	 esc_json_or_string(struct buf *, const void *, size_t);
 
 /* cmd.c: the command table and argument parsing. */
 #define CMD_OK		0
@@ -265,6 +278,7 @@ int	 image_prewarm(const char *);
 
 /* logs.c: stored invocation logs. */
 int	 logs_store(struct store *, const struct fn *, const struct invoke_result *, char **);
-int	 logs_print(struct store *, const char *, int, int, FILE *, char **);
+int	 logs_print(struct store *, const char *, int, int, enum out_format,
+	     FILE *, char **);
 
 #endif

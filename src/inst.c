@@ -522,9 +522,42 @@ inst_oom_result(struct invoke_result *res, const char *reqid, int memory_mb)
 }
 
 /*
+ * Fail the invocation in res because in's agent sent a reply over a cap
+ * (why, from agent_request), and end the instance.
+ */
+static void
+inst_over_cap(struct store *st, struct inst *in, struct invoke_result *res,
+    const char *why)
+{
+	struct buf	b = { 0 };
+	char		*msg, *event;
+
+	if (strncmp(why, "agent: ", 7) == 0)
+		why += 7;
+	msg = xasprintf("RequestId: %s Error: instance %s sent a reply over "
+	    "the cap (%s)", res->request_id, in->id, why);
+	buf_addstr(&b, "{\"errorType\": \"Sandbox.Failure\", \"errorMessage\": ");
+	esc_json_string(&b, msg, strlen(msg));
+	buf_addstr(&b, "}");
+	free(msg);
+	free(res->body);
+	res->status = INVOKE_CRASH;
+	res->body = b.data;
+	res->body_len = b.len;
+	free(res->logs);
+	res->logs = xstrdup("");
+	res->logs_len = 0;
+	event = xasprintf("sent a reply over the cap (%s)", why);
+	inst_kill_why(st, in, event);
+	free(event);
+}
+
+/*
  * Send one invocation to in.  Returns 1 if in was busy, 0 when it served
  * the invocation (res filled), -1 when it failed to (dead: caller
- * destroys it and tries another).
+ * destroys it and tries another).  An instance that stopped answering or
+ * broke a cap may have run the event: its invocation fails (0, res says
+ * why) and it is ended, never retried elsewhere.
  */
 static int
 inst_send(struct store *st, struct inst *in, struct fn *fn, const char *payload,
@@ -539,9 +572,20 @@ inst_send(struct store *st, struct inst *in, struct fn *fn, const char *payload,
 	wait_ms = (long)fn->timeout_s * 1000 + INST_INIT_BUDGET_MS + 5000;
 	rc = agent_request(inst_conn(in->sock), "POST", PROTO_PATH_INVOKE, payload,
 	    len, res->request_id, (long)fn->timeout_s * 1000, wait_ms, &r, cause);
-	if (rc == -1)
+	if (rc == AGENT_NOT_SENT)
 		return -1;	/* never delivered: another instance may run it */
-	if (rc == -2) {
+	if (rc == AGENT_OVER_CAP) {
+		/*
+		 * Only a subverted agent (or whatever took its place) sends
+		 * more than proto.h allows.  The event may have run: fail it
+		 * here, and end the instance.
+		 */
+		inst_over_cap(st, in, res, *cause);
+		free(*cause);
+		*cause = NULL;
+		return 0;
+	}
+	if (rc == AGENT_NO_ANSWER) {
 		/*
 		 * The event may have reached the handler: running it again
 		 * elsewhere could do its work twice.  Report the failure.

@@ -11,7 +11,8 @@
  * function keeps its last FN_LOG_KEEP invocations, and at most
  * LOGS_OUTPUT_MAX bytes of output each.  Following is polling by rowid,
  * which works across processes because the store is shared: `fn logs -f`
- * in one terminal sees invocations made anywhere.
+ * in one terminal sees invocations made anywhere.  What a function wrote
+ * is printed as it is to a pipe or a file and escaped on a terminal.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -126,44 +127,122 @@ logs_fn_exists(struct store *st, const char *name)
 	return yes;
 }
 
+/* Where logs_print writes, and how. */
+struct logs_out {
+	FILE		*f;		/* the output */
+	enum out_format	 fmt;		/* text or JSON */
+	int		 array;		/* JSON: one array (else a line each) */
+	int		 n;		/* JSON objects written */
+};
+
+/*
+ * Write len bytes of one invocation's log: as text (exact to a pipe,
+ * escaped on a terminal), or as one JSON object per line.
+ */
+static void
+logs_put(struct logs_out *lo, double ts, const char *reqid, const char *p,
+    size_t len)
+{
+	struct buf	 b = { 0 };
+	const char	*nl;
+	char		 iso[40];
+	time_t		 secs = (time_t)ts;
+	struct tm	 tm;
+	size_t		 n;
+
+	if (lo->fmt != OUT_JSON) {
+		out_bytes(lo->f, p, len, 0);
+		return;
+	}
+	gmtime_r(&secs, &tm);
+	n = strftime(iso, sizeof iso, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(iso + n, sizeof iso - n, ".%03dZ", (int)((ts - secs) * 1000) % 1000);
+	while (len > 0) {
+		nl = memchr(p, '\n', len);
+		n = nl != NULL ? (size_t)(nl - p) : len;
+		if (lo->array)
+			buf_addstr(&b, lo->n > 0 ? ",\n  " : "\n  ");
+		buf_printf(&b, "{\"ts\": \"%s\", \"request_id\": ", iso);
+		out_json_string(&b, reqid);
+		buf_addstr(&b, ", \"line\": ");
+		esc_json_string(&b, p, n);
+		buf_addstr(&b, lo->array ? "}" : "}\n");
+		lo->n++;
+		n += nl != NULL;
+		p += n;
+		len -= n;
+	}
+	if (b.len > 0)
+		fwrite(b.data, 1, b.len, lo->f);
+	buf_free(&b);
+}
+
+/* One invocation's log, as read back for printing. */
+struct logs_rec {
+	double	 ts;		/* when it was logged */
+	char	*reqid;		/* its request id */
+	char	*text;		/* its log */
+	size_t	 len;		/* bytes of it */
+};
+
 /*
  * Print the last tail lines of function name (all if tail < 0) and, with
- * follow, keep printing new ones until interrupted.
+ * follow, keep printing new ones until interrupted.  fmt OUT_JSON prints
+ * an array of {ts, request_id, line} objects, or with follow one object
+ * a line.
  */
 int
-logs_print(struct store *st, const char *name, int tail, int follow, FILE *out,
-    char **cause)
+logs_print(struct store *st, const char *name, int tail, int follow,
+    enum out_format fmt, FILE *out, char **cause)
 {
 	struct timespec	 ts = { 0, 100 * 1000 * 1000 };
+	struct logs_out	 lo = { out, fmt, fmt == OUT_JSON && !follow, 0 };
+	struct logs_rec	*recs = NULL, *r;
 	sqlite3_stmt	*stmt;
 	long long	 last = 0, lines = 0;
-	const char	*p, *text;
-	char		**logs = NULL;
-	int		 nlogs = 0, i, tick;
+	const char	*p, *end, *nl, *reqid;
+	int		 nrecs = 0, i, tick;
 
 	/* Walk back from the newest invocation until tail lines are in hand. */
-	stmt = store_prepare(st, "SELECT id, log FROM invocations WHERE fn = ? "
-	    "ORDER BY id DESC");
+	stmt = store_prepare(st, "SELECT id, ts, request_id, log FROM invocations "
+	    "WHERE fn = ? ORDER BY id DESC");
 	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
 	while ((tail < 0 || lines < tail) && sqlite3_step(stmt) == SQLITE_ROW) {
 		if (last == 0)
 			last = sqlite3_column_int64(stmt, 0);
-		text = (const char *)sqlite3_column_text(stmt, 1);
-		for (p = text; *p != '\0'; p++)
-			lines += *p == '\n';
-		logs = xrealloc(logs, sizeof *logs * (nlogs + 1));
-		logs[nlogs++] = xstrdup(text);
+		recs = xrealloc(recs, sizeof *recs * (nrecs + 1));
+		r = &recs[nrecs++];
+		r->ts = sqlite3_column_double(stmt, 1);
+		reqid = (const char *)sqlite3_column_text(stmt, 2);
+		r->reqid = xstrdup(reqid != NULL ? reqid : "");
+		if ((p = (const char *)sqlite3_column_text(stmt, 3)) == NULL)
+			p = "";
+		r->len = sqlite3_column_bytes(stmt, 3);
+		r->text = xmalloc(r->len + 1);
+		memcpy(r->text, p, r->len);
+		r->text[r->len] = '\0';
+		for (end = p + r->len; (nl = memchr(p, '\n', end - p)) != NULL; p = nl + 1)
+			lines++;
 	}
 	sqlite3_finalize(stmt);
 	/* Print oldest first, skipping lines beyond tail in the oldest. */
-	for (i = nlogs - 1; i >= 0; i--) {
-		p = logs[i];
-		for (; tail >= 0 && lines > tail && *p != '\0'; lines--)
-			p = strchr(p, '\n') + 1;
-		fputs(p, out);
-		free(logs[i]);
+	if (lo.array)
+		fputs("[", out);
+	for (i = nrecs - 1; i >= 0; i--) {
+		r = &recs[i];
+		p = r->text;
+		end = r->text + r->len;
+		for (; tail >= 0 && lines > tail && p < end; lines--) {
+			nl = memchr(p, '\n', end - p);
+			p = nl != NULL ? nl + 1 : end;
+		}
+		logs_put(&lo, r->ts, r->reqid, p, end - p);
+		free(r->reqid);
+		free(r->text);
 	}
-	free(logs);
+	free(recs);
+	if (lo.array)
+		fputs(lo.n > 0 ? "\n]\n" : "]\n", out);
 	fflush(out);
 	if (!follow)
 		return 0;
@@ -173,8 +252,8 @@ logs_print(struct store *st, const char *name, int tail, int follow, FILE *out,
 			last = sqlite3_column_int64(stmt, 0);
 		sqlite3_finalize(stmt);
 	}
-	stmt = store_prepare(st, "SELECT id, log FROM invocations WHERE fn = ? "
-	    "AND id > ? ORDER BY id");
+	stmt = store_prepare(st, "SELECT id, ts, request_id, log FROM invocations "
+	    "WHERE fn = ? AND id > ? ORDER BY id");
 	for (tick = 0;; tick++) {
 		/* Once a second: stop following a function that is gone. */
 		if (tick % 10 == 9 && !logs_fn_exists(st, name)) {
@@ -186,7 +265,11 @@ logs_print(struct store *st, const char *name, int tail, int follow, FILE *out,
 		sqlite3_bind_int64(stmt, 2, last);
 		while (sqlite3_step(stmt) == SQLITE_ROW) {
 			last = sqlite3_column_int64(stmt, 0);
-			fputs((const char *)sqlite3_column_text(stmt, 1), out);
+			reqid = (const char *)sqlite3_column_text(stmt, 2);
+			if ((p = (const char *)sqlite3_column_text(stmt, 3)) == NULL)
+				p = "";
+			logs_put(&lo, sqlite3_column_double(stmt, 1),
+			    reqid != NULL ? reqid : "", p, sqlite3_column_bytes(stmt, 3));
 		}
 		sqlite3_reset(stmt);
 		if (fflush(out) != 0 || ferror(out)) {

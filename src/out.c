@@ -5,12 +5,16 @@
  * header, type) and rows of cells.  The front end decides how it is shown:
  * aligned columns for a person, a JSON array of objects for `-o json`, or a
  * single object (`show` commands) as "Key: value" lines or one JSON object.
- * Field names are an interface for scripts: never rename one.
+ * Field names are an interface for scripts: never rename one.  Every
+ * string goes through esc.c: escaped on one line in a table, strictly
+ * escaped in JSON, so no cell can drive a terminal and every `-o json`
+ * parses.
  */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "hearth.h"
 
@@ -58,30 +62,34 @@ out_table_cell(struct out_table *t, char *text, char *json)
 	c->json = json;
 }
 
-/* Append s as a JSON string literal. */
+/* Append s as a JSON string literal, escaped as everything in -o json is. */
 void
 out_json_string(struct buf *b, const char *s)
 {
-	const unsigned char	*p;
-
-	buf_add(b, "\"", 1);
-	for (p = (const unsigned char *)s; *p != '\0'; p++) {
-		switch (*p) {
-		case '"':  buf_addstr(b, "\\\""); break;
-		case '\\': buf_addstr(b, "\\\\"); break;
-		case '\n': buf_addstr(b, "\\n"); break;
-		case '\r': buf_addstr(b, "\\r"); break;
-		case '\t': buf_addstr(b, "\\t"); break;
-		default:
-			if (*p < 0x20)
-				buf_printf(b, "\\u%04x", *p);
-			else
-				buf_add(b, p, 1);
-		}
-	}
-	buf_add(b, "\"", 1);
+	esc_json_string(b, s, strlen(s));
 }
 
+/*
+ * Write len bytes an instance produced to f: as they are to a pipe or a
+ * file, so scripts get exact output; escaped (esc_term with flags) to a
+ * terminal.
+ */
+void
+out_bytes(FILE *f, const void *p, size_t len, int flags)
+{
+	struct buf	b = { 0 };
+	int		fd = fileno(f);
+
+	if (fd == -1 || !isatty(fd)) {
+		fwrite(p, 1, len, f);
+		return;
+	}
+	esc_term(&b, p, len, flags);
+	fwrite(b.data, 1, b.len, f);
+	buf_free(&b);
+}
+
+/* A text cell: shown escaped on one line, a JSON string in JSON. */
 void
 out_table_str(struct out_table *t, const char *s)
 {
@@ -92,7 +100,7 @@ out_table_str(struct out_table *t, const char *s)
 		return;
 	}
 	out_json_string(&b, s);
-	out_table_cell(t, xstrdup(s), b.data);
+	out_table_cell(t, esc_term_str(s, ESC_ONELINE), b.data);
 }
 
 void
@@ -125,11 +133,17 @@ out_table_time(struct out_table *t, double when)
 	out_table_cell(t, xstrdup(text), xstrdup(iso));
 }
 
-/* A cell holding JSON text (already valid), shown as-is in tables. */
+/*
+ * A cell holding JSON text, shown as-is (escaped) in tables and written
+ * again strictly in JSON; text that is not JSON becomes a JSON string.
+ */
 void
 out_table_json(struct out_table *t, const char *json)
 {
-	out_table_cell(t, xstrdup(json), xstrdup(json));
+	struct buf	b = { 0 };
+
+	esc_json_or_string(&b, json, strlen(json));
+	out_table_cell(t, esc_term_str(json, ESC_ONELINE), b.data);
 }
 
 static void

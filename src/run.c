@@ -3,22 +3,31 @@
  *
  * This is the single place where a command's outcome is routed: the
  * command fills ctx->cause and returns CMD_OK, CMD_ERROR or CMD_USAGE, and
- * run_argv prints the error with the front end's prefix ("hearth:" on the
- * command line, "FILE:LINE:" in a batch file).  The store is opened on the
- * first command that needs it and kept for the life of the front end.
+ * run_argv prints the error, escaped, with the front end's prefix
+ * ("hearth:" on the command line, "FILE:LINE:" in a batch file).  The
+ * store is opened on the first command that needs it and kept for the
+ * life of the front end.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "hearth.h"
 
+/*
+ * Print an error with the front end's prefix.  Errors quote what
+ * functions and agents said (error types and messages, a console's last
+ * lines), so they are always escaped, whatever stderr is.
+ */
 static void
 run_report(struct run_env *env, const char *msg)
 {
+	char	*safe = esc_term_str(msg, 0);
+
 	if (env->where != NULL)
-		fprintf(stderr, "%s: %s\n", env->where, msg);
+		fprintf(stderr, "%s: %s\n", env->where, safe);
 	else
-		fprintf(stderr, "hearth: %s\n", msg);
+		fprintf(stderr, "hearth: %s\n", safe);
+	free(safe);
 }
 
 /* Run the command in argv; returns CMD_OK, CMD_ERROR or CMD_USAGE. */

@@ -87,13 +87,16 @@ tui_attr_dim(struct tui *t)
 void
 tui_status(struct tui *t, int err, const char *fmt, ...)
 {
-	va_list	ap;
+	va_list	 ap;
+	char	*line;
 
 	free(t->status);
 	va_start(ap, fmt);
-	t->status = xvasprintf(fmt, ap);
+	line = xvasprintf(fmt, ap);
 	va_end(ap);
-	t->status[strcspn(t->status, "\n")] = '\0';
+	line[strcspn(line, "\n")] = '\0';
+	t->status = esc_term_str(line, ESC_ONELINE);	/* may quote a function */
+	free(line);
 	t->status_err = err;
 	t->status_until = util_now() + (err ? 8 : 4);
 	t->dirty = 1;

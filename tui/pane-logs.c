@@ -8,7 +8,9 @@
  * invocation while it runs.  Streams to new instances open as they
  * appear.  The pane keeps the last LOGS_KEEP lines in a ring.  Follow
  * keeps the newest line in view; wrap folds long lines; '/' searches and
- * highlights; 't' shows when each line was written.
+ * highlights; 't' shows when each line was written.  Lines are escaped
+ * (esc.c) as they arrive, so what a function printed cannot drive the
+ * terminal.
  */
 #include <cjson/cJSON.h>
 #include <curses.h>
@@ -49,31 +51,11 @@ logs_at(struct logs *l, int i)
 	return &l->ring[(l->first + i) % LOGS_KEEP];
 }
 
-/* Copy len bytes of s with tabs expanded and control characters shown. */
-static char *
-logs_clean(const char *s, size_t len)
-{
-	struct buf	b = { 0 };
-	size_t		i;
-
-	buf_add(&b, "", 0);
-	for (i = 0; i < len; i++) {
-		if (s[i] == '\t') {
-			do
-				buf_add(&b, " ", 1);
-			while (b.len % 8 != 0);
-		} else if ((unsigned char)s[i] < 32 || s[i] == 127)
-			buf_add(&b, "?", 1);
-		else
-			buf_add(&b, &s[i], 1);
-	}
-	return b.data;
-}
-
 static void
 logs_push(struct logs *l, const char *s, size_t len, double ts)
 {
 	struct logline	*ll;
+	struct buf	 b;
 
 	if (l->n == LOGS_KEEP) {
 		free(l->ring[l->first].text);
@@ -83,7 +65,9 @@ logs_push(struct logs *l, const char *s, size_t len, double ts)
 			l->top--;
 	}
 	ll = logs_at(l, l->n++);
-	ll->text = logs_clean(s, len);
+	memset(&b, 0, sizeof b);
+	esc_term(&b, s, len, ESC_NL | ESC_DETAB);	/* as a function wrote it */
+	ll->text = b.data;
 	ll->ts = ts;
 }
 

@@ -1,5 +1,9 @@
 /*
  * pane-text.c — a scrollable pane of text: details, command output, help.
+ *
+ * Command output is often a function's (an invocation's result, `vm
+ * console`, `fn logs` through ':'), which child hearths pass on as they
+ * got it: the pane escapes every line before it reaches the screen.
  */
 #include <curses.h>
 #include <stdlib.h>
@@ -27,18 +31,28 @@ text_clear(struct text *x)
 	x->top = 0;
 }
 
-/* Replace the pane's text. */
+/*
+ * Replace the pane's text, a line at a time escaped for the terminal
+ * (a line's CRLF ending counts as its end: serial consoles write them).
+ */
 void
 pane_text_set(struct tui_pane *p, const char *s)
 {
 	struct text	*x = p->data;
+	struct buf	 b;
 	const char	*nl;
+	size_t		 len;
 
 	text_clear(x);
 	while (*s != '\0') {
 		nl = strchr(s, '\n');
+		len = nl != NULL ? (size_t)(nl - s) : strlen(s);
+		if (len > 0 && s[len - 1] == '\r')
+			len--;
+		memset(&b, 0, sizeof b);
+		esc_term(&b, s, len, ESC_NL | ESC_DETAB);
 		x->lines = xrealloc(x->lines, sizeof *x->lines * (x->n + 1));
-		x->lines[x->n++] = nl != NULL ? xstrndup(s, nl - s) : xstrdup(s);
+		x->lines[x->n++] = b.data;
 		if (nl == NULL)
 			break;
 		s = nl + 1;

@@ -4,8 +4,10 @@
  * The console's logs and stats panes read the agents' own streams
  * (GET /logs?follow=1, GET /stats?follow=1 over the instance's unix
  * socket).  A stream is a plain nonblocking socket: the pane's tick reads
- * whatever has arrived, undoes the chunked transfer encoding, and hands
- * each complete JSON line to a callback.  Nothing here ever waits.
+ * what has arrived and feeds it to the agent-stream decoder (vm/), which
+ * undoes the chunked transfer encoding within proto.h's caps and hands
+ * each complete JSON line to a callback.  A stream that breaks a cap is
+ * dropped.  Nothing here ever waits.
  */
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -16,15 +18,26 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "proto.h"
 #include "tui.h"
+#include "vm.h"
 
 struct tui_stream {
 	int		 fd;		/* socket, -1 once closed */
 	char		*id;		/* instance id, for the caller */
-	struct buf	 raw;		/* bytes not yet decoded */
-	struct buf	 lines;		/* decoded bytes not yet a full line */
-	int		 body;		/* past the response headers */
+	struct agent_stream *dec;	/* the reply, decoded with caps */
+	void		(*fn)(const char *, void *);	/* this read's callback */
+	void		*arg;		/* and its argument */
 };
+
+/* A complete line from the decoder: on to the caller's callback. */
+static void
+stream_on_line(const char *line, size_t len, void *arg)
+{
+	struct tui_stream	*s = arg;
+
+	s->fn(line, s->arg);
+}
 
 /* Connect to sock and ask for path; NULL if the agent is not there. */
 struct tui_stream *
@@ -54,6 +67,7 @@ tui_stream_open(const char *sock, const char *path, const char *id)
 	s = xcalloc(1, sizeof *s);
 	s->fd = fd;
 	s->id = xstrdup(id);
+	s->dec = agent_stream_new(stream_on_line, s);
 	return s;
 }
 
@@ -63,79 +77,52 @@ tui_stream_id(struct tui_stream *s)
 	return s->id;
 }
 
-/*
- * Move the complete chunks in raw to lines.  Consumed bytes are dropped
- * with one move at the end: a busy stream brings thousands of chunks at a
- * time.
- */
+/* The stream is over: close its socket. */
 static void
-stream_dechunk(struct tui_stream *s)
+stream_end(struct tui_stream *s)
 {
-	char	*p = s->raw.data, *end = s->raw.data + s->raw.len, *crlf;
-	size_t	 size;
-
-	while (p < end && (crlf = memmem(p, end - p, "\r\n", 2)) != NULL) {
-		size = strtoul(p, NULL, 16);
-		if ((size_t)(end - (crlf + 2)) < size + 2)
-			break;
-		if (size == 0) {	/* the last chunk: the agent ended it */
-			close(s->fd);
-			s->fd = -1;
-			p = end;
-			break;
-		}
-		buf_add(&s->lines, crlf + 2, size);
-		p = crlf + 2 + size + 2;
-	}
-	s->raw.len = end - p;
-	memmove(s->raw.data, p, s->raw.len);
+	if (s->fd != -1)
+		close(s->fd);
+	s->fd = -1;
 }
 
 /*
- * Read what has arrived and call fn for each complete line.  Returns -1
- * once the stream has ended (the instance went away), else 0.
+ * Read what has arrived, at most PROTO_STREAM_BUF_MAX bytes a call (a
+ * flood waits in the socket, and the console stays responsive), and call
+ * fn for each complete line.  Returns -1 once the stream has ended: the
+ * instance went away, or its agent broke the protocol or a cap.
  */
 int
 tui_stream_read(struct tui_stream *s, void (*fn)(const char *, void *),
     void *arg)
 {
-	char	 tmp[65536], *p, *nl, *hdr;
+	char	 tmp[65536], *cause = NULL;
+	size_t	 budget = PROTO_STREAM_BUF_MAX, want;
 	ssize_t	 n;
 
-	while (s->fd != -1) {
-		n = read(s->fd, tmp, sizeof tmp);
+	s->fn = fn;
+	s->arg = arg;
+	while (s->fd != -1 && budget > 0) {
+		if ((want = agent_stream_room(s->dec)) == 0) {
+			stream_end(s);	/* it holds all it may: never here */
+			break;
+		}
+		if (want > sizeof tmp)
+			want = sizeof tmp;
+		if (want > budget)
+			want = budget;
+		n = read(s->fd, tmp, want);
 		if (n > 0) {
-			buf_add(&s->raw, tmp, n);
+			budget -= (size_t)n;
+			if (agent_stream_feed(s->dec, tmp, (size_t)n, &cause) != 0) {
+				free(cause);	/* ended, or dropped: the same here */
+				stream_end(s);
+			}
 			continue;
 		}
-		if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
-			close(s->fd);
-			s->fd = -1;
-		}
+		if (n == 0 || (errno != EAGAIN && errno != EINTR))
+			stream_end(s);
 		break;
-	}
-	if (!s->body && s->raw.len > 0) {
-		if ((hdr = memmem(s->raw.data, s->raw.len, "\r\n\r\n", 4)) != NULL) {
-			if (strncmp(s->raw.data, "HTTP/1.1 200", 12) != 0) {
-				close(s->fd);
-				s->fd = -1;
-				return -1;
-			}
-			s->body = 1;
-			s->raw.len -= hdr + 4 - s->raw.data;
-			memmove(s->raw.data, hdr + 4, s->raw.len);
-		}
-	}
-	if (s->body && s->raw.len > 0)
-		stream_dechunk(s);
-	if (s->lines.len > 0) {
-		buf_add(&s->lines, "", 0);
-		for (p = s->lines.data; (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
-			*nl = '\0';
-			fn(p, arg);
-		}
-		s->lines.len -= p - s->lines.data;
-		memmove(s->lines.data, p, s->lines.len + 1);
 	}
 	return s->fd == -1 ? -1 : 0;
 }
@@ -145,10 +132,8 @@ tui_stream_close(struct tui_stream *s)
 {
 	if (s == NULL)
 		return;
-	if (s->fd != -1)
-		close(s->fd);
-	buf_free(&s->raw);
-	buf_free(&s->lines);
+	stream_end(s);
+	agent_stream_free(s->dec);
 	free(s->id);
 	free(s);
 }

@@ -4,7 +4,8 @@
  * A view is a table of rows read from the store (and, for instances, the
  * VM driver's live figures).  The console reloads the current view about
  * once a second; sorting and filtering happen in console.c on the rows
- * returned here, so a view only knows how to read.
+ * returned here, so a view only knows how to read.  Every cell is
+ * escaped on one line: an event's detail may quote what an instance said.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -30,11 +31,14 @@ view_cell(struct tui_row *row, int col, const char *fmt, ...)
 static void
 view_cell(struct tui_row *row, int col, const char *fmt, ...)
 {
-	va_list	ap;
+	va_list	 ap;
+	char	*s;
 
 	va_start(ap, fmt);
-	row->cells[col] = xvasprintf(fmt, ap);
+	s = xvasprintf(fmt, ap);
 	va_end(ap);
+	row->cells[col] = esc_term_str(s, ESC_ONELINE);
+	free(s);
 }
 
 static const char *

@@ -119,13 +119,25 @@ struct agent_reply {
 	char	*body;		/* reply body, NUL-terminated */
 	size_t	 body_len;
 };
+#define AGENT_NOT_SENT	(-1)	/* no connection: safe to send elsewhere */
+#define AGENT_NO_ANSWER	(-2)	/* sent, maybe run, not answered */
+#define AGENT_OVER_CAP	(-3)	/* the reply broke a cap: the agent is hostile */
 struct agent_conn;
 struct agent_conn *agent_connect(const char *);
+struct agent_conn *agent_connect_fd(int);
 void	 agent_close(struct agent_conn *);
 int	 agent_request(struct agent_conn *, const char *, const char *,
 	     const void *, size_t, const char *, long, long,
 	     struct agent_reply *, char **);
 void	 agent_reply_free(struct agent_reply *);
 int	 agent_wait_ready(struct agent_conn *, long, char **);
+
+/* agent-stream.c: a chunked NDJSON stream from an agent, decoded with caps. */
+struct agent_stream;
+struct agent_stream *agent_stream_new(void (*)(const char *, size_t, void *),
+	     void *);
+size_t	 agent_stream_room(struct agent_stream *);
+int	 agent_stream_feed(struct agent_stream *, const void *, size_t, char **);
+void	 agent_stream_free(struct agent_stream *);
 
 #endif

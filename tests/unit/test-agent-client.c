@@ -1,12 +1,15 @@
 /*
  * test-agent-client.c — the host side of the agent protocol against a
  * scripted peer on a unix socket: headers parsed, body split into output
- * and result, a refused connection reported.
+ * and result, a refused connection reported; over a socketpair, a hostile
+ * peer: a body, headers or a log length over their caps stop the
+ * transfer with AGENT_OVER_CAP; and the stream decoder with its caps.
  */
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 
+#include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -49,6 +52,96 @@ peer(const char *path, const char *reply, char *seen, size_t seenlen)
 	close(p[0]);
 	return pid;
 }
+
+/*
+ * A peer on the other end of a socketpair: write head, then fill bytes
+ * of 'x' (as many as it can, if fill is 0), then close.  Returns the
+ * client's end; *pid is the peer.
+ */
+static int
+fd_peer(const char *head, size_t fill, pid_t *pid)
+{
+	static char	block[65536];
+	size_t		n, sent = 0;
+	int		sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == -1)
+		return -1;
+	if ((*pid = fork()) == 0) {
+		close(sv[0]);
+		signal(SIGPIPE, SIG_DFL);
+		memset(block, 'x', sizeof block);
+		if (write(sv[1], head, strlen(head)) < 0)
+			_exit(1);
+		while (fill == 0 || sent < fill) {
+			n = fill == 0 || fill - sent > sizeof block ? sizeof block :
+			    fill - sent;
+			if (write(sv[1], block, n) != (ssize_t)n)
+				_exit(1);
+			sent += n;
+		}
+		_exit(0);
+	}
+	close(sv[1]);
+	return sv[0];
+}
+
+/*
+ * Ask a peer that answers head (and fill bytes) for /invoke over a
+ * connection on a socketpair; returns what agent_request did, with the
+ * cause (or NULL) in *cause.
+ */
+static int
+hostile(const char *head, size_t fill, struct agent_reply *r, char **cause)
+{
+	struct agent_conn	*c;
+	pid_t			 pid;
+	int			 fd, rc;
+
+	*cause = NULL;
+	if ((fd = fd_peer(head, fill, &pid)) == -1)
+		return 99;
+	c = agent_connect_fd(fd);
+	rc = agent_request(c, "POST", PROTO_PATH_INVOKE, "{}", 2, "req-h", 1000,
+	    10000, r, cause);
+	agent_close(c);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	return rc;
+}
+
+/* The lines a decoder handed back, each ending in '|'. */
+static struct buf stream_seen;
+
+static void
+stream_line(const char *line, size_t len, void *arg)
+{
+	CHECK("stream-cb", strlen(line) == len);
+	buf_add(&stream_seen, line, len);
+	buf_add(&stream_seen, "|", 1);
+}
+
+/* Feed a whole stream in pieces of step bytes; the last feed's result. */
+static int
+stream_run(const char *data, size_t len, size_t step, char **cause)
+{
+	struct agent_stream	*s = agent_stream_new(stream_line, NULL);
+	size_t			 off, n;
+	int			 rc = 0;
+
+	stream_seen.len = 0;
+	buf_add(&stream_seen, "", 0);
+	*cause = NULL;
+	for (off = 0; off < len && rc == 0; off += n) {
+		n = len - off < step ? len - off : step;
+		rc = agent_stream_feed(s, data + off, n, cause);
+	}
+	agent_stream_free(s);
+	return rc;
+}
+
+#define STREAM_HEAD "HTTP/1.1 200 OK\r\nContent-Type: application/x-ndjson\r\n" \
+	"Transfer-Encoding: chunked\r\n\r\n"
 
 int
 main(void)
@@ -110,6 +203,193 @@ main(void)
 	CHECK("client-2.7", strstr(seen, "\r\n\r\n{\"k\": 1}") != NULL);
 	while (wait(NULL) > 0)
 		;
+
+	/* 3: a connection over a given socket (as a fuzzer makes one). */
+	rc = hostile("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n"
+	    PROTO_H_STATUS ": ok\r\n" PROTO_H_LOG_LENGTH ": 2\r\n\r\nl\nok", 0 + 0,
+	    &r, &cause);
+	CHECK("fd-3.1", rc == 0 && r.http == 200 && r.body_len == 5 &&
+	    r.log_len == 2 && strcmp(r.status, "ok") == 0);
+	if (rc == 0)
+		agent_reply_free(&r);
+
+	/* 4: a body over PROTO_REPLY_MAX, with no length or a huge one. */
+	rc = hostile("HTTP/1.1 200 OK\r\nConnection: close\r\n"
+	    PROTO_H_STATUS ": ok\r\n\r\n", 0, &r, &cause);
+	CHECK("cap-4.1", rc == AGENT_OVER_CAP && r.body == NULL);
+	CHECK("cap-4.2", cause != NULL && strstr(cause, "reply body over") != NULL);
+	free(cause);
+	rc = hostile("HTTP/1.1 200 OK\r\nContent-Length: 3000000000\r\n"
+	    PROTO_H_STATUS ": ok\r\n\r\n", 0, &r, &cause);
+	CHECK("cap-4.3", rc == AGENT_OVER_CAP && cause != NULL &&
+	    strstr(cause, "Content-Length 3000000000") != NULL);
+	free(cause);
+	/* Exactly at the cap is still a reply. */
+	{
+		char *head = xasprintf("HTTP/1.1 200 OK\r\nContent-Length: %d\r\n"
+		    PROTO_H_STATUS ": ok\r\n\r\n", PROTO_REPLY_MAX);
+
+		rc = hostile(head, PROTO_REPLY_MAX, &r, &cause);
+		CHECK("cap-4.4", rc == 0 && r.body_len == PROTO_REPLY_MAX);
+		if (rc == 0)
+			agent_reply_free(&r);
+		free(cause);
+		free(head);
+	}
+
+	/* 5: headers over PROTO_HEADERS_MAX. */
+	{
+		struct buf h = { 0 };
+		int i;
+
+		buf_addstr(&h, "HTTP/1.1 200 OK\r\n");
+		for (i = 0; i < 2000; i++)
+			buf_printf(&h, "X-Padding-%04d: %060d\r\n", i, i);
+		buf_addstr(&h, "Content-Length: 2\r\n\r\nok");
+		rc = hostile(h.data, 0 + 0, &r, &cause);
+		CHECK("cap-5.1", rc == AGENT_OVER_CAP && cause != NULL &&
+		    strstr(cause, "reply headers over") != NULL);
+		free(cause);
+		buf_free(&h);
+	}
+
+	/* 6: log lengths over the log cap, beyond the body, not a number. */
+	rc = hostile("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n"
+	    PROTO_H_LOG_LENGTH ": 2000000\r\n\r\n0123456789", 0, &r, &cause);
+	CHECK("cap-6.1", rc == AGENT_OVER_CAP && cause != NULL &&
+	    strstr(cause, "log cap") != NULL);
+	free(cause);
+	rc = hostile("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n"
+	    PROTO_H_LOG_LENGTH ": 100\r\n\r\n0123456789", 0, &r, &cause);
+	CHECK("cap-6.2", rc == AGENT_OVER_CAP && cause != NULL &&
+	    strstr(cause, "100 beyond the 10-byte body") != NULL);
+	free(cause);
+	rc = hostile("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n"
+	    PROTO_H_LOG_LENGTH ": -1\r\n\r\n0123456789", 0, &r, &cause);
+	CHECK("cap-6.3", rc == AGENT_OVER_CAP);
+	free(cause);
+
+	/* 7: a given socket lasts as long as its connection. */
+	{
+		struct agent_conn *c2;
+		pid_t p2;
+		int fd = fd_peer("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n"
+		    PROTO_H_LOG_LENGTH ": 100\r\n\r\n0123456789", 0 + 1, &p2);
+
+		c2 = agent_connect_fd(fd);
+		rc = agent_request(c2, "GET", PROTO_PATH_HEALTH, NULL, 0, NULL, 0,
+		    2000, &r, &cause);
+		free(cause);
+		cause = NULL;
+		rc = agent_request(c2, "GET", PROTO_PATH_HEALTH, NULL, 0, NULL, 0,
+		    2000, &r, &cause);
+		CHECK("fd-7.1", rc == AGENT_NOT_SENT || rc == AGENT_NO_ANSWER);
+		free(cause);
+		cause = NULL;
+		agent_close(c2);
+		kill(p2, SIGKILL);
+		waitpid(p2, NULL, 0);
+	}
+
+	/* 8: the stream decoder, fed whole and a byte at a time. */
+	{
+		static const char ok[] = STREAM_HEAD "9\r\n{\"a\": 1}\n\r\n"
+		    "4\r\n{\"b\"\r\n5\r\n: 2}\n\r\n1;ext=1\r\n\n\r\n0\r\n\r\n";
+		size_t step;
+
+		for (step = 1; step <= sizeof ok; step += sizeof ok - 1) {
+			rc = stream_run(ok, sizeof ok - 1, step, &cause);
+			CHECK("stream-8.1", rc == 1);
+			CHECK_STR("stream-8.2", stream_seen.data, "{\"a\": 1}|{\"b\": 2}|");
+			free(cause);
+		}
+		rc = stream_run(STREAM_HEAD "9\r\n{\"a\": 1}\n\r\n",
+		    sizeof STREAM_HEAD + 13, 7, &cause);
+		CHECK("stream-8.3", rc == 0 && strcmp(stream_seen.data, "{\"a\": 1}|") == 0);
+	}
+
+	/* 9: a line over PROTO_STREAM_LINE_MAX drops the stream. */
+	{
+		struct buf b = { 0 };
+		char *line = xmalloc(PROTO_STREAM_LINE_MAX + 2);
+
+		memset(line, 'a', PROTO_STREAM_LINE_MAX + 1);
+		line[PROTO_STREAM_LINE_MAX + 1] = '\0';
+		buf_addstr(&b, STREAM_HEAD);
+		buf_printf(&b, "%x\r\n%s\r\n", PROTO_STREAM_LINE_MAX + 1, line);
+		rc = stream_run(b.data, b.len, 65536, &cause);
+		CHECK("stream-9.1", rc == -1 && cause != NULL &&
+		    strstr(cause, "line cap") != NULL && stream_seen.len == 0);
+		free(cause);
+		/* One at the cap passes. */
+		b.len = 0;
+		line[PROTO_STREAM_LINE_MAX] = '\0';
+		buf_addstr(&b, STREAM_HEAD);
+		buf_printf(&b, "%x\r\n%s\n\r\n", PROTO_STREAM_LINE_MAX + 1, line);
+		rc = stream_run(b.data, b.len, 65536, &cause);
+		CHECK("stream-9.2", rc == 0 && stream_seen.len == PROTO_STREAM_LINE_MAX + 1);
+		free(line);
+		buf_free(&b);
+	}
+
+	/* 10: bad chunk sizes, and chunks not ended by CRLF, end the stream. */
+	{
+		static const char *bad[] = {
+		    STREAM_HEAD "zz\r\n",
+		    STREAM_HEAD "\r\n",
+		    STREAM_HEAD "-1\r\n",
+		    STREAM_HEAD "4 \r\n",
+		    STREAM_HEAD "4\n",
+		    STREAM_HEAD "ffffffffffffffffffff\r\n",
+		    STREAM_HEAD "000000000000000000000000000000000000000000000000000"
+		    "0000000000004\r\n",
+		    STREAM_HEAD "100001\r\n",
+		    STREAM_HEAD "2\r\nabXY",
+		    STREAM_HEAD "2\r\nab\r\r",
+		    NULL
+		};
+		int i;
+
+		for (i = 0; bad[i] != NULL; i++) {
+			rc = stream_run(bad[i], strlen(bad[i]), 3, &cause);
+			CHECK("stream-10.1", rc == -1 && cause != NULL);
+			free(cause);
+		}
+	}
+
+	/* 11: more than the buffer cap at once, or answers that are no stream. */
+	{
+		struct agent_stream *st = agent_stream_new(stream_line, NULL);
+		char *big = xcalloc(1, PROTO_STREAM_BUF_MAX + 1);
+
+		CHECK("stream-11.1", agent_stream_room(st) == PROTO_STREAM_BUF_MAX);
+		rc = agent_stream_feed(st, big, PROTO_STREAM_BUF_MAX + 1, &cause);
+		CHECK("stream-11.2", rc == -1 && cause != NULL &&
+		    strstr(cause, "buffer cap") != NULL);
+		free(cause);
+		rc = agent_stream_feed(st, "x", 1, &cause);
+		CHECK("stream-11.3", rc == -1);	/* and it stays dropped */
+		free(cause);
+		agent_stream_free(st);
+		free(big);
+		rc = stream_run("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n",
+		    45, 5, &cause);
+		CHECK("stream-11.4", rc == -1);
+		free(cause);
+		rc = stream_run("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\n{}\n\n",
+		    44, 5, &cause);
+		CHECK("stream-11.5", rc == -1);
+		free(cause);
+		big = xmalloc(PROTO_HEADERS_MAX + 64);
+		memset(big, 'h', PROTO_HEADERS_MAX + 64);
+		memcpy(big, "HTTP/1.1 200 OK\r\nX: ", 20);
+		rc = stream_run(big, PROTO_HEADERS_MAX + 64, 4096, &cause);
+		CHECK("stream-11.6", rc == -1 && cause != NULL &&
+		    strstr(cause, "header cap") != NULL);
+		free(cause);
+		free(big);
+	}
+	buf_free(&stream_seen);
 	agent_close(c);
 	util_rmtree(dir);
 	free(path);

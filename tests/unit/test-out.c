@@ -48,11 +48,11 @@ main(void)
 	CHECK_STR("table-1.1", s, "NAME   N   ENV\nhello  42  {\"A\":\"1\"}\nx      -1  {}\n");
 	free(s);
 	s = render(t, OUT_JSON, 0);
-	CHECK_STR("table-1.2", s, "[\n  {\"name\": \"hello\", \"n\": 42, \"env\": {\"A\":\"1\"}},"
+	CHECK_STR("table-1.2", s, "[\n  {\"name\": \"hello\", \"n\": 42, \"env\": {\"A\": \"1\"}},"
 	    "\n  {\"name\": \"x\", \"n\": -1, \"env\": {}}\n]\n");
 	free(s);
 	s = render(t, OUT_JSON, 1);
-	CHECK_STR("table-1.3", s, "{\"name\": \"hello\", \"n\": 42, \"env\": {\"A\":\"1\"}}\n");
+	CHECK_STR("table-1.3", s, "{\"name\": \"hello\", \"n\": 42, \"env\": {\"A\": \"1\"}}\n");
 	free(s);
 	s = render(t, OUT_TEXT, 1);
 	CHECK_STR("table-1.4", s, "NAME: hello\nN:    42\nENV:  {\"A\":\"1\"}\n");
@@ -62,6 +62,22 @@ main(void)
 	t = out_table_new(cols, 3);
 	s = render(t, OUT_JSON, 0);
 	CHECK_STR("table-2.1", s, "[]\n");
+	free(s);
+	out_table_free(t);
+
+	/* Cells from an instance: escaped in text, strict in JSON. */
+	t = out_table_new(cols, 3);
+	out_table_row(t);
+	out_table_str(t, "\x1b]0;t\x07\n\xff\xe2\x80\xae");
+	out_table_int(t, 1);
+	out_table_json(t, "{\"a\":\"\x1b\"}");
+	s = render(t, OUT_TEXT, 0);
+	CHECK_STR("table-3.1", s, "NAME                      N  ENV\n"
+	    "\\x1b]0;t\\x07\\n\\xff\\u202e  1  {\"a\":\"\\x1b\"}\n");
+	free(s);
+	s = render(t, OUT_JSON, 1);
+	CHECK_STR("table-3.2", s, "{\"name\": \"\\u001b]0;t\\u0007\\n\xef\xbf\xbd\\u202e\", "
+	    "\"n\": 1, \"env\": \"{\\\"a\\\":\\\"\\u001b\\\"}\"}\n");
 	free(s);
 	out_table_free(t);
 	CHECK_DONE();
