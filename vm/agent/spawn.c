@@ -18,6 +18,7 @@
  */
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
@@ -58,6 +59,7 @@ spawn_exec(char **argv, char **env, int out, int err)
 		signal(sig, SIG_DFL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+	umask(022);		/* whatever the host's was, a runtime's usual one */
 	confine_runtime();
 	if (chdir("/var/task") == -1 && chdir("/") == -1)
 		_exit(127);

@@ -114,6 +114,8 @@ stream_log(const char *reqid, const char *source, const char *line, size_t len)
 {
 	struct sbuf	b = { 0 };
 
+	if (len > PROTO_STREAM_TEXT_MAX)	/* the host drops longer lines */
+		len = PROTO_STREAM_TEXT_MAX;
 	sbuf_printf(&b, "{\"ts\": %llu, \"request_id\": \"%s\", \"source\": \"%s\", "
 	    "\"line\": ", (unsigned long long)epoch_ms(), reqid, source);
 	stream_json_string(&b, line, len);
