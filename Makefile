@@ -108,12 +108,16 @@ test: deps
 	$(Q)sh tests/run.sh $(B)
 
 bench: deps
-	$(Q)$(MAKE) --no-print-directory all images $(B)/tests/bench-spawn
+	$(Q)$(MAKE) --no-print-directory all images $(B)/tests/bench-spawn $(B)/tests/bench-defences
 	$(Q)sh tests/bench.sh $(B)
 
 $(B)/tests/bench-spawn: tests/bench-spawn.c
 	@mkdir -p $(@D)
 	$(call say,LINK,$@)$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 -o $@ $<
+
+$(B)/tests/bench-defences: tests/bench-defences.c $(B)/gen/seccomp-bpf.h
+	@mkdir -p $(@D)
+	$(call say,LINK,$@)$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 -Ivm/agent -I$(B)/gen -o $@ $<
 
 install: all images
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/hearth

@@ -41,6 +41,9 @@ printf '%-50s' "unshare -pmuin --fork /bin/true"
 printf '%-50s' "fork+exec /bin/true"
 "$SPAWN" 200 /bin/true
 echo
+echo "-- what each defence of a sandbox adds to a cold start (bench-defences)"
+"$(cd "$B" && pwd)/tests/bench-defences" 500
+echo
 echo "-- memory per idle warm instance (10 python instances)"
 H vm rm --all >/dev/null
 i=0
@@ -74,14 +77,20 @@ for row in json.load(sys.stdin):
     a_rss += kb(agent, "Rss")
     a_pss += kb(agent, "Pss")
     a_uss += kb(agent, *USS)
-    for c in children(agent):
-        r_rss += kb(c, "Rss")
-        r_uss += kb(c, *USS)
+    # The agent's child is the runtime generation's init (counted with
+    # the agent); the runtime is the init's child.
+    for init in children(agent):
+        a_rss += kb(init, "Rss")
+        a_pss += kb(init, "Pss")
+        a_uss += kb(init, *USS)
+        for c in children(init):
+            r_rss += kb(c, "Rss")
+            r_uss += kb(c, *USS)
     cg += row["memory_used_mb"] * 1024
     n += 1
 print("%d idle instances; per instance:" % n)
 print("  runtime (python3)    RSS %5.1f MiB   private %5.1f MiB" % (r_rss / n / 1024, r_uss / n / 1024))
-print("  agent (PID 1)        RSS %5.0f KiB   private %5.0f KiB   PSS %4.0f KiB" % (a_rss / n, a_uss / n, a_pss / n))
+print("  agent and its init   RSS %5.0f KiB   private %5.0f KiB   PSS %4.0f KiB" % (a_rss / n, a_uss / n, a_pss / n))
 print("  cgroup charge        %5.1f MiB (private memory of both, page tables, kernel objects)" % (cg / n / 1024))
 print("  beyond the runtime   %5.1f MiB (cgroup charge - runtime private memory)" % ((cg - r_uss) / n / 1024))
 '
