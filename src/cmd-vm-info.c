@@ -2,6 +2,8 @@
  * cmd-vm-info.c — vm inspect, vm console, vm snapshot ls/rm: looking into
  * one machine, and the saved microVMs that new ones restore from.
  */
+#include <sys/stat.h>
+
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -137,7 +139,8 @@ cmd_vm_tail(const struct buf *b, long n)
 
 /*
  * Print what is appended to path after offset, as it comes, until the
- * machine stops (then what it wrote last is printed too).
+ * machine stops (then what it wrote last is printed too).  A log that is
+ * rotated (renamed away, a new one started) is followed into the new one.
  */
 static void
 cmd_vm_follow(struct cmd_ctx *ctx, const struct vm_driver *drv, const char *id,
@@ -146,7 +149,8 @@ cmd_vm_follow(struct cmd_ctx *ctx, const struct vm_driver *drv, const char *id,
 	struct timespec	 ts = { 0, 200 * 1000 * 1000 };
 	char		 chunk[8192];
 	size_t		 got;
-	FILE		*f;
+	struct stat	 was, now;
+	FILE		*f, *nf;
 	int		 alive = 1;
 
 	if ((f = fopen(path, "r")) == NULL)
@@ -158,6 +162,15 @@ cmd_vm_follow(struct cmd_ctx *ctx, const struct vm_driver *drv, const char *id,
 		while ((got = fread(chunk, 1, sizeof chunk, f)) > 0)
 			fwrite(chunk, 1, got, ctx->out);
 		clearerr(f);
+		if (stat(path, &now) == 0 && fstat(fileno(f), &was) == 0 &&
+		    now.st_ino != was.st_ino && (nf = fopen(path, "r")) != NULL) {
+			while ((got = fread(chunk, 1, sizeof chunk, f)) > 0)
+				fwrite(chunk, 1, got, ctx->out);
+			fclose(f);
+			f = nf;
+			alive = 1;
+			continue;
+		}
 		fflush(ctx->out);
 		if (alive)
 			nanosleep(&ts, NULL);
