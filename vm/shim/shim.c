@@ -34,6 +34,8 @@
  *   - when QEMU exits, writes why to RUN_DIR/exit, drops every relayed
  *     connection and exits itself: a dead VM leaves no process behind.
  *
+ * SIGTERM stops QEMU (SIGKILL) and the shim, during the boot too.
+ *
  * The jail.  QEMU runs as uid and gid PROTO_HOST_UID_BASE + 2 * its pid
  * (with the kvm group too under -k), with no capabilities, no_new_privs,
  * its own mount and IPC namespaces, and the seccomp filter its argv asks
@@ -289,7 +291,8 @@ sink_read(struct sink *s)
 /*
  * Wait up to ms for events on fd (none if fd is -1), copying QEMU's
  * output to its logs meanwhile: whatever the shim waits for, QEMU never
- * waits on a full pipe.  Returns fd's revents, 0 when the time is up.
+ * waits on a full pipe.  Returns fd's revents, 0 when the time is up or
+ * when one of QEMU's pipes closed (QEMU is going: callers look again).
  */
 static int
 wait_fd(int fd, short events, int ms)
@@ -320,6 +323,9 @@ wait_fd(int fd, short events, int ms)
 				sink_read(s[i]);
 		if (fd != -1 && pfd[0].revents != 0)
 			return pfd[0].revents;
+		for (i = 0; i < k; i++)
+			if (s[i]->in == -1)
+				return 0;
 		if (now_ms() >= deadline)
 			return 0;
 	}
@@ -977,16 +983,29 @@ qmp_wait_running(uint64_t deadline)
 	return rc;
 }
 
+/* Has SIGTERM come (on the signalfd sfd)?  Other signals are dropped. */
+static int
+term_pending(int sfd)
+{
+	struct signalfd_siginfo	si;
+	int			term = 0;
+
+	while (read(sfd, &si, sizeof si) == sizeof si)
+		if (si.ssi_signo == SIGTERM)
+			term = 1;
+	return term;
+}
+
 /*
  * Wait for the agent and rekey it: the rekey is the readiness probe, one
  * round trip instead of a health check and then a rekey.  Once the guest
  * has said on its console that the agent listens (at once after a
  * restore), POST /rekey is tried until it lands; if its answer was lost
  * after it landed, the new token already works, and that is checked.
- * QEMU exiting first is an error.
+ * QEMU exiting first is an error, and so is SIGTERM.
  */
 static void
-boot_wait(int status_fd, int timeout_s, int restoring)
+boot_wait(int status_fd, int sfd, int timeout_s, int restoring)
 {
 	char		 body[3072], seed[2 * PROTO_SEED_LEN + 1], fresh[PROTO_TOKEN_LEN + 1];
 	char		 last[512], why[64];
@@ -1020,7 +1039,8 @@ boot_wait(int status_fd, int timeout_s, int restoring)
 		if (now_ms() > deadline)
 			fail(status_fd, "the agent did not answer within %d s",
 			    timeout_s);
-		wait_fd(-1, 0, 5);
+		if (wait_fd(sfd, POLLIN, 5) != 0 && term_pending(sfd))
+			fail(status_fd, "stopped (SIGTERM) while booting");
 	}
 	write_file("phases", "console_ms %llu agent_ms %llu\n",
 	    (unsigned long long)(seen - start), (unsigned long long)(now_ms() - start));
@@ -1167,7 +1187,6 @@ static void
 relay(int lfd, int sfd)
 {
 	struct pollfd	 pfd[2 + SHIM_NSINKS + 2 * SHIM_PAIRS];
-	struct signalfd_siginfo si;
 	int		 n, i, j, st, base;
 
 	for (;;) {
@@ -1199,12 +1218,11 @@ relay(int lfd, int sfd)
 			if (pfd[2 + i].revents != 0)
 				sink_read(&sinks[i]);
 		if (pfd[1].revents) {
-			while (read(sfd, &si, sizeof si) == sizeof si)
-				if (si.ssi_signo == SIGTERM) {
-					kill(qemu_pid, SIGKILL);
-					waitpid(qemu_pid, &st, 0);
-					qemu_gone(st);
-				}
+			if (term_pending(sfd)) {
+				kill(qemu_pid, SIGKILL);
+				waitpid(qemu_pid, &st, 0);
+				qemu_gone(st);
+			}
 			if (waitpid(qemu_pid, &st, WNOHANG) == qemu_pid)
 				qemu_gone(st);
 		}
@@ -1315,7 +1333,7 @@ main(int argc, char **argv)
 	sink_open(SHIM_CONSOLE, 1);
 	sink_open(SHIM_STDERR, 0);
 	start_qemu(status_fd, &j, argv + 4);
-	boot_wait(status_fd, timeout_s, state != NULL);
+	boot_wait(status_fd, sfd, timeout_s, state != NULL);
 	dprintf(status_fd, "ready %d %llu\n", PROTO_VM_PORT,
 	    (unsigned long long)(now_ms() - start));
 	close(status_fd);
