@@ -551,6 +551,7 @@ jail_fail(const char *fmt, ...)
 	_exit(127);
 }
 
+/* Mount, or fail QEMU's start saying what. */
 static void
 jail_mount(const char *src, const char *dst, const char *type,
     unsigned long flags, const char *data)
@@ -862,6 +863,10 @@ shim_drop(void)
 	return 0;
 }
 
+/*
+ * Start QEMU (orig, placeholders filled in) in its jail, its output on
+ * pipes the shim reads; then give up what the shim no longer needs.
+ */
 static void
 start_qemu(int status_fd, struct jail *j, char **orig)
 {
@@ -1254,6 +1259,7 @@ relay(int lfd, int sfd)
 	}
 }
 
+/* Say how the shim is run (hearth does it: a person should not). */
 static void
 usage(void)
 {
