@@ -4,6 +4,8 @@
  * console is what a guest (or an agent) wrote: it is printed as it is to
  * a pipe or a file and escaped on a terminal.
  */
+#include <sys/stat.h>
+
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -141,7 +143,9 @@ cmd_vm_tail(const struct buf *b, long n)
  * Print what is appended to path after offset, as it comes, until the
  * machine stops (then what it wrote last is printed too).  Whole lines go
  * out while it writes, so that escaping for a terminal never splits a
- * character or a line's CRLF; a partial line waits for a quiet moment.
+ * character or a line's CRLF; a partial line waits for a quiet moment.  A
+ * log that is rotated (renamed away, a new one started) is followed into
+ * the new one.
  */
 static void
 cmd_vm_follow(struct cmd_ctx *ctx, const struct vm_driver *drv, const char *id,
@@ -149,10 +153,11 @@ cmd_vm_follow(struct cmd_ctx *ctx, const struct vm_driver *drv, const char *id,
 {
 	struct timespec	 ts = { 0, 200 * 1000 * 1000 };
 	struct buf	 pend = { 0 };
+	struct stat	 was, now;
 	char		 chunk[8192], *nl;
 	size_t		 got, n, before;
-	FILE		*f;
-	int		 alive = 1;
+	FILE		*f, *nf;
+	int		 alive = 1, rotated;
 
 	if ((f = fopen(path, "r")) == NULL)
 		return;
@@ -164,8 +169,10 @@ cmd_vm_follow(struct cmd_ctx *ctx, const struct vm_driver *drv, const char *id,
 		while ((got = fread(chunk, 1, sizeof chunk, f)) > 0)
 			buf_add(&pend, chunk, got);
 		clearerr(f);
+		rotated = stat(path, &now) == 0 && fstat(fileno(f), &was) == 0 &&
+		    now.st_ino != was.st_ino;
 		n = pend.len;
-		if (alive && pend.len > before) {
+		if (alive && !rotated && pend.len > before) {
 			if ((nl = memrchr(pend.data, '\n', pend.len)) != NULL)
 				n = nl + 1 - pend.data;
 			else if (pend.len < sizeof chunk)
@@ -175,6 +182,12 @@ cmd_vm_follow(struct cmd_ctx *ctx, const struct vm_driver *drv, const char *id,
 			out_bytes(ctx->out, pend.data, n, ESC_CRLF);
 			pend.len -= n;
 			memmove(pend.data, pend.data + n, pend.len + 1);
+		}
+		if (rotated && (nf = fopen(path, "r")) != NULL) {
+			fclose(f);
+			f = nf;
+			alive = 1;
+			continue;
 		}
 		fflush(ctx->out);
 		if (alive)

@@ -15,3 +15,12 @@ qemu_require() {
 
 # The QEMU pid of instance ID (the shim owns it).
 qemu_pid() { cat "$HEARTH_HOME/run/$1/qemu.pid"; }
+# The first value of FIELD in /proc/PID/status (Uid: the real uid).
+status_field() { awk -v f="$2:" '$1 == f { print $2; exit }' "/proc/$1/status"; }
+# The host port QEMU forwards to the agent, from its command line.
+qemu_fwd_port() { tr '\0' '\n' < "/proc/$1/cmdline" | sed -n 's/.*hostfwd=tcp:127\.0\.0\.1:\([0-9]*\)-.*/\1/p'; }
+# tcp_try HOST PORT: exit 0 if a TCP connection opens within a second.
+tcp_try() { /usr/bin/python3 -c 'import socket, sys
+s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=1)' "$1" "$2" 2>/dev/null; }
+# As nobody, with no groups: a local user without any privilege.
+as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }

@@ -4,12 +4,15 @@
  *
  * The first VM of a runtime at a given size boots with its runtime
  * prewarmed (started, parked on the agent's hearth/config until it learns
- * its function).  Once the runtime is parked, its state is saved over QMP
- * with `migrate` to "exec:cat > FILE" (QEMU 7.2 has no file: URI), and
- * the VM goes on running.  Later VMs of that runtime and size start QEMU
- * with -incoming "exec:cat FILE": kernel booted, modules loaded, runtime
- * imported, ready in a fraction of a boot.  The shim then gives each
- * restored VM its own token, entropy and clock (POST /rekey).
+ * its function).  Once the runtime is parked, its state is saved over QMP,
+ * and the VM goes on running.  QEMU runs confined (no file of the host in
+ * reach, no programs to start), so hearth opens the state file itself and
+ * hands QEMU the descriptor (`getfd`), then `migrate`s to "fd:NAME" (QEMU
+ * 7.2 has no file: URI either).  Later VMs of that runtime and size start
+ * QEMU with the file open as -incoming "fd:N" (the shim opens it): kernel
+ * booted, modules loaded, runtime imported, ready in a fraction of a
+ * boot.  The shim then gives each restored VM its own token, entropy and
+ * clock (POST /rekey).
  *
  * $HEARTH_HOME/snapshots/NAME/ holds `state`, `meta` and the boot's
  * `console.log`, written in a private directory that is renamed into
@@ -24,6 +27,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -35,6 +39,7 @@
 
 #define SNAP_READY_MS	60000	/* runtime prewarm, under TCG */
 #define SNAP_SAVE_MS	120000	/* writing the state */
+#define SNAP_FD_NAME	"hearth-state"	/* the state file, to QMP */
 
 static char *
 snap_dir(const char *name)
@@ -190,27 +195,39 @@ snap_wait_parked(const char *sock, char **cause)
 	return parked ? 0 : -1;
 }
 
-/* Save the VM behind qmp_path to tmp; the VM runs on afterwards. */
+/*
+ * Save the VM behind qmp_path to the new file path; the VM runs on
+ * afterwards.  QEMU writes through a descriptor hearth opened.
+ */
 static int
-snap_migrate(const char *qmp_path, const char *tmp, long *ms, char **cause)
+snap_migrate(const char *qmp_path, const char *path, long *ms, char **cause)
 {
 	struct timespec	 ts = { 0, 10 * 1000 * 1000 };
 	struct qmp	*q;
-	char		*args, *ret = NULL, *err = NULL;
+	char		*ret = NULL, *err = NULL;
 	cJSON		*j, *st, *desc;
 	uint64_t	 start = util_mono_us();
-	int		 rc = -1, done = 0;
+	int		 rc = -1, done = 0, fd;
 
-	if (strchr(tmp, '\'') != NULL) {
-		*cause = xasprintf("%s: a quote in the path", tmp);
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	    0600)) == -1) {
+		*cause = xasprintf("%s: %s", path, strerror(errno));
 		return -1;
 	}
-	if ((q = qmp_open(qmp_path, cause)) == NULL)
+	if ((q = qmp_open(qmp_path, cause)) == NULL) {
+		close(fd);
 		return -1;
-	args = xasprintf("{\"uri\": \"exec:cat > '%s'\"}", tmp);
-	rc = qmp_call(q, "migrate", args, &ret, cause);
-	free(args);
+	}
+	rc = qmp_call_fd(q, "getfd", "{\"fdname\": \"" SNAP_FD_NAME "\"}", fd,
+	    &ret, cause);
+	close(fd);		/* QEMU holds its own copy now */
 	free(ret);
+	ret = NULL;
+	if (rc == 0) {
+		rc = qmp_call(q, "migrate", "{\"uri\": \"fd:" SNAP_FD_NAME "\"}",
+		    &ret, cause);
+		free(ret);
+	}
 	while (rc == 0 && !done) {
 		if (util_mono_us() - start > SNAP_SAVE_MS * 1000ULL) {
 			*cause = xasprintf("saving took over %d s", SNAP_SAVE_MS / 1000);
@@ -235,8 +252,17 @@ snap_migrate(const char *qmp_path, const char *tmp, long *ms, char **cause)
 		cJSON_Delete(j);
 	}
 	*ms = (long)((util_mono_us() - start) / 1000);
-	/* Paused by the migration (or by its failure): run on. */
+	/*
+	 * Paused by the migration (or by its failure): run on.  A descriptor
+	 * that migrate never took is given back.
+	 */
 	if (qmp_call(q, "cont", NULL, &ret, &err) == 0)
+		free(ret);
+	else
+		free(err);
+	err = NULL;
+	if (qmp_call(q, "closefd", "{\"fdname\": \"" SNAP_FD_NAME "\"}", &ret,
+	    &err) == 0)
 		free(ret);
 	else
 		free(err);

@@ -8,14 +8,19 @@
  * nothing is shared with the host.  Devices are virtio-mmio only: the
  * disk, a network card on QEMU's user network (restrict=on: no way out;
  * one loopback port forwarded in, to the agent) and the serial console,
- * written to RUN_DIR/console.log.
+ * which the shim writes to RUN_DIR/console.log.
  *
  * The VM belongs to a hearth-shim (vm/shim/shim.c), started detached in
  * the instance's cgroup, so QEMU's memory and CPU are limited like an ns
  * sandbox's and the VM outlives the hearth process that asked for it.  The
- * shim relays RUN_DIR/agent.sock to the agent, adding the VM's token, so
+ * shim confines QEMU (its own uid, no capabilities, a root that holds
+ * only what QEMU needs, a network namespace where its forwarded port is
+ * the only one; QEMU's own -sandbox filter is asked for here), and
+ * relays RUN_DIR/agent.sock to the agent, adding the VM's token, so
  * above vm/ a VM is an agent socket like any other.  The instance's pid is
- * the shim's.
+ * the shim's.  What QEMU cannot open in its jail (QMP's socket, the state
+ * to restore, the settings for the guest) the shim hands it as file
+ * descriptors, named in the argv below by @...@ placeholders.
  *
  * Starting: with a snapshot of this runtime (qemu-snap.c) the VM is
  * restored from it; otherwise it boots, and when it can be snapshotted
@@ -174,14 +179,14 @@ qemu_arg(char ***argv, int *n, const char *fmt, ...)
 }
 
 /*
- * QEMU's command line for a VM.  Everything that must match between a
- * VM that is snapshotted and the VMs restored from it (machine, devices,
- * memory, vCPUs, MAC) depends only on the assets and the spec's sizes;
- * restore (a state file, or NULL) adds -incoming.
+ * QEMU's command line for a VM, with the shim's placeholders in it.
+ * Everything that must match between a VM that is snapshotted and the VMs
+ * restored from it (machine, devices, memory, vCPUs, MAC) depends only on
+ * the assets and the spec's sizes; restore adds -incoming (the state
+ * comes from the shim).
  */
 char **
-qemu_argv(const struct qemu_assets *a, const char *run_dir, int guest_mb,
-    int vcpus, const char *restore)
+qemu_argv(const struct qemu_assets *a, int guest_mb, int vcpus, int restore)
 {
 	const char	*accel = accel_choose(NULL);
 	char		**argv = NULL;
@@ -210,6 +215,9 @@ qemu_argv(const struct qemu_assets *a, const char *run_dir, int guest_mb,
 	qemu_arg(&argv, &n, "-nodefaults");
 	qemu_arg(&argv, &n, "-no-user-config");
 	qemu_arg(&argv, &n, "-no-reboot");
+	qemu_arg(&argv, &n, "-sandbox");
+	qemu_arg(&argv, &n, "on,obsolete=deny,elevateprivileges=deny,spawn=deny,"
+	    "resourcecontrol=deny");
 	qemu_arg(&argv, &n, "-display");
 	qemu_arg(&argv, &n, "none");
 	qemu_arg(&argv, &n, "-kernel");
@@ -227,7 +235,7 @@ qemu_argv(const struct qemu_assets *a, const char *run_dir, int guest_mb,
 	qemu_arg(&argv, &n, "console=ttyS0 quiet panic=-1 reboot=t init_on_free=1%s%.0ld",
 	    khz > 0 ? " tsc_early_khz=" : "", khz > 0 ? khz : 0);
 	qemu_arg(&argv, &n, "-fw_cfg");
-	qemu_arg(&argv, &n, "name=%s,file=%s/env", PROTO_VM_FW_CFG, run_dir);
+	qemu_arg(&argv, &n, "name=%s,file=@FW_CFG@", PROTO_VM_FW_CFG);
 	qemu_arg(&argv, &n, "-drive");
 	qemu_arg(&argv, &n, "id=root,file=%s,format=raw,if=none,readonly=on",
 	    a->disk);
@@ -235,20 +243,24 @@ qemu_argv(const struct qemu_assets *a, const char *run_dir, int guest_mb,
 	qemu_arg(&argv, &n, "virtio-blk-device,drive=root");
 	qemu_arg(&argv, &n, "-netdev");
 	qemu_arg(&argv, &n, "user,id=net0,restrict=on,"
-	    "hostfwd=tcp:127.0.0.1:@PORT@-%s:%d", PROTO_VM_GUEST_ADDR, PROTO_VM_PORT);
+	    "hostfwd=tcp:127.0.0.1:%d-%s:%d", PROTO_VM_PORT, PROTO_VM_GUEST_ADDR,
+	    PROTO_VM_PORT);
 	qemu_arg(&argv, &n, "-device");
 	qemu_arg(&argv, &n, "virtio-net-device,netdev=net0,mac=52:54:00:12:34:56");
+	/* The serial console is QEMU's stdout, a pipe the shim reads. */
 	qemu_arg(&argv, &n, "-chardev");
-	qemu_arg(&argv, &n, "file,id=console,path=%s/console.log,append=on", run_dir);
+	qemu_arg(&argv, &n, "stdio,id=console,signal=off");
 	qemu_arg(&argv, &n, "-serial");
 	qemu_arg(&argv, &n, "chardev:console");
 	qemu_arg(&argv, &n, "-monitor");
 	qemu_arg(&argv, &n, "none");
-	qemu_arg(&argv, &n, "-qmp");
-	qemu_arg(&argv, &n, "unix:%s/qmp.sock,server=on,wait=off", run_dir);
-	if (restore != NULL) {
+	qemu_arg(&argv, &n, "-chardev");
+	qemu_arg(&argv, &n, "socket,id=qmp,fd=@QMP_FD@,server=on,wait=off");
+	qemu_arg(&argv, &n, "-mon");
+	qemu_arg(&argv, &n, "chardev=qmp,mode=control");
+	if (restore) {
 		qemu_arg(&argv, &n, "-incoming");
-		qemu_arg(&argv, &n, "exec:cat %s", restore);
+		qemu_arg(&argv, &n, "fd:@STATE_FD@");
 	}
 	return argv;
 }
@@ -305,17 +317,20 @@ qemu_write_env(const struct vm_spec *spec, const char *token, char **cause)
 
 /*
  * Start a shim for argv in the instance's cgroup, detached (a grandchild,
- * its own session), and wait for its verdict.  Fills *pidp and *ready_ms;
- * -1 with *cause (the shim's reason, serial console tail included).
+ * its own session), and wait for its verdict.  The shim shows QEMU the
+ * assets in its jail and, to restore, opens the state file.  Fills *pidp
+ * and *ready_ms; -1 with *cause (the shim's reason, serial console tail
+ * included).
  */
 static int
-qemu_start_shim(const struct vm_spec *spec, char **argv, int timeout_s,
-    pid_t *pidp, long *ready_ms, char **cause)
+qemu_start_shim(const struct vm_spec *spec, const struct qemu_assets *a,
+    char **argv, const char *restore, int timeout_s, pid_t *pidp,
+    long *ready_ms, char **cause)
 {
 	struct pollfd	 pfd;
 	char		*shim, fdstr[16], tmo[16], msg[4096];
 	char		**av;
-	int		 sp[2], pp[2], i, n, st;
+	int		 sp[2], pp[2], i, n, k = 0, st;
 	size_t		 got = 0;
 	pid_t		 middle, pid = 0;
 	ssize_t		 r;
@@ -334,16 +349,28 @@ qemu_start_shim(const struct vm_spec *spec, char **argv, int timeout_s,
 	}
 	for (n = 0; argv[n] != NULL; n++)
 		;
-	av = xcalloc(n + 6, sizeof *av);
+	av = xcalloc(n + 16, sizeof *av);
 	snprintf(fdstr, sizeof fdstr, "%d", PROTO_LISTEN_FD);
 	snprintf(tmo, sizeof tmo, "%d", timeout_s);
-	av[0] = (char *)"hearth-shim";
-	av[1] = (char *)spec->run_dir;
-	av[2] = fdstr;
-	av[3] = tmo;
-	av[4] = (char *)"--";
+	av[k++] = (char *)"hearth-shim";
+	av[k++] = (char *)"-b";
+	av[k++] = a->kernel;
+	av[k++] = (char *)"-b";
+	av[k++] = a->initrd;
+	av[k++] = (char *)"-b";
+	av[k++] = a->disk;
+	if (strcmp(accel_choose(NULL), "kvm") == 0)
+		av[k++] = (char *)"-k";
+	if (restore != NULL) {
+		av[k++] = (char *)"-i";
+		av[k++] = (char *)restore;
+	}
+	av[k++] = (char *)spec->run_dir;
+	av[k++] = fdstr;
+	av[k++] = tmo;
+	av[k++] = (char *)"--";
 	for (i = 0; i < n; i++)
-		av[5 + i] = argv[i];
+		av[k++] = argv[i];
 	fflush(NULL);
 	if ((middle = fork()) == -1) {
 		*cause = xasprintf("fork: %s", strerror(errno));
@@ -509,13 +536,13 @@ qemu_restore(const struct vm_spec *spec, const struct qemu_assets *a,
 		free(err);
 		return 0;
 	}
-	argv = qemu_argv(a, spec->run_dir, guest_mb, vcpus, snap.state);
+	argv = qemu_argv(a, guest_mb, vcpus, 1);
 	if (qemu_write_env(spec, snap.token, cause) != 0)
 		rc = -1;
 	else {
 		qemu_snap_seed_console(&snap, spec->run_dir);
-		if (qemu_start_shim(spec, argv, atoi(config_get("qemu.boot_timeout")),
-		    pidp, ms, &err) == 0)
+		if (qemu_start_shim(spec, a, argv, snap.state,
+		    atoi(config_get("qemu.boot_timeout")), pidp, ms, &err) == 0)
 			rc = 1;
 		else {
 			/* Bad state: say so, drop it; the boot's console starts clean. */
@@ -525,6 +552,9 @@ qemu_restore(const struct vm_spec *spec, const struct qemu_assets *a,
 			qemu_snap_remove(snap.name);
 			cgroup_kill(spec->id);
 			p = xasprintf("%s/console.log", spec->run_dir);
+			unlink(p);
+			free(p);
+			p = xasprintf("%s/console.log.1", spec->run_dir);
 			unlink(p);
 			free(p);
 		}
@@ -550,10 +580,10 @@ qemu_boot(const struct vm_spec *spec, const struct qemu_assets *a, int guest_mb,
 
 	boot.prewarm = spec->prewarm || spec->prewarm_able;
 	util_random_hex(token, sizeof token);
-	argv = qemu_argv(a, spec->run_dir, guest_mb, vcpus, NULL);
+	argv = qemu_argv(a, guest_mb, vcpus, 0);
 	if (qemu_write_env(&boot, token, cause) == 0 &&
-	    qemu_start_shim(spec, argv, atoi(config_get("qemu.boot_timeout")),
-	    pidp, ms, cause) == 0) {
+	    qemu_start_shim(spec, a, argv, NULL,
+	    atoi(config_get("qemu.boot_timeout")), pidp, ms, cause) == 0) {
 		qemu_note_start(spec->run_dir, "boot", *ms, fallback);
 		if (spec->prewarm_able)
 			qemu_snap_take(a, spec->image, guest_mb, vcpus, spec->run_dir,

@@ -27,8 +27,7 @@ int	 qemu_assets(const char *, struct qemu_assets *, char **);
 void	 qemu_assets_free(struct qemu_assets *);
 int	 qemu_guest_mb(int);
 int	 qemu_vcpus(int);
-char	**qemu_argv(const struct qemu_assets *, const char *, int, int,
-	     const char *);
+char	**qemu_argv(const struct qemu_assets *, int, int, int);
 void	 qemu_argv_free(char **);
 
 /* qemu-snap.c */
@@ -44,6 +43,8 @@ void	 qemu_snap_seed_console(const struct qemu_snap *, const char *);
 struct qmp;
 struct qmp *qmp_open(const char *, char **);
 int	 qmp_call(struct qmp *, const char *, const char *, char **, char **);
+int	 qmp_call_fd(struct qmp *, const char *, const char *, int, char **,
+	     char **);
 void	 qmp_close(struct qmp *);
 
 #endif

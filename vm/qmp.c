@@ -5,7 +5,9 @@
  * {"execute": ...} commands, each answered by {"return": ...} or
  * {"error": ...}, with {"event": ...} lines in between that a caller here
  * never needs and that are skipped.  hearth uses it to save a VM's state
- * (migrate to a file) and to look at a running VM.
+ * and to look at a running VM.  QEMU runs confined and cannot open files
+ * of the host, so a file it should write reaches it as a descriptor:
+ * qmp_call_fd sends one with a command (SCM_RIGHTS), as `getfd` wants.
  */
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -93,6 +95,46 @@ fail:
 	return NULL;
 }
 
+/* Send req whole, with fd (unless -1) riding on its first byte. */
+static ssize_t
+qmp_send(struct qmp *q, const struct buf *req, int fd)
+{
+	union {
+		struct cmsghdr	hdr;
+		char		space[CMSG_SPACE(sizeof(int))];
+	}		 ctl;
+	struct msghdr	 msg;
+	struct iovec	 iov;
+	struct cmsghdr	*cm;
+	size_t		 off = 0;
+	ssize_t		 n;
+
+	while (off < req->len) {
+		memset(&msg, 0, sizeof msg);
+		iov.iov_base = req->data + off;
+		iov.iov_len = req->len - off;
+		msg.msg_iov = &iov;
+		msg.msg_iovlen = 1;
+		if (fd != -1 && off == 0) {
+			memset(&ctl, 0, sizeof ctl);
+			msg.msg_control = ctl.space;
+			msg.msg_controllen = sizeof ctl.space;
+			cm = CMSG_FIRSTHDR(&msg);
+			cm->cmsg_level = SOL_SOCKET;
+			cm->cmsg_type = SCM_RIGHTS;
+			cm->cmsg_len = CMSG_LEN(sizeof(int));
+			memcpy(CMSG_DATA(cm), &fd, sizeof fd);
+		}
+		if ((n = sendmsg(q->fd, &msg, MSG_NOSIGNAL)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		off += n;
+	}
+	return (ssize_t)off;
+}
+
 /*
  * Run command with args (a JSON object text, or NULL).  On success *ret is
  * the "return" value as JSON text; on an error reply, -1 with its desc.
@@ -101,6 +143,14 @@ int
 qmp_call(struct qmp *q, const char *command, const char *args, char **ret,
     char **cause)
 {
+	return qmp_call_fd(q, command, args, -1, ret, cause);
+}
+
+/* As qmp_call, passing QEMU the descriptor fd with the command. */
+int
+qmp_call_fd(struct qmp *q, const char *command, const char *args, int fd,
+    char **ret, char **cause)
+{
 	struct buf	 req = { 0 };
 	cJSON		*j, *v;
 	char		*line;
@@ -108,7 +158,7 @@ qmp_call(struct qmp *q, const char *command, const char *args, char **ret,
 
 	buf_printf(&req, "{\"execute\": \"%s\"%s%s}\n", command,
 	    args != NULL ? ", \"arguments\": " : "", args != NULL ? args : "");
-	n = write(q->fd, req.data, req.len);
+	n = qmp_send(q, &req, fd);
 	buf_free(&req);
 	if (n == -1) {
 		*cause = xasprintf("QMP %s: %s", command, strerror(errno));

@@ -1,7 +1,8 @@
 # Functions in QEMU microVMs (TCG here): boot and invoke python and node,
 # the snapshot the first boot leaves and a restore from it, hot reload, a
-# timeout, a second hearth process using a VM the first started, and
-# isolation from the host.
+# timeout, a second hearth process using a VM the first started,
+# isolation from the host, and QEMU's confinement (uid, capabilities,
+# seccomp, root, network) attacked from outside and from inside its jail.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../qemu-lib.sh"
 
@@ -123,6 +124,126 @@ done
 expect_not_in "no canary" "$r" "canary-$$"
 expect_not_in "the agent does not serve the guest" "$(json_get "$r" "d['agent']")" "200"
 expect_eq "a restored VM takes its own name" "$(json_get "$r" "d['host']")" "probe"
+
+# QEMU is confined: each VM's its own uid, no capabilities, its seccomp
+# filter, no new privileges.  Two VMs run now (js, probe).
+idj=$(q "SELECT id FROM instances WHERE fn = 'js'")
+idp=$(q "SELECT id FROM instances WHERE fn = 'probe'")
+qj=$(qemu_pid "$idj")
+qp=$(qemu_pid "$idp")
+uj=$(status_field "$qj" Uid)
+up=$(status_field "$qp" Uid)
+expect_eq "QEMU's uid follows its pid" "$uj" "$((2013265920 + 2 * qj))"
+[ "$uj" != 0 ] || fail "QEMU runs as root"
+[ "$uj" != "$up" ] || fail "two VMs' QEMUs share uid $uj"
+for p in "$qj" "$qp"; do
+	expect_eq "QEMU $p: all its uids" "$(awk '$1 == "Uid:" { print ($2 == $3 && $3 == $4 && $4 == $5) }' /proc/$p/status)" "1"
+	expect_eq "QEMU $p: gid" "$(status_field "$p" Gid)" "$(status_field "$p" Uid)"
+	for c in CapInh CapPrm CapEff CapBnd CapAmb; do
+		expect_eq "QEMU $p: $c" "$(status_field "$p" $c)" "0000000000000000"
+	done
+	expect_eq "QEMU $p: seccomp filter" "$(status_field "$p" Seccomp)" "2"
+	expect_eq "QEMU $p: no new privileges" "$(status_field "$p" NoNewPrivs)" "1"
+done
+accel=$(H vm inspect "$idp" -o json | json_get "$(cat)" 'd["accel"]')
+if [ "$accel" = kvm ]; then
+	expect_eq "QEMU under KVM: the kvm group only" "$(status_field "$qp" Groups)" \
+	    "$(getent group kvm | cut -d: -f3)"
+	devs="kvm null random urandom zero "
+else
+	expect_eq "QEMU under TCG: no groups" "$(status_field "$qp" Groups)" ""
+	devs="null random urandom zero "
+fi
+
+# Its root holds nothing of the host but what QEMU needs: no
+# $HEARTH_HOME, no /root, no /tmp (unless the images live there), no /proc,
+# and it is read-only even to root.
+r=/proc/$qp/root
+want=$( { for d in bin sbin lib lib64; do [ -e "/$d" ] && echo "$d"; done
+	echo dev; echo env; echo etc; echo usr; echo "$LIBDIR" | cut -d/ -f2; } | sort -u | tr '\n' ' ')
+expect_eq "QEMU's root" "$(ls -A "$r" | sort | tr '\n' ' ')" "$want"
+expect_eq "QEMU's /etc" "$(ls -A "$r/etc")" "ld.so.cache"
+expect_eq "QEMU's /dev" "$(ls -A "$r/dev" | tr '\n' ' ')" "$devs"
+for p in "$HEARTH_HOME" "$T" /root /proc /sys /home /var /run; do
+	[ -e "$r$p" ] && fail "QEMU's root shows $p"
+done
+case $LIBDIR in
+/tmp/*)	expect_eq "QEMU's /tmp: the images only" "$(ls -A "$r/tmp")" "$(echo "$LIBDIR" | cut -d/ -f3)" ;;
+*)	[ -e "$r/tmp" ] && fail "QEMU's root shows /tmp" ;;
+esac
+expect_eq "the fw_cfg settings: QEMU's alone" "$(stat -c '%a %u' "$r/env")" "400 $up"
+expect_rc 1 touch "$r/planted"
+expect_in "QEMU's root is read-only" "$ERR" "Read-only file system"
+expect_rc 1 touch "$r$LIBDIR/images/python3/rootfs.erofs"
+expect_in "the disk is read-only" "$ERR" "Read-only file system"
+
+# From inside the jail, with QEMU's uid: the host's files are not there,
+# the other VM and the shim cannot be signalled.
+shim=$(q "SELECT pid FROM instances WHERE fn = 'probe'")
+inside=$(nsenter -t "$qp" -m -i -n setpriv --reuid="$up" --regid="$up" --clear-groups \
+    --no-new-privs /bin/sh -c 'cat "$1/state.db" 2>&1; echo x 2>&1 > /planted
+	kill -0 "$2" 2>&1; kill -0 "$3" 2>&1; cat /env > /dev/null && echo own-settings' \
+    sh "$HEARTH_HOME" "$shim" "$qj" 2>&1)
+expect_in "no store in the jail" "$inside" "state.db: No such file"
+expect_in "nothing written in the jail" "$inside" "Read-only file system"
+expect_eq "neither the shim nor the other QEMU can be signalled" \
+    "$(printf '%s\n' "$inside" | grep -c 'Operation not permitted')" "2"
+expect_in "QEMU reads its own settings" "$inside" "own-settings"
+
+# The shim keeps only CAP_KILL (to stop QEMU) and cannot gain more; it
+# and QEMU are in a network namespace of their own, QEMU in its own
+# mount and IPC namespaces too.
+expect_eq "shim: CapEff" "$(status_field "$shim" CapEff)" "0000000000000020"
+expect_eq "shim: CapPrm" "$(status_field "$shim" CapPrm)" "0000000000000020"
+expect_eq "shim: CapBnd" "$(status_field "$shim" CapBnd)" "0000000000000000"
+expect_eq "shim: no new privileges" "$(status_field "$shim" NoNewPrivs)" "1"
+[ "$(readlink /proc/$shim/ns/net)" != "$(readlink /proc/self/ns/net)" ] ||
+    fail "the shim shares the host's network namespace"
+expect_eq "QEMU in the shim's network" "$(readlink /proc/$qp/ns/net)" "$(readlink /proc/$shim/ns/net)"
+for ns in mnt ipc; do
+	[ "$(readlink /proc/$qp/ns/$ns)" != "$(readlink /proc/self/ns/$ns)" ] ||
+	    fail "QEMU shares the host's $ns namespace"
+done
+
+# The forwarded port exists only in the shim's namespace: from the host
+# nobody (not even root) reaches it; agent.sock is the shim's owner's.
+port=$(qemu_fwd_port "$qp")
+[ -n "$port" ] || fail "no forwarded port in QEMU's command line"
+nsenter -t "$shim" -n /usr/bin/python3 -c 'import socket, sys
+socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=1)' "$port" ||
+    fail "the port does not answer in the shim's namespace"
+as_nobody /usr/bin/python3 -c 'import socket, sys
+socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=1)' "$port" 2>/dev/null &&
+    fail "nobody connected to the VM's port $port"
+tcp_try 127.0.0.1 "$port" && fail "root on the host reached the VM's port $port"
+sock="$HEARTH_HOME/run/$idp/agent.sock"
+expect_eq "agent.sock: owner only" "$(stat -c '%a %u' "$sock")" "600 0"
+# 64 idle connections as nobody, to the port and to agent.sock: none
+# opens, and the next invocation works while they are tried and held.
+cat > "$T/hog.py" <<'PY'
+import socket, sys, time
+held, why = [], ""
+for i in range(64):
+    for fam, addr in ((socket.AF_INET, ("127.0.0.1", int(sys.argv[1]))),
+                      (socket.AF_UNIX, sys.argv[2])):
+        s = socket.socket(fam)
+        try:
+            s.connect(addr)
+            held.append(s)
+        except OSError as e:
+            why = e.strerror
+print(len(held), why, flush=True)
+time.sleep(120)
+PY
+as_nobody /usr/bin/python3 - "$port" "$sock" < "$T/hog.py" > "$T/hog.out" 2>&1 &
+hog=$!
+BG_PIDS="$BG_PIDS $hog"
+for i in $(seq 1 100); do [ -s "$T/hog.out" ] && break; sleep 0.05; done
+expect_eq "nobody holds no connection" "$(cut -d' ' -f1 "$T/hog.out")" "0"
+expect_rc 0 H fn invoke probe "{\"canary\": \"$T/canary\", \"home\": \"$HEARTH_HOME\"}"
+expect_eq "invocation after the hog" "$(json_get "$OUT" "d['host']")" "probe"
+kill "$hog"
+wait "$hog" 2>/dev/null
 
 # A warm pool of VMs: the first invocation takes one that is running.
 expect_rc 0 H vm pool python3 --driver qemu --size 1

@@ -137,3 +137,76 @@ expect_in "mismatch said" "$ERR" "was made for another kernel"
 expect_rc 0 H vm snapshot rm --all
 expect_rc 1 H vm snapshot rm nope
 expect_in "unknown snapshot" "$ERR" "no snapshot 'nope'"
+
+# A flood on the serial console and on QEMU's stderr.  No function can
+# reach the guest's console (the runtime's output goes to the agent), so
+# the flood is made where the guest's output ends up: QEMU's stdout, the
+# pipe the shim reads, here from a wrapper that writes 3 MB before QEMU
+# starts and, once told (SIGUSR1), 5 MB more while the VM serves.  The
+# VM boots and serves through it, console.log stays at 1 MiB at most
+# (rotated once: 2 MiB in all), qemu.log at 64 KiB, and `vm console -f`
+# follows the console across its rotations.
+cat > "$T/qemu-chatty" <<'PY'
+#!/usr/bin/python3
+import os, select, signal, sys
+
+def flood(fd, line, size, last=b""):
+    """Write size bytes of line, then last; wait for room as QEMU does
+    (it makes its stdout non-blocking, and the flooder shares it)."""
+    out = line * (size // len(line)) + last
+    p = select.poll()
+    p.register(fd, select.POLLOUT)
+    while out:
+        try:
+            out = out[os.write(fd, out[:65536]):]
+        except BlockingIOError:
+            p.poll()
+
+flood(1, b"flood before boot ...............................................\n", 3000000)
+flood(2, b"qemu stderr flood\n", 300000)
+if os.fork() == 0:
+    signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGUSR1])
+    signal.sigwait([signal.SIGUSR1])
+    flood(1, b"flood while serving .....................................\n", 5000000,
+          b"flood-done\n")
+    os._exit(0)
+os.execvp("qemu-system-x86_64", ["qemu-system-x86_64"] + sys.argv[1:])
+PY
+chmod +x "$T/qemu-chatty"
+expect_rc 0 H vm rm --all
+expect_rc 0 H config set qemu.binary "$T/qemu-chatty"
+expect_rc 0 H fn invoke f
+expect_eq "booted through a flood" "$(json_get "$OUT" 'd["ok"]')" "True"
+id=$(q "SELECT id FROM instances")
+run="$HEARTH_HOME/run/$id"
+flooder=$(cat "/proc/$(qemu_pid "$id")/task/$(qemu_pid "$id")/children")
+[ -n "$flooder" ] || fail "no flooder under QEMU"
+BG_PIDS="$BG_PIDS $flooder"
+H vm console "$id" -f > "$T/follow" &
+fpid=$!
+BG_PIDS="$BG_PIDS $fpid"
+kill -USR1 "$flooder"
+expect_rc 0 H fn invoke f
+expect_eq "serves during a flood" "$(json_get "$OUT" 'd["ok"]')" "True"
+for i in $(seq 1 300); do
+	tail -c 100 "$run/console.log" 2>/dev/null | grep -q flood-done && break
+	sleep 0.1
+done
+expect_in "the whole flood was read" "$(tail -c 100 "$run/console.log")" "flood-done"
+for f in console.log console.log.1; do
+	[ "$(stat -c %s "$run/$f")" -le 1048576 ] || fail "$f holds $(stat -c %s "$run/$f") bytes"
+	expect_eq "$f: owner only" "$(stat -c %a "$run/$f")" "600"
+done
+[ -e "$run/console.log.2" ] && fail "console.log rotated more than once"
+for f in qemu.log qemu.log.1; do
+	[ "$(stat -c %s "$run/$f")" -le 65536 ] || fail "$f holds $(stat -c %s "$run/$f") bytes"
+done
+expect_rc 0 H fn invoke f
+expect_eq "serves after a flood" "$(json_get "$OUT" 'd["ok"]')" "True"
+expect_rc 0 H vm console "$id" --tail 1
+expect_eq "vm console reads the rotated log" "$OUT" "flood-done"
+expect_rc 0 H vm rm "$id"
+for i in $(seq 1 50); do kill -0 "$fpid" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$fpid" 2>/dev/null && fail "vm console -f outlived its VM"
+expect_in "vm console -f followed the rotations" "$(tail -c 100 "$T/follow")" "flood-done"
+expect_rc 0 H config unset qemu.binary

@@ -27,9 +27,10 @@
  *
  * In a microVM (the qemu driver) the agent is the guest's /init and listens
  * on PROTO_VM_GUEST_ADDR:PROTO_VM_PORT, which QEMU's user networking
- * forwards from a loopback port on the host.  Any local user can reach
- * that port, so a host connection must open with the line
- * "HEARTH-TOKEN <token>\n" before its first request.  The first token
+ * forwards from a loopback port in the network namespace the shim and
+ * QEMU share, which nothing else on the host can enter.  Even so, a host
+ * connection must open with the line "HEARTH-TOKEN <token>\n" before its
+ * first request (within a second).  The first token
  * and the agent's environment (HEARTH_* below) come as "KEY=VALUE" lines
  * in the fw_cfg file PROTO_VM_FW_CFG.  Two more requests exist:
  *

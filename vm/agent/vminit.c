@@ -10,10 +10,10 @@
  * user networking reaches, and switches root.  Then it listens on
  * PROTO_VM_PORT for the host.
  *
- * Any local user can connect to the loopback port QEMU forwards, so every
- * host connection must open with the VM's token (proto.h).  The token on
- * the kernel command line is only good until the host's first POST
- * /rekey, which also reseeds the guest's RNG and sets its clock: a VM
+ * Only the shim can reach the loopback port QEMU forwards (they share a
+ * network namespace of their own), and still every host connection must
+ * open with the VM's token (proto.h).  The first token, from fw_cfg, is
+ * only good until the host's first POST /rekey, which also reseeds the guest's RNG and sets its clock: a VM
  * restored from a snapshot would otherwise share the token, the entropy
  * pool and a stale clock with every other VM restored from it.
  *
