@@ -245,6 +245,61 @@ expect_eq "invocation after the hog" "$(json_get "$OUT" "d['host']")" "probe"
 kill "$hog"
 wait "$hog" 2>/dev/null
 
+# Inside the guest, the runtime is as confined as in a sandbox: the same
+# seccomp allowlist, no user namespaces, the generation's init (pid 1 of
+# its namespace) out of reach, and nothing of old code after a reload.
+cat > "$T/py/vmatk.py" <<'PY'
+import ctypes, os, time, _socket
+from probe_helpers import attempt
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+def sysc(nr, *a):
+    r = libc.syscall(nr, *[ctypes.c_long(x) if isinstance(x, int) else x for x in a])
+    if r == -1:
+        e = ctypes.get_errno()
+        raise OSError(e, os.strerror(e))
+    return r
+def vsock():
+    if libc.socket(40, 1, 0) < 0:
+        e = ctypes.get_errno()
+        raise OSError(e, os.strerror(e))
+def handler(event, context):
+    if event.get("op") == "daemon":
+        if os.fork() == 0:
+            os.setsid()
+            if os.fork() == 0:
+                while True:
+                    time.sleep(1)
+            os._exit(0)
+        time.sleep(0.1)
+    return {
+        "version": "v1",
+        "io_uring": attempt(lambda: sysc(425, 8, ctypes.create_string_buffer(120))),
+        "vsock": attempt(vsock),
+        "userns": attempt(lambda: sysc(272, 0x10000000)),
+        "max_userns": open("/proc/sys/user/max_user_namespaces").read().strip(),
+        "getfd": attempt(lambda: sysc(438, sysc(434, 1, 0), 0, 0)),
+        "mem": attempt(lambda: open("/proc/1/mem", "r+b") and "opened"),
+        "pids": sorted(int(p) for p in os.listdir("/proc") if p.isdigit()),
+    }
+PY
+expect_rc 0 H fn create vmatk --runtime python3 --handler vmatk.handler --code "$T/py" --driver qemu
+expect_rc 0 H fn invoke vmatk '{"op": "daemon"}'
+r=$OUT
+for k in io_uring userns getfd; do
+	expect_in "in the guest: $k refused" "$(json_get "$r" "d['$k']")" "Operation not permitted"
+done
+expect_in "in the guest: no AF_VSOCK" "$(json_get "$r" 'd["vsock"]')" "Address family not supported"
+expect_in "in the guest: /proc/1/mem" "$(json_get "$r" 'd["mem"]')" "denied"
+expect_eq "in the guest: no user namespaces" "$(json_get "$r" 'd["max_userns"]')" "0"
+expect_eq "in the guest: the daemon runs" "$(json_get "$r" 'len(d["pids"]) > 2')" "True"
+sed 's/"v1"/"v2"/' "$T/py/vmatk.py" > "$T/vmatk2.py"
+mkdir -p "$T/py2b" && cp "$T/py/probe_helpers.py" "$T/py2b/" && mv "$T/vmatk2.py" "$T/py2b/vmatk.py"
+expect_rc 0 H fn update vmatk --code "$T/py2b"
+expect_rc 0 H fn invoke vmatk
+expect_eq "in the guest: new code after the reload" "$(json_get "$OUT" 'd["version"]')" "v2"
+expect_eq "in the guest: no daemon survives the reload" "$(json_get "$OUT" 'd["pids"]')" "[1, 2]"
+
 # A warm pool of VMs: the first invocation takes one that is running.
 expect_rc 0 H vm pool python3 --driver qemu --size 1
 pool_id=$(q "SELECT id FROM instances WHERE fn IS NULL AND driver = 'qemu'")

@@ -217,6 +217,9 @@ expect_eq "17.3 nothing refused got through" "$(json_get "$r" '[k for k, v in d.
 for k in io_uring_setup pidfd_getfd process_madvise mount "unshare user" ptrace keyctl bpf; do
 	expect_in "17.3 $k refused" "$(json_get "$r" "d['$k']")" "Operation not permitted"
 done
+for k in vsock packet alg; do
+	expect_in "17.3 no $k sockets" "$(json_get "$r" "d['$k']")" "Address family not supported"
+done
 expect_in "17.3 inet sockets" "$(json_get "$r" 'd["inet"]')" "allowed"
 expect_in "17.3 unix sockets" "$(json_get "$r" 'd["unix"]')" "allowed"
 expect_eq "17.3 fork" "$(json_get "$r" 'd["fork"]')" "7"

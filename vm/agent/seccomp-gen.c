@@ -13,7 +13,8 @@
  * takes io_uring (it reaches the kernel past the filter), other
  * processes' memory and file descriptors (process_vm_*, pidfd_getfd,
  * process_madvise), NUMA placement, and every socket family but unix,
- * inet, inet6 and netlink (AF_VSOCK in particular).  Namespaces are never
+ * inet, inet6 and netlink (AF_VSOCK in particular), which fail with
+ * EAFNOSUPPORT.  Namespaces are never
  * made: unshare and setns fail, clone with a CLONE_NEW* flag fails.
  *
  * Two programs come out.  The runtime's, which every function runs under,
@@ -187,7 +188,7 @@ gen_policy(int agent)
 	struct scmp_arg_cmp	arg;
 	uint64_t		ns = NS_FLAGS;
 	size_t			i;
-	int			rc;
+	int			rc, f;
 
 	if ((ctx = seccomp_init(SCMP_ACT_ERRNO(ENOSYS))) == NULL)
 		gen_fail("seccomp_init", ENOMEM);
@@ -202,9 +203,17 @@ gen_policy(int agent)
 			continue;
 		gen_add(ctx, SCMP_ACT_ERRNO(EPERM), deny[i], 0, NULL);
 	}
-	for (i = 0; i < sizeof families / sizeof families[0]; i++) {
-		arg = SCMP_A0(SCMP_CMP_EQ, (uint64_t)families[i]);
-		gen_add(ctx, SCMP_ACT_ALLOW, "socket", 1, &arg);
+	/*
+	 * Other families fail as an unsupported family would, so a runtime
+	 * that probes (for AF_VSOCK, say) takes the answer it knows.
+	 */
+	for (f = 0; f <= AF_MAX; f++) {
+		for (i = 0; i < sizeof families / sizeof families[0]; i++)
+			if (families[i] == f)
+				break;
+		arg = SCMP_A0(f == AF_MAX ? SCMP_CMP_GE : SCMP_CMP_EQ, (uint64_t)f);
+		gen_add(ctx, i < sizeof families / sizeof families[0] ?
+		    SCMP_ACT_ALLOW : SCMP_ACT_ERRNO(EAFNOSUPPORT), "socket", 1, &arg);
 	}
 	arg = SCMP_A0(SCMP_CMP_EQ, AF_UNIX);
 	gen_add(ctx, SCMP_ACT_ALLOW, "socketpair", 1, &arg);

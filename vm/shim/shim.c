@@ -774,6 +774,9 @@ jail_exec(const struct jail *j, char **argv)
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	signal(SIGPIPE, SIG_DFL);
+	/* The jail's directories must be searchable by QEMU's uid, whatever
+	 * umask hearth runs with (077, for its own files). */
+	umask(022);
 	jail_fds(j);
 	if (getppid() != j->shim)
 		_exit(127);
