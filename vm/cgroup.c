@@ -12,6 +12,7 @@
  * most 10 ms, not 100.
  */
 #include <sys/stat.h>
+#include <sys/syscall.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -130,6 +131,13 @@ cg_memory(const char *dir, int mb, int v2)
 		cg_write(dir, "memory.swap.max", "0");	/* absent without swap */
 		return 0;
 	}
+	/*
+	 * v1 charges socket buffers to a memory cgroup only once it has a
+	 * TCP limit: without one a sandbox could pin the host's TCP memory
+	 * unseen (v2 charges them with the rest).  UDP buffers v1 never
+	 * charges; the sandbox's descriptor limit bounds them (ns.c).
+	 */
+	cg_write(dir, "memory.kmem.tcp.limit_in_bytes", val);
 	/* memsw must stay >= the limit: order the two writes by direction. */
 	if (cg_write(dir, "memory.limit_in_bytes", val) == 0) {
 		cg_write(dir, "memory.memsw.limit_in_bytes", val);
@@ -333,6 +341,40 @@ cgroup_pids(const char *id, pid_t **out)
 	return n;
 }
 
+/*
+ * A pidfd for pid, if pid is a process in id's cgroup; -1 otherwise.  The
+ * check comes after the pidfd is taken, so a pid that was reused since a
+ * row or a listing named it cannot pass (a process found in the cgroup
+ * under that pid is this instance's), and the pidfd keeps meaning that
+ * process: what is done through it never reaches another.
+ */
+int
+cgroup_pidfd(const char *id, pid_t pid)
+{
+	int	fd;
+
+	if (pid <= 0 || (fd = (int)syscall(SYS_pidfd_open, pid, 0)) == -1)
+		return -1;
+	if (!cgroup_contains(id, pid)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Send sig to pid if it is a process of id's cgroup; 0 if it was sent. */
+int
+cgroup_signal(const char *id, pid_t pid, int sig)
+{
+	int	fd, rc;
+
+	if ((fd = cgroup_pidfd(id, pid)) == -1)
+		return -1;
+	rc = (int)syscall(SYS_pidfd_send_signal, fd, sig, NULL, 0);
+	close(fd);
+	return rc == 0 ? 0 : -1;
+}
+
 /* SIGKILL every process in id's cgroup (QEMU and its shim, say). */
 void
 cgroup_kill(const char *id)
@@ -341,7 +383,7 @@ cgroup_kill(const char *id)
 	int	 i, n = cgroup_pids(id, &pids);
 
 	for (i = 0; i < n; i++)
-		kill(pids[i], SIGKILL);
+		cgroup_signal(id, pids[i], SIGKILL);
 	free(pids);
 }
 

@@ -18,8 +18,10 @@
  * Every other namespace was made before it and belongs to the host's user
  * namespace, so the agent's capabilities — only setuid, setgid, and
  * CAP_SYS_ADMIN, which it needs to give each runtime generation pid and
- * mount namespaces of its own — reach nothing the host made: not the
- * mounts, the network, the hostname.  The runtime itself runs with none
+ * mount namespaces of its own, and CAP_SETPCAP to empty the runtime's
+ * bounding set — reach nothing the host made: not the mounts, the
+ * network, the hostname.  Its cgroup namespace hides where in the host's
+ * hierarchy it lives.  The runtime itself runs with none
  * (vm/agent/confine.c).
  *
  * The agent's host socket is bound and listening before the fork and
@@ -40,6 +42,7 @@
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -188,7 +191,8 @@ ns_loopback_up(int errfd)
 }
 
 /* The agent keeps these; the runtime gets none (confine.c). */
-static const int ns_agent_caps[] = { CAP_SETUID, CAP_SETGID, CAP_SYS_ADMIN };
+static const int ns_agent_caps[] = { CAP_SETUID, CAP_SETGID, CAP_SYS_ADMIN,
+    CAP_SETPCAP };
 
 /*
  * Enter a user namespace of our own and have the middle process (on
@@ -197,9 +201,10 @@ static const int ns_agent_caps[] = { CAP_SETUID, CAP_SETGID, CAP_SYS_ADMIN };
 static void
 ns_enter_userns(int errfd, int syncfd)
 {
-	char	c = 'u';
-	int	cap, keep;
-	size_t	i;
+	struct rlimit	nofile = { 1024, 1024 };
+	char		c = 'u';
+	int		cap, keep;
+	size_t		i;
 
 	if (unshare(CLONE_NEWUSER) == -1)
 		ns_fail(errfd, "user namespace: %s", strerror(errno));
@@ -219,6 +224,9 @@ ns_enter_userns(int errfd, int syncfd)
 	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
 		ns_fail(errfd, "no_new_privs: %s", strerror(errno));
+	/* Lambda's descriptor limit; it also bounds what v1 cannot charge. */
+	if (setrlimit(RLIMIT_NOFILE, &nofile) == -1)
+		ns_fail(errfd, "descriptor limit: %s", strerror(errno));
 }
 
 /*
@@ -459,7 +467,7 @@ ns_create(const struct vm_spec *spec, pid_t *pidp, char *sock, size_t socklen,
 			ns_fail(errp[1], "join cgroup hearth/%s: %s", spec->id,
 			    strerror(errno));
 		if (unshare(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC |
-		    CLONE_NEWNET | CLONE_NEWPID) == -1)
+		    CLONE_NEWNET | CLONE_NEWPID | CLONE_NEWCGROUP) == -1)
 			ns_fail(errp[1], "unshare: %s", strerror(errno));
 		if ((procfd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1)
 			ns_fail(errp[1], "/proc: %s", strerror(errno));
@@ -542,7 +550,7 @@ fail:
  */
 struct ns_swap {
 	const char	*code_dir;	/* host directory to show */
-	char		 nspath[64];	/* /proc/PID/ns/mnt */
+	int		 pidfd;		/* the sandbox's PID 1 */
 	const char	*failed;	/* step that failed, or NULL */
 	int		 err;		/* its errno */
 };
@@ -551,14 +559,14 @@ static int
 ns_swap_child(void *arg)
 {
 	struct ns_swap		*sw = arg;
-	int			 fd, nsfd;
+	int			 fd;
 
 	if ((fd = ns_code_tree(sw->code_dir)) == -1) {
 		sw->failed = "code";
 		goto fail;
 	}
-	if ((nsfd = open(sw->nspath, O_RDONLY | O_CLOEXEC)) == -1 ||
-	    setns(nsfd, CLONE_NEWNS) == -1) {
+	/* Through the pidfd: the sandbox itself, or nothing (ESRCH). */
+	if (setns(sw->pidfd, CLONE_NEWNS) == -1) {
 		sw->failed = "enter sandbox";
 		goto fail;
 	}
@@ -585,15 +593,25 @@ ns_set_code(const char *id, pid_t pid, const char *sock, const char *code_dir,
 
 	memset(&sw, 0, sizeof sw);
 	sw.code_dir = code_dir;
-	snprintf(sw.nspath, sizeof sw.nspath, "/proc/%d/ns/mnt", (int)pid);
+	/*
+	 * The row's pid may name another process by now (an agent past its
+	 * idle TTL, its pid reused): only a process of this sandbox's cgroup
+	 * is entered, through a pidfd taken before the check.
+	 */
+	if ((sw.pidfd = cgroup_pidfd(id, pid)) == -1) {
+		*cause = xasprintf("sandbox %s: it is gone", id);
+		return -1;
+	}
 	child = clone(ns_swap_child, stack + sizeof stack,
 	    CLONE_VM | CLONE_VFORK | SIGCHLD, &sw);
 	if (child == -1) {
 		*cause = xasprintf("clone: %s", strerror(errno));
+		close(sw.pidfd);
 		return -1;
 	}
 	while (waitpid(child, &st, 0) == -1 && errno == EINTR)
 		;
+	close(sw.pidfd);
 	if (sw.failed != NULL || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
 		*cause = xasprintf("sandbox %s: %s: %s", id, sw.failed != NULL ?
 		    sw.failed : "code swap", strerror(sw.err));
@@ -643,8 +661,8 @@ ns_info(const char *id, const char *run_dir, struct vm_info *vi)
 static int
 ns_destroy(const char *id, pid_t pid, const char *run_dir, char **cause)
 {
-	if (pid > 0 && cgroup_contains(id, pid))
-		kill(pid, SIGKILL);
+	cgroup_signal(id, pid, SIGKILL);
+	cgroup_kill(id);	/* a sandbox whose PID 1 was never recorded */
 	cgroup_destroy(id);
 	util_rmtree(run_dir);
 	return 0;

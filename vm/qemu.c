@@ -768,11 +768,9 @@ qemu_destroy(const char *id, pid_t pid, const char *run_dir, char **cause)
 	struct timespec	ts = { 0, 5 * 1000 * 1000 };
 	int		i;
 
-	if (pid > 0 && cgroup_contains(id, pid)) {
-		kill(pid, SIGTERM);
+	if (cgroup_signal(id, pid, SIGTERM) == 0)
 		for (i = 0; i < 200 && cgroup_contains(id, pid); i++)
 			nanosleep(&ts, NULL);
-	}
 	cgroup_kill(id);
 	cgroup_destroy(id);
 	util_rmtree(run_dir);

@@ -101,6 +101,8 @@ int	 cgroup_join(const char *);
 int	 cgroup_set_memory(const char *, int, char **);
 int	 cgroup_stats(const char *, struct vm_stats *);
 int	 cgroup_contains(const char *, pid_t);
+int	 cgroup_pidfd(const char *, pid_t);
+int	 cgroup_signal(const char *, pid_t, int);
 void	 cgroup_kill(const char *);
 int	 cgroup_runs(const char *, pid_t);
 int	 cgroup_pids(const char *, pid_t **);

@@ -143,6 +143,7 @@ for p in "$qj" "$qp"; do
 		expect_eq "QEMU $p: $c" "$(status_field "$p" $c)" "0000000000000000"
 	done
 	expect_eq "QEMU $p: seccomp filter" "$(status_field "$p" Seccomp)" "2"
+	expect_eq "QEMU $p: hearth's filter and QEMU's own" "$(status_field "$p" Seccomp_filters)" "2"
 	expect_eq "QEMU $p: no new privileges" "$(status_field "$p" NoNewPrivs)" "1"
 done
 accel=$(H vm inspect "$idp" -o json | json_get "$(cat)" 'd["accel"]')

@@ -17,6 +17,7 @@ import ctypes, os, sys, time, _socket
 from probe_helpers import attempt
 libc = ctypes.CDLL(None, use_errno=True)
 libc.syscall.restype = ctypes.c_long
+keep = []
 
 def sysc(nr, *a):
     r = libc.syscall(nr, *[ctypes.c_long(x) if isinstance(x, int) else x for x in a])
@@ -176,6 +177,53 @@ def handler(event, context):
             "long head": attempt(lambda: raw(b"GET /2018-06-01/runtime/invocation/next HTTP/1.1\r\nX-Pad: " + b"p" * 100000 + b"\r\n\r\n")),
             "bad line": raw(b"GET  /x HTTP/1.1\r\n\r\n"),
         }
+    if op == "resources":
+        import resource, socket, select
+        out = {"nofile": list(resource.getrlimit(resource.RLIMIT_NOFILE)),
+               "capbnd": [l.split()[1] for l in open("/proc/self/status") if l.startswith("CapBnd")][0],
+               "cgroup": open("/proc/self/cgroup").read(),
+               "uevent": attempt(lambda: socket.socket(socket.AF_NETLINK, socket.SOCK_DGRAM, 15)),
+               "route": attempt(lambda: socket.socket(socket.AF_NETLINK, socket.SOCK_DGRAM, 0).close())}
+        # Pin TCP buffers: 40 loopback pairs, 4 MB each way, never read.
+        lst = socket.socket(); lst.bind(("127.0.0.1", 0)); lst.listen(64)
+        pairs, queued = [], 0
+        for _ in range(40):
+            c = socket.socket()
+            c.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4 << 20)
+            c.connect(lst.getsockname())
+            a, _ = lst.accept()
+            a.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+            c.setblocking(False)
+            pairs.append((c, a))
+        block = b"z" * (1 << 16)
+        for c, a in pairs:
+            while True:
+                try:
+                    n = c.send(block)
+                except (BlockingIOError, OSError):
+                    break
+                queued += n
+                if n == 0:
+                    break
+        out["tcp_queued_mb"] = queued >> 20
+        return out
+    if op == "garbage":
+        # Pipelined requests whose answers are never read, then silence.
+        s = _socket.socket(_socket.AF_INET, _socket.SOCK_STREAM)
+        s.setsockopt(_socket.SOL_SOCKET, _socket.SO_RCVBUF, 4096)
+        s.connect(("127.0.0.1", 9001))
+        s.setblocking(False)
+        try:
+            s.send(b"GET /x HTTP/1.1\r\n\r\n" * 200000 + b"BAD\r\n\r\n")
+        except BlockingIOError:
+            pass
+        time.sleep(0.5)
+        try:
+            s.send(b"more")
+        except OSError:
+            pass
+        keep.append(s)
+        return "sent"
     if op == "ping":
         return {"pong": os.environ.get("SECRET", ""), "pids": sorted(int(p) for p in os.listdir("/proc") if p.isdigit())}
 PY
@@ -299,5 +347,46 @@ done
 as_b sh -c "ls /proc/$apid/fd" >/dev/null 2>&1 && fail "17.8 b's uid listed a's agent fds"
 as_b sh -c "cat /proc/$apid/environ" >/dev/null 2>&1 && fail "17.8 b's uid read a's agent environ"
 ping a
+ping b
+
+# 17.9 A row whose pid now names another tenant's sandbox (an agent gone
+# past its idle TTL, its pid reused): an update must not reach into that
+# sandbox, and removing the row must not kill it.
+apid=$(q "SELECT pid FROM instances WHERE fn = 'a'")
+kill -9 "$apid"
+for i in $(seq 1 50); do [ -d /proc/$apid ] || break; sleep 0.05; done
+q "UPDATE instances SET pid = $bpid WHERE fn = 'a'"
+mkdir -p "$T/secret" && cp "$T/code2/"* "$T/secret/" && echo "API_KEY=a-only" > "$T/secret/key.txt"
+expect_rc 0 H fn update a --code "$T/secret"
+expect_rc 0 H fn invoke b '{"op": "ping"}'
+expect_eq "17.9 b's sandbox still b's" "$(json_get "$OUT" 'd["pong"]')" "bravo"
+[ -e "/proc/$bpid/root/var/task/key.txt" ] && fail "17.9 a's code was moved into b's sandbox"
+kill -0 "$bpid" 2>/dev/null || fail "17.9 b's sandbox was killed"
+expect_rc 0 H fn invoke a '{"op": "ping"}'
+expect_eq "17.9 a answers from a sandbox of its own" "$(json_get "$OUT" 'd["pong"]')" "charlie"
+
+# 17.10 Resources the host would share: descriptors limited as on Lambda,
+# no capabilities even in the bounding set, a cgroup namespace of its own,
+# no uevent netlink (the host's devices), and TCP buffers charged to the
+# sandbox's memory, so 40 stuffed pairs pin far less than 320 MB.
+expect_rc 0 H fn invoke b '{"op": "resources"}'
+r=$OUT
+expect_eq "17.10 descriptor limit" "$(json_get "$r" 'd["nofile"]')" "[1024, 1024]"
+expect_eq "17.10 bounding set" "$(json_get "$r" 'd["capbnd"]')" "0000000000000000"
+expect_eq "17.10 cgroup namespace" "$(json_get "$r" 'set(l.split(":")[2] for l in d["cgroup"].split())')" "{'/'}"
+expect_in "17.10 no uevent socket" "$(json_get "$r" 'd["uevent"]')" "Protocol not supported"
+expect_in "17.10 routing netlink" "$(json_get "$r" 'd["route"]')" "allowed"
+[ "$(json_get "$r" 'd["tcp_queued_mb"]')" -lt 200 ] || fail "17.10 TCP buffers not charged: $(json_get "$r" 'd["tcp_queued_mb"]') MB queued"
+ping b
+
+# 17.11 Requests whose answers are never read: the agent stops answering
+# that connection and does not spin (its CPU time barely moves).
+expect_rc 0 H fn invoke b '{"op": "garbage"}'
+bpid=$(q "SELECT pid FROM instances WHERE fn = 'b'")
+cpu() { awk '{print $14 + $15}' /proc/$bpid/stat; }
+c0=$(cpu)
+sleep 2
+c1=$(cpu)
+[ $((c1 - c0)) -lt 50 ] || fail "17.11 the agent spins: $((c1 - c0)) ticks in 2 s"
 ping b
 exit 0

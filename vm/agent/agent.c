@@ -199,6 +199,7 @@ conn_reply(struct conn *c, int code, const char *extra, const void *body,
 	case 202: reason = "Accepted"; break;
 	case 204: reason = "No Content"; break;
 	case 400: reason = "Bad Request"; break;
+	case 403: reason = "Forbidden"; break;
 	case 404: reason = "Not Found"; break;
 	case 409: reason = "Conflict"; break;
 	case 413: reason = "Payload Too Large"; break;
@@ -311,6 +312,9 @@ conn_process(struct conn *c)
 	int	rc;
 
 	while (c->fd != -1 && !c->held) {
+		/* A peer that sends requests but never reads their answers. */
+		if (c->out.len - c->out_off > PROTO_PAYLOAD_MAX + PROTO_HEADERS_MAX)
+			return;
 		if (c->discard > 0) {
 			n = c->in.len < c->discard ? c->in.len : c->discard;
 			conn_consume(c, n);
@@ -446,6 +450,11 @@ conn_read(struct conn *c)
 	char	tmp[65536];
 	ssize_t	n;
 
+	/* Closing, and the peer hung up or failed: the answer cannot go. */
+	if (c->held && c->closing) {
+		conn_close(c);
+		return;
+	}
 	/* Each chunk is parsed as it comes, so caps hold while reading. */
 	while (c->fd != -1 && !(c->held && c->closing)) {
 		n = read(c->fd, tmp, sizeof tmp);
@@ -584,6 +593,8 @@ main(int argc, char **argv)
 		conns[i].fd = -1;
 	fcntl(host_fd, F_SETFL, O_NONBLOCK);
 	fcntl(host_fd, F_SETFD, FD_CLOEXEC);
+	/* A peer gone mid-write is an error to handle, not a signal. */
+	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
@@ -607,7 +618,8 @@ main(int argc, char **argv)
 			if (conns[i].fd == -1)
 				continue;
 			pfd[n].fd = conns[i].fd;
-			pfd[n].events = POLLIN;
+			/* Closing: nothing more is read, only the answer goes. */
+			pfd[n].events = conns[i].closing ? 0 : POLLIN;
 			if (conns[i].out_off < conns[i].out.len)
 				pfd[n].events |= POLLOUT;
 			map[n++] = &conns[i];

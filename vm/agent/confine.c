@@ -65,10 +65,8 @@ confine_runtime(void)
 	gid_t	gid = PROTO_SANDBOX_UID;
 	int	cap;
 
-	/* The guest's root may shrink the bounding set; a sandbox's need not. */
-	if (vm_mode)
-		for (cap = 0; cap <= 63; cap++)
-			prctl(PR_CAPBSET_DROP, cap, 0, 0, 0);
+	for (cap = 0; cap <= 63; cap++)
+		prctl(PR_CAPBSET_DROP, cap, 0, 0, 0);
 	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
 	if (setgroups(1, &gid) == -1 ||
 	    setresgid(PROTO_SANDBOX_UID, PROTO_SANDBOX_UID, PROTO_SANDBOX_UID) == -1 ||

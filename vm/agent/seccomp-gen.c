@@ -2,7 +2,8 @@
  * seccomp-gen.c — the system-call policy of sandboxes, compiled at build
  * time into the BPF programs hearth-agent loads.
  *
- *	seccomp-gen > seccomp-bpf.h
+ *	seccomp-gen runtime agent > seccomp-bpf.h
+ *	seccomp-gen vmm > seccomp-vmm.h
  *
  * The policy is an allowlist modelled on Docker's default profile: what a
  * language runtime needs (files, sockets, memory, threads, signals, time)
@@ -13,15 +14,21 @@
  * takes io_uring (it reaches the kernel past the filter), other
  * processes' memory and file descriptors (process_vm_*, pidfd_getfd,
  * process_madvise), NUMA placement, and every socket family but unix,
- * inet, inet6 and netlink (AF_VSOCK in particular), which fail with
- * EAFNOSUPPORT.  Namespaces are never
+ * inet, inet6 and routing netlink (AF_VSOCK in particular), which fail
+ * with EAFNOSUPPORT.  Namespaces are never
  * made: unshare and setns fail, clone with a CLONE_NEW* flag fails.
  *
- * Two programs come out.  The runtime's, which every function runs under,
- * in an ns sandbox and inside a microVM alike.  The agent's, which the
- * agent of an ns sandbox puts itself under: the same, plus what it needs to
- * start each runtime generation in its own pid and mount namespace
- * (clone with CLONE_NEWPID, unshare(CLONE_NEWNS), mount of a proc).
+ * Three programs come out.  The runtime's, which every function runs
+ * under, in an ns sandbox and inside a microVM alike.  The agent's, which
+ * the agent of an ns sandbox puts itself under: the same, plus what it
+ * needs to start each runtime generation in its own pid and mount
+ * namespace (clone with CLONE_NEWPID, unshare(CLONE_NEWNS), mount of a
+ * proc).  And the VMM's, which hearth-shim puts QEMU under before QEMU's
+ * own -sandbox filter: that one lets an unprivileged process make user
+ * namespaces, mount inside them and reach the kernel's rarer interfaces,
+ * so this one refuses deny[] (io_uring aside: QEMU may use it for its
+ * own I/O, and falls back without it) and namespaces, and allows the
+ * rest.
  *
  * The programs are built here, with libseccomp, once, so that a sandbox
  * pays nothing to make its filter: the agent is static and links no
@@ -32,6 +39,7 @@
 #include <sys/socket.h>
 
 #include <linux/filter.h>
+#include <linux/netlink.h>
 #include <linux/sched.h>
 
 #include <errno.h>
@@ -185,7 +193,7 @@ static scmp_filter_ctx
 gen_policy(int agent)
 {
 	scmp_filter_ctx		ctx;
-	struct scmp_arg_cmp	arg;
+	struct scmp_arg_cmp	arg, nl[2];
 	uint64_t		ns = NS_FLAGS;
 	size_t			i;
 	int			rc, f;
@@ -211,10 +219,22 @@ gen_policy(int agent)
 		for (i = 0; i < sizeof families / sizeof families[0]; i++)
 			if (families[i] == f)
 				break;
+		if (f == AF_NETLINK)
+			continue;
 		arg = SCMP_A0(f == AF_MAX ? SCMP_CMP_GE : SCMP_CMP_EQ, (uint64_t)f);
 		gen_add(ctx, i < sizeof families / sizeof families[0] ?
 		    SCMP_ACT_ALLOW : SCMP_ACT_ERRNO(EAFNOSUPPORT), "socket", 1, &arg);
 	}
+	/*
+	 * Netlink for routing only (interfaces and addresses, what libc's
+	 * getifaddrs asks): the sandbox's network namespace belongs to the
+	 * host, so a uevent socket would hear the host's devices.
+	 */
+	nl[0] = SCMP_A0(SCMP_CMP_EQ, AF_NETLINK);
+	nl[1] = SCMP_A2(SCMP_CMP_EQ, NETLINK_ROUTE);
+	gen_add(ctx, SCMP_ACT_ALLOW, "socket", 2, nl);
+	nl[1] = SCMP_A2(SCMP_CMP_NE, NETLINK_ROUTE);
+	gen_add(ctx, SCMP_ACT_ERRNO(EPROTONOSUPPORT), "socket", 2, nl);
 	arg = SCMP_A0(SCMP_CMP_EQ, AF_UNIX);
 	gen_add(ctx, SCMP_ACT_ALLOW, "socketpair", 1, &arg);
 	/*
@@ -233,6 +253,36 @@ gen_policy(int agent)
 	}
 	arg = SCMP_A0(SCMP_CMP_MASKED_EQ, ns, 0);
 	gen_add(ctx, SCMP_ACT_ALLOW, "clone", 1, &arg);
+	return ctx;
+}
+
+/* The VMM's: everything but deny[] and new namespaces (see above). */
+static scmp_filter_ctx
+gen_vmm(void)
+{
+	scmp_filter_ctx		ctx;
+	struct scmp_arg_cmp	arg;
+	size_t			i;
+	int			rc;
+
+	if ((ctx = seccomp_init(SCMP_ACT_ALLOW)) == NULL)
+		gen_fail("seccomp_init", ENOMEM);
+	if ((rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2)) < 0)
+		gen_fail("optimize", rc);
+	for (i = 0; deny[i] != NULL; i++)
+		if (strncmp(deny[i], "io_uring_", 9) != 0)
+			gen_add(ctx, SCMP_ACT_ERRNO(EPERM), deny[i], 0, NULL);
+	for (i = 0; i < 64; i++) {
+		/* clone with any CLONE_NEW* flag: one rule per flag bit set. */
+		uint64_t bit = 1ULL << i;
+
+		if ((NS_FLAGS & bit) == 0)
+			continue;
+		arg = SCMP_A0(SCMP_CMP_MASKED_EQ, bit, bit);
+		gen_add(ctx, SCMP_ACT_ERRNO(EPERM), "clone", 1, &arg);
+	}
+	/* Its flags out of sight: ENOSYS, and libc creates threads with clone. */
+	gen_add(ctx, SCMP_ACT_ERRNO(ENOSYS), "clone3", 0, NULL);
 	return ctx;
 }
 
@@ -258,7 +308,7 @@ gen_print(scmp_filter_ctx ctx, const char *name)
 		gen_fail("read back", errno);
 	close(fd);
 	n = sb.st_size / sizeof *prog;
-	printf("static const struct sock_filter %s[%zu] = {\n", name, n);
+	printf("static const struct sock_filter seccomp_%s[%zu] = {\n", name, n);
 	for (i = 0; i < n; i++)
 		printf("\t{ 0x%04x, %u, %u, 0x%08x },\n", prog[i].code,
 		    prog[i].jt, prog[i].jf, prog[i].k);
@@ -267,17 +317,31 @@ gen_print(scmp_filter_ctx ctx, const char *name)
 }
 
 int
-main(void)
+main(int argc, char **argv)
 {
 	scmp_filter_ctx	ctx;
+	int		i;
 
+	if (argc < 2) {
+		fprintf(stderr, "usage: seccomp-gen runtime|agent|vmm...\n");
+		return 2;
+	}
 	printf("/* Generated by seccomp-gen from vm/agent/seccomp-gen.c: do not "
 	    "edit. */\n\n");
-	ctx = gen_policy(0);
-	gen_print(ctx, "seccomp_runtime");
-	seccomp_release(ctx);
-	ctx = gen_policy(1);
-	gen_print(ctx, "seccomp_agent");
-	seccomp_release(ctx);
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "runtime") == 0)
+			ctx = gen_policy(0);
+		else if (strcmp(argv[i], "agent") == 0)
+			ctx = gen_policy(1);
+		else if (strcmp(argv[i], "vmm") == 0)
+			ctx = gen_vmm();
+		else {
+			fprintf(stderr, "seccomp-gen: no program '%s'\n", argv[i]);
+			return 2;
+		}
+		printf("/* %s */\n", argv[i]);
+		gen_print(ctx, argv[i]);
+		seccomp_release(ctx);
+	}
 	return 0;
 }

@@ -76,6 +76,8 @@
 
 #include <arpa/inet.h>
 #include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -96,6 +98,7 @@
 #include <unistd.h>
 
 #include "proto.h"
+#include "seccomp-vmm.h"
 
 #define SHIM_PAIRS	64		/* relayed connections at once */
 #define SHIM_BUF	65536		/* bytes in flight each way */
@@ -768,6 +771,7 @@ jail_exec(const struct jail *j, char **argv)
 	char		*envp[] = { (char *)SHIM_PATH, NULL };
 	sigset_t	 none;
 	uid_t		 uid = PROTO_HOST_UID_BASE + 2 * (uid_t)getpid();
+	struct sock_fprog vmm;
 	int		 i;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -810,6 +814,14 @@ jail_exec(const struct jail *j, char **argv)
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != j->shim)
 		_exit(127);
+	/*
+	 * Under QEMU's own -sandbox filter, hearth's: no namespaces, no
+	 * mounts, none of the kernel's rarer interfaces (seccomp-gen.c).
+	 */
+	vmm.len = sizeof seccomp_vmm / sizeof seccomp_vmm[0];
+	vmm.filter = (struct sock_filter *)seccomp_vmm;
+	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &vmm) == -1)
+		jail_fail("seccomp: %s", strerror(errno));
 	execve(real, argv, envp);
 	jail_fail("exec %s: %s", argv[0], strerror(errno));
 }
