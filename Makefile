@@ -80,12 +80,16 @@ $(B)/seccomp-gen: vm/agent/seccomp-gen.c
 
 $(B)/gen/seccomp-bpf.h: $(B)/seccomp-gen
 	@mkdir -p $(@D)
-	$(call say,GEN,$@)./$(B)/seccomp-gen > $@.tmp && mv $@.tmp $@
+	$(call say,GEN,$@)./$(B)/seccomp-gen runtime agent > $@.tmp && mv $@.tmp $@
+
+$(B)/gen/seccomp-vmm.h: $(B)/seccomp-gen
+	@mkdir -p $(@D)
+	$(call say,GEN,$@)./$(B)/seccomp-gen vmm > $@.tmp && mv $@.tmp $@
 
 # One shim supervises each microVM; it needs nothing but libc.
-$(B)/hearth-shim: vm/shim/shim.c vm/agent/proto.h
+$(B)/hearth-shim: vm/shim/shim.c vm/agent/proto.h $(B)/gen/seccomp-vmm.h
 	@mkdir -p $(@D)
-	$(call say,LINK,$@)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ vm/shim/shim.c
+	$(call say,LINK,$@)$(CC) $(CFLAGS) -I$(B)/gen $(LDFLAGS) -o $@ vm/shim/shim.c
 
 $(B)/%.o: %.c
 	@mkdir -p $(@D)
