@@ -246,6 +246,31 @@ expect_eq "invocation after the hog" "$(json_get "$OUT" "d['host']")" "probe"
 kill "$hog"
 wait "$hog" 2>/dev/null
 
+# Even from inside the shim's network namespace (root, nsenter), 60
+# connections that never show the token are closed by the agent within a
+# second or two and do not hold the host's slots: invocations go on.
+nsenter -t "$shim" -n /usr/bin/python3 - "$port" > "$T/unauth.out" 2>&1 <<'PY' &
+import socket, sys, time
+held = [socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5) for _ in range(60)]
+print("open", len(held), flush=True)
+time.sleep(3)
+closed = 0
+for s in held:
+    s.settimeout(0.5)
+    try:
+        closed += s.recv(1) == b""
+    except OSError:
+        closed += 1
+print("closed", closed, flush=True)
+PY
+unauth=$!
+BG_PIDS="$BG_PIDS $unauth"
+for i in $(seq 1 100); do grep -q open "$T/unauth.out" && break; sleep 0.05; done
+expect_rc 0 H fn invoke probe "{\"canary\": \"$T/canary\", \"home\": \"$HEARTH_HOME\"}"
+expect_eq "invocation beside 60 unauthenticated connections" "$(json_get "$OUT" "d['host']")" "probe"
+wait "$unauth"
+expect_eq "unauthenticated connections closed" "$(sed -n 's/^closed //p' "$T/unauth.out")" "60"
+
 # Inside the guest, the runtime is as confined as in a sandbox: the same
 # seccomp allowlist, no user namespaces, the generation's init (pid 1 of
 # its namespace) out of reach, and nothing of old code after a reload.
