@@ -23,3 +23,30 @@ def talk(addr, data, timeout=1):
     s.connect(addr)
     s.sendall(data)
     return s.recv(200)
+
+
+def sysc(nr, *args):
+    """A raw system call; its result, or OSError with its errno."""
+    import ctypes
+    import os
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.syscall.restype = ctypes.c_long
+    r = libc.syscall(nr, *[ctypes.c_long(a) if isinstance(a, int) else a
+                           for a in args])
+    if r == -1:
+        e = ctypes.get_errno()
+        raise OSError(e, os.strerror(e))
+    return r
+
+
+def sock(family, proto=0):
+    """A socket through libc, bypassing Python's checks; OSError if refused."""
+    import ctypes
+    import os
+    libc = ctypes.CDLL(None, use_errno=True)
+    fd = libc.socket(family, 1, proto)
+    if fd < 0:
+        e = ctypes.get_errno()
+        raise OSError(e, os.strerror(e))
+    os.close(fd)
+    return "socket"

@@ -275,20 +275,8 @@ expect_eq "unauthenticated connections closed" "$(sed -n 's/^closed //p' "$T/una
 # seccomp allowlist, no user namespaces, the generation's init (pid 1 of
 # its namespace) out of reach, and nothing of old code after a reload.
 cat > "$T/py/vmatk.py" <<'PY'
-import ctypes, os, time, _socket
-from probe_helpers import attempt
-libc = ctypes.CDLL(None, use_errno=True)
-libc.syscall.restype = ctypes.c_long
-def sysc(nr, *a):
-    r = libc.syscall(nr, *[ctypes.c_long(x) if isinstance(x, int) else x for x in a])
-    if r == -1:
-        e = ctypes.get_errno()
-        raise OSError(e, os.strerror(e))
-    return r
-def vsock():
-    if libc.socket(40, 1, 0) < 0:
-        e = ctypes.get_errno()
-        raise OSError(e, os.strerror(e))
+import ctypes, os, time
+from probe_helpers import attempt, sock, sysc
 def handler(event, context):
     if event.get("op") == "daemon":
         if os.fork() == 0:
@@ -301,7 +289,7 @@ def handler(event, context):
     return {
         "version": "v1",
         "io_uring": attempt(lambda: sysc(425, 8, ctypes.create_string_buffer(120))),
-        "vsock": attempt(vsock),
+        "vsock": attempt(lambda: sock(40)),
         "userns": attempt(lambda: sysc(272, 0x10000000)),
         "max_userns": open("/proc/sys/user/max_user_namespaces").read().strip(),
         "getfd": attempt(lambda: sysc(438, sysc(434, 1, 0), 0, 0)),

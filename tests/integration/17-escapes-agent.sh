@@ -14,17 +14,8 @@ mkdir -p "$T/code"
 cp "$(dirname "$0")/../probe_helpers.py" "$T/code/"
 cat > "$T/code/attack.py" <<'PY'
 import ctypes, os, sys, time, _socket
-from probe_helpers import attempt
-libc = ctypes.CDLL(None, use_errno=True)
-libc.syscall.restype = ctypes.c_long
+from probe_helpers import attempt, sock, sysc
 keep = []
-
-def sysc(nr, *a):
-    r = libc.syscall(nr, *[ctypes.c_long(x) if isinstance(x, int) else x for x in a])
-    if r == -1:
-        e = ctypes.get_errno()
-        raise OSError(e, os.strerror(e))
-    return r
 
 def raw(data):
     s = _socket.socket(_socket.AF_INET, _socket.SOCK_STREAM)
@@ -98,11 +89,10 @@ def handler(event, context):
             os.write(fd, chunk.encode())
         return "flooded; agent's stdout too"
     if op == "syscalls":
-        def sock(family):
-            return lambda: libc.socket(family, 1, 0) if libc.socket(family, 1, 0) >= 0 else (_ for _ in ()).throw(OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno())))
         tries = {
             "io_uring_setup": lambda: sysc(425, 8, ctypes.create_string_buffer(120)),
-            "vsock": sock(40), "packet": sock(17), "alg": sock(38),
+            "vsock": lambda: sock(40), "packet": lambda: sock(17),
+            "alg": lambda: sock(38),
             "pidfd_getfd": lambda: sysc(438, 0, 0, 0),
             "process_madvise": lambda: sysc(440, 0, 0, 0, 0, 0),
             "process_vm_readv": lambda: sysc(310, 1, 0, 0, 0, 0, 0),

@@ -56,16 +56,19 @@ static size_t		 log_written;	/* bytes of agent_log so far */
 
 #define AGENT_LOG_MAX	(64 * 1024)	/* the agent's own messages, in all */
 
+/* Write one line, "hearth-agent: " first, to the agent's log (stderr). */
 static void
 agent_vlog(const char *fmt, va_list ap)
 {
 	static const char dropped[] = "hearth-agent: further messages dropped\n";
 	char	line[1024];
-	int	n;
+	int	n, m;
 
-	n = vsnprintf(line, sizeof line - 1, fmt, ap);
-	if (n < 0)
+	n = snprintf(line, sizeof line, "hearth-agent: ");
+	m = vsnprintf(line + n, sizeof line - n - 1, fmt, ap);
+	if (m < 0)
 		return;
+	n += m;
 	if ((size_t)n >= sizeof line - 1)
 		n = sizeof line - 2;
 	line[n++] = '\n';
@@ -79,28 +82,23 @@ agent_vlog(const char *fmt, va_list ap)
 		log_written += n;
 }
 
-/* Write a line to the agent's log (stderr), "hearth-agent: " first. */
 void
 agent_log(const char *fmt, ...)
 {
-	char	 pfx[1024];
 	va_list	 ap;
 
-	snprintf(pfx, sizeof pfx, "hearth-agent: %s", fmt);
 	va_start(ap, fmt);
-	agent_vlog(pfx, ap);
+	agent_vlog(fmt, ap);
 	va_end(ap);
 }
 
 void
 die(const char *fmt, ...)
 {
-	char	 pfx[1024];
 	va_list	 ap;
 
-	snprintf(pfx, sizeof pfx, "hearth-agent: %s", fmt);
 	va_start(ap, fmt);
-	agent_vlog(pfx, ap);
+	agent_vlog(fmt, ap);
 	va_end(ap);
 	agent_exit(1);
 }
