@@ -64,7 +64,7 @@ FUZZ_SRCS_code   := vm/agent/code.c vm/bundle.c src/util.c src/xmalloc.c
 FUZZ_OK = $(shell f=$$($(FUZZ_CC) -print-file-name=libclang_rt.fuzzer-$$(uname -m).a \
 	   2>/dev/null) && [ -e "$$f" ] && echo 1)
 
-.PHONY: all deps print-debs images run test bench install clean fuzz fuzz-build
+.PHONY: all deps print-debs images run test bench install clean fuzz fuzz-build fuzz-corpus
 all: $(B)/hearth $(B)/hearth-agent $(B)/hearth-shim
 
 print-debs:
@@ -133,12 +133,15 @@ bench: deps
 	$(Q)sh tests/bench.sh $(B)
 
 # fuzz: every harness for FUZZ_RUNS executions from its seed corpus; fails
-# on any crash or sanitizer report.
+# on any crash or sanitizer report.  fuzz-corpus writes the seeds again.
 fuzz: deps
 	$(Q)$(MAKE) --no-print-directory fuzz-build
 	$(Q)sh tests/fuzz/fuzz.sh $(FUZZ_B) $(FUZZ_RUNS) $(FUZZ_NAMES)
 
 fuzz-build: $(FUZZ_BINS)
+
+fuzz-corpus: all images $(B)/fuzz/fuzz-seeds
+	$(Q)/usr/bin/python3 tests/fuzz/corpus.py $(B)
 
 # The stream harness includes agent-stream.c (to see its buffers), so it
 # is a prerequisite there but not compiled on its own.
@@ -148,6 +151,10 @@ $(FUZZ_B)/fuzz-%: tests/fuzz/fuzz-%.c $$(FUZZ_SRCS_$$*) $(FUZZ_HDRS)
 	$(call say,FUZZ,$@)$(FUZZ_CC) $(FUZZ_CFLAGS) $$(pkg-config --cflags $(PKGS)) \
 	    -o $@ $< $(filter-out vm/agent-stream.c,$(FUZZ_SRCS_$*)) \
 	    $(if $(filter reply,$*),$$(pkg-config --libs libcurl))
+
+$(B)/fuzz/fuzz-seeds: tests/fuzz/seeds.c $(LIBOBJS)
+	@mkdir -p $(@D)
+	$(call say,LINK,$@)$(CC) $(CFLAGS) $(LDFLAGS) $$(pkg-config --cflags $(PKGS)) -o $@ $< $(LIBOBJS) $$(pkg-config --libs $(PKGS))
 
 $(B)/tests/bench-spawn: tests/bench-spawn.c
 	@mkdir -p $(@D)
