@@ -125,11 +125,11 @@ run: deps
 	$(Q)exec ./$(B)/hearth
 
 test: deps
-	$(Q)$(MAKE) --no-print-directory all images $(UNITS)
+	$(Q)$(MAKE) --no-print-directory all images $(UNITS) $(if $(FUZZ_OK),$(FUZZ_BINS))
 	$(Q)sh tests/run.sh $(B)
 
 bench: deps
-	$(Q)$(MAKE) --no-print-directory all images $(B)/tests/bench-spawn
+	$(Q)$(MAKE) --no-print-directory all images $(B)/tests/bench-spawn $(if $(FUZZ_OK),$(FUZZ_BINS))
 	$(Q)sh tests/bench.sh $(B)
 
 # fuzz: every harness for FUZZ_RUNS executions from its seed corpus; fails
