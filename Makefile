@@ -60,6 +60,7 @@ FUZZ_SRCS_http   := vm/agent/http.c
 FUZZ_SRCS_reply  := vm/agent-client.c src/util.c src/xmalloc.c
 FUZZ_SRCS_stream := vm/agent-stream.c src/util.c src/xmalloc.c
 FUZZ_SRCS_code   := vm/agent/code.c vm/bundle.c src/util.c src/xmalloc.c
+FUZZ_INCLUDED    := vm/agent-client.c vm/agent-stream.c
 # Whether clang and its libFuzzer runtime are here (else the fuzz tests skip).
 FUZZ_OK = $(shell f=$$($(FUZZ_CC) -print-file-name=libclang_rt.fuzzer-$$(uname -m).a \
 	   2>/dev/null) && [ -e "$$f" ] && echo 1)
@@ -143,13 +144,13 @@ fuzz-build: $(FUZZ_BINS)
 fuzz-corpus: all images $(B)/fuzz/fuzz-seeds
 	$(Q)/usr/bin/python3 tests/fuzz/corpus.py $(B)
 
-# The stream harness includes agent-stream.c (to see its buffers), so it
-# is a prerequisite there but not compiled on its own.
+# The reply and stream harnesses include the file they fuzz (to see its
+# handle and buffers): a prerequisite there, not compiled on its own.
 .SECONDEXPANSION:
 $(FUZZ_B)/fuzz-%: tests/fuzz/fuzz-%.c $$(FUZZ_SRCS_$$*) $(FUZZ_HDRS)
 	@mkdir -p $(@D)
 	$(call say,FUZZ,$@)$(FUZZ_CC) $(FUZZ_CFLAGS) $$(pkg-config --cflags $(PKGS)) \
-	    -o $@ $< $(filter-out vm/agent-stream.c,$(FUZZ_SRCS_$*)) \
+	    -o $@ $< $(filter-out $(FUZZ_INCLUDED),$(FUZZ_SRCS_$*)) \
 	    $(if $(filter reply,$*),$$(pkg-config --libs libcurl))
 
 $(B)/fuzz/fuzz-seeds: tests/fuzz/seeds.c $(LIBOBJS)
