@@ -16,7 +16,7 @@ PKGS    := ncursesw readline libcurl libcjson sqlite3
 DEBS    := build-essential pkg-config libncurses-dev libreadline-dev \
 	   libcurl4-openssl-dev libcjson-dev libsqlite3-dev libseccomp-dev \
 	   libvterm-dev python3 nodejs tmux curl sqlite3 \
-	   qemu-system-x86 cpio erofs-utils
+	   qemu-system-x86 cpio erofs-utils clang libclang-rt-14-dev
 
 WARN    := -Wall -Wextra -Wformat=2 -Wmissing-prototypes -Wstrict-prototypes \
 	   -Wshadow -Wpointer-arith -Wsign-compare -Wno-unused-parameter \
@@ -43,7 +43,29 @@ AGENT_SRCS := $(filter-out vm/agent/seccomp-gen.c,$(wildcard vm/agent/*.c))
 UNIT_SRCS  := $(wildcard tests/unit/*.c)
 UNITS   := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
 
-.PHONY: all deps print-debs images run test bench install clean
+# libFuzzer harnesses (tests/fuzz/): clang's, with their own flags, each
+# linked with only the sources it fuzzes, in $(FUZZ_B).  FUZZ_STRICT=1
+# builds them (in $(B)/fuzz-strict) to fail on the known findings too.
+FUZZ_CC    ?= clang
+FUZZ_RUNS  ?= 1000000
+FUZZ_B     := $(B)/fuzz$(if $(filter 1,$(FUZZ_STRICT)),-strict)
+FUZZ_NAMES := http reply stream code
+FUZZ_BINS  := $(FUZZ_NAMES:%=$(FUZZ_B)/fuzz-%)
+FUZZ_HDRS  := $(wildcard src/*.h vm/*.h vm/agent/*.h tests/fuzz/*.h)
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -Wno-format-nonliteral -g -O1 \
+	   -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined \
+	   -fno-sanitize-recover=all -Isrc -Ivm -Ivm/agent \
+	   $(if $(filter 1,$(FUZZ_STRICT)),-DFUZZ_STRICT)
+FUZZ_SRCS_http   := vm/agent/http.c
+FUZZ_SRCS_reply  := vm/agent-client.c src/util.c src/xmalloc.c
+FUZZ_SRCS_stream := vm/agent-stream.c src/util.c src/xmalloc.c
+FUZZ_SRCS_code   := vm/agent/code.c vm/bundle.c src/util.c src/xmalloc.c
+FUZZ_INCLUDED    := vm/agent-client.c vm/agent-stream.c
+# Whether clang and its libFuzzer runtime are here (else the fuzz tests skip).
+FUZZ_OK = $(shell f=$$($(FUZZ_CC) -print-file-name=libclang_rt.fuzzer-$$(uname -m).a \
+	   2>/dev/null) && [ -e "$$f" ] && echo 1)
+
+.PHONY: all deps print-debs images run test bench install clean fuzz fuzz-build fuzz-corpus
 all: $(B)/hearth $(B)/hearth-agent $(B)/hearth-shim
 
 print-debs:
@@ -108,12 +130,36 @@ run: deps
 	$(Q)exec ./$(B)/hearth
 
 test: deps
-	$(Q)$(MAKE) --no-print-directory all images $(UNITS)
+	$(Q)$(MAKE) --no-print-directory all images $(UNITS) $(if $(FUZZ_OK),$(FUZZ_BINS))
 	$(Q)sh tests/run.sh $(B)
 
 bench: deps
-	$(Q)$(MAKE) --no-print-directory all images $(B)/tests/bench-spawn $(B)/tests/bench-defences
+	$(Q)$(MAKE) --no-print-directory all images $(B)/tests/bench-spawn $(B)/tests/bench-defences $(if $(FUZZ_OK),$(FUZZ_BINS))
 	$(Q)sh tests/bench.sh $(B)
+
+# fuzz: every harness for FUZZ_RUNS executions from its seed corpus; fails
+# on any crash or sanitizer report.  fuzz-corpus writes the seeds again.
+fuzz: deps
+	$(Q)$(MAKE) --no-print-directory fuzz-build
+	$(Q)sh tests/fuzz/fuzz.sh $(FUZZ_B) $(FUZZ_RUNS) $(FUZZ_NAMES)
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz-corpus: all images $(B)/fuzz/fuzz-seeds
+	$(Q)/usr/bin/python3 tests/fuzz/corpus.py $(B)
+
+# The reply and stream harnesses include the file they fuzz (to see its
+# handle and buffers): a prerequisite there, not compiled on its own.
+.SECONDEXPANSION:
+$(FUZZ_B)/fuzz-%: tests/fuzz/fuzz-%.c $$(FUZZ_SRCS_$$*) $(FUZZ_HDRS)
+	@mkdir -p $(@D)
+	$(call say,FUZZ,$@)$(FUZZ_CC) $(FUZZ_CFLAGS) $$(pkg-config --cflags $(PKGS)) \
+	    -o $@ $< $(filter-out $(FUZZ_INCLUDED),$(FUZZ_SRCS_$*)) \
+	    $(if $(filter reply,$*),$$(pkg-config --libs libcurl))
+
+$(B)/fuzz/fuzz-seeds: tests/fuzz/seeds.c $(LIBOBJS)
+	@mkdir -p $(@D)
+	$(call say,LINK,$@)$(CC) $(CFLAGS) $(LDFLAGS) $$(pkg-config --cflags $(PKGS)) -o $@ $< $(LIBOBJS) $$(pkg-config --libs $(PKGS))
 
 $(B)/tests/bench-spawn: tests/bench-spawn.c
 	@mkdir -p $(@D)

@@ -99,3 +99,5 @@ sh "$(dirname "$0")/bench-vm.sh" "$B"
 echo
 echo "-- console (tmux 120x40)"
 sh "$(dirname "$0")/bench-console.sh"
+echo
+sh "$(dirname "$0")/bench-fuzz.sh" "$B"

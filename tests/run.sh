@@ -1,5 +1,6 @@
 #!/bin/sh
-# tests/run.sh BUILD — run every test: C unit tests, then integration tests.
+# tests/run.sh BUILD — run every test: C unit tests, integration tests,
+# then a short run of each libFuzzer harness (tests/fuzz/fuzz-*.c).
 #
 # Each test is a program: exit 0 passes, 77 skips (it prints why), anything
 # else fails.  Output is kept only for failures.  The last line is
@@ -35,6 +36,10 @@ for t in "$B"/tests/test-*; do
 done
 for t in "$here"/integration/*.sh; do
 	run "$(basename "$t" .sh)" sh "$t"
+done
+for t in "$here"/fuzz/fuzz-*.c; do
+	n=$(basename "$t" .c)
+	run "18-$n" sh "$here/fuzz/fuzz.sh" "$B/fuzz" 20000 "${n#fuzz-}"
 done
 rm -f "$log"
 echo "$pass passed, $failn failed, $skipn skipped"
