@@ -44,18 +44,16 @@ UNIT_SRCS  := $(wildcard tests/unit/*.c)
 UNITS   := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
 
 # libFuzzer harnesses (tests/fuzz/): clang's, with their own flags, each
-# linked with only the sources it fuzzes, in $(FUZZ_B).  FUZZ_STRICT=1
-# builds them (in $(B)/fuzz-strict) to fail on the known findings too.
+# linked with only the sources it fuzzes, in $(FUZZ_B).
 FUZZ_CC    ?= clang
 FUZZ_RUNS  ?= 1000000
-FUZZ_B     := $(B)/fuzz$(if $(filter 1,$(FUZZ_STRICT)),-strict)
+FUZZ_B     := $(B)/fuzz
 FUZZ_NAMES := http reply stream code
 FUZZ_BINS  := $(FUZZ_NAMES:%=$(FUZZ_B)/fuzz-%)
 FUZZ_HDRS  := $(wildcard src/*.h vm/*.h vm/agent/*.h tests/fuzz/*.h)
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -Wno-format-nonliteral -g -O1 \
 	   -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined \
-	   -fno-sanitize-recover=all -Isrc -Ivm -Ivm/agent \
-	   $(if $(filter 1,$(FUZZ_STRICT)),-DFUZZ_STRICT)
+	   -fno-sanitize-recover=all -Isrc -Ivm -Ivm/agent
 FUZZ_SRCS_http   := vm/agent/http.c
 FUZZ_SRCS_reply  := vm/agent-client.c src/util.c src/xmalloc.c
 FUZZ_SRCS_stream := vm/agent-stream.c src/util.c src/xmalloc.c

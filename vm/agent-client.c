@@ -224,6 +224,7 @@ agent_on_header(char *p, size_t size, size_t n, void *arg)
 	uint64_t		 v;
 	char			 val[256];
 	const char		*colon;
+	size_t			 vlen;
 
 	x->head_len += len;
 	if (x->head_len > PROTO_HEADERS_MAX) {
@@ -239,6 +240,10 @@ agent_on_header(char *p, size_t size, size_t n, void *arg)
 		colon++;
 	snprintf(val, sizeof val, "%.*s", (int)(p + len - colon), colon);
 	val[strcspn(val, "\r\n")] = '\0';
+	/* Blanks may end a field's value too (RFC 9110): not part of it. */
+	for (vlen = strlen(val); vlen > 0 && (val[vlen - 1] == ' ' ||
+	    val[vlen - 1] == '\t'); vlen--)
+		val[vlen - 1] = '\0';
 #define IS(h) (klen == strlen(h) && strncasecmp(p, h, klen) == 0)
 	if (IS("Content-Length")) {
 		if (agent_parse_size(val, &v) != 0 || v > PROTO_REPLY_MAX) {

@@ -278,9 +278,9 @@ def bundle_seeds(seeds, tmp):
                   "-dash": "", "%o %zu": ""},
         "big": {"big.bin": "".join(chr(32 + i % 90) for i in range(8192))},
     }
-    # A known finding: code.c drops a path's leading blanks, so this
-    # tree's two files are one twice.
-    trees["known-leading-blank"] = {" app.py": "x = 1\n", "app.py": "x = 2\n"}
+    # Found by fuzzing, fixed: code.c dropped a path's leading blanks, so
+    # this tree's two files were one twice.
+    trees["found-leading-blank"] = {" app.py": "x = 1\n", "app.py": "x = 2\n"}
     for name, spec in trees.items():
         root = os.path.join(tmp, "trees", name)
         tree(root, spec)
@@ -443,9 +443,9 @@ def http_edges():
     }
     for name, data in e.items():
         seed("http", "edge-" + name, data)
-    # The known finding the harness tolerates unless built FUZZ_STRICT=1:
-    # an id cut at 63 bytes, where its 63rd is a blank.
-    seed("http", "known-reqid-cut-at-blank", b"POST /invoke HTTP/1.1\r\n"
+    # Found by fuzzing, fixed: an id was cut at 63 bytes, here at a blank;
+    # now an id too long to keep whole is refused.
+    seed("http", "found-reqid-cut-at-blank", b"POST /invoke HTTP/1.1\r\n"
          b"X-Hearth-Request-Id: " + b"r" * 62 + b" x\r\n\r\n")
 
 
@@ -613,7 +613,7 @@ def code_edges():
     }
     for name, data in e.items():
         seed("code", "edge-" + name, data)
-    # The known findings the harness tolerates unless built FUZZ_STRICT=1.
+    # Found by fuzzing, fixed; kept so that they stay fixed.
     for name, data in {
             "unset-line-no-newline": "d 755 a",
             "unset-line-too-long": "d 755 " + "a" * 4300 + "\n",
@@ -621,7 +621,7 @@ def code_edges():
             "dir-over-file": "f 644 3 a\nabcd 755 a\n",
             "dir-over-link": out + "d 755 evil\n",
             "path-cut-at-4095": long_path()}.items():
-        seed("code", "known-" + name, data)
+        seed("code", "found-" + name, data)
 
 
 def main():

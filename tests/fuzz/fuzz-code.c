@@ -267,25 +267,25 @@ code_paint_stack(void)
 }
 
 /*
- * A known finding (issue 8), tolerated unless built with -DFUZZ_STRICT: a
- * bundle whose first line has no newline, or is too long, is refused
- * with line[] quoted before anything was copied into it (vm/agent/code.c
- * lines 104-106 jump to line 161), so the error carries 40 bytes of the
- * agent's stack.  Is the quoted text of len bytes at q that paint?
+ * Does the quoted text q (n bytes) stand in the input, as code.c quotes
+ * an entry: printable bytes as they are, others as '?', up to a newline?
  */
 static int
-code_known_unset(const char *q, size_t len)
+code_quoted(const char *q, size_t n, const char *p, size_t len)
 {
-#ifdef FUZZ_STRICT
-	return 0;
-#else
-	size_t	i;
+	size_t	i, j;
 
-	for (i = 0; i < len; i++)
-		if ((unsigned char)q[i] != CODE_PAINT)
-			return 0;
-	return len > 0;
-#endif
+	for (i = 0; i + n <= len; i++) {
+		for (j = 0; j < n; j++) {
+			char c = p[i + j];
+
+			if (c == '\n' || q[j] != (c >= ' ' && c < 0x7f ? c : '?'))
+				break;
+		}
+		if (j == n)
+			return 1;
+	}
+	return 0;
 }
 
 /* Check the error of a refused bundle (the len bytes at p). */
@@ -300,8 +300,7 @@ code_check_err(const char *err, size_t errlen, const char *p, size_t len)
 	e = err + strlen(err) - 1;
 	if (strncmp(err, pfx, sizeof pfx - 1) != 0 || e < q || *e != '"')
 		return;		/* "PATH: strerror", PATH from the input */
-	if (e == q || memmem(p, len, q, e - q) != NULL ||
-	    code_known_unset(q, e - q))
+	if (e == q || code_quoted(q, e - q, p, len))
 		return;
 	FUZZ_FAIL("the error quotes what the bundle does not hold: %s", err);
 }
@@ -401,28 +400,6 @@ code_strict_number(const char **p, const char *end, int base, size_t *v)
 	return 0;
 }
 
-/*
- * Two known findings (issue 8), tolerated unless built with -DFUZZ_STRICT:
- * code.c reads an entry's path with sscanf's " %4095[^\n]" (vm/agent/
- * code.c:113, 116, 119), which skips the blanks a path starts with, so
- * the host's " app.py" is unpacked as "app.py" (and " a" beside "a" fails
- * as a duplicate), and silently cuts a path of 4096 bytes or more (the
- * line may hold 4199) to its first 4095, so a file is made under another
- * name.  Read the path of *n bytes at *s as code.c does, unless strict.
- */
-static void
-code_known_path(const char **s, size_t *n)
-{
-#ifndef FUZZ_STRICT
-	while (*n > 0 && (**s == ' ' || (**s >= '\t' && **s <= '\r'))) {
-		(*s)++;
-		(*n)--;
-	}
-	if (*n > 4095)
-		*n = 4095;
-#endif
-}
-
 /* Read the entry at *p strictly; -1 if there is none or it is malformed. */
 static int
 code_strict_entry(const char **p, const char *end, struct code_entry *e)
@@ -445,7 +422,6 @@ code_strict_entry(const char **p, const char *end, struct code_entry *e)
 		return -1;
 	path = s;
 	n = nl - s;
-	code_known_path(&path, &n);
 	if (n == 0 || n >= sizeof e->path || memchr(path, '\0', n) != NULL)
 		return -1;
 	memcpy(e->path, path, n);
@@ -458,13 +434,8 @@ code_strict_entry(const char **p, const char *end, struct code_entry *e)
 	return 0;
 }
 
-/*
- * Check that entry e of a bundle that unpacked is in the tree under fd
- * as the bundle says.  A known finding is tolerated unless built with
- * -DFUZZ_STRICT: a "d" entry over a file or link already made is taken
- * as done (vm/agent/code.c:131, EEXIST), so the unpack succeeds and the
- * tree holds no such directory.
- */
+/* Check that entry e of a bundle that unpacked is in the tree under fd
+ * as the bundle says. */
 static void
 code_check_entry(int fd, const struct code_entry *e)
 {
@@ -489,9 +460,7 @@ code_check_entry(int fd, const struct code_entry *e)
 		FUZZ_FAIL("\"%s\" unpacked but is not there", e->path);
 	switch (e->type) {
 	case 'd':
-#ifdef FUZZ_STRICT
 		FUZZ_CHECK(S_ISDIR(st.st_mode));
-#endif
 		break;
 	case 'f':
 		FUZZ_CHECK(S_ISREG(st.st_mode));

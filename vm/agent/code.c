@@ -89,46 +89,84 @@ code_parent(int dirfd, const char *path, const char **base)
 	return (int)syscall(SYS_openat2, dirfd, dir, &how, sizeof how);
 }
 
+/*
+ * A number at *p in base (8 or 10), at most max digits, then one space;
+ * advances *p past the space.  -1 if there is none.
+ */
+static int
+code_number(const char **p, const char *end, int base, int max, size_t *out)
+{
+	const char	*q = *p;
+	size_t		 v = 0;
+	int		 n = 0;
+
+	for (; q < end && *q >= '0' && *q <= (base == 8 ? '7' : '9'); q++) {
+		if (++n > max)
+			return -1;
+		v = v * base + (size_t)(*q - '0');
+	}
+	if (n == 0 || q >= end || *q != ' ')
+		return -1;
+	*out = v;
+	*p = q + 1;
+	return 0;
+}
+
+/*
+ * Parse an entry's header line p..nl: "d MODE PATH", "f MODE SIZE PATH"
+ * or "l SIZE PATH", one space apart; the path is the rest of the line,
+ * exactly.  0 with the fields filled, -1 if the line is not one of them.
+ */
+static int
+code_header(const char *p, const char *nl, char *type, size_t *mode,
+    size_t *size, char *path, size_t pathlen)
+{
+	*mode = 0644;
+	*size = 0;
+	if (nl - p < 3 || strchr("dfl", p[0]) == NULL || p[1] != ' ')
+		return -1;
+	*type = p[0];
+	p += 2;
+	if (*type != 'l' && (code_number(&p, nl, 8, 12, mode) != 0 ||
+	    *mode > 07777))
+		return -1;
+	if (*type != 'd' && code_number(&p, nl, 10, 12, size) != 0)
+		return -1;
+	if (p == nl || (size_t)(nl - p) >= pathlen || memchr(p, '\0', nl - p))
+		return -1;
+	memcpy(path, p, nl - p);
+	path[nl - p] = '\0';
+	return 0;
+}
+
 /* Unpack a bundle under dirfd; on failure say why in err. */
 int
 code_unpack(int dirfd, const char *p, size_t len, char *err, size_t errlen)
 {
-	const char	*end = p + len, *nl;
-	char		 line[4200], type, path[4096];
-	unsigned int	 mode;
-	size_t		 size;
+	const char	*end = p + len, *nl, *at;
+	char		 type, path[4096], near[41];
+	size_t		 mode, size, i;
+	struct stat	 sb;
 	const char	*base;
 	int		 fd, pfd = -1;
 
 	while (p < end) {
+		at = p;
 		if ((nl = memchr(p, '\n', end - p)) == NULL ||
-		    (size_t)(nl - p) >= sizeof line)
+		    code_header(p, nl, &type, &mode, &size, path, sizeof path) != 0)
 			goto bad;
-		memcpy(line, p, nl - p);
-		line[nl - p] = '\0';
 		p = nl + 1;
-		size = 0;
-		mode = 0644;
-		if (line[0] == 'd' &&
-		    sscanf(line, "%c %o %4095[^\n]", &type, &mode, path) == 3) {
-			;
-		} else if (line[0] == 'f' &&
-		    sscanf(line, "%c %o %zu %4095[^\n]", &type, &mode, &size, path) == 4) {
-			;
-		} else if (line[0] == 'l' &&
-		    sscanf(line, "%c %zu %4095[^\n]", &type, &size, path) == 3) {
-			if (size >= 4096)
-				goto bad;
-		} else
-			goto bad;
-		if (!code_path_ok(path) || size > (size_t)(end - p))
+		if ((type == 'l' && size >= 4096) || !code_path_ok(path) ||
+		    size > (size_t)(end - p))
 			goto bad;
 		mode &= 0777;
 		if ((pfd = code_parent(dirfd, path, &base)) == -1)
 			goto sys;
 		switch (type) {
 		case 'd':
-			if (mkdirat(pfd, base, mode | 0700) == -1 && errno != EEXIST)
+			if (mkdirat(pfd, base, mode | 0700) == -1 &&
+			    (errno != EEXIST || fstatat(pfd, base, &sb,
+			    AT_SYMLINK_NOFOLLOW) == -1 || !S_ISDIR(sb.st_mode)))
 				goto sys;
 			break;
 		case 'f':
@@ -147,6 +185,10 @@ code_unpack(int dirfd, const char *p, size_t len, char *err, size_t errlen)
 
 			memcpy(target, p, size);
 			target[size] = '\0';
+			if (strlen(target) != size) {
+				errno = EINVAL;		/* a NUL in the target */
+				goto sys;
+			}
 			if (symlinkat(target, pfd, base) == -1)
 				goto sys;
 			break;
@@ -158,7 +200,11 @@ code_unpack(int dirfd, const char *p, size_t len, char *err, size_t errlen)
 	}
 	return 0;
 bad:
-	snprintf(err, errlen, "malformed code bundle near \"%.40s\"", line);
+	/* Quote what was there, printable, at most 40 bytes of it. */
+	for (i = 0; i < sizeof near - 1 && at + i < end && at[i] != '\n'; i++)
+		near[i] = at[i] >= ' ' && at[i] < 0x7f ? at[i] : '?';
+	near[i] = '\0';
+	snprintf(err, errlen, "malformed code bundle near \"%s\"", near);
 	return -1;
 sys:
 	snprintf(err, errlen, "%.300s: %s", path, strerror(errno));

@@ -8,8 +8,9 @@
  * nothing but parse: a request line (METHOD SP TARGET SP HTTP/1.x), header
  * lines, and of those only Content-Length and hearth's own headers mean
  * anything.  The head must end within PROTO_HEADERS_MAX bytes; a bad
- * request line, a header line without a colon, a Content-Length that is
- * not a plain decimal number or appears twice, any Transfer-Encoding (the
+ * request line, a header line without a colon or with a blank before it,
+ * a Content-Length that is not a plain decimal number or appears twice, a
+ * request id too long to keep whole, any Transfer-Encoding (the
  * agent reads bodies by length only, so it never has to guess where one
  * ends) or a control character in the head make the request malformed.
  * The input is never modified, so a fuzzer can feed it anything.
@@ -123,7 +124,8 @@ http_parse(const char *buf, size_t len, struct http_req *r)
 			return 1;
 		}
 		for (i = 0; i < n; i++)
-			if ((line[i] < ' ' && line[i] != '\t') || line[i] == 0x7f)
+			if (((unsigned char)line[i] < ' ' && line[i] != '\t') ||
+			    line[i] == 0x7f)
 				return -1;
 		if (first) {
 			if (http_request_line(line, n, r) != 0)
@@ -131,7 +133,10 @@ http_parse(const char *buf, size_t len, struct http_req *r)
 			first = 0;
 			continue;
 		}
-		if ((colon = memchr(line, ':', n)) == NULL || colon == line)
+		/* A field name is a token: no blank before the colon. */
+		if ((colon = memchr(line, ':', n)) == NULL || colon == line ||
+		    memchr(line, ' ', colon - line) != NULL ||
+		    memchr(line, '\t', colon - line) != NULL)
 			return -1;
 		for (v = colon + 1, ve = line + n; v < ve && (*v == ' ' || *v == '\t');)
 			v++;
@@ -144,8 +149,13 @@ http_parse(const char *buf, size_t len, struct http_req *r)
 			have_length = 1;
 		} else if (http_is(line, colon - line, "Transfer-Encoding"))
 			return -1;
-		else if (http_is(line, colon - line, PROTO_H_REQUEST_ID))
+		else if (http_is(line, colon - line, PROTO_H_REQUEST_ID)) {
+			/* Whole or not at all: a cut id would be another id. */
+			if ((size_t)(ve - v) >= sizeof r->reqid ||
+			    memchr(v, ' ', ve - v) != NULL)
+				return -1;
 			http_copy(r->reqid, sizeof r->reqid, v, ve - v);
+		}
 		else if (http_is(line, colon - line, PROTO_H_TIMEOUT_MS)) {
 			if (http_number(v, ve - v, &num) != 0 || num > 3600000)
 				return -1;
