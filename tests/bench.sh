@@ -77,8 +77,8 @@ for row in json.load(sys.stdin):
     a_rss += kb(agent, "Rss")
     a_pss += kb(agent, "Pss")
     a_uss += kb(agent, *USS)
-    # The agent's child is the runtime generation's init (counted with
-    # the agent); the runtime is the init's child.
+    # The child of the agent is the init of the runtime generation
+    # (counted with the agent); the runtime is the child of that init.
     for init in children(agent):
         a_rss += kb(init, "Rss")
         a_pss += kb(init, "Pss")
