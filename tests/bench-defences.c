@@ -1,7 +1,7 @@
 /*
  * bench-defences.c — what each of a sandbox's defences costs on its own.
  *
- *	bench-defences N
+ *	bench-defences N [COMMAND ARG...]
  *
  * Times, N times each (p50 and p99, µs), a child process that does
  * nothing but exit, then the same child doing one of the things an ns
@@ -12,7 +12,9 @@
  * runtime's seccomp program (confine.c, once per generation).  The
  * difference from the bare child is what the defence adds to a cold
  * start; warm invocations pay none of it, except the filter's per-call
- * cost, which `make bench` shows in the warm figures.  Run as root.
+ * cost, which `make bench` shows in the warm figures.  With a command,
+ * each child then execs it (a runtime's start, say), so what a defence
+ * costs the program that runs under it shows too.  Run as root.
  */
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -51,6 +53,8 @@ cmp(const void *a, const void *b)
 
 	return x < y ? -1 : x > y;
 }
+
+static char	**cmd;		/* what each child execs, or NULL */
 
 /* The child of each case: 0 when it did its part. */
 static int
@@ -98,8 +102,18 @@ run(int what)
 		pid = (pid_t)syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, 0, 0, 0, 0);
 	else
 		pid = fork();
-	if (pid == 0)
-		_exit(child(what, sp[1]));
+	if (pid == 0) {
+		if (child(what, sp[1]) != 0)
+			_exit(1);
+		if (cmd != NULL) {
+			int null = open("/dev/null", O_WRONLY);
+
+			dup2(null, 1);
+			dup2(null, 2);
+			execv(cmd[0], cmd);
+		}
+		_exit(cmd != NULL ? 1 : 0);
+	}
 	if (what == 1) {
 		/* The parent maps it, as ns.c's middle process does. */
 		if (read(sp[0], &c, 1) != 1)
@@ -135,29 +149,34 @@ main(int argc, char **argv)
 		"+ own pid and mount ns, /proc (per generation)",
 		"+ runtime seccomp filter (per generation)",
 	};
-	double	*t, base = 0;
-	int	 n = argc > 1 ? atoi(argv[1]) : 500, what, i, k;
+	double	*t[4], base = 0, v;
+	int	 n = argc > 1 ? atoi(argv[1]) : 500, what, i, k[4] = { 0 };
 
 	if (n < 10)
 		n = 10;
-	t = calloc(n, sizeof *t);
+	if (argc > 2)
+		cmd = argv + 2;
+	/* Round robin, so that the machine's drift touches every case alike. */
+	for (what = 0; what < 4; what++)
+		t[what] = calloc(n, sizeof *t[what]);
+	for (i = 0; i < n; i++)
+		for (what = 0; what < 4; what++)
+			if ((v = run(what)) >= 0)
+				t[what][k[what]++] = v;
 	for (what = 0; what < 4; what++) {
-		for (i = k = 0; i < n; i++)
-			if ((t[k] = run(what)) >= 0)
-				k++;
-		if (k == 0) {
+		if (k[what] == 0) {
 			printf("%-50s failed (not root?)\n", names[what]);
 			continue;
 		}
-		qsort(t, k, sizeof *t, cmp);
+		qsort(t[what], k[what], sizeof *t[what], cmp);
 		if (what == 0)
-			base = t[k / 2];
-		printf("%-50s p50 %7.1f µs  p99 %7.1f µs", names[what], t[k / 2],
-		    t[k * 99 / 100]);
+			base = t[0][k[0] / 2];
+		printf("%-50s p50 %8.1f µs  p99 %8.1f µs", names[what],
+		    t[what][k[what] / 2], t[what][k[what] * 99 / 100]);
 		if (what > 0)
-			printf("   adds %6.1f µs", t[k / 2] - base);
+			printf("   adds %7.1f µs", t[what][k[what] / 2] - base);
 		printf("\n");
+		free(t[what]);
 	}
-	free(t);
 	return 0;
 }

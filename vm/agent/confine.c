@@ -14,6 +14,7 @@
  */
 #include <sys/prctl.h>
 
+#include <linux/capability.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 
@@ -65,8 +66,9 @@ confine_runtime(void)
 	gid_t	gid = PROTO_SANDBOX_UID;
 	int	cap;
 
-	for (cap = 0; cap <= 63; cap++)
-		prctl(PR_CAPBSET_DROP, cap, 0, 0, 0);
+	for (cap = 0; cap <= CAP_LAST_CAP; cap++)
+		if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) == 1)
+			prctl(PR_CAPBSET_DROP, cap, 0, 0, 0);
 	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
 	if (setgroups(1, &gid) == -1 ||
 	    setresgid(PROTO_SANDBOX_UID, PROTO_SANDBOX_UID, PROTO_SANDBOX_UID) == -1 ||

@@ -215,13 +215,14 @@ gen_policy(int agent)
 	 * Other families fail as an unsupported family would, so a runtime
 	 * that probes (for AF_VSOCK, say) takes the answer it knows.
 	 */
-	for (f = 0; f <= AF_MAX; f++) {
+	/* One rule a family below the last allowed one, one for all above. */
+	for (f = 0; f <= AF_NETLINK + 1; f++) {
 		for (i = 0; i < sizeof families / sizeof families[0]; i++)
 			if (families[i] == f)
 				break;
 		if (f == AF_NETLINK)
 			continue;
-		arg = SCMP_A0(f == AF_MAX ? SCMP_CMP_GE : SCMP_CMP_EQ, (uint64_t)f);
+		arg = SCMP_A0(f > AF_NETLINK ? SCMP_CMP_GE : SCMP_CMP_EQ, (uint64_t)f);
 		gen_add(ctx, i < sizeof families / sizeof families[0] ?
 		    SCMP_ACT_ALLOW : SCMP_ACT_ERRNO(EAFNOSUPPORT), "socket", 1, &arg);
 	}

@@ -38,7 +38,7 @@ static void __attribute__((noreturn))
 spawn_exec(char **argv, char **env, int out, int err)
 {
 	sigset_t	none;
-	int		fd, sig;
+	int		fd;
 
 	setpgid(0, 0);
 	/* The OOM killer should take the runtime, never the agent. */
@@ -55,8 +55,8 @@ spawn_exec(char **argv, char **env, int out, int err)
 	if (dup2(out, 1) == -1 || dup2(err, 2) == -1)
 		_exit(127);
 	syscall(SYS_close_range, 3, ~0U, 0);
-	for (sig = 1; sig < NSIG; sig++)
-		signal(sig, SIG_DFL);
+	/* exec resets handlers, not what is ignored: the agent ignores SIGPIPE. */
+	signal(SIGPIPE, SIG_DFL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	umask(022);		/* whatever the host's was, a runtime's usual one */
