@@ -41,8 +41,10 @@ printf '%-50s' "unshare -pmuin --fork /bin/true"
 printf '%-50s' "fork+exec /bin/true"
 "$SPAWN" 200 /bin/true
 echo
-echo "-- what each defence of a sandbox adds to a cold start (bench-defences)"
+echo "-- what each defence of a sandbox adds to a cold start (bench-defences, round robin)"
 "$(cd "$B" && pwd)/tests/bench-defences" 500
+echo "   the same, each child then starting python3 -S -c pass:"
+"$(cd "$B" && pwd)/tests/bench-defences" 200 /usr/bin/python3 -S -c pass
 echo
 echo "-- memory per idle warm instance (10 python instances)"
 H vm rm --all >/dev/null
