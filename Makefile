@@ -22,7 +22,7 @@ WARN    := -Wall -Wextra -Wformat=2 -Wmissing-prototypes -Wstrict-prototypes \
 	   -Wshadow -Wpointer-arith -Wsign-compare -Wno-unused-parameter \
 	   -Wvla -Wwrite-strings
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) -MMD -MP -Isrc -Ivm -Ivm/agent -Itui
+CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) -MMD -MP -Isrc -Isrc/util -Isrc/core -Ivm -Ivm/agent -Itui
 ifeq ($(SAN),1)
 CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -O1
 LDFLAGS += -fsanitize=address,undefined
@@ -36,7 +36,7 @@ Q := @
 say = @printf '  %-6s %s\n' $(1) $(2);
 endif
 
-SRCS    := $(wildcard src/*.c) $(wildcard vm/*.c) $(wildcard tui/*.c)
+SRCS    := $(wildcard src/*.c src/util/*.c src/core/*.c src/cmd/*.c vm/*.c tui/*.c)
 OBJS    := $(SRCS:%.c=$(B)/%.o)
 LIBOBJS := $(filter-out $(B)/src/main.o,$(OBJS))
 AGENT_SRCS := $(filter-out vm/agent/seccomp-gen.c,$(wildcard vm/agent/*.c))
@@ -50,14 +50,14 @@ FUZZ_RUNS  ?= 1000000
 FUZZ_B     := $(B)/fuzz
 FUZZ_NAMES := http reply stream code
 FUZZ_BINS  := $(FUZZ_NAMES:%=$(FUZZ_B)/fuzz-%)
-FUZZ_HDRS  := $(wildcard src/*.h vm/*.h vm/agent/*.h tests/fuzz/*.h)
+FUZZ_HDRS  := $(wildcard src/*.h src/*/*.h vm/*.h vm/agent/*.h tests/fuzz/*.h)
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -Wno-format-nonliteral -g -O1 \
 	   -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined \
-	   -fno-sanitize-recover=all -Isrc -Ivm -Ivm/agent
+	   -fno-sanitize-recover=all -Isrc -Isrc/util -Isrc/core -Ivm -Ivm/agent
 FUZZ_SRCS_http   := vm/agent/http.c
-FUZZ_SRCS_reply  := vm/agent-client.c src/util.c src/xmalloc.c
-FUZZ_SRCS_stream := vm/agent-stream.c src/util.c src/xmalloc.c
-FUZZ_SRCS_code   := vm/agent/code.c vm/bundle.c src/util.c src/xmalloc.c
+FUZZ_SRCS_reply  := vm/agent-client.c src/util/util.c src/util/xmalloc.c
+FUZZ_SRCS_stream := vm/agent-stream.c src/util/util.c src/util/xmalloc.c
+FUZZ_SRCS_code   := vm/agent/code.c vm/bundle.c src/util/util.c src/util/xmalloc.c
 FUZZ_INCLUDED    := vm/agent-client.c vm/agent-stream.c
 # Whether clang and its libFuzzer runtime are here (else the fuzz tests skip).
 FUZZ_OK = $(shell f=$$($(FUZZ_CC) -print-file-name=libclang_rt.fuzzer-$$(uname -m).a \

@@ -5,6 +5,7 @@
  * line stops the run with "FILE:LINE: message" and its exit status; with
  * -k every line runs and the exit status is non-zero if any failed.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

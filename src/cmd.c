@@ -10,6 +10,7 @@
  * completion behave the same everywhere.
  */
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

@@ -8,6 +8,7 @@
  * completions/hearth.bash calls) share this, so every front end completes
  * the same way and a new command completes without new code.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

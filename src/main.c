@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>

@@ -5,12 +5,17 @@
  * header, type) and rows of cells.  The front end decides how it is shown:
  * aligned columns for a person, a JSON array of objects for `-o json`, or a
  * single object (`show` commands) as "Key: value" lines or one JSON object.
+ * Cells are filled by column key (out_cell_*), never by position: a key
+ * the table lacks, a value of the wrong type, a cell set twice or a row
+ * left incomplete is a bug in the command and stops the program at once,
+ * so a misordered column cannot go unnoticed.
  * Field names are an interface for scripts: never rename one.  Every
  * string goes through esc.c: escaped on one line in a table, strictly
  * escaped in JSON, so no cell can drive a terminal and every `-o json`
  * parses.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -29,6 +34,7 @@ struct out_table {
 	struct out_cell	*cells;		/* nrows * ncols, row-major */
 	int		 nrows;		/* rows started */
 	int		 next;		/* next cell to fill in the last row */
+	int		 keyed;		/* cells are being filled by key */
 };
 
 struct out_table *
@@ -41,9 +47,23 @@ out_table_new(const struct out_col *cols, int ncols)
 	return t;
 }
 
+/* Check that every cell of the last row was given a value. */
+static void
+out_table_check_row(struct out_table *t)
+{
+	int	c;
+
+	if (!t->keyed || t->nrows == 0)
+		return;
+	for (c = 0; c < t->ncols; c++)
+		if (t->cells[(t->nrows - 1) * t->ncols + c].json == NULL)
+			fatal("out_table: column %s left empty", t->cols[c].key);
+}
+
 void
 out_table_row(struct out_table *t)
 {
+	out_table_check_row(t);
 	t->cells = xrealloc(t->cells, sizeof *t->cells * (t->nrows + 1) * t->ncols);
 	memset(t->cells + t->nrows * t->ncols, 0, sizeof *t->cells * t->ncols);
 	t->nrows++;
@@ -60,6 +80,60 @@ out_table_cell(struct out_table *t, char *text, char *json)
 	c = &t->cells[(t->nrows - 1) * t->ncols + t->next++];
 	c->text = text;
 	c->json = json;
+}
+
+/* Point the next cell of the last row at column key, which must be of type. */
+static void
+out_table_key(struct out_table *t, const char *key, enum out_type type)
+{
+	int	c;
+
+	for (c = 0; c < t->ncols; c++)
+		if (strcmp(t->cols[c].key, key) == 0)
+			break;
+	if (c == t->ncols)
+		fatal("out_table: no column %s", key);
+	if (t->cols[c].type != type)
+		fatal("out_table: column %s given a value of another type", key);
+	if (t->nrows > 0 && t->cells[(t->nrows - 1) * t->ncols + c].json != NULL)
+		fatal("out_table: column %s set twice", key);
+	t->keyed = 1;
+	t->next = c;
+}
+
+void
+out_cell_str(struct out_table *t, const char *key, const char *s)
+{
+	out_table_key(t, key, OUT_STR);
+	out_table_str(t, s);
+}
+
+void
+out_cell_int(struct out_table *t, const char *key, long long v)
+{
+	out_table_key(t, key, OUT_INT);
+	out_table_int(t, v);
+}
+
+void
+out_cell_num(struct out_table *t, const char *key, double v)
+{
+	out_table_key(t, key, OUT_NUM);
+	out_table_num(t, v);
+}
+
+void
+out_cell_json(struct out_table *t, const char *key, const char *json)
+{
+	out_table_key(t, key, OUT_JSONRAW);
+	out_table_json(t, json);
+}
+
+void
+out_cell_time(struct out_table *t, const char *key, double when)
+{
+	out_table_key(t, key, OUT_TIME);
+	out_table_time(t, when);
 }
 
 /* Append s as a JSON string literal, escaped as everything in -o json is. */
@@ -236,6 +310,7 @@ out_print_text(struct out_table *t, FILE *f, int single)
 void
 out_table_print(struct out_table *t, enum out_format fmt, FILE *f, int single)
 {
+	out_table_check_row(t);
 	if (fmt == OUT_JSON)
 		out_print_json(t, f, single);
 	else

@@ -8,6 +8,7 @@
  * store is opened on the first command that needs it and kept for the
  * life of the front end.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

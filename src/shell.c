@@ -9,6 +9,7 @@
 #include <readline/history.h>
 #include <readline/readline.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>

@@ -11,6 +11,7 @@
  */
 #include <ctype.h>
 #include <curses.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>

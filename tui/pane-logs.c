@@ -14,6 +14,7 @@
  */
 #include <cjson/cJSON.h>
 #include <curses.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>

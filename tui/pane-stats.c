@@ -11,6 +11,7 @@
 #include <cjson/cJSON.h>
 #include <curses.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

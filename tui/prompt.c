@@ -7,6 +7,7 @@
  * callback; Esc abandons it.
  */
 #include <curses.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

@@ -7,6 +7,7 @@
  * returned here, so a view only knows how to read.  Every cell is
  * escaped on one line: an event's detail may quote what an instance said.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>

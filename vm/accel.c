@@ -20,12 +20,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "hearth.h"
+#include "util.h"
+#include "core.h"
 #include "vm.h"
 
 #define ACCEL_LOOPS	1000000

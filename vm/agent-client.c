@@ -20,13 +20,14 @@
 
 #include <fcntl.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "hearth.h"
+#include "util.h"
 #include "proto.h"
 #include "vm.h"
 

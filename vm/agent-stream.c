@@ -22,7 +22,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "hearth.h"
+#include "util.h"
 #include "proto.h"
 #include "vm.h"
 

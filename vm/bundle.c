@@ -14,11 +14,12 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "hearth.h"
+#include "util.h"
 #include "proto.h"
 #include "vm.h"
 

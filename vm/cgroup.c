@@ -17,12 +17,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "hearth.h"
+#include "util.h"
 #include "vm.h"
 
 #define CG_ROOT "/sys/fs/cgroup"

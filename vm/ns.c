@@ -58,11 +58,12 @@
 #include <grp.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "hearth.h"
+#include "util.h"
 #include "proto.h"
 #include "vm.h"
 

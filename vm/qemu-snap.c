@@ -28,12 +28,14 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "hearth.h"
+#include "util.h"
+#include "core.h"
 #include "vm.h"
 #include "qemu.h"
 

@@ -33,12 +33,14 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "hearth.h"
+#include "util.h"
+#include "core.h"
 #include "proto.h"
 #include "vm.h"
 #include "qemu.h"

@@ -16,11 +16,12 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "hearth.h"
+#include "util.h"
 #include "vm.h"
 #include "qemu.h"
 

@@ -9,10 +9,11 @@
  * through vm_notice; the manager takes them and shows them.
  */
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "hearth.h"
+#include "util.h"
 #include "vm.h"
 
 extern const struct vm_driver vm_ns_driver, vm_qemu_driver;

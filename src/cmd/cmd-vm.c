@@ -2,6 +2,7 @@
  * cmd-vm.c — vm ls, vm rm, vm pool, image ls: instances and images.
  * (vm inspect, console and snapshot are in cmd-vm-info.c.)
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

@@ -6,6 +6,7 @@
  * a message.  fatal() is for impossible states; it calls fatal_hook first
  * so that a front end owning the terminal (the console) can restore it.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

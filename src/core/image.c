@@ -9,12 +9,13 @@
 #include <cjson/cJSON.h>
 
 #include <dirent.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "hearth.h"
+#include "store.h"
 
 /* Register every image under <libdir>/images in the store. */
 int

@@ -22,11 +22,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "hearth.h"
+#include "store.h"
 
 static const char *store_migrations[] = {
 	/* 1: functions, instances, images, invocations with their logs. */

@@ -27,12 +27,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "hearth.h"
+#include "esc.h"
+#include "store.h"
 #include "proto.h"
 #include "vm.h"
 

@@ -15,6 +15,7 @@
  * is printed as it is to a pipe or a file and escaped on a terminal.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>

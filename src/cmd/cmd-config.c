@@ -1,6 +1,7 @@
 /*
  * cmd-config.c — config ls, get, set, unset: the settings in config.c.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

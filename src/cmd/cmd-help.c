@@ -1,6 +1,7 @@
 /*
  * cmd-help.c — help, version, shell, console: commands about hearth itself.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

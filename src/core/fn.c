@@ -11,11 +11,12 @@
 #include <sys/stat.h>
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "hearth.h"
+#include "store.h"
 #include "vm.h"
 
 static const char *fn_runtimes[] = { "python3", "node", NULL };

@@ -17,6 +17,7 @@
  * written again through the same writer, or refused whole; so `-o json`
  * is always a document that strict parsers accept.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
