@@ -22,7 +22,7 @@ WARN    := -Wall -Wextra -Wformat=2 -Wmissing-prototypes -Wstrict-prototypes \
 	   -Wshadow -Wpointer-arith -Wsign-compare -Wno-unused-parameter \
 	   -Wvla -Wwrite-strings
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) -MMD -MP -Isrc -Isrc/util -Isrc/core -Ivm -Ivm/agent -Itui
+CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) -MMD -MP
 ifeq ($(SAN),1)
 CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -O1
 LDFLAGS += -fsanitize=address,undefined
@@ -36,9 +36,32 @@ Q := @
 say = @printf '  %-6s %s\n' $(1) $(2);
 endif
 
-SRCS    := $(wildcard src/*.c src/util/*.c src/core/*.c src/cmd/*.c vm/*.c tui/*.c)
+# The layers, lowest first: the shared base, the VM manager, the manager,
+# the command layer with its front ends, the console.  Each is an archive
+# compiled with only the include paths it may use, so a layer reaching into
+# one it must not (vm/ into the store, a command into a driver) does not
+# compile; tests/integration/00-layers.sh checks what paths cannot.
+.DEFAULT_GOAL := all
+LAYERS    := util vm core cmd tui
+SRCS_util := $(wildcard src/util/*.c)
+SRCS_vm   := $(wildcard vm/*.c)
+SRCS_core := $(wildcard src/core/*.c)
+SRCS_cmd  := $(filter-out src/main.c,$(wildcard src/*.c src/cmd/*.c))
+SRCS_tui  := $(wildcard tui/*.c)
+INC_util  := -Isrc/util
+INC_vm    := $(INC_util) -Ivm -Ivm/agent -Isrc/core
+INC_core  := $(INC_util) -Ivm -Ivm/agent -Isrc/core
+INC_cmd   := $(INC_util) -Isrc/core -Isrc -Ivm -Ivm/agent
+INC_tui   := $(INC_cmd) -Itui
+INC_ALL   := $(INC_util) -Ivm -Ivm/agent -Isrc/core -Isrc -Itui
+SRCS    := $(foreach l,$(LAYERS),$(SRCS_$(l))) src/main.c
 OBJS    := $(SRCS:%.c=$(B)/%.o)
-LIBOBJS := $(filter-out $(B)/src/main.o,$(OBJS))
+LIBS    := $(LAYERS:%=$(B)/lib%.a)
+# Archives in one group: the console and the command layer call each other.
+LINKLIBS := -Wl,--start-group $(LIBS) -Wl,--end-group
+$(foreach l,$(LAYERS),$(eval $$(SRCS_$(l):%.c=$$(B)/%.o): INC := $$(INC_$(l))))
+$(B)/src/main.o: INC := $(INC_cmd)
+$(foreach l,$(LAYERS),$(eval $$(B)/lib$(l).a: $$(SRCS_$(l):%.c=$$(B)/%.o)))
 AGENT_SRCS := $(filter-out vm/agent/seccomp-gen.c,$(wildcard vm/agent/*.c))
 UNIT_SRCS  := $(wildcard tests/unit/*.c)
 UNITS   := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
@@ -84,8 +107,11 @@ deps:
 		fi; \
 	fi
 
-$(B)/hearth: $(OBJS)
-	$(call say,LINK,$@)$(CC) $(LDFLAGS) -o $@ $^ $$(pkg-config --libs $(PKGS))
+$(B)/hearth: $(B)/src/main.o $(LIBS)
+	$(call say,LINK,$@)$(CC) $(LDFLAGS) -o $@ $< $(LINKLIBS) $$(pkg-config --libs $(PKGS))
+
+$(B)/lib%.a:
+	$(call say,AR,$@)rm -f $@ && $(AR) rcs $@ $^
 
 # The agent runs inside every image, so it is static: no dependency on the
 # image's libc (busybox, alpine and distroless images must host it too).
@@ -113,11 +139,11 @@ $(B)/hearth-shim: vm/shim/shim.c vm/agent/proto.h $(B)/gen/seccomp-vmm.h
 
 $(B)/%.o: %.c
 	@mkdir -p $(@D)
-	$(call say,CC,$<)$(CC) $(CFLAGS) $$(pkg-config --cflags $(PKGS)) -c -o $@ $<
+	$(call say,CC,$<)$(CC) $(CFLAGS) $(INC) $$(pkg-config --cflags $(PKGS)) -c -o $@ $<
 
-$(B)/tests/%: tests/unit/%.c $(LIBOBJS)
+$(B)/tests/%: tests/unit/%.c $(LIBS)
 	@mkdir -p $(@D)
-	$(call say,LINK,$@)$(CC) $(CFLAGS) $(LDFLAGS) $$(pkg-config --cflags $(PKGS)) -o $@ $< $(LIBOBJS) $$(pkg-config --libs $(PKGS))
+	$(call say,LINK,$@)$(CC) $(CFLAGS) $(INC_ALL) $(LDFLAGS) $$(pkg-config --cflags $(PKGS)) -o $@ $< $(LINKLIBS) $$(pkg-config --libs $(PKGS))
 
 images: all
 	$(Q)sh images/build.sh $(B)/images $(B)/hearth-agent
@@ -155,9 +181,9 @@ $(FUZZ_B)/fuzz-%: tests/fuzz/fuzz-%.c $$(FUZZ_SRCS_$$*) $(FUZZ_HDRS)
 	    -o $@ $< $(filter-out $(FUZZ_INCLUDED),$(FUZZ_SRCS_$*)) \
 	    $(if $(filter reply,$*),$$(pkg-config --libs libcurl))
 
-$(B)/fuzz/fuzz-seeds: tests/fuzz/seeds.c $(LIBOBJS)
+$(B)/fuzz/fuzz-seeds: tests/fuzz/seeds.c $(LIBS)
 	@mkdir -p $(@D)
-	$(call say,LINK,$@)$(CC) $(CFLAGS) $(LDFLAGS) $$(pkg-config --cflags $(PKGS)) -o $@ $< $(LIBOBJS) $$(pkg-config --libs $(PKGS))
+	$(call say,LINK,$@)$(CC) $(CFLAGS) $(INC_ALL) $(LDFLAGS) $$(pkg-config --cflags $(PKGS)) -o $@ $< $(LINKLIBS) $$(pkg-config --libs $(PKGS))
 
 $(B)/tests/bench-spawn: tests/bench-spawn.c
 	@mkdir -p $(@D)
