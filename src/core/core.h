@@ -62,13 +62,17 @@ void	 fn_free(struct fn *);
 char	*fn_code_dir(struct store *, const char *, int);
 int	 fn_check_handler_file(const char *, const char *, const char *, char **);
 
-/* inst.c: warm instances, the pool, and one invocation. */
+/*
+ * Instances (inst.c), their agent connections (conn.c), the pool (pool.c)
+ * and one invocation (invoke.c): warm sandboxes or microVMs that run
+ * functions.
+ */
 struct invoke_result {
 	int	 status;		/* INVOKE_* */
 	char	*body;			/* result or error JSON */
-	size_t	 body_len;
+	size_t	 body_len;		/* bytes of body */
 	char	*logs;			/* the invocation's stdout/stderr */
-	size_t	 logs_len;
+	size_t	 logs_len;		/* bytes of logs */
 	char	 request_id[40];	/* uuid */
 	double	 duration_ms;		/* handler time */
 	double	 init_ms;		/* 0 when warm */
@@ -79,16 +83,20 @@ struct invoke_result {
 #define INVOKE_ERROR	1	/* the handler raised or init failed */
 #define INVOKE_TIMEOUT	2
 #define INVOKE_CRASH	3	/* runtime died: OOM, signal, exit */
-int	 inst_invoke(struct store *, struct fn *, const char *, size_t, struct invoke_result *, char **);
-void	 invoke_result_free(struct invoke_result *);
-int	 inst_reload(struct store *, struct fn *, char **);
-int	 inst_destroy(struct store *, const char *, char **);
-int	 inst_destroy_fn(struct store *, const char *);
-void	 inst_gc(struct store *);
-int	 inst_pool_fill(struct store *, const char *, const char *, int, char **);
+int	 inst_invoke(struct store *st, struct fn *fn, const char *payload,
+	    size_t len, struct invoke_result *res, char **cause);
+void	 invoke_result_free(struct invoke_result *res);
+int	 inst_reload(struct store *st, struct fn *fn, char **cause);
+int	 inst_destroy(struct store *st, const char *id, char **cause);
+int	 inst_destroy_fn(struct store *st, const char *name);
+void	 inst_gc(struct store *st);
+void	 inst_set_notify(void (*fn)(const char *line));
+int	 inst_pool_fill(struct store *st, const char *runtime,
+	    const char *driver, int n, char **cause);
 int	 inst_pool_size(void);
-int	 inst_pool_wait(struct store *, const char *, const char *, long, char **);
-void	 inst_set_refill(int);
+int	 inst_pool_wait(struct store *st, const char *runtime,
+	    const char *driver, long wait_ms, char **cause);
+void	 inst_set_refill(int on);
 void	 inst_cache_close(void);
 
 /* image.c: runtime images found on disk and registered in the store. */

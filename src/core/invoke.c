@@ -1,0 +1,259 @@
+/*
+ * invoke.c — one invocation: an event in, a result and its logs out.
+ *
+ * The agent serves one invocation at a time and answers 409 when busy, so
+ * any number of hearth processes can share instances without locks: an
+ * invoker tries the function's warm instances, most recently used first,
+ * then claims one from the pool, then starts a new one.  An event that
+ * never reached an agent may go to the next instance; one that may have
+ * reached the handler (the agent stopped answering, or broke a cap) is
+ * never sent again: it fails, as Lambda reports a failed sandbox, and the
+ * instance is ended.  So is one whose invocation timed out or crashed, as
+ * Lambda replaces an execution environment.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "inst.h"
+#include "proto.h"
+
+/* Make res a failed invocation: Sandbox.Failure, saying msg, no logs. */
+static void
+invoke_sandbox_failure(struct invoke_result *res, const char *msg)
+{
+	free(res->body);
+	res->status = INVOKE_CRASH;
+	res->body = lambda_error("Sandbox.Failure", msg, &res->body_len);
+	free(res->logs);
+	res->logs = xstrdup("");
+	res->logs_len = 0;
+}
+
+/*
+ * Fail the invocation in res because in's agent sent a reply over a cap
+ * (why, from agent_request), and end the instance.
+ */
+static void
+invoke_over_cap(struct store *st, struct inst *in, struct invoke_result *res,
+    const char *why)
+{
+	char	*msg, *event;
+
+	if (strncmp(why, "agent: ", 7) == 0)
+		why += 7;
+	msg = xasprintf("RequestId: %s Error: instance %s sent a reply over "
+	    "the cap (%s)", res->request_id, in->id, why);
+	invoke_sandbox_failure(res, msg);
+	free(msg);
+	event = xasprintf("sent a reply over the cap (%s)", why);
+	inst_kill_why(st, in, event);
+	free(event);
+}
+
+/* Make res the failure of an invocation killed for using over memory_mb. */
+static void
+invoke_oom(struct invoke_result *res, int memory_mb)
+{
+	free(res->body);
+	res->body = lambda_oom_error(res->request_id, memory_mb, &res->body_len);
+}
+
+/*
+ * Send one invocation to in.  Returns 1 if in was busy, 0 when it served
+ * the invocation (res filled), -1 when it failed to (dead: caller
+ * destroys it and tries another).  An instance that stopped answering or
+ * broke a cap may have run the event: its invocation fails (0, res says
+ * why) and it is ended, never retried elsewhere.
+ */
+static int
+invoke_send(struct store *st, struct inst *in, struct fn *fn, const char *payload,
+    size_t len, struct invoke_result *res, char **cause)
+{
+	const struct vm_driver	*drv = vm_driver_find(in->driver);
+	struct agent_reply	 r;
+	struct vm_stats		 vs;
+	long			 wait_ms;
+	int			 rc;
+
+	wait_ms = (long)fn->timeout_s * 1000 + LAMBDA_INIT_BUDGET_MS + 5000;
+	rc = agent_request(inst_conn(in->sock), "POST", PROTO_PATH_INVOKE, payload,
+	    len, res->request_id, (long)fn->timeout_s * 1000, wait_ms, &r, cause);
+	if (rc == AGENT_NOT_SENT)
+		return -1;	/* never delivered: another instance may run it */
+	if (rc == AGENT_OVER_CAP) {
+		/*
+		 * Only a subverted agent (or whatever took its place) sends
+		 * more than proto.h allows.  The event may have run: fail it
+		 * here, and end the instance.
+		 */
+		invoke_over_cap(st, in, res, *cause);
+		free(*cause);
+		*cause = NULL;
+		return 0;
+	}
+	if (rc == AGENT_NO_ANSWER) {
+		/*
+		 * The event may have reached the handler: running it again
+		 * elsewhere could do its work twice.  Report the failure.
+		 */
+		struct vm_info	 vi;
+		char		*dir = inst_run_dir(st, in->id), *msg;
+
+		memset(&vi, 0, sizeof vi);
+		if (drv != NULL)
+			drv->info(in->id, dir, &vi);
+		free(dir);
+		msg = xasprintf("RequestId: %s Error: instance %s stopped "
+		    "answering%s%s%s", res->request_id, in->id,
+		    vi.exit[0] != '\0' ? " (" : "", vi.exit, vi.exit[0] != '\0' ?
+		    ")" : "");
+		invoke_sandbox_failure(res, msg);
+		free(msg);
+		free(*cause);
+		*cause = NULL;
+		inst_kill(st, in);
+		return 0;
+	}
+	if (r.http == 409 || r.http == 503) {
+		/* Busy, or (503) still being configured by whoever made it. */
+		agent_reply_free(&r);
+		return 1;
+	}
+	if (r.http != 200 || r.log_len > r.body_len) {
+		*cause = xasprintf("instance %s: agent answered %d", in->id, r.http);
+		agent_reply_free(&r);
+		return -1;
+	}
+	res->logs = xstrndup(r.body, r.log_len);
+	res->logs_len = r.log_len;
+	res->body_len = r.body_len - r.log_len;
+	res->body = xmalloc(res->body_len + 1);
+	memcpy(res->body, r.body + r.log_len, res->body_len);
+	res->body[res->body_len] = '\0';
+	res->duration_ms = r.duration_us / 1000.0;
+	res->init_ms = r.init_us / 1000.0;
+	res->max_mem_mb = (int)((r.max_rss_kb + 1023) / 1024);
+	if (strcmp(r.status, PROTO_STATUS_OK) == 0)
+		res->status = INVOKE_OK;
+	else if (strcmp(r.status, PROTO_STATUS_ERROR) == 0)
+		res->status = INVOKE_ERROR;
+	else if (strcmp(r.status, PROTO_STATUS_TIMEOUT) == 0)
+		res->status = INVOKE_TIMEOUT;
+	else {
+		res->status = INVOKE_CRASH;
+		if (drv != NULL && drv->stats(in->id, &vs) == 0) {
+			if (vs.mem_peak > 0)
+				res->max_mem_mb = (int)(vs.mem_peak >> 20);
+			if (vs.oom_kills > 0)
+				invoke_oom(res, fn->memory_mb);
+		}
+	}
+	agent_reply_free(&r);
+	if (res->status == INVOKE_CRASH || res->status == INVOKE_TIMEOUT) {
+		/*
+		 * Replace the sandbox, as Lambda replaces an execution
+		 * environment: what timed out or crashed may have left
+		 * processes or state behind.
+		 */
+		inst_kill_why(st, in, res->status == INVOKE_TIMEOUT ?
+		    "replaced after a timeout" : "replaced after a crash");
+		return 0;
+	}
+	/* last_used only orders instances and ages them: a second is fine. */
+	if (util_now() - in->last_used >= 1.0)
+		inst_update_row(st, in);
+	return 0;
+}
+
+/*
+ * Invoke fn with payload: warm instance, else pool, else a new one.
+ * Returns 0 with res filled (whatever the handler did), -1 with *cause if
+ * no instance could run it.
+ */
+int
+inst_invoke(struct store *st, struct fn *fn, const char *payload, size_t len,
+    struct invoke_result *res, char **cause)
+{
+	sqlite3_stmt	*stmt;
+	struct inst	**cands, *in = NULL;
+	const char	*driver = fn_driver(fn->driver);
+	char		*err = NULL;
+	int		 n, i, rc, served = 0;
+
+	memset(res, 0, sizeof *res);
+	lambda_request_id(res->request_id);
+	stmt = store_stmt(st, "SELECT " INST_COLUMNS " FROM instances "
+	    "WHERE fn = ? AND driver = ? AND state = 'ready' "
+	    "ORDER BY last_used DESC");
+	sqlite3_bind_text(stmt, 1, fn->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 2, driver, -1, SQLITE_STATIC);
+	n = inst_rows(stmt, &cands);
+	store_done(stmt);
+
+	for (i = 0; i < n && !served; i++) {
+		in = cands[i];
+		if (in->fn_version != fn->version || in->code_version != fn->code_version) {
+			if (inst_bring_current(st, in, fn, 1, &err) != 0) {
+				free(err);
+				err = NULL;
+				inst_kill(st, in);
+				continue;
+			}
+		}
+		rc = invoke_send(st, in, fn, payload, len, res, &err);
+		if (rc == 0)
+			served = 1;
+		else if (rc == -1) {
+			free(err);
+			err = NULL;
+			inst_kill(st, in);
+		}
+	}
+	inst_free_rows(cands, n);
+	if (served)
+		return 0;
+
+	res->cold = 1;
+	in = inst_pool_size() > 0 ? pool_claim(st, fn, driver) : NULL;
+	if (in != NULL) {
+		/* Its row is written once, by inst_mark_ready below. */
+		if (inst_bring_current(st, in, fn, 0, &err) != 0) {
+			free(err);
+			err = NULL;
+			inst_kill(st, in);
+			inst_free(in);
+			in = NULL;
+		}
+	}
+	if (in == NULL) {
+		if ((in = inst_spawn(st, fn->runtime, driver, fn, cause)) == NULL)
+			return -1;
+		if (inst_bring_current(st, in, fn, 0, cause) != 0) {
+			inst_kill(st, in);
+			inst_free(in);
+			return -1;
+		}
+	}
+	rc = invoke_send(st, in, fn, payload, len, res, cause);
+	if (rc != 0) {
+		if (rc == 1)
+			*cause = xasprintf("instance %s: busy", in->id);
+		inst_kill(st, in);
+		inst_free(in);
+		return -1;
+	}
+	inst_mark_ready(st, in);	/* a no-op if a crash removed it */
+	inst_free(in);
+	pool_refill_async(fn->runtime, driver);
+	return 0;
+}
+
+void
+invoke_result_free(struct invoke_result *res)
+{
+	free(res->body);
+	free(res->logs);
+	memset(res, 0, sizeof *res);
+}
+
