@@ -48,9 +48,9 @@ SRCS_vm   := $(wildcard vm/*.c)
 SRCS_core := $(wildcard src/core/*.c)
 SRCS_cmd  := $(filter-out src/main.c,$(wildcard src/*.c src/cmd/*.c))
 SRCS_tui  := $(wildcard tui/*.c)
-INC_util  := -Isrc/util
+INC_util  := -Isrc/util -Ivm/agent
 INC_vm    := $(INC_util) -Ivm -Ivm/agent -Isrc/core
-INC_core  := $(INC_util) -Ivm -Ivm/agent -Isrc/core
+INC_core  := $(INC_util) -Ivm -Ivm/agent -Isrc/core -Isrc
 INC_cmd   := $(INC_util) -Isrc/core -Isrc -Ivm -Ivm/agent
 INC_tui   := $(INC_cmd) -Itui
 INC_ALL   := $(INC_util) -Ivm -Ivm/agent -Isrc/core -Isrc -Itui
@@ -135,7 +135,7 @@ $(B)/gen/seccomp-vmm.h: $(B)/seccomp-gen
 # One shim supervises each microVM; it needs nothing but libc.
 $(B)/hearth-shim: vm/shim/shim.c vm/agent/proto.h $(B)/gen/seccomp-vmm.h
 	@mkdir -p $(@D)
-	$(call say,LINK,$@)$(CC) $(CFLAGS) -I$(B)/gen $(LDFLAGS) -o $@ vm/shim/shim.c
+	$(call say,LINK,$@)$(CC) $(CFLAGS) -Ivm/agent -I$(B)/gen $(LDFLAGS) -o $@ vm/shim/shim.c
 
 $(B)/%.o: %.c
 	@mkdir -p $(@D)

@@ -42,6 +42,13 @@ main_home(void)
 	return -1;
 }
 
+/* Print a notice from the VM layer, as the manager hands it on. */
+static void
+main_notice(const char *line)
+{
+	fprintf(stderr, "hearth: notice: %s\n", line);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -51,6 +58,7 @@ main(int argc, char **argv)
 
 	umask(077);
 	signal(SIGPIPE, SIG_IGN);
+	inst_set_notify(main_notice);
 	memset(&env, 0, sizeof env);
 	env.format = OUT_TEXT;
 	for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1] != '\0'; i++) {

@@ -21,7 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hearth.h"
+#include "util.h"
+#include "esc.h"
 
 #define ESC_JSON_DEPTH	1000	/* nesting a JSON text may have (as cJSON) */
 

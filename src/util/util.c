@@ -30,7 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "hearth.h"
+#include "util.h"
 #include "proto.h"
 
 void

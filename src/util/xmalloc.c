@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hearth.h"
+#include "util.h"
 
 void (*fatal_hook)(void);
 
