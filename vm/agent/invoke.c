@@ -5,7 +5,8 @@
  * parked GET .../next is answered: runtime.c says when) -> agent (POST
  * .../response or .../error) -> host (the held /invoke is answered with
  * the log and the result).  One is in flight at a time, as on Lambda: a
- * second POST /invoke is answered 409.  Its budget is its timeout, plus
+ * second POST /invoke is answered 409.  Its budget is its timeout from
+ * the moment the runtime has the event — and until then, its timeout plus
  * Lambda's init limit when the runtime starts for it (a cold start); past
  * the deadline the runtime's generation is killed and the host gets a
  * timeout; if the runtime dies, the host gets a crash.

@@ -10,8 +10,8 @@
  * /configure; a new one (hot reload) restarts the runtime once nothing is
  * in flight.  A prewarmed runtime (pool sandboxes) starts before there is
  * any, parks on GET .../hearth/config and gets it there.  A runtime that
- * reported POST .../init/error is not started again until the next
- * configuration.
+ * reported POST .../init/error is not restarted when it exits: the next
+ * invocation or configuration starts one.
  *
  * The Runtime API follows Lambda's states strictly: one GET .../next may
  * be parked at a time, and none while an invocation is being handled; a
