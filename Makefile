@@ -63,6 +63,7 @@ $(foreach l,$(LAYERS),$(eval $$(SRCS_$(l):%.c=$$(B)/%.o): INC := $$(INC_$(l))))
 $(B)/src/main.o: INC := $(INC_cmd)
 $(foreach l,$(LAYERS),$(eval $$(B)/lib$(l).a: $$(SRCS_$(l):%.c=$$(B)/%.o)))
 AGENT_SRCS := $(filter-out vm/agent/seccomp-gen.c,$(wildcard vm/agent/*.c))
+SHIM_SRCS  := $(wildcard vm/shim/*.c)
 UNIT_SRCS  := $(wildcard tests/unit/*.c)
 UNITS   := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
 
@@ -132,10 +133,12 @@ $(B)/gen/seccomp-vmm.h: $(B)/seccomp-gen
 	@mkdir -p $(@D)
 	$(call say,GEN,$@)./$(B)/seccomp-gen vmm > $@.tmp && mv $@.tmp $@
 
-# One shim supervises each microVM; it needs nothing but libc.
-$(B)/hearth-shim: vm/shim/shim.c vm/agent/proto.h $(B)/gen/seccomp-vmm.h
+# One shim supervises each microVM; it needs nothing but libc.  It sees
+# no include path but the generated filters: of hearth's headers it can
+# reach only its own and, by its path, the wire format (proto.h).
+$(B)/hearth-shim: $(SHIM_SRCS) vm/shim/shim.h vm/agent/proto.h $(B)/gen/seccomp-vmm.h
 	@mkdir -p $(@D)
-	$(call say,LINK,$@)$(CC) $(CFLAGS) -Ivm/agent -I$(B)/gen $(LDFLAGS) -o $@ vm/shim/shim.c
+	$(call say,LINK,$@)$(CC) $(CFLAGS) -I$(B)/gen $(LDFLAGS) -o $@ $(SHIM_SRCS)
 
 $(B)/%.o: %.c
 	@mkdir -p $(@D)

@@ -10,7 +10,7 @@
  * one loopback port forwarded in, to the agent) and the serial console,
  * which the shim writes to RUN_DIR/console.log.
  *
- * The VM belongs to a hearth-shim (vm/shim/shim.c), started detached in
+ * The VM belongs to a hearth-shim (vm/shim/), started detached in
  * the instance's cgroup, so QEMU's memory and CPU are limited like an ns
  * sandbox's and the VM outlives the hearth process that asked for it.  The
  * shim confines QEMU (its own uid, no capabilities, a root that holds

@@ -3,11 +3,13 @@
  *
  * The agent is a small single-threaded event loop over three kinds of
  * connection: the host's, accepted on fd 3 (a socket the host created and
- * only the host can reach; proto.h lists the requests), the runtime's
- * (the Lambda Runtime API on 127.0.0.1:9001, runtime.c), and followers of
- * its log and stats streams (stream.c).  This file owns the loop, the
- * connections and their HTTP/1.1 framing; as PID 1 it also reaps every
- * orphan in the sandbox.
+ * only the host can reach; proto.h lists the requests, invoke.c handles
+ * /invoke), the runtime's (the Lambda Runtime API on 127.0.0.1:9001,
+ * runtime.c), and followers of its log and stats streams (stream.c).
+ * This file owns the loop and the connections: it frames what arrives
+ * into requests (http.c parses their heads), routes each to the part
+ * that answers it, and writes the answers back; as PID 1 it also reaps
+ * every orphan in the sandbox.
  *
  * The agent is linked statically and uses nothing from the image, so any
  * image (busybox, alpine, distroless) can host it.
@@ -20,9 +22,8 @@
  * runtime's have separate slots, so neither can starve the other, and in
  * a microVM a connection that has not shown the token within
  * AGENT_AUTH_MS is closed.  The agent's own messages (its stderr, a host
- * file in an ns sandbox) are bounded too.
+ * file in an ns sandbox) are bounded too (util.c).
  */
-#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -35,73 +36,21 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "agent.h"
 
-struct conn		 conns[AGENT_MAX_CONNS];
+struct conn		 conns[AGENT_MAX_CONNS];	/* every slot, fd -1 if free */
 uint64_t		 agent_last_active;	/* µs of the last host request */
-static int		 host_fd = PROTO_LISTEN_FD;
-static int		 runtime_fd = -1;
-static int		 sig_fd = -1;
+static int		 host_fd = PROTO_LISTEN_FD; /* the host's listener */
+static int		 runtime_fd = -1;	/* the Runtime API's listener */
+static int		 sig_fd = -1;		/* SIGCHLD, as a descriptor */
 static long		 idle_ttl_ms;	/* exit after this long idle; 0 never */
-static size_t		 log_written;	/* bytes of agent_log so far */
-
-#define AGENT_LOG_MAX	(64 * 1024)	/* the agent's own messages, in all */
-
-/* Write one line, "hearth-agent: " first, to the agent's log (stderr). */
-static void
-agent_vlog(const char *fmt, va_list ap)
-{
-	static const char dropped[] = "hearth-agent: further messages dropped\n";
-	char	line[1024];
-	int	n, m;
-
-	n = snprintf(line, sizeof line, "hearth-agent: ");
-	m = vsnprintf(line + n, sizeof line - n - 1, fmt, ap);
-	if (m < 0)
-		return;
-	n += m;
-	if ((size_t)n >= sizeof line - 1)
-		n = sizeof line - 2;
-	line[n++] = '\n';
-	if (log_written + n > AGENT_LOG_MAX) {
-		if (log_written <= AGENT_LOG_MAX &&
-		    write(2, dropped, sizeof dropped - 1) > 0)
-			log_written = AGENT_LOG_MAX + 1;
-		return;
-	}
-	if (write(2, line, n) == n)
-		log_written += n;
-}
-
-void
-agent_log(const char *fmt, ...)
-{
-	va_list	 ap;
-
-	va_start(ap, fmt);
-	agent_vlog(fmt, ap);
-	va_end(ap);
-}
-
-void
-die(const char *fmt, ...)
-{
-	va_list	 ap;
-
-	va_start(ap, fmt);
-	agent_vlog(fmt, ap);
-	va_end(ap);
-	agent_exit(1);
-}
 
 void
 agent_set_idle_ttl(long seconds)
@@ -120,71 +69,6 @@ agent_exit(int status)
 	exit(status);
 }
 
-void *
-amalloc(size_t n)
-{
-	void	*p = malloc(n ? n : 1);
-
-	if (p == NULL)
-		die("out of memory");
-	return p;
-}
-
-void
-sbuf_add(struct sbuf *b, const void *p, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 512;
-
-		while (b->len + n + 1 > cap)
-			cap *= 2;
-		if ((b->data = realloc(b->data, cap)) == NULL)
-			die("out of memory");
-		b->cap = cap;
-	}
-	memcpy(b->data + b->len, p, n);
-	b->len += n;
-	b->data[b->len] = '\0';
-}
-
-void
-sbuf_printf(struct sbuf *b, const char *fmt, ...)
-{
-	char	tmp[1024];
-	va_list	ap;
-	int	n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		sbuf_add(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
-}
-
-void
-sbuf_free(struct sbuf *b)
-{
-	free(b->data);
-	memset(b, 0, sizeof *b);
-}
-
-uint64_t
-now_us(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-uint64_t
-epoch_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 void
 conn_reply(struct conn *c, int code, const char *extra, const void *body,
@@ -224,6 +108,7 @@ conn_close(struct conn *c)
 	c->discard = 0;
 	c->stream = STREAM_NONE;
 	runtime_forget_conn(c);
+	invoke_forget_conn(c);
 }
 
 /*
@@ -248,7 +133,7 @@ host_request(struct conn *c, const char *body, size_t len)
 {
 	agent_last_active = now_us();
 	if (strcmp(c->req.path, PROTO_PATH_INVOKE) == 0 && strcmp(c->req.method, "POST") == 0)
-		runtime_host_invoke(c, body, len);
+		invoke_host(c, body, len);
 	else if (strcmp(c->req.path, PROTO_PATH_CONFIGURE) == 0 &&
 	    strcmp(c->req.method, "POST") == 0)
 		runtime_host_configure(c, body, len);
@@ -623,7 +508,7 @@ main(int argc, char **argv)
 			map[n++] = &conns[i];
 		}
 		now = now_us();
-		timeout = (int)runtime_timeout_ms();
+		timeout = (int)invoke_timeout_ms();
 		if (timeout < 0 && idle_ttl_ms > 0) {
 			long idle = idle_ttl_ms - (now > agent_last_active ?
 			    (long)((now - agent_last_active) / 1000) : 0);
@@ -637,9 +522,9 @@ main(int argc, char **argv)
 		if (poll(pfd, n, timeout) == -1 && errno != EINTR)
 			die("poll: %s", strerror(errno));
 		stream_tick();
-		runtime_check_deadline();
+		invoke_check_deadline();
 		now = now_us();		/* a timeout moves agent_last_active */
-		if (runtime_idle() && idle_ttl_ms > 0 && now > agent_last_active &&
+		if (!invoke_busy() && idle_ttl_ms > 0 && now > agent_last_active &&
 		    (long)((now - agent_last_active) / 1000) >= idle_ttl_ms) {
 			runtime_stop();
 			agent_exit(0);
@@ -648,9 +533,9 @@ main(int argc, char **argv)
 			agent_reap();
 		runtime_fds(&out, &err);	/* agent_reap may have changed them */
 		if (pfd[3].revents && out != -1 && out == pfd[3].fd)
-			runtime_drain(out);
+			invoke_drain(out);
 		if (pfd[4].revents && err != -1 && err == pfd[4].fd)
-			runtime_drain(err);
+			invoke_drain(err);
 		for (i = 5; i < n; i++) {
 			if (map[i]->fd == -1 || map[i]->fd != pfd[i].fd)
 				continue;

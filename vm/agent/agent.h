@@ -1,34 +1,51 @@
 /*
- * agent.h — hearth-agent's internal interface (the wire format is in
- * proto.h).  agent.c owns the event loop and the connections; http.c
- * parses what arrives on them; runtime.c the runtime and the invocation
- * in flight; spawn.c the namespaces each runtime generation runs in;
- * confine.c the privileges and system-call filters of the agent and the
- * runtime; stream.c turns what happens into the log and stats streams the
- * host can follow.
+ * agent.h — hearth-agent's internal interface, sectioned by the file that
+ * defines each part (the wire format with the host is proto.h's alone).
+ *
+ *   util.c	the agent's messages, memory, buffers and clocks
+ *   http.c	the request parser and the Runtime API's routes
+ *   agent.c	the event loop, the connections, routing host requests
+ *   runtime.c	the runtime's generations and the Runtime API's states
+ *   invoke.c	the invocation in flight (POST /invoke) and its log
+ *   stream.c	the log and stats streams the host can follow
+ *   spawn.c	the namespaces each runtime generation runs in
+ *   confine.c	the privileges and system-call filters of agent and runtime
+ *   code.c	PUT /code: a function's code, unpacked (microVMs)
+ *   vminit.c	the agent as /init of a microVM
+ *
+ * Nothing here is seen by the host; nothing of the host's is included.
  */
 #ifndef HEARTH_AGENT_H
 #define HEARTH_AGENT_H
+
+#include <sys/types.h>
 
 #include <stddef.h>
 #include <stdint.h>
 
 #include "proto.h"
 
-#define AGENT_MAX_CONNS		64
-#define AGENT_HOST_CONNS	48	/* of which the host's, at most */
-#define AGENT_RUNTIME_CONNS	16	/* and the runtime's */
-#define AGENT_AUTH_MS		1000	/* microVM: a token line within this */
+struct sockaddr_in;
 
+/* util.c: messages, memory, buffers, clocks. */
 struct sbuf {
-	char	*data;		/* bytes */
+	char	*data;		/* bytes, NUL-terminated once any are added */
 	size_t	 len;		/* used */
 	size_t	 cap;		/* allocated */
 };
 
-enum conn_kind { CONN_HOST, CONN_RUNTIME };
+void	 agent_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void	 die(const char *fmt, ...)
+	     __attribute__((format(printf, 1, 2), noreturn));
+void	*amalloc(size_t n);
+void	 sbuf_add(struct sbuf *b, const void *p, size_t n);
+void	 sbuf_printf(struct sbuf *b, const char *fmt, ...)
+	     __attribute__((format(printf, 2, 3)));
+void	 sbuf_free(struct sbuf *b);
+uint64_t now_us(void);
+uint64_t epoch_ms(void);
 
-/* A request's head, as http.c parses it. */
+/* http.c: a request's head, and which Runtime API call it is. */
 struct http_req {
 	char		 method[8];	/* GET, POST, PUT */
 	char		 path[256];	/* request target */
@@ -38,14 +55,28 @@ struct http_req {
 	long		 timeout_ms;	/* X-Hearth-Timeout-Ms */
 };
 
-/* The Runtime API calls (http_runtime_route). */
 enum http_route {
-	ROUTE_UNKNOWN,
+	ROUTE_UNKNOWN,		/* none of the below */
 	ROUTE_NEXT,		/* GET invocation/next */
 	ROUTE_CONFIG,		/* GET hearth/config (prewarmed runtimes) */
 	ROUTE_INIT_ERROR,	/* POST init/error */
 	ROUTE_RESPONSE,		/* POST invocation/ID/response */
 	ROUTE_ERROR,		/* POST invocation/ID/error */
+};
+
+int	 http_parse(const char *buf, size_t len, struct http_req *r);
+enum http_route http_runtime_route(const char *method, const char *path,
+	     char *id, size_t idlen);
+
+/* agent.c: the event loop and the connections. */
+#define AGENT_MAX_CONNS		64
+#define AGENT_HOST_CONNS	48	/* of which the host's, at most */
+#define AGENT_RUNTIME_CONNS	16	/* and the runtime's */
+#define AGENT_AUTH_MS		1000	/* microVM: a token line within this */
+
+enum conn_kind {
+	CONN_HOST,		/* accepted on the host's socket (fd 3) */
+	CONN_RUNTIME,		/* accepted on the Runtime API's port */
 };
 
 struct conn {
@@ -64,56 +95,64 @@ struct conn {
 	struct http_req	 req;		/* the request being handled */
 };
 
-extern struct conn conns[AGENT_MAX_CONNS];
-
-void	 agent_set_idle_ttl(long);
-void	 agent_log(const char *, ...) __attribute__((format(printf, 1, 2)));
-void	 agent_runtime_reset(void);
-int	 agent_listen_tcp(const char *, int, int, int);
-void	 agent_exit(int) __attribute__((noreturn));
-void	 die(const char *, ...) __attribute__((format(printf, 1, 2), noreturn));
-void	*amalloc(size_t);
-void	 sbuf_add(struct sbuf *, const void *, size_t);
-void	 sbuf_printf(struct sbuf *, const char *, ...)
-	     __attribute__((format(printf, 2, 3)));
-void	 sbuf_free(struct sbuf *);
-uint64_t now_us(void);
-uint64_t epoch_ms(void);
-void	 conn_reply(struct conn *, int, const char *, const void *, size_t);
-void	 conn_close(struct conn *);
-int	 agent_runtime_pid(void);
-int	 agent_busy(void);
+extern struct conn conns[AGENT_MAX_CONNS];	/* every slot, fd -1 if free */
 extern uint64_t agent_last_active;	/* µs of the last host request */
 
-/* http.c */
-int	 http_parse(const char *, size_t, struct http_req *);
-enum http_route http_runtime_route(const char *, const char *, char *, size_t);
+void	 agent_set_idle_ttl(long seconds);
+void	 agent_exit(int status) __attribute__((noreturn));
+void	 agent_runtime_reset(void);
+int	 agent_listen_tcp(const char *addr, int port, int backlog, int flags);
+void	 conn_reply(struct conn *c, int code, const char *extra,
+	     const void *body, size_t len);
+void	 conn_close(struct conn *c);
 
-/* runtime.c */
-void	 runtime_init(char **, int, const char *);
-void	 runtime_host_invoke(struct conn *, const char *, size_t);
-void	 runtime_host_configure(struct conn *, const char *, size_t);
-void	 runtime_api(struct conn *, const char *, size_t);
-void	 runtime_api_too_large(struct conn *);
-void	 runtime_health(struct sbuf *);
-void	 runtime_forget_conn(struct conn *);
-void	 runtime_reaped(int, int);
-void	 runtime_fds(int *, int *);
-void	 runtime_drain(int);
-long	 runtime_timeout_ms(void);
-void	 runtime_check_deadline(void);
-int	 runtime_idle(void);
+/* runtime.c: the runtime's generations and the Runtime API. */
+void	 runtime_init(char **argv, int warm, const char *config);
+void	 runtime_host_configure(struct conn *c, const char *body, size_t len);
+void	 runtime_api(struct conn *c, const char *body, size_t len);
+void	 runtime_api_too_large(struct conn *c);
+void	 runtime_forget_conn(struct conn *c);
+void	 runtime_reaped(int pid, int wstatus);
+void	 runtime_fds(int *out, int *err);
 void	 runtime_stop(void);
+void	 runtime_health(struct sbuf *b);
+const char *runtime_config_get(const char *key);
+int	 runtime_configured(void);
+int	 runtime_prepare(void);
+void	 runtime_deliver(void);
+int	 runtime_pid(void);
+long	 runtime_max_rss_kb(void);
+uint64_t runtime_take_init_us(void);
 
-/* vminit.c: the agent as /init of a microVM. */
-struct sockaddr_in;
-extern int vm_mode;
-char	**vm_init(void);
-void	 vm_poweroff(void) __attribute__((noreturn));
-int	 vm_peer_ok(const struct sockaddr_in *);
-int	 vm_auth(struct sbuf *);
-void	 vm_rekey(struct conn *, const char *, size_t);
-void	 vm_quiesce(struct conn *);
+/* invoke.c: the invocation in flight and its log. */
+void	 invoke_host(struct conn *c, const char *body, size_t len);
+int	 invoke_deliver(struct conn *next);
+void	 invoke_finish(const char *status, const void *body, size_t len,
+	     const char *detail);
+void	 invoke_crash(const char *detail);
+int	 invoke_busy(void);
+int	 invoke_delivered(const char *id);
+void	 invoke_cold(void);
+void	 invoke_forget_conn(struct conn *c);
+long	 invoke_timeout_ms(void);
+void	 invoke_check_deadline(void);
+void	 invoke_drain(int fd);
+void	 invoke_platform(const char *fmt, ...)
+	     __attribute__((format(printf, 1, 2)));
+
+/* stream.c: followers of the log and stats streams. */
+#define STREAM_NONE	0	/* not a follower */
+#define STREAM_LOGS	1	/* GET /logs?follow */
+#define STREAM_STATS	2	/* GET /stats?follow=1 */
+
+void	 stream_subscribe(struct conn *c, int kind);
+void	 stream_log(const char *reqid, const char *source, const char *line,
+	     size_t len);
+void	 stream_record(uint64_t dur, int error);
+void	 stream_stats_json(struct sbuf *b);
+void	 stream_tick(void);
+long	 stream_next_ms(void);
+long	 proc_status_kb(int pid, const char *field);
 
 /* spawn.c: a runtime generation in its own pid and mount namespaces. */
 struct spawn {
@@ -123,28 +162,28 @@ struct spawn {
 	int	 err_fd;	/* its stderr */
 	int	 status_fd;	/* the init reports the runtime's exit here */
 };
-int	 spawn_runtime(struct spawn *, char **, char **);
-pid_t	 spawn_runtime_pid(struct spawn *);
-int	 spawn_reaped(struct spawn *, int);
 
-/* confine.c */
+int	 spawn_runtime(struct spawn *sp, char **argv, char **env);
+pid_t	 spawn_runtime_pid(struct spawn *sp);
+int	 spawn_reaped(struct spawn *sp, int init_status);
+
+/* confine.c: what the agent and the runtime may do. */
 void	 confine_agent(void);
 void	 confine_runtime(void);
 
-/* code.c */
-void	 code_put(struct conn *, const char *, size_t);
-int	 code_unpack(int, const char *, size_t, char *, size_t);
+/* code.c: PUT /code. */
+void	 code_put(struct conn *c, const char *body, size_t len);
+int	 code_unpack(int dirfd, const char *p, size_t len, char *err,
+	     size_t errlen);
 
-/* stream.c */
-#define STREAM_NONE	0
-#define STREAM_LOGS	1
-#define STREAM_STATS	2
-void	 stream_subscribe(struct conn *, int);
-void	 stream_log(const char *, const char *, const char *, size_t);
-void	 stream_record(uint64_t, int);
-void	 stream_stats_json(struct sbuf *);
-void	 stream_tick(void);
-long	 stream_next_ms(void);
-long	 proc_status_kb(int, const char *);
+/* vminit.c: the agent as /init of a microVM. */
+extern int vm_mode;		/* we are /init of a microVM */
+
+char	**vm_init(void);
+void	 vm_poweroff(void) __attribute__((noreturn));
+int	 vm_peer_ok(const struct sockaddr_in *sin);
+int	 vm_auth(struct sbuf *in);
+void	 vm_rekey(struct conn *c, const char *body, size_t len);
+void	 vm_quiesce(struct conn *c);
 
 #endif

@@ -195,7 +195,7 @@ void
 stream_stats_json(struct sbuf *b)
 {
 	uint64_t	sorted[STREAM_LAT], p50 = 0, p99 = 0, cpu;
-	int		pid = agent_runtime_pid();
+	int		pid = runtime_pid();
 
 	if (st.nlat > 0) {
 		memcpy(sorted, st.lat, sizeof sorted[0] * st.nlat);
@@ -210,7 +210,7 @@ stream_stats_json(struct sbuf *b)
 	    "\"busy\": %s, \"runtime_pid\": %d, \"rss_kb\": %ld, \"cpu_ms\": %llu, "
 	    "\"p50_us\": %llu, \"p99_us\": %llu}", (unsigned long long)epoch_ms(),
 	    (unsigned long long)st.invocations, (unsigned long long)st.errors,
-	    agent_busy() ? "true" : "false", pid,
+	    invoke_busy() ? "true" : "false", pid,
 	    proc_status_kb(getpid(), "VmRSS") +
 	    (pid > 0 ? proc_status_kb(pid, "VmRSS") : 0),
 	    (unsigned long long)cpu, (unsigned long long)p50,

@@ -58,7 +58,7 @@
 #define VM_FW_CFG_DIR	"/sys/firmware/qemu_fw_cfg/by_name"
 
 int		 vm_mode;		/* we are /init of a microVM */
-static char	 vm_token[PROTO_TOKEN_LEN + 1];
+static char	 vm_token[PROTO_TOKEN_LEN + 1];	/* what a host connection must show */
 
 /* A failure before the agent serves: say why on the console and stop. */
 static void __attribute__((noreturn, format(printf, 1, 2)))

@@ -1,0 +1,339 @@
+/*
+ * invoke.c — the invocation in flight, as the host sees it, and its log.
+ *
+ * An invocation moves host -> agent (POST /invoke, held) -> runtime (its
+ * parked GET .../next is answered: runtime.c says when) -> agent (POST
+ * .../response or .../error) -> host (the held /invoke is answered with
+ * the log and the result).  One is in flight at a time, as on Lambda: a
+ * second POST /invoke is answered 409.  Its budget is its timeout from
+ * the moment the runtime has the event — and until then, its timeout plus
+ * Lambda's init limit when the runtime starts for it (a cold start); past
+ * the deadline the runtime's generation is killed and the host gets a
+ * timeout; if the runtime dies, the host gets a crash.
+ *
+ * The log is what the runtime writes while an invocation runs, between
+ * START and END/REPORT lines the agent writes itself, as on Lambda; what
+ * it writes between invocations is kept for the next one.  It is cut at
+ * PROTO_LOG_MAX, leaving room for the agent's END and REPORT lines, and
+ * every line also goes to log followers as it arrives (stream.c).
+ */
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "agent.h"
+
+#define INVOKE_INIT_LIMIT_MS	10000	/* runtime init budget, as on Lambda */
+#define INVOKE_PLATFORM_ROOM	4096	/* log kept for END and REPORT lines */
+
+struct invocation {
+	struct conn	*host;		/* who is waiting, NULL if they left */
+	char		 reqid[64];	/* request id */
+	char		*payload;	/* event bytes */
+	size_t		 len;		/* event length */
+	long		 timeout_ms;	/* budget for the handler */
+	uint64_t	 t_arrive;	/* µs, monotonic */
+	uint64_t	 t_deliver;	/* µs, when the runtime got the event */
+	uint64_t	 deadline;	/* µs, monotonic */
+	int		 delivered;	/* the runtime has the event */
+	int		 cold;		/* the runtime was started for it */
+	struct sbuf	 logs;		/* output captured during it */
+};
+
+static struct invocation *cur;		/* the invocation in flight */
+static struct sbuf	 idle_logs;	/* output while no invocation runs */
+static struct sbuf	 partial[2];	/* stdout, stderr: a line not yet ended */
+
+/*
+ * Keep b under PROTO_LOG_MAX, saying so once when output is cut: the
+ * runtime's output up to INVOKE_PLATFORM_ROOM short of it, so that the
+ * agent's own END and REPORT lines always fit.
+ */
+static void
+invoke_log_append(struct sbuf *b, const char *p, size_t n, int platform)
+{
+	static const char cut[] = "\n[hearth: output truncated]\n";
+	size_t		  max = PROTO_LOG_MAX - (platform ? 0 : INVOKE_PLATFORM_ROOM);
+
+	if (b->len + n <= max)
+		sbuf_add(b, p, n);
+	else if (b->len < max) {
+		sbuf_add(b, p, max - b->len);
+		if (!platform)
+			sbuf_add(b, cut, sizeof cut - 1);
+	}
+}
+
+/* Send the complete lines in partial[i] to the log stream. */
+static void
+invoke_log_lines(int i, int flush)
+{
+	static const char *source[] = { "stdout", "stderr" };
+	struct sbuf	*p = &partial[i];
+	char		*nl, *start = p->data;
+	size_t		 left = p->len;
+
+	while (left > 0 && (nl = memchr(start, '\n', left)) != NULL) {
+		stream_log(cur != NULL ? cur->reqid : "", source[i], start,
+		    nl - start);
+		left -= nl - start + 1;
+		start = nl + 1;
+	}
+	if (flush && left > 0) {
+		stream_log(cur != NULL ? cur->reqid : "", source[i], start, left);
+		left = 0;
+	}
+	memmove(p->data, start, left);
+	p->len = left;
+}
+
+/*
+ * Read whatever the runtime wrote on fd (one of runtime_fds()): into the
+ * invocation's (or the idle) log, and line by line to log followers as
+ * it arrives.
+ */
+void
+invoke_drain(int fd)
+{
+	char	tmp[65536];
+	ssize_t	n;
+	int	i, out, err;
+
+	runtime_fds(&out, &err);
+	i = fd == err;
+	if (fd == -1)
+		return;
+	while ((n = read(fd, tmp, sizeof tmp)) > 0) {
+		invoke_log_append(cur != NULL ? &cur->logs : &idle_logs, tmp, n, 0);
+		sbuf_add(&partial[i], tmp, n);
+		if (partial[i].len > PROTO_LOG_MAX)
+			invoke_log_lines(i, 1);	/* a line that never ends */
+	}
+	invoke_log_lines(i, 0);
+}
+
+/* Write a line of the agent's own (START, END, REPORT, timeouts) to the log. */
+void
+invoke_platform(const char *fmt, ...)
+{
+	char	line[1024];
+	va_list	ap;
+	int	n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof line)
+		n = sizeof line - 1;
+	if (cur != NULL) {
+		invoke_log_append(&cur->logs, line, n, 1);
+		invoke_log_append(&cur->logs, "\n", 1, 1);
+	}
+	stream_log(cur != NULL ? cur->reqid : "", "platform", line, n);
+}
+
+/* Is an invocation in flight? */
+int
+invoke_busy(void)
+{
+	return cur != NULL;
+}
+
+/*
+ * Has the runtime the invocation in flight's event — and, if id is not
+ * NULL, is id its request id?
+ */
+int
+invoke_delivered(const char *id)
+{
+	return cur != NULL && cur->delivered &&
+	    (id == NULL || strcmp(id, cur->reqid) == 0);
+}
+
+/* The runtime restarts under the invocation waiting: it starts cold. */
+void
+invoke_cold(void)
+{
+	if (cur != NULL)
+		cur->cold = 1;
+}
+
+/* Answer the host for the invocation in flight and forget it. */
+void
+invoke_finish(const char *status, const void *body, size_t len,
+    const char *detail)
+{
+	struct sbuf	 hdr = { 0 }, all = { 0 };
+	struct invocation *inv = cur;
+	uint64_t	 dur, init_us;
+	const char	*memsize;
+	char		 init[64] = "";
+	long		 rss;
+	int		 out, err;
+
+	if (inv == NULL)
+		return;
+	runtime_fds(&out, &err);
+	invoke_drain(out);
+	invoke_drain(err);
+	invoke_log_lines(0, 1);
+	invoke_log_lines(1, 1);
+	dur = inv->delivered ? now_us() - inv->t_deliver : 0;
+	rss = runtime_max_rss_kb();
+	init_us = inv->cold ? runtime_take_init_us() : 0;
+	if (strcmp(status, PROTO_STATUS_TIMEOUT) == 0)
+		invoke_platform("%s Task timed out after %.2f seconds", inv->reqid,
+		    inv->timeout_ms / 1000.0);
+	invoke_platform("END RequestId: %s", inv->reqid);
+	memsize = runtime_config_get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE");
+	if (init_us > 0)
+		snprintf(init, sizeof init, "\tInit Duration: %.2f ms",
+		    init_us / 1000.0);
+	invoke_platform("REPORT RequestId: %s\tDuration: %.2f ms\tBilled Duration: "
+	    "%llu ms\tMemory Size: %s MB\tMax Memory Used: %ld MB%s%s%s",
+	    inv->reqid, dur / 1000.0, (unsigned long long)(dur < 1000 ? 1 :
+	    (dur + 999) / 1000), memsize != NULL ? memsize : "?",
+	    (rss + 1023) / 1024, init,
+	    strcmp(status, PROTO_STATUS_OK) != 0 ? "\tStatus: " : "",
+	    strcmp(status, PROTO_STATUS_OK) != 0 ? status : "");
+	stream_record(dur, strcmp(status, PROTO_STATUS_OK) != 0);
+	sbuf_printf(&hdr, "%s: %s\r\n%s: %zu\r\n%s: %llu\r\n%s: %llu\r\n"
+	    "%s: %ld\r\n", PROTO_H_STATUS, status,
+	    PROTO_H_LOG_LENGTH, inv->logs.len,
+	    PROTO_H_DURATION_US, (unsigned long long)dur,
+	    PROTO_H_INIT_US, (unsigned long long)init_us,
+	    PROTO_H_MAX_RSS_KB, rss);
+	if (detail != NULL)
+		sbuf_printf(&hdr, "%s: %s\r\n", PROTO_H_DETAIL, detail);
+	if (inv->logs.len)
+		sbuf_add(&all, inv->logs.data, inv->logs.len);
+	if (len)
+		sbuf_add(&all, body, len);
+	if (inv->host != NULL)
+		conn_reply(inv->host, 200, hdr.data, all.data, all.len);
+	sbuf_free(&hdr);
+	sbuf_free(&all);
+	sbuf_free(&inv->logs);
+	free(inv->payload);
+	free(inv);
+	cur = NULL;
+	agent_last_active = now_us();
+}
+
+/* The runtime exited mid-invocation (detail says how): the host gets a crash. */
+void
+invoke_crash(const char *detail)
+{
+	char	body[512];
+	int	n;
+
+	if (cur == NULL)
+		return;
+	n = snprintf(body, sizeof body, "{\"errorType\": "
+	    "\"Runtime.ExitError\", \"errorMessage\": \"RequestId: "
+	    "%s Error: Runtime exited with error: %s\"}",
+	    cur->reqid, detail);
+	invoke_finish(PROTO_STATUS_CRASH, body, n, detail);
+}
+
+/*
+ * Answer the runtime's parked GET .../next (next) with the event in
+ * flight, if it has not had it yet.  Returns 1 when it was delivered.
+ */
+int
+invoke_deliver(struct conn *next)
+{
+	struct sbuf	 hdr = { 0 };
+	const char	*fn;
+
+	if (cur == NULL || cur->delivered)
+		return 0;
+	fn = runtime_config_get("AWS_LAMBDA_FUNCTION_NAME");
+	cur->t_deliver = now_us();
+	cur->deadline = cur->t_deliver + (uint64_t)cur->timeout_ms * 1000;
+	sbuf_printf(&hdr, "Content-Type: application/json\r\n"
+	    "Lambda-Runtime-Aws-Request-Id: %s\r\n"
+	    "Lambda-Runtime-Deadline-Ms: %llu\r\n"
+	    "Lambda-Runtime-Invoked-Function-Arn: "
+	    "arn:aws:lambda:local:000000000000:function:%s\r\n"
+	    "Lambda-Runtime-Trace-Id: Root=1-%s\r\n",
+	    cur->reqid, (unsigned long long)(epoch_ms() + cur->timeout_ms),
+	    fn != NULL ? fn : "unknown", cur->reqid);
+	conn_reply(next, 200, hdr.data, cur->payload, cur->len);
+	sbuf_free(&hdr);
+	cur->delivered = 1;
+	invoke_platform("START RequestId: %s Version: $LATEST", cur->reqid);
+	return 1;
+}
+
+/* POST /invoke: hold c until the invocation ends (body is the event). */
+void
+invoke_host(struct conn *c, const char *body, size_t len)
+{
+	if (cur != NULL) {
+		conn_reply(c, 409, NULL, "busy", 4);
+		return;
+	}
+	if (!runtime_configured()) {
+		conn_reply(c, 503, NULL, "not configured", 14);
+		return;
+	}
+	cur = calloc(1, sizeof *cur);
+	if (cur == NULL)
+		die("out of memory");
+	cur->host = c;
+	snprintf(cur->reqid, sizeof cur->reqid, "%s", c->req.reqid);
+	cur->payload = amalloc(len);
+	memcpy(cur->payload, body, len);
+	cur->len = len;
+	cur->timeout_ms = c->req.timeout_ms > 0 ? c->req.timeout_ms : 3000;
+	cur->t_arrive = now_us();
+	/* Output since the last invocation is this one's, as on Lambda. */
+	cur->logs = idle_logs;
+	memset(&idle_logs, 0, sizeof idle_logs);
+	cur->cold = runtime_prepare();
+	cur->deadline = cur->t_arrive + (uint64_t)(cur->timeout_ms +
+	    (cur->cold ? INVOKE_INIT_LIMIT_MS : 0)) * 1000;
+	c->held = 1;
+	runtime_deliver();
+}
+
+/* A connection is closing: if it waits for the invocation, nobody does. */
+void
+invoke_forget_conn(struct conn *c)
+{
+	if (cur != NULL && cur->host == c)
+		cur->host = NULL;
+}
+
+/* Milliseconds to the invocation's deadline; -1 if nothing is in flight. */
+long
+invoke_timeout_ms(void)
+{
+	uint64_t	now = now_us();
+
+	if (cur == NULL)
+		return -1;
+	return cur->deadline > now ? (long)((cur->deadline - now) / 1000) + 1 : 0;
+}
+
+/* Time the invocation out if its deadline has passed. */
+void
+invoke_check_deadline(void)
+{
+	char	body[256];
+	int	len;
+
+	if (cur == NULL || now_us() < cur->deadline)
+		return;
+	len = snprintf(body, sizeof body, "{\"errorType\": \"Sandbox.Timedout\", "
+	    "\"errorMessage\": \"RequestId: %s Error: Task timed out after "
+	    "%.2f seconds\"}", cur->reqid, cur->timeout_ms / 1000.0);
+	runtime_stop();
+	invoke_finish(PROTO_STATUS_TIMEOUT, body, len, "timeout");
+}
