@@ -8,7 +8,8 @@
  * means the same wherever it is shown; how a row is drawn (a table cell,
  * an age, a sparkline) is the front end's business.  Every array comes
  * with its free function; strings in rows are never NULL unless the field
- * says so.  Nothing here writes to the store.
+ * says so.  A read the store fails returns -1 with a cause and no rows.
+ * Nothing here writes to the store.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -28,17 +29,23 @@ list_text(sqlite3_stmt *stmt, int col)
 	return xstrdup(s != NULL ? s : "");
 }
 
-/* Grow *rows by one zeroed row of size bytes; return it. */
+/* rows of n entries of size bytes, grown by one zeroed entry. */
 static void *
-list_grow(void **rows, int *n, size_t size)
+list_grow(void *rows, int n, size_t size)
 {
-	char	*p;
+	rows = xrealloc(rows, size * (n + 1));
+	memset((char *)rows + size * n, 0, size);
+	return rows;
+}
 
-	*rows = xrealloc(*rows, size * (*n + 1));
-	p = (char *)*rows + size * *n;
-	memset(p, 0, size);
-	(*n)++;
-	return p;
+/* How a read ended: 0 if it ran to the end, else -1 with *cause. */
+static int
+list_end(struct store *st, int rc, char **cause)
+{
+	if (rc == SQLITE_DONE || rc == SQLITE_ROW)
+		return 0;
+	*cause = xasprintf("store: %s", sqlite3_errmsg(st->db));
+	return -1;
 }
 
 /* Every function with its counters, by name. */
@@ -48,6 +55,7 @@ list_fns(struct store *st, struct list_fn **rows, int *n, char **cause)
 	sqlite3_stmt	*stmt;
 	struct list_fn	*r;
 	const char	*last;
+	int		 rc;
 
 	*rows = NULL;
 	*n = 0;
@@ -60,8 +68,9 @@ list_fns(struct store *st, struct list_fn **rows, int *n, char **cause)
 	    "(SELECT max(ts) FROM invocations v WHERE v.fn = f.name), "
 	    "(SELECT status FROM invocations v WHERE v.fn = f.name "
 	    "ORDER BY id DESC LIMIT 1), f.driver FROM functions f ORDER BY f.name");
-	while (sqlite3_step(stmt) == SQLITE_ROW) {
-		r = list_grow((void **)rows, n, sizeof *r);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		*rows = list_grow(*rows, *n, sizeof **rows);
+		r = &(*rows)[(*n)++];
 		r->name = list_text(stmt, 0);
 		r->runtime = list_text(stmt, 1);
 		r->handler = list_text(stmt, 2);
@@ -76,8 +85,14 @@ list_fns(struct store *st, struct list_fn **rows, int *n, char **cause)
 		r->last_failed = last != NULL && strcmp(last, "ok") != 0;
 		r->driver = list_text(stmt, 11);
 	}
+	rc = list_end(st, rc, cause);
 	store_done(stmt);
-	return 0;
+	if (rc != 0) {
+		list_fns_free(*rows, *n);
+		*rows = NULL;
+		*n = 0;
+	}
+	return rc;
 }
 
 void
@@ -133,6 +148,7 @@ list_invocations(struct store *st, const char *fn, int max,
 {
 	sqlite3_stmt		*stmt;
 	struct list_invocation	*r;
+	int		 rc;
 
 	*rows = NULL;
 	*n = 0;
@@ -141,8 +157,9 @@ list_invocations(struct store *st, const char *fn, int max,
 	    "LIMIT ?");
 	sqlite3_bind_text(stmt, 1, fn, -1, SQLITE_STATIC);
 	sqlite3_bind_int(stmt, 2, max);
-	while (sqlite3_step(stmt) == SQLITE_ROW) {
-		r = list_grow((void **)rows, n, sizeof *r);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		*rows = list_grow(*rows, *n, sizeof **rows);
+		r = &(*rows)[(*n)++];
 		r->ts = sqlite3_column_double(stmt, 0);
 		r->status = list_text(stmt, 1);
 		r->duration_ms = sqlite3_column_double(stmt, 2);
@@ -150,8 +167,14 @@ list_invocations(struct store *st, const char *fn, int max,
 		r->init_ms = sqlite3_column_double(stmt, 4);
 		r->request_id = list_text(stmt, 5);
 	}
+	rc = list_end(st, rc, cause);
 	sqlite3_finalize(stmt);
-	return 0;
+	if (rc != 0) {
+		list_invocations_free(*rows, *n);
+		*rows = NULL;
+		*n = 0;
+	}
+	return rc;
 }
 
 void
@@ -219,17 +242,25 @@ list_insts(struct store *st, struct list_inst **rows, int *n, char **cause)
 {
 	sqlite3_stmt	*stmt;
 	struct list_inst *r;
+	int		 rc;
 
 	*rows = NULL;
 	*n = 0;
 	stmt = store_stmt(st, "SELECT " LIST_INST_COLS " FROM instances "
 	    "ORDER BY fn NULLS LAST, created");
-	while (sqlite3_step(stmt) == SQLITE_ROW) {
-		r = list_grow((void **)rows, n, sizeof *r);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		*rows = list_grow(*rows, *n, sizeof **rows);
+		r = &(*rows)[(*n)++];
 		list_inst_row(st, stmt, r);
 	}
+	rc = list_end(st, rc, cause);
 	store_done(stmt);
-	return 0;
+	if (rc != 0) {
+		list_insts_free(*rows, *n);
+		*rows = NULL;
+		*n = 0;
+	}
+	return rc;
 }
 
 /* The instance id; -1 with *cause when there is none. */
@@ -336,7 +367,8 @@ list_fn_socks(struct store *st, const char *fn, struct list_sock **rows,
 	    "AND state = 'ready'");
 	sqlite3_bind_text(stmt, 1, fn, -1, SQLITE_STATIC);
 	while (sqlite3_step(stmt) == SQLITE_ROW) {
-		r = list_grow((void **)rows, n, sizeof *r);
+		*rows = list_grow(*rows, *n, sizeof **rows);
+		r = &(*rows)[(*n)++];
 		r->id = list_text(stmt, 0);
 		r->sock = list_text(stmt, 1);
 	}
@@ -362,21 +394,29 @@ list_images(struct store *st, struct list_image **rows, int *n, char **cause)
 {
 	sqlite3_stmt		*stmt;
 	struct list_image	*r;
+	int		 rc;
 
 	*rows = NULL;
 	*n = 0;
 	stmt = store_stmt(st, "SELECT name, runtime, size, built, path "
 	    "FROM images ORDER BY name");
-	while (sqlite3_step(stmt) == SQLITE_ROW) {
-		r = list_grow((void **)rows, n, sizeof *r);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		*rows = list_grow(*rows, *n, sizeof **rows);
+		r = &(*rows)[(*n)++];
 		r->name = list_text(stmt, 0);
 		r->runtime = list_text(stmt, 1);
 		r->size = sqlite3_column_int64(stmt, 2);
 		r->built = sqlite3_column_double(stmt, 3);
 		r->path = list_text(stmt, 4);
 	}
+	rc = list_end(st, rc, cause);
 	store_done(stmt);
-	return 0;
+	if (rc != 0) {
+		list_images_free(*rows, *n);
+		*rows = NULL;
+		*n = 0;
+	}
+	return rc;
 }
 
 void
@@ -402,6 +442,7 @@ list_events(struct store *st, int max, struct list_event **rows, int *n,
 {
 	sqlite3_stmt		*stmt;
 	struct list_event	*r;
+	int		 rc;
 
 	*rows = NULL;
 	*n = 0;
@@ -412,15 +453,22 @@ list_events(struct store *st, int max, struct list_event **rows, int *n,
 	    "duration_ms, CASE status WHEN 'ok' THEN '' ELSE ' (' || status || "
 	    "')' END) FROM invocations) ORDER BY ts DESC LIMIT ?");
 	sqlite3_bind_int(stmt, 1, max);
-	while (sqlite3_step(stmt) == SQLITE_ROW) {
-		r = list_grow((void **)rows, n, sizeof *r);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		*rows = list_grow(*rows, *n, sizeof **rows);
+		r = &(*rows)[(*n)++];
 		r->ts = sqlite3_column_double(stmt, 0);
 		r->kind = list_text(stmt, 1);
 		r->subject = list_text(stmt, 2);
 		r->detail = list_text(stmt, 3);
 	}
+	rc = list_end(st, rc, cause);
 	store_done(stmt);
-	return 0;
+	if (rc != 0) {
+		list_events_free(*rows, *n);
+		*rows = NULL;
+		*n = 0;
+	}
+	return rc;
 }
 
 void

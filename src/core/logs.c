@@ -167,7 +167,7 @@ logs_tail(struct store *st, const char *name, int tail, struct logs_rec **recs,
 	sqlite3_stmt	*stmt;
 	long long	 lines = 0;
 	const char	*p, *end, *nl;
-	int		 i;
+	int		 i, rc = SQLITE_DONE;
 
 	*recs = NULL;
 	*n = 0;
@@ -176,7 +176,8 @@ logs_tail(struct store *st, const char *name, int tail, struct logs_rec **recs,
 	stmt = store_prepare(st, "SELECT id, ts, request_id, log FROM invocations "
 	    "WHERE fn = ? ORDER BY id DESC");
 	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
-	while ((tail < 0 || lines < tail) && sqlite3_step(stmt) == SQLITE_ROW) {
+	while ((tail < 0 || lines < tail) &&
+	    (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		r = logs_rec_add(recs, n);
 		logs_rec_read(stmt, r);
 		if (*last == 0)
@@ -184,6 +185,14 @@ logs_tail(struct store *st, const char *name, int tail, struct logs_rec **recs,
 		p = r->text;
 		for (end = p + r->len; (nl = memchr(p, '\n', end - p)) != NULL; p = nl + 1)
 			lines++;
+	}
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		*cause = xasprintf("store: %s", sqlite3_errmsg(st->db));
+		sqlite3_finalize(stmt);
+		logs_recs_free(*recs, *n);
+		*recs = NULL;
+		*n = 0;
+		return -1;
 	}
 	sqlite3_finalize(stmt);
 	/* Oldest first. */
@@ -217,6 +226,7 @@ logs_since(struct store *st, const char *name, long long since, int max,
     struct logs_rec **recs, int *n, char **cause)
 {
 	sqlite3_stmt	*stmt;
+	int		 rc;
 
 	*recs = NULL;
 	*n = 0;
@@ -225,8 +235,16 @@ logs_since(struct store *st, const char *name, long long since, int max,
 	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, 2, since);
 	sqlite3_bind_int(stmt, 3, max > 0 ? max : -1);
-	while (sqlite3_step(stmt) == SQLITE_ROW)
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
 		logs_rec_read(stmt, logs_rec_add(recs, n));
+	if (rc != SQLITE_DONE) {
+		*cause = xasprintf("store: %s", sqlite3_errmsg(st->db));
+		store_done(stmt);
+		logs_recs_free(*recs, *n);
+		*recs = NULL;
+		*n = 0;
+		return -1;
+	}
 	store_done(stmt);
 	return 0;
 }
