@@ -126,7 +126,7 @@ logs_tick(struct tui *t, struct tui_pane *p)
 	struct logs	*l = p->data;
 	int		 i, before = l->n, first = l->first;
 
-	stream_sync(t->st, l->fn, STREAM_LOGS, &l->streams, &l->nstreams);
+	stream_sync(t->st, l->fn, STREAM_KIND_LOGS, &l->streams, &l->nstreams);
 	for (i = 0; i < l->nstreams;) {
 		if (stream_read(l->streams[i], logs_on_line, l) == -1) {
 			stream_close(l->streams[i]);

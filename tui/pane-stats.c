@@ -122,7 +122,7 @@ stats_sample(struct tui *t, struct stats *s)
 	char			*cause = NULL;
 	int			 i, n;
 
-	stream_sync(t->st, s->fn, STREAM_STATS, &s->streams, &s->nstreams);
+	stream_sync(t->st, s->fn, STREAM_KIND_STATS, &s->streams, &s->nstreams);
 	for (i = 0; i < s->nstreams;) {
 		sl.s = s;
 		sl.id = stream_id(s->streams[i]);

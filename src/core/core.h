@@ -249,8 +249,8 @@ char	*fn_handler_file(const char *dir, const char *runtime, const char *h,
 
 /* stream.c: a function's instances' agent streams, read without waiting. */
 enum stream_kind {
-	STREAM_LOGS,		/* the runtime's lines as it writes them */
-	STREAM_STATS		/* a stats object a second */
+	STREAM_KIND_LOGS,	/* the runtime's lines as it writes them */
+	STREAM_KIND_STATS	/* a stats object a second */
 };
 struct stream;
 struct stream *stream_open(const char *sock, enum stream_kind kind,

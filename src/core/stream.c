@@ -48,7 +48,7 @@ stream_open(const char *sock, enum stream_kind kind, const char *id)
 	char		*cause = NULL;
 	int		 fd;
 
-	path = kind == STREAM_LOGS ? PROTO_PATH_LOGS "?follow=1" :
+	path = kind == STREAM_KIND_LOGS ? PROTO_PATH_LOGS "?follow=1" :
 	    PROTO_PATH_STATS "?follow=1";
 	if ((fd = agent_stream_connect(sock, path, &cause)) == -1) {
 		free(cause);

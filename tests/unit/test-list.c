@@ -88,7 +88,7 @@ test_stream(const char *dir)
 	int			 lfd, st = -1, rc = 0, rounds;
 	pid_t			 pid;
 
-	CHECK("stream-1.1", stream_open(sock, STREAM_LOGS, "x") == NULL);
+	CHECK("stream-1.1", stream_open(sock, STREAM_KIND_LOGS, "x") == NULL);
 	memset(&sun, 0, sizeof sun);
 	sun.sun_family = AF_UNIX;
 	snprintf(sun.sun_path, sizeof sun.sun_path, "%s", sock);
@@ -99,7 +99,7 @@ test_stream(const char *dir)
 	if ((pid = fork()) == 0)
 		fake_agent(lfd, "GET " PROTO_PATH_LOGS "?follow=1 HTTP/1.1\r\n");
 	close(lfd);
-	s = stream_open(sock, STREAM_LOGS, "inst1");
+	s = stream_open(sock, STREAM_KIND_LOGS, "inst1");
 	CHECK("stream-1.3", s != NULL);
 	if (s != NULL) {
 		CHECK_STR("stream-1.4", stream_id(s), "inst1");
