@@ -146,8 +146,7 @@ static char *
 sel_fn(struct tui *t)
 {
 	const char	*key = tui_selected(t);
-	sqlite3_stmt	*stmt;
-	char		*fn = NULL;
+	char		*fn;
 
 	if (key == NULL) {
 		tui_status(t, 1, "nothing selected");
@@ -156,13 +155,7 @@ sel_fn(struct tui *t)
 	if (t->view->kind != NULL && strcmp(t->view->kind, "fn") == 0)
 		return xstrdup(key);
 	if (t->view->kind != NULL && strcmp(t->view->kind, "vm") == 0) {
-		stmt = store_prepare(t->st, "SELECT fn FROM instances WHERE id = ?");
-		sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC);
-		if (sqlite3_step(stmt) == SQLITE_ROW &&
-		    sqlite3_column_type(stmt, 0) != SQLITE_NULL)
-			fn = xstrdup((const char *)sqlite3_column_text(stmt, 0));
-		sqlite3_finalize(stmt);
-		if (fn == NULL)
+		if ((fn = list_inst_fn(t->st, key)) == NULL)
 			tui_status(t, 1, "instance %s runs no function", key);
 		return fn;
 	}
@@ -228,22 +221,28 @@ secret_name(const char *k)
 	return 0;
 }
 
+#define DETAILS_RECENT	15	/* invocations the details pane lists */
+
+/* What `fn show` says, as text, and the function's recent invocations. */
 static void
 details_fn(struct tui *t, const char *name)
 {
-	struct buf	 b = { 0 };
-	struct fn	*fn;
-	sqlite3_stmt	*stmt;
-	char		*cause = NULL, when[32];
-	cJSON		*env, *it;
-	time_t		 secs;
-	struct tm	 tm;
+	struct buf		 b = { 0 };
+	struct list_fn_show	 s;
+	struct list_invocation	*inv;
+	struct fn		*fn;
+	char			*cause = NULL, when[32];
+	cJSON			*env, *it;
+	time_t			 secs;
+	struct tm		 tm;
+	int			 n, i;
 
-	if ((fn = fn_load(t->st, name, &cause)) == NULL) {
+	if (list_fn_show(t->st, name, &s, &cause) != 0) {
 		tui_status(t, 1, "%s", cause);
 		free(cause);
 		return;
 	}
+	fn = s.fn;
 	buf_printf(&b, "Name:      %s\nRuntime:   %s\nHandler:   %s\n"
 	    "Memory:    %d MB\nTimeout:   %d s\nVersion:   %d (code v%d, %lld bytes)\n",
 	    fn->name, fn->runtime, fn->handler, fn->memory_mb, fn->timeout_s,
@@ -259,23 +258,22 @@ details_fn(struct tui *t, const char *name)
 	cJSON_Delete(env);
 	buf_addstr(&b, "\nRecent invocations:\n  TIME      STATUS    DURATION   "
 	    "MEMORY  INIT       REQUEST\n");
-	stmt = store_prepare(t->st, "SELECT ts, status, duration_ms, max_mem_mb, "
-	    "init_ms, request_id FROM invocations WHERE fn = ? ORDER BY id DESC "
-	    "LIMIT 15");
-	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
-	while (sqlite3_step(stmt) == SQLITE_ROW) {
-		secs = (time_t)sqlite3_column_double(stmt, 0);
+	if (list_invocations(t->st, name, DETAILS_RECENT, &inv, &n, &cause) != 0) {
+		free(cause);
+		n = 0;
+	}
+	for (i = 0; i < n; i++) {
+		secs = (time_t)inv[i].ts;
 		localtime_r(&secs, &tm);
 		strftime(when, sizeof when, "%H:%M:%S", &tm);
 		buf_printf(&b, "  %-9s %-9s %8.2fms %5dMB  %-10s %s\n", when,
-		    sqlite3_column_text(stmt, 1), sqlite3_column_double(stmt, 2),
-		    sqlite3_column_int(stmt, 3), sqlite3_column_double(stmt, 4) > 0 ?
-		    "cold" : "warm", sqlite3_column_text(stmt, 5));
+		    inv[i].status, inv[i].duration_ms, inv[i].max_mem_mb,
+		    inv[i].init_ms > 0 ? "cold" : "warm", inv[i].request_id);
 	}
-	sqlite3_finalize(stmt);
+	list_invocations_free(inv, n);
 	tui_set_pane(t, pane_text_new(name, b.data));
 	buf_free(&b);
-	fn_free(fn);
+	list_fn_show_free(&s);
 }
 
 static void
@@ -485,32 +483,6 @@ edit_done(struct tui *t, struct tui_job *j)
 	tui_reload(t);
 }
 
-/* The file in dir that the handler names, for the editor. */
-static char *
-handler_file(const char *dir, const char *runtime, const char *handler)
-{
-	static const char *py[] = { ".py", "/__init__.py", NULL };
-	static const char *js[] = { ".js", ".mjs", ".cjs", NULL };
-	const char	**ext = strcmp(runtime, "node") == 0 ? js : py;
-	char		*mod = xstrndup(handler, strrchr(handler, '.') - handler);
-	char		*p, *path = NULL;
-	int		 i;
-
-	if (strcmp(runtime, "python3") == 0)
-		for (p = mod; *p != '\0'; p++)
-			if (*p == '.')
-				*p = '/';
-	for (i = 0; ext[i] != NULL && path == NULL; i++) {
-		path = xasprintf("%s/%s%s", dir, mod, ext[i]);
-		if (access(path, F_OK) != 0) {
-			free(path);
-			path = NULL;
-		}
-	}
-	free(mod);
-	return path;
-}
-
 static void
 act_edit(struct tui *t)
 {
@@ -529,12 +501,14 @@ act_edit(struct tui *t)
 		return;
 	}
 	src = fn_code_dir(t->st, fn->name, fn->code_version);
-	tmp = xasprintf("%s/tmp/edit-%s-%d", t->st->home, fn->name, (int)getpid());
+	tmp = xasprintf("%s/tmp/edit-%s-%d", list_store_home(t->st), fn->name,
+	    (int)getpid());
 	util_rmtree(tmp);
 	util_mkdirs(tmp, 0700);
 	rmdir(tmp);
 	if (util_copytree(src, tmp, &size, &cause) != 0 ||
-	    (file = handler_file(tmp, fn->runtime, fn->handler)) == NULL) {
+	    (file = fn_handler_file(tmp, fn->runtime, fn->handler,
+	    &cause)) == NULL) {
 		tui_status(t, 1, "edit %s: %s", fn->name, cause != NULL ? cause :
 		    "handler file not found");
 		free(cause);
@@ -614,7 +588,8 @@ new_runtime_done(struct tui *t, const char *runtime, void *arg)
 		goto out;
 	}
 	node = strcmp(rt, "node") == 0;
-	tmp = xasprintf("%s/tmp/new-%s-%d", t->st->home, nf->name, (int)getpid());
+	tmp = xasprintf("%s/tmp/new-%s-%d", list_store_home(t->st), nf->name,
+	    (int)getpid());
 	util_rmtree(tmp);
 	util_mkdirs(tmp, 0700);
 	file = xasprintf("%s/%s", tmp, node ? "index.js" : "app.py");

@@ -28,7 +28,6 @@
 #include <unistd.h>
 
 #include "tui.h"
-#include "vm.h"
 
 #define PAIR_ERR	1
 #define PAIR_TITLE	2
@@ -250,7 +249,7 @@ console_figures(struct tui *t)
 {
 	unsigned long long	 v[10] = { 0 }, busy, total;
 	struct buf		 b = { 0 };
-	sqlite3_stmt		*stmt;
+	struct list_summary	 sum;
 	char			*cause = NULL, *p;
 	double			 avail = 0;
 
@@ -276,17 +275,14 @@ console_figures(struct tui *t)
 		t->host_mem_used = t->host_mem_total - avail;
 	}
 	free(cause);
+	cause = NULL;
 	buf_free(&b);
-	stmt = store_stmt(t->st, "SELECT (SELECT count(*) FROM functions), "
-	    "(SELECT count(*) FROM instances), (SELECT count(*) FROM invocations "
-	    "WHERE ts > ?)");
-	sqlite3_bind_double(stmt, 1, util_now() - 10);
-	if (sqlite3_step(stmt) == SQLITE_ROW) {
-		t->nfn = sqlite3_column_int(stmt, 0);
-		t->ninst = sqlite3_column_int(stmt, 1);
-		t->inv_rate = sqlite3_column_int(stmt, 2) / 10.0;
+	if (list_summary(t->st, &sum, &cause) == 0) {
+		t->nfn = sum.functions;
+		t->ninst = sum.instances;
+		t->inv_rate = sum.rate;
 	}
-	store_done(stmt);
+	free(cause);
 }
 
 /* Draw a box with a title on its top border. */

@@ -19,7 +19,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "proto.h"
 #include "tui.h"
 
 #define LOGS_KEEP	5000	/* lines kept in the pane */
@@ -41,7 +40,7 @@ struct logs {
 	int		 top;		/* first line shown when not following */
 	int		 height;	/* rows when last drawn */
 	char		*search;	/* highlighted text, or NULL */
-	struct tui_stream **streams;	/* one per instance of fn */
+	struct stream	**streams;	/* one per instance of fn */
 	int		 nstreams;
 	double		 since;		/* epoch s: older stream lines are history */
 };
@@ -72,28 +71,34 @@ logs_push(struct logs *l, const char *s, size_t len, double ts)
 	ll->ts = ts;
 }
 
+#define LOGS_HISTORY_BACK	20	/* invocations the pane opens with */
+#define LOGS_HISTORY_MAX	1000	/* invocations read from the store at once */
+
 /* Store history: the log text of invocations after last_id. */
 static void
 logs_history(struct tui *t, struct logs *l)
 {
-	sqlite3_stmt	*stmt;
+	struct logs_rec	*recs;
 	const char	*s, *nl;
+	char		*cause = NULL;
+	int		 n, i;
 
-	stmt = store_stmt(t->st, "SELECT id, ts, log FROM invocations "
-	    "WHERE fn = ? AND id > ? ORDER BY id LIMIT 1000");
-	sqlite3_bind_text(stmt, 1, l->fn, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 2, l->last_id);
-	while (sqlite3_step(stmt) == SQLITE_ROW) {
-		l->last_id = sqlite3_column_int64(stmt, 0);
-		s = (const char *)sqlite3_column_text(stmt, 2);
+	if (logs_since(t->st, l->fn, l->last_id, LOGS_HISTORY_MAX, &recs, &n,
+	    &cause) != 0) {
+		free(cause);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		l->last_id = recs[i].id;
+		s = recs[i].text;
 		while (s != NULL && *s != '\0') {
 			nl = strchr(s, '\n');
 			logs_push(l, s, nl != NULL ? (size_t)(nl - s) : strlen(s),
-			    sqlite3_column_double(stmt, 1));
+			    recs[i].ts);
 			s = nl != NULL ? nl + 1 : NULL;
 		}
 	}
-	store_done(stmt);
+	logs_recs_free(recs, n);
 }
 
 /* One NDJSON line from an agent: {ts, request_id, source, line}. */
@@ -121,11 +126,10 @@ logs_tick(struct tui *t, struct tui_pane *p)
 	struct logs	*l = p->data;
 	int		 i, before = l->n, first = l->first;
 
-	tui_stream_sync(t, l->fn, PROTO_PATH_LOGS "?follow=1", &l->streams,
-	    &l->nstreams);
+	stream_sync(t->st, l->fn, STREAM_KIND_LOGS, &l->streams, &l->nstreams);
 	for (i = 0; i < l->nstreams;) {
-		if (tui_stream_read(l->streams[i], logs_on_line, l) == -1) {
-			tui_stream_close(l->streams[i]);
+		if (stream_read(l->streams[i], logs_on_line, l) == -1) {
+			stream_close(l->streams[i]);
 			l->streams[i] = l->streams[--l->nstreams];
 		} else
 			i++;
@@ -311,7 +315,7 @@ logs_free(struct tui_pane *p)
 		l->first = (l->first + 1) % LOGS_KEEP;
 		l->n--;
 	}
-	tui_stream_close_all(l->streams, l->nstreams);
+	stream_close_all(l->streams, l->nstreams);
 	free(l->search);
 	free(l->fn);
 	free(l);
@@ -327,18 +331,12 @@ pane_logs_new(struct tui *t, const char *fn)
 {
 	struct tui_pane	*p = xcalloc(1, sizeof *p);
 	struct logs	*l = xcalloc(1, sizeof *l);
-	sqlite3_stmt	*stmt;
 
 	l->fn = xstrdup(fn);
 	l->follow = 1;
 	l->wrap = 1;
 	/* Start a few invocations back, not at the beginning of history. */
-	stmt = store_prepare(t->st, "SELECT coalesce(min(id) - 1, 0) FROM "
-	    "(SELECT id FROM invocations WHERE fn = ? ORDER BY id DESC LIMIT 20)");
-	sqlite3_bind_text(stmt, 1, fn, -1, SQLITE_STATIC);
-	if (sqlite3_step(stmt) == SQLITE_ROW)
-		l->last_id = sqlite3_column_int64(stmt, 0);
-	sqlite3_finalize(stmt);
+	l->last_id = logs_start_id(t->st, fn, LOGS_HISTORY_BACK);
 	p->ops = &logs_ops;
 	p->title = xasprintf("logs: %s  [f]ollow [w]rap [t]imes [/]search", fn);
 	p->data = l;

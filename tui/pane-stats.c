@@ -4,7 +4,8 @@
  * Each instance's agent streams a stats object a second (invocations,
  * CPU time, latency percentiles of its recent invocations); the pane
  * follows those streams, turns counters into rates, adds the memory the
- * instance's cgroup holds (through the VM driver), and keeps the last
+ * instance holds (as its own VM driver reports it, through the manager),
+ * and keeps the last
  * STATS_HISTORY samples of each for sparklines.  The totals line comes
  * from the store, so it counts invocations of instances long gone too.
  */
@@ -15,12 +16,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "proto.h"
 #include "tui.h"
-#include "vm.h"
 
 #define STATS_HISTORY	60	/* samples kept: a minute at one a second */
 #define STATS_INST	16	/* instances shown */
+#define STATS_ID_LEN	13	/* an instance id: 12 hex digits and a NUL */
 
 struct series {
 	double	 v[STATS_HISTORY];	/* oldest first */
@@ -28,7 +28,7 @@ struct series {
 };
 
 struct inst_stats {
-	char		 id[VM_ID_LEN];	/* instance */
+	char		 id[STATS_ID_LEN];	/* instance */
 	double		 at;		/* time of the last agent sample, s */
 	double		 cpu_ms;	/* its CPU counter */
 	double		 count;		/* its invocation counter */
@@ -49,7 +49,7 @@ struct stats {
 	double		 p50, p99;		/* ms, last 200 invocations */
 	struct series	 rate_hist;
 	double		 next;			/* next sample time */
-	struct tui_stream **streams;		/* one per instance */
+	struct stream	**streams;		/* one per instance */
 	int		 nstreams;
 };
 
@@ -61,14 +61,6 @@ series_add(struct series *s, double v)
 		s->n--;
 	}
 	s->v[s->n++] = v;
-}
-
-static int
-stats_cmp(const void *a, const void *b)
-{
-	double	x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 static struct inst_stats *
@@ -123,56 +115,43 @@ stats_on_line(const char *json, void *arg)
 static void
 stats_sample(struct tui *t, struct stats *s)
 {
-	const struct vm_driver	*drv = vm_driver_find(NULL);
-	struct vm_stats		 vs;
+	struct list_fn_stats	 fs;
 	struct inst_stats	*is;
 	struct stats_line	 sl;
-	sqlite3_stmt		*stmt;
-	double			 now = util_now(), lat[200];
-	int			 i, n = 0;
+	uint64_t		 mem;
+	char			*cause = NULL;
+	int			 i, n;
 
-	tui_stream_sync(t, s->fn, PROTO_PATH_STATS "?follow=1", &s->streams,
-	    &s->nstreams);
+	stream_sync(t->st, s->fn, STREAM_KIND_STATS, &s->streams, &s->nstreams);
 	for (i = 0; i < s->nstreams;) {
 		sl.s = s;
-		sl.id = tui_stream_id(s->streams[i]);
-		if (tui_stream_read(s->streams[i], stats_on_line, &sl) == -1) {
+		sl.id = stream_id(s->streams[i]);
+		if (stream_read(s->streams[i], stats_on_line, &sl) == -1) {
 			/* The instance went away: forget it. */
 			for (n = 0; n < s->ninst; n++)
 				if (strcmp(s->inst[n].id, sl.id) == 0)
 					s->inst[n] = s->inst[--s->ninst];
-			tui_stream_close(s->streams[i]);
+			stream_close(s->streams[i]);
 			s->streams[i] = s->streams[--s->nstreams];
-			n = 0;
 		} else
 			i++;
 	}
 	for (i = 0; i < s->ninst; i++) {
 		is = &s->inst[i];
-		if (drv != NULL && drv->stats(is->id, &vs) == 0)
-			is->mem = vs.mem_bytes / 1048576.0;
+		if (list_inst_mem(t->st, is->id, &mem) == 0)
+			is->mem = mem / 1048576.0;
 		series_add(&is->mem_hist, is->mem);
 	}
 
-	stmt = store_stmt(t->st, "SELECT count(*), (SELECT count(*) FROM "
-	    "invocations WHERE fn = ?1 AND ts > ?2) FROM invocations WHERE fn = ?1");
-	sqlite3_bind_text(stmt, 1, s->fn, -1, SQLITE_STATIC);
-	sqlite3_bind_double(stmt, 2, now - 10);
-	if (sqlite3_step(stmt) == SQLITE_ROW) {
-		s->invocations = sqlite3_column_int64(stmt, 0);
-		s->rate = sqlite3_column_int(stmt, 1) / 10.0;
+	if (list_fn_stats(t->st, s->fn, &fs, &cause) != 0) {
+		free(cause);
+		return;
 	}
-	store_done(stmt);
+	s->invocations = fs.invocations;
+	s->rate = fs.rate;
 	series_add(&s->rate_hist, s->rate);
-	stmt = store_stmt(t->st, "SELECT duration_ms FROM invocations WHERE fn = ? "
-	    "ORDER BY id DESC LIMIT 200");
-	sqlite3_bind_text(stmt, 1, s->fn, -1, SQLITE_STATIC);
-	while (sqlite3_step(stmt) == SQLITE_ROW)
-		lat[n++] = sqlite3_column_double(stmt, 0);
-	store_done(stmt);
-	qsort(lat, n, sizeof lat[0], stats_cmp);
-	s->p50 = n > 0 ? lat[n / 2] : 0;
-	s->p99 = n > 0 ? lat[(n * 99) / 100 < n ? (n * 99) / 100 : n - 1] : 0;
+	s->p50 = fs.p50;
+	s->p99 = fs.p99;
 }
 
 static void
@@ -260,7 +239,7 @@ stats_free(struct tui_pane *p)
 {
 	struct stats	*s = p->data;
 
-	tui_stream_close_all(s->streams, s->nstreams);
+	stream_close_all(s->streams, s->nstreams);
 	free(s->fn);
 	free(s);
 }

@@ -2,9 +2,10 @@
  * tui.h — the console's internal interface.
  *
  * The console is one event loop (console.c) over a set of views — tables
- * of functions, instances, images, events, each filled from the store
- * (view.c) — and at most one pane under the table (logs, stats, or text:
- * details, command output, help).  Panes are small vtables whose key
+ * of functions, instances, images, events, each filled with the rows the
+ * manager lists (view.c, over core.h's list.c) — and at most one pane
+ * under the table (logs, stats, or text: details, command output, help).
+ * Panes are small vtables whose key
  * handlers return flags instead of drawing; console.c draws everything in
  * one pass when something is dirty and lets ncurses send only the
  * difference.  Anything that changes state or may take time runs as a
@@ -162,17 +163,6 @@ int	 tui_keys_load(char **);
 int	 tui_key_dispatch(struct tui *, int);
 void	 tui_keys_help(struct buf *);
 int	 tui_run_command(struct tui *, const char *);
-
-/* stream.c: an agent's NDJSON stream, read without blocking. */
-struct tui_stream;
-struct tui_stream *tui_stream_open(const char *, const char *, const char *);
-int	 tui_stream_read(struct tui_stream *, void (*)(const char *, void *),
-	     void *);
-const char *tui_stream_id(struct tui_stream *);
-void	 tui_stream_close(struct tui_stream *);
-void	 tui_stream_close_all(struct tui_stream **, int);
-void	 tui_stream_sync(struct tui *, const char *, const char *,
-	     struct tui_stream ***, int *);
 
 /* pane-text.c, pane-logs.c, pane-stats.c */
 struct tui_pane *pane_text_new(const char *, const char *);

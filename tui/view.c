@@ -1,10 +1,11 @@
 /*
  * view.c — the console's table views and the queries that fill them.
  *
- * A view is a table of rows read from the store (and, for instances, the
- * VM driver's live figures).  The console reloads the current view about
- * once a second; sorting and filtering happen in console.c on the rows
- * returned here, so a view only knows how to read.  Every cell is
+ * A view is a table of the rows the manager lists (list.c: the same rows
+ * the `* ls` commands print; for instances, with what each one's driver
+ * says).  The console reloads the current view about once a second;
+ * sorting and filtering happen in console.c on the rows returned here,
+ * so a view only knows how to turn a row into cells.  Every cell is
  * escaped on one line: an event's detail may quote what an instance said.
  */
 #include <stdio.h>
@@ -13,7 +14,6 @@
 #include <time.h>
 
 #include "tui.h"
-#include "vm.h"
 
 static void
 view_add(struct tui_row **rows, int *n, const char *key, int bad)
@@ -40,14 +40,6 @@ view_cell(struct tui_row *row, int col, const char *fmt, ...)
 	va_end(ap);
 	row->cells[col] = esc_term_str(s, ESC_ONELINE);
 	free(s);
-}
-
-static const char *
-view_text(sqlite3_stmt *stmt, int col)
-{
-	const char	*s = (const char *)sqlite3_column_text(stmt, col);
-
-	return s != NULL ? s : "-";
 }
 
 /* "12s", "5m", "3h", "2d" ago. */
@@ -77,38 +69,32 @@ static const struct tui_col view_fn_cols[] = {
 static void
 view_fn_fill(struct tui *t, struct tui_row **rows, int *n)
 {
-	sqlite3_stmt	*stmt;
-	char		 age[16];
+	struct list_fn	*fns, *f;
 	struct tui_row	*r;
+	char		 age[16], *cause = NULL;
+	int		 nfns, i;
 
-	stmt = store_stmt(t->st, "SELECT f.name, f.runtime, f.handler, "
-	    "f.memory_mb, f.timeout_s, f.version, "
-	    "(SELECT count(*) FROM instances i WHERE i.fn = f.name), "
-	    "(SELECT count(*) FROM invocations v WHERE v.fn = f.name), "
-	    "(SELECT count(*) FROM invocations v WHERE v.fn = f.name AND "
-	    "v.status != 'ok'), "
-	    "(SELECT max(ts) FROM invocations v WHERE v.fn = f.name), "
-	    "(SELECT status FROM invocations v WHERE v.fn = f.name "
-	    "ORDER BY id DESC LIMIT 1) FROM functions f");
-	while (sqlite3_step(stmt) == SQLITE_ROW) {
-		const char *last = (const char *)sqlite3_column_text(stmt, 10);
-
-		view_add(rows, n, view_text(stmt, 0), last != NULL &&
-		    strcmp(last, "ok") != 0);
+	if (list_fns(t->st, &fns, &nfns, &cause) != 0) {
+		free(cause);
+		return;
+	}
+	for (i = 0; i < nfns; i++) {
+		f = &fns[i];
+		view_add(rows, n, f->name, f->last_failed);
 		r = &(*rows)[*n - 1];
-		view_cell(r, 0, "%s", view_text(stmt, 0));
-		view_cell(r, 1, "%s", view_text(stmt, 1));
-		view_cell(r, 2, "%s", view_text(stmt, 2));
-		view_cell(r, 3, "%d", sqlite3_column_int(stmt, 3));
-		view_cell(r, 4, "%d", sqlite3_column_int(stmt, 4));
-		view_cell(r, 5, "%d", sqlite3_column_int(stmt, 5));
-		view_cell(r, 6, "%d", sqlite3_column_int(stmt, 6));
-		view_cell(r, 7, "%d", sqlite3_column_int(stmt, 7));
-		view_cell(r, 8, "%d", sqlite3_column_int(stmt, 8));
-		view_age(age, sizeof age, sqlite3_column_double(stmt, 9));
+		view_cell(r, 0, "%s", f->name);
+		view_cell(r, 1, "%s", f->runtime);
+		view_cell(r, 2, "%s", f->handler);
+		view_cell(r, 3, "%d", f->memory_mb);
+		view_cell(r, 4, "%d", f->timeout_s);
+		view_cell(r, 5, "%d", f->version);
+		view_cell(r, 6, "%d", f->instances);
+		view_cell(r, 7, "%d", f->invocations);
+		view_cell(r, 8, "%d", f->errors);
+		view_age(age, sizeof age, f->last_ts);
 		view_cell(r, 9, "%s", age);
 	}
-	store_done(stmt);
+	list_fns_free(fns, nfns);
 }
 
 static const struct tui_col view_vm_cols[] = {
@@ -120,52 +106,42 @@ static const struct tui_col view_vm_cols[] = {
 static void
 view_vm_fill(struct tui *t, struct tui_row **rows, int *n)
 {
-	const struct vm_driver	*drv;
-	struct vm_stats		 vs;
-	sqlite3_stmt		*stmt;
-	char			 age[16];
+	struct list_inst	*in, *v;
 	struct tui_row		*r;
-	int			 alive;
+	char			 age[16], *cause = NULL;
+	int			 nin, i;
 
-	stmt = store_stmt(t->st, "SELECT id, driver, fn, runtime, state, pid, "
-	    "memory_mb, last_used FROM instances");
-	while (sqlite3_step(stmt) == SQLITE_ROW) {
-		const char *id = view_text(stmt, 0);
-
-		drv = vm_driver_find(view_text(stmt, 1));
-		alive = drv != NULL && drv->alive(id, sqlite3_column_int(stmt, 5));
-		view_add(rows, n, id, !alive);
+	if (list_insts(t->st, &in, &nin, &cause) != 0) {
+		free(cause);
+		return;
+	}
+	for (i = 0; i < nin; i++) {
+		v = &in[i];
+		view_add(rows, n, v->id, !v->alive);
 		r = &(*rows)[*n - 1];
-		view_cell(r, 0, "%s", id);
-		view_cell(r, 1, "%s", view_text(stmt, 1));
-		view_cell(r, 2, "%s", sqlite3_column_type(stmt, 2) == SQLITE_NULL ?
-		    "(pool)" : view_text(stmt, 2));
-		view_cell(r, 3, "%s", view_text(stmt, 3));
-		view_cell(r, 4, "%s", alive ? view_text(stmt, 4) : "gone");
-		view_cell(r, 5, "%d", sqlite3_column_int(stmt, 5));
-		view_cell(r, 6, "%dM", sqlite3_column_int(stmt, 6));
-		if (alive && drv->stats(id, &vs) == 0)
-			view_cell(r, 7, "%.1fM", vs.mem_bytes / 1048576.0);
+		view_cell(r, 0, "%s", v->id);
+		view_cell(r, 1, "%s", v->driver);
+		view_cell(r, 2, "%s", v->fn != NULL ? v->fn : "(pool)");
+		view_cell(r, 3, "%s", v->runtime);
+		view_cell(r, 4, "%s", v->alive ? v->state : "gone");
+		view_cell(r, 5, "%d", v->pid);
+		view_cell(r, 6, "%dM", v->memory_mb);
+		if (v->alive && v->have_stats)
+			view_cell(r, 7, "%.1fM", v->mem_bytes / 1048576.0);
 		else
 			view_cell(r, 7, "-");
-		view_age(age, sizeof age, sqlite3_column_double(stmt, 7));
+		view_age(age, sizeof age, v->last_used);
 		view_cell(r, 8, "%s", age);
 		/* How it came up: "restore 1.1s tcg", "boot 3.9s tcg", "spawn". */
-		if (drv != NULL) {
-			struct vm_info	 vi;
-			char		*dir = xasprintf("%s/run/%s", t->st->home, id);
-
-			drv->info(id, dir, &vi);
-			free(dir);
-			if (vi.start_ms >= 0)
-				view_cell(r, 9, "%s %.1fs %s", vi.start,
-				    vi.start_ms / 1000.0, vi.accel);
-			else
-				view_cell(r, 9, "%s", vi.start);
-		} else
+		if (!v->known)
 			view_cell(r, 9, "-");
+		else if (v->start_ms >= 0)
+			view_cell(r, 9, "%s %.1fs %s", v->start, v->start_ms / 1000.0,
+			    v->accel);
+		else
+			view_cell(r, 9, "%s", v->start);
 	}
-	store_done(stmt);
+	list_insts_free(in, nin);
 }
 
 static const struct tui_col view_img_cols[] = {
@@ -176,59 +152,60 @@ static const struct tui_col view_img_cols[] = {
 static void
 view_img_fill(struct tui *t, struct tui_row **rows, int *n)
 {
-	sqlite3_stmt	*stmt;
-	struct tui_row	*r;
-	char		 age[16];
+	struct list_image	*img;
+	struct tui_row		*r;
+	char			 age[16], *cause = NULL;
+	int			 nimg, i;
 
-	stmt = store_stmt(t->st, "SELECT name, runtime, size, built, path "
-	    "FROM images");
-	while (sqlite3_step(stmt) == SQLITE_ROW) {
-		view_add(rows, n, view_text(stmt, 0), 0);
-		r = &(*rows)[*n - 1];
-		view_cell(r, 0, "%s", view_text(stmt, 0));
-		view_cell(r, 1, "%s", view_text(stmt, 1));
-		view_cell(r, 2, "%.1fM", sqlite3_column_int64(stmt, 2) / 1048576.0);
-		view_age(age, sizeof age, sqlite3_column_double(stmt, 3));
-		view_cell(r, 3, "%s", age);
-		view_cell(r, 4, "%s", view_text(stmt, 4));
+	if (list_images(t->st, &img, &nimg, &cause) != 0) {
+		free(cause);
+		return;
 	}
-	store_done(stmt);
+	for (i = 0; i < nimg; i++) {
+		view_add(rows, n, img[i].name, 0);
+		r = &(*rows)[*n - 1];
+		view_cell(r, 0, "%s", img[i].name);
+		view_cell(r, 1, "%s", img[i].runtime);
+		view_cell(r, 2, "%.1fM", img[i].size / 1048576.0);
+		view_age(age, sizeof age, img[i].built);
+		view_cell(r, 3, "%s", age);
+		view_cell(r, 4, "%s", img[i].path);
+	}
+	list_images_free(img, nimg);
 }
 
 static const struct tui_col view_ev_cols[] = {
 	{ "TIME", 0 }, { "EVENT", 0 }, { "SUBJECT", 0 }, { "DETAIL", 0 },
 };
 
+#define VIEW_EVENTS	500	/* events the Events view holds */
+
 static void
 view_ev_fill(struct tui *t, struct tui_row **rows, int *n)
 {
-	sqlite3_stmt	*stmt;
-	struct tui_row	*r;
-	struct tm	 tm;
-	time_t		 secs;
-	char		 when[32];
+	struct list_event	*ev;
+	struct tui_row		*r;
+	struct tm		 tm;
+	time_t			 secs;
+	char			 when[32], *cause = NULL;
+	int			 nev, i;
 
-	/* Invocations are events too; they are read from their own table. */
-	stmt = store_stmt(t->st, "SELECT ts, kind, subject, detail FROM ("
-	    "SELECT ts, kind, subject, detail FROM events "
-	    "UNION ALL SELECT ts, CASE status WHEN 'ok' THEN 'invoked' "
-	    "ELSE 'errored' END, fn, printf('%s %.2f ms%s', request_id, "
-	    "duration_ms, CASE status WHEN 'ok' THEN '' ELSE ' (' || status || "
-	    "')' END) FROM invocations) ORDER BY ts DESC LIMIT 500");
-	while (sqlite3_step(stmt) == SQLITE_ROW) {
-		const char *kind = view_text(stmt, 1);
-
-		secs = (time_t)sqlite3_column_double(stmt, 0);
+	if (list_events(t->st, VIEW_EVENTS, &ev, &nev, &cause) != 0) {
+		free(cause);
+		return;
+	}
+	for (i = 0; i < nev; i++) {
+		secs = (time_t)ev[i].ts;
 		localtime_r(&secs, &tm);
 		strftime(when, sizeof when, "%H:%M:%S", &tm);
-		view_add(rows, n, view_text(stmt, 2), strcmp(kind, "errored") == 0);
+		view_add(rows, n, ev[i].subject, strcmp(ev[i].kind, "errored") == 0);
 		r = &(*rows)[*n - 1];
 		view_cell(r, 0, "%s", when);
-		view_cell(r, 1, "%s", kind);
-		view_cell(r, 2, "%s", view_text(stmt, 2));
-		view_cell(r, 3, "%s", view_text(stmt, 3));
+		view_cell(r, 1, "%s", ev[i].kind);
+		view_cell(r, 2, "%s", ev[i].subject);
+		view_cell(r, 3, "%s", ev[i].detail);
 	}
-	store_done(stmt);
+	list_events_free(ev, nev);
 }
 
 static const struct tui_view view_fn = {

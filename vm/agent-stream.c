@@ -15,12 +15,22 @@
  * agent_stream_room() bytes at a time.  A status other than 200, a body
  * that is not chunked, a chunk size that is not a short hex number within
  * the buffer cap, or a chunk not followed by CRLF ends the stream too.
+ *
+ * agent_stream_connect and agent_stream_read are the I/O around it: they
+ * ask an agent's socket for a stream and feed what arrives without ever
+ * waiting, at most PROTO_STREAM_BUF_MAX bytes a read, so a flood waits in
+ * the socket and whoever follows many streams stays responsive.
  */
+#include <sys/socket.h>
 #include <sys/types.h>
+#include <sys/un.h>
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "util.h"
 #include "proto.h"
@@ -293,4 +303,82 @@ agent_stream_feed(struct agent_stream *s, const void *data, size_t n,
 		return -1;
 	}
 	return s->state == STREAM_DONE;
+}
+
+/* Until vm.h declares them (agent-stream.c section). */
+int	 agent_stream_connect(const char *sock, const char *path, char **cause);
+int	 agent_stream_read(struct agent_stream *s, int fd, char **cause);
+
+/*
+ * Connect to the agent listening on sock and ask for path (GET, HTTP/1.1).
+ * Returns the socket, nonblocking, for agent_stream_read; -1 with *cause
+ * if the agent is not there.
+ */
+int
+agent_stream_connect(const char *sock, const char *path, char **cause)
+{
+	struct sockaddr_un	 sun;
+	char			*req;
+	size_t			 len;
+	int			 fd;
+
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	if (strlen(sock) >= sizeof sun.sun_path) {
+		*cause = xasprintf("%s: socket path too long", sock);
+		return -1;
+	}
+	strcpy(sun.sun_path, sock);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
+		*cause = xasprintf("socket: %s", strerror(errno));
+		return -1;
+	}
+	req = xasprintf("GET %s HTTP/1.1\r\nHost: agent\r\n\r\n", path);
+	len = strlen(req);
+	if (connect(fd, (struct sockaddr *)&sun, sizeof sun) == -1 ||
+	    write(fd, req, len) != (ssize_t)len) {
+		*cause = xasprintf("%s: %s", sock, strerror(errno));
+		free(req);
+		close(fd);
+		return -1;
+	}
+	free(req);
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	return fd;
+}
+
+/*
+ * Read what has arrived on fd, at most PROTO_STREAM_BUF_MAX bytes, and
+ * feed it to s, which calls back for each complete line.  Returns 0 while
+ * the stream goes on, -1 once it is over: the agent closed it or ended
+ * it, or broke the protocol or a cap (then *cause says how; otherwise it
+ * is left NULL).  The caller closes fd.
+ */
+int
+agent_stream_read(struct agent_stream *s, int fd, char **cause)
+{
+	char	 tmp[65536];
+	size_t	 budget = PROTO_STREAM_BUF_MAX, want;
+	ssize_t	 n;
+
+	*cause = NULL;
+	while (budget > 0) {
+		if ((want = agent_stream_room(s)) == 0)
+			return -1;	/* it holds all it may: never here */
+		if (want > sizeof tmp)
+			want = sizeof tmp;
+		if (want > budget)
+			want = budget;
+		n = read(fd, tmp, want);
+		if (n > 0) {
+			budget -= (size_t)n;
+			if (agent_stream_feed(s, tmp, (size_t)n, cause) != 0)
+				return -1;
+			continue;
+		}
+		if (n == 0 || (errno != EAGAIN && errno != EINTR))
+			return -1;
+		break;
+	}
+	return 0;
 }

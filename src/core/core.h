@@ -108,4 +108,168 @@ int	 image_prewarm(const char *);
 /* logs.c: stored invocation logs. */
 int	 logs_store(struct store *, const struct fn *, const struct invoke_result *, char **);
 
+/*
+ * list.c, logs.c (reading), stream.c: the read side, the same rows for
+ * commands and console alike.
+ */
+
+/* list.c: rows of listings. */
+struct list_fn {
+	char	*name;		/* function name */
+	char	*runtime;	/* python3 | node */
+	char	*handler;	/* module.function */
+	char	*driver;	/* as configured: ns | qemu | auto */
+	int	 memory_mb;	/* cgroup memory limit */
+	int	 timeout_s;	/* per-invocation deadline */
+	int	 version;	/* configuration version */
+	int	 instances;	/* instance rows it owns */
+	int	 invocations;	/* invocations stored (the last FN_LOG_KEEP) */
+	int	 errors;	/* of those, the ones not ok */
+	double	 last_ts;	/* newest invocation, epoch s; 0 if none */
+	int	 last_failed;	/* the newest invocation was not ok */
+};
+int	 list_fns(struct store *st, struct list_fn **rows, int *n, char **cause);
+void	 list_fns_free(struct list_fn *rows, int n);
+
+struct list_fn_show {
+	struct fn *fn;		/* the function's row */
+	char	*code_dir;	/* its current code directory */
+	int	 instances;	/* instance rows it owns */
+	int	 invocations;	/* invocations stored */
+	int	 errors;	/* of those, the ones not ok */
+};
+int	 list_fn_show(struct store *st, const char *name,
+	     struct list_fn_show *out, char **cause);
+void	 list_fn_show_free(struct list_fn_show *s);
+
+struct list_invocation {
+	double	 ts;		/* when it was logged, epoch s */
+	char	*status;	/* ok | error | timeout | crash */
+	double	 duration_ms;	/* handler time */
+	int	 max_mem_mb;	/* peak RSS of the runtime */
+	double	 init_ms;	/* runtime init; 0 when warm */
+	char	*request_id;	/* uuid */
+};
+int	 list_invocations(struct store *st, const char *fn, int max,
+	     struct list_invocation **rows, int *n, char **cause);
+void	 list_invocations_free(struct list_invocation *rows, int n);
+
+struct list_inst {
+	char	*id;		/* hex id */
+	char	*driver;	/* the driver it runs under */
+	char	*fn;		/* owner, NULL while in the pool */
+	char	*runtime;	/* image runtime */
+	char	*state;		/* starting | ready */
+	int	 pid;		/* the machine's main process */
+	int	 memory_mb;	/* current limit */
+	int	 fn_version;	/* function version it is configured with */
+	char	*sock;		/* agent socket */
+	double	 created;	/* epoch s */
+	double	 last_used;	/* epoch s */
+	char	*run_dir;	/* its run directory */
+	int	 known;		/* its driver is in this build */
+	int	 alive;		/* its driver sees its process running */
+	int	 have_stats;	/* its driver gave mem_bytes and cpu_ns */
+	uint64_t mem_bytes;	/* memory in use */
+	uint64_t cpu_ns;	/* CPU time used */
+	char	*accel;		/* kvm, tcg; "-" for a sandbox; "" unknown */
+	char	*start;		/* boot, restore, spawn; "" unknown */
+	long	 start_ms;	/* how long starting took, -1 unknown */
+	int	 vmm_pid;	/* QEMU's pid, 0 for a sandbox */
+	char	*console;	/* console or agent log path; "" unknown */
+	char	*note;		/* e.g. why a restore fell back to boot */
+	char	*exit;		/* why it stopped, if it did */
+};
+int	 list_insts(struct store *st, struct list_inst **rows, int *n,
+	     char **cause);
+int	 list_inst_get(struct store *st, const char *id, struct list_inst *out,
+	     char **cause);
+void	 list_inst_free(struct list_inst *r);
+void	 list_insts_free(struct list_inst *rows, int n);
+char	*list_inst_fn(struct store *st, const char *id);
+int	 list_inst_mem(struct store *st, const char *id, uint64_t *mem_bytes);
+
+struct list_sock {
+	char	*id;		/* instance id */
+	char	*sock;		/* its agent's socket */
+};
+int	 list_fn_socks(struct store *st, const char *fn, struct list_sock **rows,
+	     int *n);
+void	 list_socks_free(struct list_sock *rows, int n);
+
+struct list_image {
+	char	*name;		/* image name */
+	char	*runtime;	/* the runtime it holds */
+	long long size;		/* bytes */
+	double	 built;		/* epoch s */
+	char	*path;		/* its file */
+};
+int	 list_images(struct store *st, struct list_image **rows, int *n,
+	     char **cause);
+void	 list_images_free(struct list_image *rows, int n);
+
+struct list_event {
+	double	 ts;		/* epoch s */
+	char	*kind;		/* created, reloaded, invoked, errored, ... */
+	char	*subject;	/* function name or instance id */
+	char	*detail;	/* free text; may quote an instance */
+};
+int	 list_events(struct store *st, int max, struct list_event **rows,
+	     int *n, char **cause);
+void	 list_events_free(struct list_event *rows, int n);
+
+struct list_summary {
+	int	 functions;	/* functions defined */
+	int	 instances;	/* instance rows */
+	double	 rate;		/* invocations a second, last 10 s */
+};
+int	 list_summary(struct store *st, struct list_summary *out, char **cause);
+
+struct list_fn_stats {
+	long long invocations;	/* stored, all instances, gone ones too */
+	double	 rate;		/* invocations a second, last 10 s */
+	double	 p50;		/* ms, of the last 200 invocations */
+	double	 p99;		/* ms, of the last 200 invocations */
+};
+int	 list_fn_stats(struct store *st, const char *fn,
+	     struct list_fn_stats *out, char **cause);
+const char *list_store_home(struct store *st);
+
+/* logs.c, reading: stored invocation logs, for `fn logs` and the console. */
+struct logs_rec {
+	long long id;		/* invocation row id: follow from the newest */
+	double	 ts;		/* when it was logged, epoch s */
+	char	*request_id;	/* uuid */
+	char	*text;		/* its log lines, NUL-terminated */
+	size_t	 len;		/* bytes of text (it may hold NULs) */
+};
+int	 logs_tail(struct store *st, const char *name, int tail,
+	     struct logs_rec **recs, int *n, long long *last, char **cause);
+int	 logs_since(struct store *st, const char *name, long long since, int max,
+	     struct logs_rec **recs, int *n, char **cause);
+long long logs_start_id(struct store *st, const char *name, int back);
+int	 logs_fn_exists(struct store *st, const char *name);
+void	 logs_recs_free(struct logs_rec *recs, int n);
+
+/* fn.c: the file a handler names (fn_check_handler_file's answer). */
+char	*fn_handler_file(const char *dir, const char *runtime, const char *h,
+	     char **cause);
+
+/* stream.c: a function's instances' agent streams, read without waiting. */
+enum stream_kind {
+	STREAM_KIND_LOGS,	/* the runtime's lines as it writes them */
+	STREAM_KIND_STATS	/* a stats object a second */
+};
+struct stream;
+struct stream *stream_open(const char *sock, enum stream_kind kind,
+	     const char *id);
+const char *stream_id(struct stream *s);
+int	 stream_fd(struct stream *s);
+int	 stream_read(struct stream *s, void (*fn)(const char *line, void *arg),
+	     void *arg);
+void	 stream_close(struct stream *s);
+void	 stream_close_all(struct stream **streams, int n);
+void	 stream_sync(struct store *st, const char *fn, enum stream_kind kind,
+	     struct stream ***streams, int *n);
+
 #endif

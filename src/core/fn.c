@@ -122,34 +122,50 @@ fn_valid_handler(const char *runtime, const char *h, char **cause)
 }
 
 /*
- * Check that the code in dir has the file the handler names: mod.py or
- * mod/__init__.py for python3, file.js/.cjs/.mjs for node.
+ * The file in dir that handler h names: mod.py, mod/__init__.py or
+ * mod.pyc for python3, file.js/.cjs/.mjs for node, the first that is
+ * readable.  NULL with *cause if the code has none.  The caller frees it.
  */
-int
-fn_check_handler_file(const char *dir, const char *runtime, const char *h,
+char *
+fn_handler_file(const char *dir, const char *runtime, const char *h,
     char **cause)
 {
 	static const char *py[] = { ".py", "/__init__.py", ".pyc", NULL };
 	static const char *js[] = { ".js", ".cjs", ".mjs", NULL };
 	const char	**ext = strcmp(runtime, "node") == 0 ? js : py;
-	char		*mod, *p, *path;
-	int		 i, found = 0;
+	char		*mod, *p, *path = NULL;
+	int		 i;
 
 	mod = xstrndup(h, strrchr(h, '.') - h);
 	if (strcmp(runtime, "python3") == 0)
 		for (p = mod; *p != '\0'; p++)
 			if (*p == '.')
 				*p = '/';
-	for (i = 0; ext[i] != NULL && !found; i++) {
+	for (i = 0; ext[i] != NULL && path == NULL; i++) {
 		path = xasprintf("%s/%s%s", dir, mod, ext[i]);
-		found = access(path, R_OK) == 0;
-		free(path);
+		if (access(path, R_OK) != 0) {
+			free(path);
+			path = NULL;
+		}
 	}
-	if (!found)
+	if (path == NULL)
 		*cause = xasprintf("handler '%s': the code has no %s%s", h, mod,
 		    strcmp(runtime, "node") == 0 ? ".js" : ".py");
 	free(mod);
-	return found ? 0 : -1;
+	return path;
+}
+
+/* Check that the code in dir has the file the handler names. */
+int
+fn_check_handler_file(const char *dir, const char *runtime, const char *h,
+    char **cause)
+{
+	char	*path;
+
+	if ((path = fn_handler_file(dir, runtime, h, cause)) == NULL)
+		return -1;
+	free(path);
+	return 0;
 }
 
 char *

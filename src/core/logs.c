@@ -9,19 +9,16 @@
  * start) Init Duration.  One
  * insert per invocation keeps logging cheap on the warm path.  Each
  * function keeps its last FN_LOG_KEEP invocations, and at most
- * LOGS_OUTPUT_MAX bytes of output each.  Following is polling by rowid,
- * which works across processes because the store is shared: `fn logs -f`
- * in one terminal sees invocations made anywhere.  What a function wrote
- * is printed as it is to a pipe or a file and escaped on a terminal.
+ * LOGS_OUTPUT_MAX bytes of output each.  Reading back is by rowid: the
+ * last lines (logs_tail), then whatever came after an id (logs_since),
+ * which is how `fn logs -f` and the console's log pane follow invocations
+ * made by any process, the store being shared.  Printing is theirs.
  */
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
-#include "hearth.h"
+#include "store.h"
 
 #define LOGS_OUTPUT_MAX	(64 * 1024)	/* output stored per invocation */
 
@@ -116,7 +113,8 @@ logs_store(struct store *st, const struct fn *fn, const struct invoke_result *re
 	return 0;
 }
 
-static int
+/* Whether function name still exists (a follower stops when it is gone). */
+int
 logs_fn_exists(struct store *st, const char *name)
 {
 	sqlite3_stmt	*stmt = store_stmt(st, "SELECT 1 FROM functions WHERE name = ?");
@@ -128,156 +126,164 @@ logs_fn_exists(struct store *st, const char *name)
 	return yes;
 }
 
-/* Where logs_print writes, and how. */
-struct logs_out {
-	FILE		*f;		/* the output */
-	enum out_format	 fmt;		/* text or JSON */
-	int		 array;		/* JSON: one array (else a line each) */
-	int		 n;		/* JSON objects written */
-};
-
-/*
- * Write len bytes of one invocation's log: as text (exact to a pipe,
- * escaped on a terminal), or as one JSON object per line.
- */
+/* Fill r from a row of (id, ts, request_id, log). */
 static void
-logs_put(struct logs_out *lo, double ts, const char *reqid, const char *p,
-    size_t len)
+logs_rec_read(sqlite3_stmt *stmt, struct logs_rec *r)
 {
-	struct buf	 b = { 0 };
-	const char	*nl;
-	char		 iso[40];
-	time_t		 secs = (time_t)ts;
-	struct tm	 tm;
-	size_t		 n;
+	const char	*p;
 
-	if (lo->fmt != OUT_JSON) {
-		out_bytes(lo->f, p, len, 0);
-		return;
-	}
-	gmtime_r(&secs, &tm);
-	n = strftime(iso, sizeof iso, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(iso + n, sizeof iso - n, ".%03dZ", (int)((ts - secs) * 1000) % 1000);
-	while (len > 0) {
-		nl = memchr(p, '\n', len);
-		n = nl != NULL ? (size_t)(nl - p) : len;
-		if (lo->array)
-			buf_addstr(&b, lo->n > 0 ? ",\n  " : "\n  ");
-		buf_printf(&b, "{\"ts\": \"%s\", \"request_id\": ", iso);
-		out_json_string(&b, reqid);
-		buf_addstr(&b, ", \"line\": ");
-		esc_json_string(&b, p, n);
-		buf_addstr(&b, lo->array ? "}" : "}\n");
-		lo->n++;
-		n += nl != NULL;
-		p += n;
-		len -= n;
-	}
-	if (b.len > 0)
-		fwrite(b.data, 1, b.len, lo->f);
-	buf_free(&b);
+	r->id = sqlite3_column_int64(stmt, 0);
+	r->ts = sqlite3_column_double(stmt, 1);
+	p = (const char *)sqlite3_column_text(stmt, 2);
+	r->request_id = xstrdup(p != NULL ? p : "");
+	if ((p = (const char *)sqlite3_column_text(stmt, 3)) == NULL)
+		p = "";
+	r->len = (size_t)sqlite3_column_bytes(stmt, 3);
+	r->text = xmalloc(r->len + 1);
+	memcpy(r->text, p, r->len);
+	r->text[r->len] = '\0';
 }
 
-/* One invocation's log, as read back for printing. */
-struct logs_rec {
-	double	 ts;		/* when it was logged */
-	char	*reqid;		/* its request id */
-	char	*text;		/* its log */
-	size_t	 len;		/* bytes of it */
-};
+static struct logs_rec *
+logs_rec_add(struct logs_rec **recs, int *n)
+{
+	*recs = xrealloc(*recs, sizeof **recs * (*n + 1));
+	memset(&(*recs)[*n], 0, sizeof **recs);
+	return &(*recs)[(*n)++];
+}
 
 /*
- * Print the last tail lines of function name (all if tail < 0) and, with
- * follow, keep printing new ones until interrupted.  fmt OUT_JSON prints
- * an array of {ts, request_id, line} objects, or with follow one object
- * a line.
+ * The invocations of function name that hold its last tail lines (all
+ * when tail < 0), oldest first; the oldest one's text is cut so that
+ * exactly tail lines remain when there are more.  *last is the newest
+ * invocation's id, 0 when there is none.  The caller frees *recs with
+ * logs_recs_free.
  */
 int
-logs_print(struct store *st, const char *name, int tail, int follow,
-    enum out_format fmt, FILE *out, char **cause)
+logs_tail(struct store *st, const char *name, int tail, struct logs_rec **recs,
+    int *n, long long *last, char **cause)
 {
-	struct timespec	 ts = { 0, 100 * 1000 * 1000 };
-	struct logs_out	 lo = { out, fmt, fmt == OUT_JSON && !follow, 0 };
-	struct logs_rec	*recs = NULL, *r;
+	struct logs_rec	*r, tmp;
 	sqlite3_stmt	*stmt;
-	long long	 last = 0, lines = 0;
-	const char	*p, *end, *nl, *reqid;
-	int		 nrecs = 0, i, tick;
+	long long	 lines = 0;
+	const char	*p, *end, *nl;
+	int		 i, rc = SQLITE_DONE;
 
+	*recs = NULL;
+	*n = 0;
+	*last = 0;
 	/* Walk back from the newest invocation until tail lines are in hand. */
 	stmt = store_prepare(st, "SELECT id, ts, request_id, log FROM invocations "
 	    "WHERE fn = ? ORDER BY id DESC");
 	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
-	while ((tail < 0 || lines < tail) && sqlite3_step(stmt) == SQLITE_ROW) {
-		if (last == 0)
-			last = sqlite3_column_int64(stmt, 0);
-		recs = xrealloc(recs, sizeof *recs * (nrecs + 1));
-		r = &recs[nrecs++];
-		r->ts = sqlite3_column_double(stmt, 1);
-		reqid = (const char *)sqlite3_column_text(stmt, 2);
-		r->reqid = xstrdup(reqid != NULL ? reqid : "");
-		if ((p = (const char *)sqlite3_column_text(stmt, 3)) == NULL)
-			p = "";
-		r->len = sqlite3_column_bytes(stmt, 3);
-		r->text = xmalloc(r->len + 1);
-		memcpy(r->text, p, r->len);
-		r->text[r->len] = '\0';
+	while ((tail < 0 || lines < tail) &&
+	    (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		r = logs_rec_add(recs, n);
+		logs_rec_read(stmt, r);
+		if (*last == 0)
+			*last = r->id;
+		p = r->text;
 		for (end = p + r->len; (nl = memchr(p, '\n', end - p)) != NULL; p = nl + 1)
 			lines++;
 	}
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		*cause = xasprintf("store: %s", sqlite3_errmsg(st->db));
+		sqlite3_finalize(stmt);
+		logs_recs_free(*recs, *n);
+		*recs = NULL;
+		*n = 0;
+		return -1;
+	}
 	sqlite3_finalize(stmt);
-	/* Print oldest first, skipping lines beyond tail in the oldest. */
-	if (lo.array)
-		fputs("[", out);
-	for (i = nrecs - 1; i >= 0; i--) {
-		r = &recs[i];
+	/* Oldest first. */
+	for (i = 0; i < *n / 2; i++) {
+		tmp = (*recs)[i];
+		(*recs)[i] = (*recs)[*n - 1 - i];
+		(*recs)[*n - 1 - i] = tmp;
+	}
+	/* Drop the lines beyond tail from the oldest. */
+	for (i = 0; i < *n && tail >= 0 && lines > tail; i++) {
+		r = &(*recs)[i];
 		p = r->text;
 		end = r->text + r->len;
-		for (; tail >= 0 && lines > tail && p < end; lines--) {
+		for (; lines > tail && p < end; lines--) {
 			nl = memchr(p, '\n', end - p);
 			p = nl != NULL ? nl + 1 : end;
 		}
-		logs_put(&lo, r->ts, r->reqid, p, end - p);
-		free(r->reqid);
-		free(r->text);
+		r->len = (size_t)(end - p);
+		memmove(r->text, p, r->len);
+		r->text[r->len] = '\0';
+	}
+	return 0;
+}
+
+/*
+ * Invocations of function name after id since, oldest first, at most max
+ * of them (all when max <= 0).  The caller frees *recs with logs_recs_free.
+ */
+int
+logs_since(struct store *st, const char *name, long long since, int max,
+    struct logs_rec **recs, int *n, char **cause)
+{
+	sqlite3_stmt	*stmt;
+	int		 rc;
+
+	*recs = NULL;
+	*n = 0;
+	stmt = store_stmt(st, "SELECT id, ts, request_id, log FROM invocations "
+	    "WHERE fn = ? AND id > ? ORDER BY id LIMIT ?");
+	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 2, since);
+	sqlite3_bind_int(stmt, 3, max > 0 ? max : -1);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+		logs_rec_read(stmt, logs_rec_add(recs, n));
+	if (rc != SQLITE_DONE) {
+		*cause = xasprintf("store: %s", sqlite3_errmsg(st->db));
+		store_done(stmt);
+		logs_recs_free(*recs, *n);
+		*recs = NULL;
+		*n = 0;
+		return -1;
+	}
+	store_done(stmt);
+	return 0;
+}
+
+/*
+ * The id to follow from so that the last back invocations of function
+ * name come first: 0 when it has no more than that.  With name NULL, the
+ * newest id of any function (following from there shows only new ones).
+ */
+long long
+logs_start_id(struct store *st, const char *name, int back)
+{
+	sqlite3_stmt	*stmt;
+	long long	 id = 0;
+
+	if (name == NULL)
+		stmt = store_prepare(st, "SELECT coalesce(max(id), 0) FROM "
+		    "invocations");
+	else {
+		stmt = store_prepare(st, "SELECT coalesce(min(id) - 1, 0) FROM "
+		    "(SELECT id FROM invocations WHERE fn = ? ORDER BY id DESC "
+		    "LIMIT ?)");
+		sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
+		sqlite3_bind_int(stmt, 2, back);
+	}
+	if (sqlite3_step(stmt) == SQLITE_ROW)
+		id = sqlite3_column_int64(stmt, 0);
+	sqlite3_finalize(stmt);
+	return id;
+}
+
+void
+logs_recs_free(struct logs_rec *recs, int n)
+{
+	int	i;
+
+	for (i = 0; i < n; i++) {
+		free(recs[i].request_id);
+		free(recs[i].text);
 	}
 	free(recs);
-	if (lo.array)
-		fputs(lo.n > 0 ? "\n]\n" : "]\n", out);
-	fflush(out);
-	if (!follow)
-		return 0;
-	if (last == 0) {
-		stmt = store_prepare(st, "SELECT coalesce(max(id), 0) FROM invocations");
-		if (sqlite3_step(stmt) == SQLITE_ROW)
-			last = sqlite3_column_int64(stmt, 0);
-		sqlite3_finalize(stmt);
-	}
-	stmt = store_prepare(st, "SELECT id, ts, request_id, log FROM invocations "
-	    "WHERE fn = ? AND id > ? ORDER BY id");
-	for (tick = 0;; tick++) {
-		/* Once a second: stop following a function that is gone. */
-		if (tick % 10 == 9 && !logs_fn_exists(st, name)) {
-			*cause = xasprintf("function '%s' was deleted", name);
-			sqlite3_finalize(stmt);
-			return -1;
-		}
-		sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(stmt, 2, last);
-		while (sqlite3_step(stmt) == SQLITE_ROW) {
-			last = sqlite3_column_int64(stmt, 0);
-			reqid = (const char *)sqlite3_column_text(stmt, 2);
-			if ((p = (const char *)sqlite3_column_text(stmt, 3)) == NULL)
-				p = "";
-			logs_put(&lo, sqlite3_column_double(stmt, 1),
-			    reqid != NULL ? reqid : "", p, sqlite3_column_bytes(stmt, 3));
-		}
-		sqlite3_reset(stmt);
-		if (fflush(out) != 0 || ferror(out)) {
-			*cause = xstrdup("output closed");
-			sqlite3_finalize(stmt);
-			return -1;
-		}
-		nanosleep(&ts, NULL);
-	}
 }

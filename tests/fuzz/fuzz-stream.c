@@ -7,7 +7,7 @@
  * long as it likes.  The input is that reply, status line to trailers.
  * It is fed twice: in pieces of the sizes reads would return (drawn from
  * the input's hash), never more than agent_stream_room() at a time, as
- * tui/stream.c feeds it; and in as few pieces as the room allows.  After
+ * agent_stream_read feeds it; and in as few pieces as the room allows.  After
  * every feed the decoder holds at most PROTO_STREAM_BUF_MAX, a line at
  * most PROTO_STREAM_LINE_MAX and headers at most PROTO_HEADERS_MAX; every
  * line it hands out is non-empty, NUL-terminated, newline-free and within

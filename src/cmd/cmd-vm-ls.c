@@ -1,0 +1,145 @@
+/*
+ * cmd-vm-ls.c — vm ls and vm inspect: instances as the manager lists them
+ * (list_insts, list_inst_get: the store's rows with what each instance's
+ * own driver says), the same rows the console's Instances view shows.
+ */
+#include <stdlib.h>
+
+#include "hearth.h"
+
+static const struct out_col cmd_vm_ls_cols[] = {
+	{ "id", "ID", OUT_STR },
+	{ "driver", "DRIVER", OUT_STR },
+	{ "accel", "ACCEL", OUT_STR },
+	{ "owner", "OWNER", OUT_STR },
+	{ "runtime", "RUNTIME", OUT_STR },
+	{ "state", "STATE", OUT_STR },
+	{ "pid", "PID", OUT_INT },
+	{ "memory_mb", "LIMIT", OUT_INT },
+	{ "memory_used_mb", "USED", OUT_NUM },
+	{ "start", "START", OUT_STR },
+	{ "start_ms", "START MS", OUT_INT },
+	{ "version", "VERSION", OUT_INT },
+	{ "idle_s", "IDLE", OUT_INT },
+};
+
+static int
+cmd_vm_ls_exec(struct cmd_ctx *ctx)
+{
+	struct out_table	*t;
+	struct list_inst	*in, *r;
+	char			*cause = NULL;
+	int			 n, i;
+
+	inst_gc(ctx->store);
+	if (list_insts(ctx->store, &in, &n, &cause) != 0)
+		return cmd_fail(ctx, CMD_ERROR, cause);
+	t = out_table_new(cmd_vm_ls_cols, nitems(cmd_vm_ls_cols));
+	for (i = 0; i < n; i++) {
+		r = &in[i];
+		out_table_row(t);
+		out_cell_str(t, "id", r->id);
+		out_cell_str(t, "driver", r->driver);
+		out_cell_str(t, "accel", r->accel);
+		out_cell_str(t, "owner", r->fn != NULL ? r->fn : "(pool)");
+		out_cell_str(t, "runtime", r->runtime);
+		out_cell_str(t, "state", r->state);
+		out_cell_int(t, "pid", r->pid);
+		out_cell_int(t, "memory_mb", r->memory_mb);
+		out_cell_num(t, "memory_used_mb", r->have_stats ?
+		    r->mem_bytes / 1048576.0 : 0.0 / 0.0);
+		out_cell_str(t, "start", r->start);
+		out_cell_int(t, "start_ms", r->start_ms);
+		out_cell_int(t, "version", r->fn_version);
+		out_cell_int(t, "idle_s", (long long)(util_now() - r->last_used));
+	}
+	list_insts_free(in, n);
+	out_table_print(t, ctx->format, ctx->out, 0);
+	out_table_free(t);
+	return CMD_OK;
+}
+
+const struct cmd_entry cmd_vm_ls_entry = {
+	.name = "vm ls",
+	.alias = "vm list",
+	.min_args = 0, .max_args = 0,
+	.help = "list instances (sandboxes and VMs) with their memory use",
+	.flags = CMD_F_STORE | CMD_F_OUTPUT,
+	.exec = cmd_vm_ls_exec,
+};
+
+static const struct out_col cmd_vm_inspect_cols[] = {
+	{ "id", "ID", OUT_STR },
+	{ "driver", "Driver", OUT_STR },
+	{ "accel", "Accelerator", OUT_STR },
+	{ "fn", "Function", OUT_STR },
+	{ "runtime", "Runtime", OUT_STR },
+	{ "state", "State", OUT_STR },
+	{ "alive", "Alive", OUT_STR },
+	{ "pid", "PID", OUT_INT },
+	{ "vmm_pid", "QEMU PID", OUT_INT },
+	{ "start", "Started by", OUT_STR },
+	{ "start_ms", "Start (ms)", OUT_INT },
+	{ "note", "Note", OUT_STR },
+	{ "exit", "Exit", OUT_STR },
+	{ "memory_mb", "Memory limit (MB)", OUT_INT },
+	{ "memory_used_mb", "Memory used (MB)", OUT_NUM },
+	{ "cpu_s", "CPU (s)", OUT_NUM },
+	{ "fn_version", "Function version", OUT_INT },
+	{ "socket", "Agent socket", OUT_STR },
+	{ "run_dir", "Run directory", OUT_STR },
+	{ "console", "Console log", OUT_STR },
+	{ "created", "Created", OUT_TIME },
+	{ "last_used", "Last used", OUT_TIME },
+};
+
+static int
+cmd_vm_inspect_exec(struct cmd_ctx *ctx)
+{
+	struct out_table	*t;
+	struct list_inst	 r;
+	char			*cause = NULL;
+
+	if (list_inst_get(ctx->store, ctx->argv[0], &r, &cause) != 0)
+		return cmd_fail(ctx, CMD_ERROR, cause);
+	t = out_table_new(cmd_vm_inspect_cols, nitems(cmd_vm_inspect_cols));
+	out_table_row(t);
+	out_cell_str(t, "id", r.id);
+	out_cell_str(t, "driver", r.driver);
+	out_cell_str(t, "accel", r.accel);
+	out_cell_str(t, "fn", r.fn != NULL ? r.fn : "(pool)");
+	out_cell_str(t, "runtime", r.runtime);
+	out_cell_str(t, "state", r.state);
+	out_cell_str(t, "alive", r.alive ? "yes" : "no");
+	out_cell_int(t, "pid", r.pid);
+	out_cell_int(t, "vmm_pid", r.vmm_pid);
+	out_cell_str(t, "start", r.start);
+	out_cell_int(t, "start_ms", r.start_ms);
+	out_cell_str(t, "note", r.note);
+	out_cell_str(t, "exit", r.exit);
+	out_cell_int(t, "memory_mb", r.memory_mb);
+	out_cell_num(t, "memory_used_mb", r.have_stats ?
+	    r.mem_bytes / 1048576.0 : 0.0 / 0.0);
+	out_cell_num(t, "cpu_s", r.have_stats ? r.cpu_ns / 1e9 : 0.0 / 0.0);
+	out_cell_int(t, "fn_version", r.fn_version);
+	out_cell_str(t, "socket", r.sock);
+	out_cell_str(t, "run_dir", r.run_dir);
+	out_cell_str(t, "console", r.console);
+	out_cell_time(t, "created", r.created);
+	out_cell_time(t, "last_used", r.last_used);
+	out_table_print(t, ctx->format, ctx->out, 1);
+	out_table_free(t);
+	list_inst_free(&r);
+	return CMD_OK;
+}
+
+const struct cmd_entry cmd_vm_inspect_entry = {
+	.name = "vm inspect",
+	.alias = "vm show",
+	.min_args = 1, .max_args = 1,
+	.usage = "ID",
+	.help = "show one instance: driver, accelerator, processes, start, memory",
+	.flags = CMD_F_STORE | CMD_F_OUTPUT,
+	.complete = COMPLETE_VM,
+	.exec = cmd_vm_inspect_exec,
+};

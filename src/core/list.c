@@ -1,0 +1,552 @@
+/*
+ * list.c — the manager's read side: the rows every listing shows.
+ *
+ * A listing is an array of plain rows read from the store in one query,
+ * with what only a VM driver knows (liveness, memory, how a machine came
+ * up) asked of each instance's own driver.  The `* ls` and `show`
+ * commands and the console's views read the same rows here, so a figure
+ * means the same wherever it is shown; how a row is drawn (a table cell,
+ * an age, a sparkline) is the front end's business.  Every array comes
+ * with its free function; strings in rows are never NULL unless the field
+ * says so.  A read the store fails returns -1 with a cause and no rows.
+ * Nothing here writes to the store.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "store.h"
+#include "vm.h"
+
+#define LIST_LAT_MAX	200	/* invocations the latency percentiles cover */
+#define LIST_RATE_S	10	/* seconds an invocation rate is taken over */
+
+/* A column's text, never NULL. */
+static char *
+list_text(sqlite3_stmt *stmt, int col)
+{
+	const char	*s = (const char *)sqlite3_column_text(stmt, col);
+
+	return xstrdup(s != NULL ? s : "");
+}
+
+/* rows of n entries of size bytes, grown by one zeroed entry. */
+static void *
+list_grow(void *rows, int n, size_t size)
+{
+	rows = xrealloc(rows, size * (n + 1));
+	memset((char *)rows + size * n, 0, size);
+	return rows;
+}
+
+/* How a read ended: 0 if it ran to the end, else -1 with *cause. */
+static int
+list_end(struct store *st, int rc, char **cause)
+{
+	if (rc == SQLITE_DONE || rc == SQLITE_ROW)
+		return 0;
+	*cause = xasprintf("store: %s", sqlite3_errmsg(st->db));
+	return -1;
+}
+
+/* Every function with its counters, by name. */
+int
+list_fns(struct store *st, struct list_fn **rows, int *n, char **cause)
+{
+	sqlite3_stmt	*stmt;
+	struct list_fn	*r;
+	const char	*last;
+	int		 rc;
+
+	*rows = NULL;
+	*n = 0;
+	stmt = store_stmt(st, "SELECT f.name, f.runtime, f.handler, "
+	    "f.memory_mb, f.timeout_s, f.version, "
+	    "(SELECT count(*) FROM instances i WHERE i.fn = f.name), "
+	    "(SELECT count(*) FROM invocations v WHERE v.fn = f.name), "
+	    "(SELECT count(*) FROM invocations v WHERE v.fn = f.name AND "
+	    "v.status != 'ok'), "
+	    "(SELECT max(ts) FROM invocations v WHERE v.fn = f.name), "
+	    "(SELECT status FROM invocations v WHERE v.fn = f.name "
+	    "ORDER BY id DESC LIMIT 1), f.driver FROM functions f ORDER BY f.name");
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		*rows = list_grow(*rows, *n, sizeof **rows);
+		r = &(*rows)[(*n)++];
+		r->name = list_text(stmt, 0);
+		r->runtime = list_text(stmt, 1);
+		r->handler = list_text(stmt, 2);
+		r->memory_mb = sqlite3_column_int(stmt, 3);
+		r->timeout_s = sqlite3_column_int(stmt, 4);
+		r->version = sqlite3_column_int(stmt, 5);
+		r->instances = sqlite3_column_int(stmt, 6);
+		r->invocations = sqlite3_column_int(stmt, 7);
+		r->errors = sqlite3_column_int(stmt, 8);
+		r->last_ts = sqlite3_column_double(stmt, 9);
+		last = (const char *)sqlite3_column_text(stmt, 10);
+		r->last_failed = last != NULL && strcmp(last, "ok") != 0;
+		r->driver = list_text(stmt, 11);
+	}
+	rc = list_end(st, rc, cause);
+	store_done(stmt);
+	if (rc != 0) {
+		list_fns_free(*rows, *n);
+		*rows = NULL;
+		*n = 0;
+	}
+	return rc;
+}
+
+void
+list_fns_free(struct list_fn *rows, int n)
+{
+	int	i;
+
+	for (i = 0; i < n; i++) {
+		free(rows[i].name);
+		free(rows[i].runtime);
+		free(rows[i].handler);
+		free(rows[i].driver);
+	}
+	free(rows);
+}
+
+/* Function name with its code directory and counters; -1 with *cause. */
+int
+list_fn_show(struct store *st, const char *name, struct list_fn_show *out,
+    char **cause)
+{
+	sqlite3_stmt	*stmt;
+
+	memset(out, 0, sizeof *out);
+	if ((out->fn = fn_load(st, name, cause)) == NULL)
+		return -1;
+	stmt = store_prepare(st, "SELECT (SELECT count(*) FROM instances "
+	    "WHERE fn = ?1), (SELECT count(*) FROM invocations WHERE fn = ?1), "
+	    "(SELECT count(*) FROM invocations WHERE fn = ?1 AND status != 'ok')");
+	sqlite3_bind_text(stmt, 1, out->fn->name, -1, SQLITE_STATIC);
+	if (sqlite3_step(stmt) == SQLITE_ROW) {
+		out->instances = sqlite3_column_int(stmt, 0);
+		out->invocations = sqlite3_column_int(stmt, 1);
+		out->errors = sqlite3_column_int(stmt, 2);
+	}
+	sqlite3_finalize(stmt);
+	out->code_dir = fn_code_dir(st, out->fn->name, out->fn->code_version);
+	return 0;
+}
+
+void
+list_fn_show_free(struct list_fn_show *s)
+{
+	fn_free(s->fn);
+	free(s->code_dir);
+	memset(s, 0, sizeof *s);
+}
+
+/* The newest max invocations of function fn, newest first. */
+int
+list_invocations(struct store *st, const char *fn, int max,
+    struct list_invocation **rows, int *n, char **cause)
+{
+	sqlite3_stmt		*stmt;
+	struct list_invocation	*r;
+	int		 rc;
+
+	*rows = NULL;
+	*n = 0;
+	stmt = store_prepare(st, "SELECT ts, status, duration_ms, max_mem_mb, "
+	    "init_ms, request_id FROM invocations WHERE fn = ? ORDER BY id DESC "
+	    "LIMIT ?");
+	sqlite3_bind_text(stmt, 1, fn, -1, SQLITE_STATIC);
+	sqlite3_bind_int(stmt, 2, max);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		*rows = list_grow(*rows, *n, sizeof **rows);
+		r = &(*rows)[(*n)++];
+		r->ts = sqlite3_column_double(stmt, 0);
+		r->status = list_text(stmt, 1);
+		r->duration_ms = sqlite3_column_double(stmt, 2);
+		r->max_mem_mb = sqlite3_column_int(stmt, 3);
+		r->init_ms = sqlite3_column_double(stmt, 4);
+		r->request_id = list_text(stmt, 5);
+	}
+	rc = list_end(st, rc, cause);
+	sqlite3_finalize(stmt);
+	if (rc != 0) {
+		list_invocations_free(*rows, *n);
+		*rows = NULL;
+		*n = 0;
+	}
+	return rc;
+}
+
+void
+list_invocations_free(struct list_invocation *rows, int n)
+{
+	int	i;
+
+	for (i = 0; i < n; i++) {
+		free(rows[i].status);
+		free(rows[i].request_id);
+	}
+	free(rows);
+}
+
+#define LIST_INST_COLS "id, driver, fn, runtime, state, pid, memory_mb, " \
+	"fn_version, sock, created, last_used"
+
+/* Fill r from a row of LIST_INST_COLS, asking the instance's own driver. */
+static void
+list_inst_row(struct store *st, sqlite3_stmt *stmt, struct list_inst *r)
+{
+	const struct vm_driver	*drv;
+	struct vm_stats		 vs;
+	struct vm_info		 vi;
+
+	r->id = list_text(stmt, 0);
+	r->driver = list_text(stmt, 1);
+	r->fn = sqlite3_column_type(stmt, 2) == SQLITE_NULL ? NULL :
+	    list_text(stmt, 2);
+	r->runtime = list_text(stmt, 3);
+	r->state = list_text(stmt, 4);
+	r->pid = sqlite3_column_int(stmt, 5);
+	r->memory_mb = sqlite3_column_int(stmt, 6);
+	r->fn_version = sqlite3_column_int(stmt, 7);
+	r->sock = list_text(stmt, 8);
+	r->created = sqlite3_column_double(stmt, 9);
+	r->last_used = sqlite3_column_double(stmt, 10);
+	r->run_dir = xasprintf("%s/run/%s", st->home, r->id);
+
+	memset(&vi, 0, sizeof vi);
+	vi.start_ms = -1;
+	drv = vm_driver_find(r->driver);
+	r->known = drv != NULL;
+	if (drv != NULL) {
+		r->alive = drv->alive(r->id, r->pid);
+		drv->info(r->id, r->run_dir, &vi);
+		if (drv->stats(r->id, &vs) == 0) {
+			r->have_stats = 1;
+			r->mem_bytes = vs.mem_bytes;
+			r->cpu_ns = vs.cpu_ns;
+		}
+	}
+	r->accel = xstrdup(vi.accel);
+	r->start = xstrdup(vi.start);
+	r->start_ms = vi.start_ms;
+	r->vmm_pid = vi.vmm_pid;
+	r->console = xstrdup(vi.console);
+	r->note = xstrdup(vi.note);
+	r->exit = xstrdup(vi.exit);
+}
+
+/* Every instance, a function's first (by function, then age), pooled last. */
+int
+list_insts(struct store *st, struct list_inst **rows, int *n, char **cause)
+{
+	sqlite3_stmt	*stmt;
+	struct list_inst *r;
+	int		 rc;
+
+	*rows = NULL;
+	*n = 0;
+	stmt = store_stmt(st, "SELECT " LIST_INST_COLS " FROM instances "
+	    "ORDER BY fn NULLS LAST, created");
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		*rows = list_grow(*rows, *n, sizeof **rows);
+		r = &(*rows)[(*n)++];
+		list_inst_row(st, stmt, r);
+	}
+	rc = list_end(st, rc, cause);
+	store_done(stmt);
+	if (rc != 0) {
+		list_insts_free(*rows, *n);
+		*rows = NULL;
+		*n = 0;
+	}
+	return rc;
+}
+
+/* The instance id; -1 with *cause when there is none. */
+int
+list_inst_get(struct store *st, const char *id, struct list_inst *out,
+    char **cause)
+{
+	sqlite3_stmt	*stmt;
+	int		 rc = -1;
+
+	memset(out, 0, sizeof *out);
+	stmt = store_prepare(st, "SELECT " LIST_INST_COLS " FROM instances "
+	    "WHERE id = ?");
+	sqlite3_bind_text(stmt, 1, id, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(stmt) == SQLITE_ROW) {
+		list_inst_row(st, stmt, out);
+		rc = 0;
+	} else
+		*cause = xasprintf("no instance '%s' (see 'hearth vm ls')", id);
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+static void
+list_inst_clear(struct list_inst *r)
+{
+	free(r->id);
+	free(r->driver);
+	free(r->fn);
+	free(r->runtime);
+	free(r->state);
+	free(r->sock);
+	free(r->run_dir);
+	free(r->accel);
+	free(r->start);
+	free(r->console);
+	free(r->note);
+	free(r->exit);
+}
+
+void
+list_inst_free(struct list_inst *r)
+{
+	list_inst_clear(r);
+	memset(r, 0, sizeof *r);
+}
+
+void
+list_insts_free(struct list_inst *rows, int n)
+{
+	int	i;
+
+	for (i = 0; i < n; i++)
+		list_inst_clear(&rows[i]);
+	free(rows);
+}
+
+/* The function instance id runs, or NULL (no such instance, or pooled). */
+char *
+list_inst_fn(struct store *st, const char *id)
+{
+	sqlite3_stmt	*stmt;
+	char		*fn = NULL;
+
+	stmt = store_prepare(st, "SELECT fn FROM instances WHERE id = ?");
+	sqlite3_bind_text(stmt, 1, id, -1, SQLITE_STATIC);
+	if (sqlite3_step(stmt) == SQLITE_ROW &&
+	    sqlite3_column_type(stmt, 0) != SQLITE_NULL)
+		fn = list_text(stmt, 0);
+	sqlite3_finalize(stmt);
+	return fn;
+}
+
+/* Memory instance id uses, asked of its own driver; -1 if unknown. */
+int
+list_inst_mem(struct store *st, const char *id, uint64_t *mem_bytes)
+{
+	const struct vm_driver	*drv = NULL;
+	struct vm_stats		 vs;
+	sqlite3_stmt		*stmt;
+
+	stmt = store_stmt(st, "SELECT driver FROM instances WHERE id = ?");
+	sqlite3_bind_text(stmt, 1, id, -1, SQLITE_STATIC);
+	if (sqlite3_step(stmt) == SQLITE_ROW)
+		drv = vm_driver_find((const char *)sqlite3_column_text(stmt, 0));
+	store_done(stmt);
+	if (drv == NULL || drv->stats(id, &vs) != 0)
+		return -1;
+	*mem_bytes = vs.mem_bytes;
+	return 0;
+}
+
+/* The agent sockets of function fn's ready instances. */
+int
+list_fn_socks(struct store *st, const char *fn, struct list_sock **rows,
+    int *n)
+{
+	sqlite3_stmt	*stmt;
+	struct list_sock *r;
+
+	*rows = NULL;
+	*n = 0;
+	stmt = store_stmt(st, "SELECT id, sock FROM instances WHERE fn = ? "
+	    "AND state = 'ready'");
+	sqlite3_bind_text(stmt, 1, fn, -1, SQLITE_STATIC);
+	while (sqlite3_step(stmt) == SQLITE_ROW) {
+		*rows = list_grow(*rows, *n, sizeof **rows);
+		r = &(*rows)[(*n)++];
+		r->id = list_text(stmt, 0);
+		r->sock = list_text(stmt, 1);
+	}
+	store_done(stmt);
+	return 0;
+}
+
+void
+list_socks_free(struct list_sock *rows, int n)
+{
+	int	i;
+
+	for (i = 0; i < n; i++) {
+		free(rows[i].id);
+		free(rows[i].sock);
+	}
+	free(rows);
+}
+
+/* The images registered in the store, by name. */
+int
+list_images(struct store *st, struct list_image **rows, int *n, char **cause)
+{
+	sqlite3_stmt		*stmt;
+	struct list_image	*r;
+	int		 rc;
+
+	*rows = NULL;
+	*n = 0;
+	stmt = store_stmt(st, "SELECT name, runtime, size, built, path "
+	    "FROM images ORDER BY name");
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		*rows = list_grow(*rows, *n, sizeof **rows);
+		r = &(*rows)[(*n)++];
+		r->name = list_text(stmt, 0);
+		r->runtime = list_text(stmt, 1);
+		r->size = sqlite3_column_int64(stmt, 2);
+		r->built = sqlite3_column_double(stmt, 3);
+		r->path = list_text(stmt, 4);
+	}
+	rc = list_end(st, rc, cause);
+	store_done(stmt);
+	if (rc != 0) {
+		list_images_free(*rows, *n);
+		*rows = NULL;
+		*n = 0;
+	}
+	return rc;
+}
+
+void
+list_images_free(struct list_image *rows, int n)
+{
+	int	i;
+
+	for (i = 0; i < n; i++) {
+		free(rows[i].name);
+		free(rows[i].runtime);
+		free(rows[i].path);
+	}
+	free(rows);
+}
+
+/*
+ * The newest max events, newest first.  Invocations are events too
+ * ("invoked", or "errored" with its status), read from their own table.
+ */
+int
+list_events(struct store *st, int max, struct list_event **rows, int *n,
+    char **cause)
+{
+	sqlite3_stmt		*stmt;
+	struct list_event	*r;
+	int		 rc;
+
+	*rows = NULL;
+	*n = 0;
+	stmt = store_stmt(st, "SELECT ts, kind, subject, detail FROM ("
+	    "SELECT ts, kind, subject, detail FROM events "
+	    "UNION ALL SELECT ts, CASE status WHEN 'ok' THEN 'invoked' "
+	    "ELSE 'errored' END, fn, printf('%s %.2f ms%s', request_id, "
+	    "duration_ms, CASE status WHEN 'ok' THEN '' ELSE ' (' || status || "
+	    "')' END) FROM invocations) ORDER BY ts DESC LIMIT ?");
+	sqlite3_bind_int(stmt, 1, max);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		*rows = list_grow(*rows, *n, sizeof **rows);
+		r = &(*rows)[(*n)++];
+		r->ts = sqlite3_column_double(stmt, 0);
+		r->kind = list_text(stmt, 1);
+		r->subject = list_text(stmt, 2);
+		r->detail = list_text(stmt, 3);
+	}
+	rc = list_end(st, rc, cause);
+	store_done(stmt);
+	if (rc != 0) {
+		list_events_free(*rows, *n);
+		*rows = NULL;
+		*n = 0;
+	}
+	return rc;
+}
+
+void
+list_events_free(struct list_event *rows, int n)
+{
+	int	i;
+
+	for (i = 0; i < n; i++) {
+		free(rows[i].kind);
+		free(rows[i].subject);
+		free(rows[i].detail);
+	}
+	free(rows);
+}
+
+/* Counts for a summary line: functions, instances, the invocation rate. */
+int
+list_summary(struct store *st, struct list_summary *out, char **cause)
+{
+	sqlite3_stmt	*stmt;
+
+	memset(out, 0, sizeof *out);
+	stmt = store_stmt(st, "SELECT (SELECT count(*) FROM functions), "
+	    "(SELECT count(*) FROM instances), (SELECT count(*) FROM invocations "
+	    "WHERE ts > ?)");
+	sqlite3_bind_double(stmt, 1, util_now() - LIST_RATE_S);
+	if (sqlite3_step(stmt) == SQLITE_ROW) {
+		out->functions = sqlite3_column_int(stmt, 0);
+		out->instances = sqlite3_column_int(stmt, 1);
+		out->rate = sqlite3_column_int(stmt, 2) / (double)LIST_RATE_S;
+	}
+	store_done(stmt);
+	return 0;
+}
+
+static int
+list_cmp_double(const void *a, const void *b)
+{
+	double	x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Function fn's invocation count, recent rate and latency percentiles. */
+int
+list_fn_stats(struct store *st, const char *fn, struct list_fn_stats *out,
+    char **cause)
+{
+	sqlite3_stmt	*stmt;
+	double		 lat[LIST_LAT_MAX];
+	int		 n = 0;
+
+	memset(out, 0, sizeof *out);
+	stmt = store_stmt(st, "SELECT count(*), (SELECT count(*) FROM "
+	    "invocations WHERE fn = ?1 AND ts > ?2) FROM invocations WHERE fn = ?1");
+	sqlite3_bind_text(stmt, 1, fn, -1, SQLITE_STATIC);
+	sqlite3_bind_double(stmt, 2, util_now() - LIST_RATE_S);
+	if (sqlite3_step(stmt) == SQLITE_ROW) {
+		out->invocations = sqlite3_column_int64(stmt, 0);
+		out->rate = sqlite3_column_int(stmt, 1) / (double)LIST_RATE_S;
+	}
+	store_done(stmt);
+	stmt = store_stmt(st, "SELECT duration_ms FROM invocations WHERE fn = ? "
+	    "ORDER BY id DESC LIMIT ?");
+	sqlite3_bind_text(stmt, 1, fn, -1, SQLITE_STATIC);
+	sqlite3_bind_int(stmt, 2, LIST_LAT_MAX);
+	while (n < LIST_LAT_MAX && sqlite3_step(stmt) == SQLITE_ROW)
+		lat[n++] = sqlite3_column_double(stmt, 0);
+	store_done(stmt);
+	qsort(lat, n, sizeof lat[0], list_cmp_double);
+	out->p50 = n > 0 ? lat[n / 2] : 0;
+	out->p99 = n > 0 ? lat[(n * 99) / 100 < n ? (n * 99) / 100 : n - 1] : 0;
+	return 0;
+}
+
+/* The state directory st was opened in, its real path (for scratch space). */
+const char *
+list_store_home(struct store *st)
+{
+	return st->home;
+}
