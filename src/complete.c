@@ -134,7 +134,7 @@ cmd_complete_exec(struct cmd_ctx *ctx)
 	v = complete_words(ctx->store, ctx->argc > 0 ? ctx->argc - 1 : 0,
 	    ctx->argv, ctx->argc > 0 ? ctx->argv[ctx->argc - 1] : "", &n);
 	for (i = 0; i < n; i++)
-		fprintf(ctx->out, "%s\n", v[i]);
+		out_line(ctx, "%s", v[i]);
 	cmd_free_argv(n, v);
 	return CMD_OK;
 }
