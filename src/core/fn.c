@@ -461,6 +461,7 @@ fn_create(struct store *st, const struct fn_spec *spec, struct fn **fnp,
 		goto out;
 	}
 	free(err);
+	err = NULL;
 
 	stage = fn_stage_dir(st, name);
 	if (fn_stage(spec->code, spec->runtime, spec->handler, stage, &size,
