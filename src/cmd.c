@@ -406,22 +406,25 @@ cmd_free_argv(int argc, char **argv)
 
 /*
  * For rm-style commands: rm each positional argument, printing "removed
- * X" for each that went and one error line for each that did not.
+ * X" for each that went and one error line for each that did not, as it
+ * happens.  The errors are reported here, so the command returns
+ * CMD_ERROR with no cause left for run.c to print again.
  */
 int
 cmd_remove_each(struct cmd_ctx *ctx, int (*rm)(struct cmd_ctx *, const char *,
     char **))
 {
-	char	*cause = NULL;
+	char	*cause;
 	int	 i, rc = CMD_OK;
 
 	for (i = 0; i < ctx->argc; i++) {
+		cause = NULL;
 		if (rm(ctx, ctx->argv[i], &cause) != 0) {
-			rc = cmd_error(ctx, CMD_ERROR, "%s", cause);
+			out_error(ctx, "%s", cause != NULL ? cause : "failed");
 			free(cause);
-			cause = NULL;
+			rc = CMD_ERROR;
 		} else
-			fprintf(ctx->out, "removed %s\n", ctx->argv[i]);
+			out_line(ctx, "removed %s", ctx->argv[i]);
 	}
 	return rc;
 }

@@ -39,21 +39,18 @@ static void
 complete_store(struct complete_set *set, struct store *st,
     enum cmd_complete kind, const char *prefix)
 {
-	sqlite3_stmt	*stmt;
-	const char	*sql;
+	char	**names;
+	int	  i;
 
-	if (kind == COMPLETE_FN)
-		sql = "SELECT name FROM functions ORDER BY name";
-	else if (kind == COMPLETE_VM)
-		sql = "SELECT id FROM instances ORDER BY id";
-	else
+	if (st == NULL || (kind != COMPLETE_FN && kind != COMPLETE_VM))
 		return;
-	if (st == NULL)
-		return;
-	stmt = store_prepare(st, sql);
-	while (sqlite3_step(stmt) == SQLITE_ROW)
-		complete_add(set, (const char *)sqlite3_column_text(stmt, 0), prefix);
-	sqlite3_finalize(stmt);
+	names = list_names(st, kind == COMPLETE_FN ? LIST_FN_NAMES :
+	    LIST_INST_IDS);
+	for (i = 0; names[i] != NULL; i++) {
+		complete_add(set, names[i], prefix);
+		free(names[i]);
+	}
+	free(names);
 }
 
 /* Add the next word of every command whose first argc words match argv. */
@@ -134,7 +131,7 @@ cmd_complete_exec(struct cmd_ctx *ctx)
 	v = complete_words(ctx->store, ctx->argc > 0 ? ctx->argc - 1 : 0,
 	    ctx->argv, ctx->argc > 0 ? ctx->argv[ctx->argc - 1] : "", &n);
 	for (i = 0; i < n; i++)
-		fprintf(ctx->out, "%s\n", v[i]);
+		out_line(ctx, "%s", v[i]);
 	cmd_free_argv(n, v);
 	return CMD_OK;
 }

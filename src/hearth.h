@@ -18,20 +18,25 @@
 #include "util.h"
 #include "esc.h"
 #include "core.h"
-#include "store.h"
 
 #define HEARTH_VERSION "0.1.0"
 
-/* out.c: every command's output goes through here. */
+/*
+ * out.c: every command's output goes through here.  A command hands over
+ * a table (out_table_*, cells by key with out_cell_*), a message line, a
+ * note or an error; out.c formats it for ctx->format and writes it where
+ * the front end said (ctx->out, ctx->err).
+ */
 enum out_format { OUT_TEXT, OUT_JSON };
-enum out_type { OUT_STR, OUT_INT, OUT_NUM, OUT_JSONRAW, OUT_TIME };
+enum out_type { OUT_STR, OUT_INT, OUT_NUM, OUT_JSONRAW, OUT_TIME, OUT_BOOL };
 struct out_col {
 	const char	*key;		/* stable JSON field name */
 	const char	*header;	/* text column header */
 	enum out_type	 type;		/* how the value is formatted */
 };
 struct out_table;
-struct out_table *out_table_new(const struct out_col *, int);
+struct cmd_ctx;
+struct out_table *out_table_new(const struct out_col *cols, int ncols);
 void	 out_table_row(struct out_table *);
 void	 out_table_str(struct out_table *, const char *);
 void	 out_table_int(struct out_table *, long long);
@@ -42,15 +47,22 @@ void	 out_cell_str(struct out_table *, const char *key, const char *);
 void	 out_cell_int(struct out_table *, const char *key, long long);
 void	 out_cell_num(struct out_table *, const char *key, double);
 void	 out_cell_json(struct out_table *, const char *key, const char *json);
+void	 out_cell_json_len(struct out_table *, const char *key,
+	     const void *json, size_t len);
 void	 out_cell_time(struct out_table *, const char *key, double when);
-void	 out_table_print(struct out_table *, enum out_format, FILE *, int);
+void	 out_cell_bool(struct out_table *, const char *key, int on);
+void	 out_table_print(struct out_table *, enum out_format, FILE *,
+	     int single);
 void	 out_table_free(struct out_table *);
 void	 out_json_string(struct buf *, const char *);
-void	 out_bytes(FILE *, const void *, size_t, int);
-
-/* logs.c (moving to the command layer): stored logs, printed. */
-int	 logs_print(struct store *, const char *, int, int, enum out_format,
-	     FILE *, char **);
+void	 out_bytes(FILE *, const void *, size_t, int flags);
+void	 out_raw(FILE *f, const void *p, size_t len);
+int	 out_flush(FILE *f);
+void	 out_line(struct cmd_ctx *, const char *fmt, ...) printflike(2, 3);
+void	 out_text(struct cmd_ctx *, const char *text);
+void	 out_note(struct cmd_ctx *, const char *fmt, ...) printflike(2, 3);
+void	 out_error(struct cmd_ctx *, const char *fmt, ...) printflike(2, 3);
+void	 out_report(FILE *, const char *where, const char *msg);
 
 /* cmd.c: the command table and argument parsing. */
 #define CMD_OK		0
@@ -67,7 +79,6 @@ struct cmd_opt {
 };
 enum cmd_complete { COMPLETE_NONE, COMPLETE_FN, COMPLETE_VM, COMPLETE_CMD };
 
-struct cmd_ctx;
 struct run_env;
 struct cmd_entry {
 	const char	*name;		/* words, e.g. "fn create" */
@@ -96,6 +107,7 @@ struct cmd_ctx {
 	enum out_format format;		/* text or json */
 	struct store *store;		/* state, when CMD_F_STORE */
 	FILE	 *out;			/* where results go */
+	FILE	 *err;			/* where notes and errors go */
 	int	  interactive;		/* a person is at a terminal */
 	char	 *cause;		/* error text set by the command */
 	struct run_env *run;		/* the front end running this command */
@@ -110,8 +122,8 @@ char	**cmd_optlist(struct cmd_ctx *, const char *, int *);
 int	 cmd_error(struct cmd_ctx *, int, const char *, ...) printflike(3, 4);
 int	 cmd_fail(struct cmd_ctx *, int, char *);
 void	 cmd_usage(const struct cmd_entry *, struct buf *);
-int	 cmd_remove_each(struct cmd_ctx *, int (*)(struct cmd_ctx *,
-	     const char *, char **));
+int	 cmd_remove_each(struct cmd_ctx *, int (*rm)(struct cmd_ctx *,
+	     const char *name, char **cause));
 void	 cmd_help_all(struct buf *);
 int	 cmd_split(const char *, int *, char ***, char **);
 void	 cmd_free_argv(int, char **);

@@ -1,10 +1,11 @@
 /*
- * out.c — formatting of command results.
+ * out.c — where every command's results, notes and errors go.
  *
  * A command builds an out_table: a list of columns (stable JSON key, text
  * header, type) and rows of cells.  The front end decides how it is shown:
  * aligned columns for a person, a JSON array of objects for `-o json`, or a
- * single object (`show` commands) as "Key: value" lines or one JSON object.
+ * single object (`show` commands, one result) as "Key: value" lines or one
+ * JSON object.
  * Cells are filled by column key (out_cell_*), never by position: a key
  * the table lacks, a value of the wrong type, a cell set twice or a row
  * left incomplete is a bug in the command and stops the program at once,
@@ -13,8 +14,19 @@
  * string goes through esc.c: escaped on one line in a table, strictly
  * escaped in JSON, so no cell can drive a terminal and every `-o json`
  * parses.
+ *
+ * Besides tables a command has message lines (out_line, out_text: text
+ * hearth composed from names it checked, written as they are), an
+ * instance's bytes (out_bytes: exact to a pipe, escaped on a terminal),
+ * notes ("hearth: ..." on the error stream, the command goes on) and
+ * errors (out_error: one line with the front end's prefix, for commands
+ * that report more than one).  Notes and errors are always escaped, and
+ * flush the results written before them, so a reader of both streams sees
+ * them in the order they happened.  Commands never name a stream: they
+ * write to the ones the front end put in their cmd_ctx.
  */
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +58,8 @@ out_table_new(const struct out_col *cols, int ncols)
 	t->ncols = ncols;
 	return t;
 }
+
+static void	out_table_json_len(struct out_table *, const void *, size_t);
 
 /* Check that every cell of the last row was given a value. */
 static void
@@ -130,10 +144,27 @@ out_cell_json(struct out_table *t, const char *key, const char *json)
 }
 
 void
+out_cell_json_len(struct out_table *t, const char *key, const void *json,
+    size_t len)
+{
+	out_table_key(t, key, OUT_JSONRAW);
+	out_table_json_len(t, json, len);
+}
+
+void
 out_cell_time(struct out_table *t, const char *key, double when)
 {
 	out_table_key(t, key, OUT_TIME);
 	out_table_time(t, when);
+}
+
+/* A yes-or-no cell: true or false, in text as in JSON. */
+void
+out_cell_bool(struct out_table *t, const char *key, int on)
+{
+	out_table_key(t, key, OUT_BOOL);
+	out_table_cell(t, xstrdup(on ? "true" : "false"),
+	    xstrdup(on ? "true" : "false"));
 }
 
 /* Append s as a JSON string literal, escaped as everything in -o json is. */
@@ -208,16 +239,24 @@ out_table_time(struct out_table *t, double when)
 }
 
 /*
- * A cell holding JSON text, shown as-is (escaped) in tables and written
- * again strictly in JSON; text that is not JSON becomes a JSON string.
+ * A cell holding len bytes of JSON text, shown as-is (escaped) in tables
+ * and written again strictly in JSON; text that is not JSON becomes a
+ * JSON string.
  */
+static void
+out_table_json_len(struct out_table *t, const void *json, size_t len)
+{
+	struct buf	text = { 0 }, b = { 0 };
+
+	esc_term(&text, json, len, ESC_ONELINE);	/* NULL if empty: "-" */
+	esc_json_or_string(&b, json, len);
+	out_table_cell(t, text.data, b.data);
+}
+
 void
 out_table_json(struct out_table *t, const char *json)
 {
-	struct buf	b = { 0 };
-
-	esc_json_or_string(&b, json, strlen(json));
-	out_table_cell(t, esc_term_str(json, ESC_ONELINE), b.data);
+	out_table_json_len(t, json, strlen(json));
 }
 
 static void
@@ -331,4 +370,90 @@ out_table_free(struct out_table *t)
 	}
 	free(t->cells);
 	free(t);
+}
+
+/* Write one message line (a newline is added) to the command's output. */
+void
+out_line(struct cmd_ctx *ctx, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*s;
+
+	va_start(ap, fmt);
+	s = xvasprintf(fmt, ap);
+	va_end(ap);
+	fputs(s, ctx->out);
+	fputc('\n', ctx->out);
+	free(s);
+}
+
+/* Write len bytes hearth formatted itself (JSON already escaped) to f. */
+void
+out_raw(FILE *f, const void *p, size_t len)
+{
+	fwrite(p, 1, len, f);
+}
+
+/* Send what is buffered for f on; -1 if the reader has gone. */
+int
+out_flush(FILE *f)
+{
+	return fflush(f) != 0 || ferror(f) ? -1 : 0;
+}
+
+/* Write text (lines with their newlines, e.g. help) to the command's output. */
+void
+out_text(struct cmd_ctx *ctx, const char *text)
+{
+	fputs(text, ctx->out);
+}
+
+/*
+ * Write msg to f as one error line: "where: msg", or "hearth: msg" when
+ * where is NULL.  Errors and notes quote what functions and agents said
+ * (error types and messages, a console's last lines), so they are always
+ * escaped, whatever f is.
+ */
+void
+out_report(FILE *f, const char *where, const char *msg)
+{
+	char	*safe = esc_term_str(msg, 0);
+
+	fprintf(f, "%s: %s\n", where != NULL ? where : "hearth", safe);
+	free(safe);
+}
+
+/* Say something on the error stream that does not stop the command. */
+void
+out_note(struct cmd_ctx *ctx, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*s;
+
+	va_start(ap, fmt);
+	s = xvasprintf(fmt, ap);
+	va_end(ap);
+	fflush(ctx->out);
+	out_report(ctx->err, NULL, s);
+	free(s);
+}
+
+/*
+ * Report one error now, with the front end's prefix, as run.c reports a
+ * command's last one: for commands that go on after a failure and say
+ * what failed one line at a time.  The exit status is still the one the
+ * command returns.
+ */
+void
+out_error(struct cmd_ctx *ctx, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*s;
+
+	va_start(ap, fmt);
+	s = xvasprintf(fmt, ap);
+	va_end(ap);
+	fflush(ctx->out);
+	out_report(ctx->err, ctx->run != NULL ? ctx->run->where : NULL, s);
+	free(s);
 }

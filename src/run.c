@@ -14,21 +14,11 @@
 
 #include "hearth.h"
 
-/*
- * Print an error with the front end's prefix.  Errors quote what
- * functions and agents said (error types and messages, a console's last
- * lines), so they are always escaped, whatever stderr is.
- */
+/* Print an error with the front end's prefix (escaped: see out_report). */
 static void
 run_report(struct run_env *env, const char *msg)
 {
-	char	*safe = esc_term_str(msg, 0);
-
-	if (env->where != NULL)
-		fprintf(stderr, "%s: %s\n", env->where, safe);
-	else
-		fprintf(stderr, "hearth: %s\n", safe);
-	free(safe);
+	out_report(stderr, env->where, msg);
 }
 
 /* Run the command in argv; returns CMD_OK, CMD_ERROR or CMD_USAGE. */
@@ -66,6 +56,7 @@ run_argv(struct run_env *env, int argc, char **argv)
 	ctx.format = env->format;
 	ctx.interactive = env->interactive;
 	ctx.out = stdout;
+	ctx.err = stderr;
 	ctx.run = env;
 	if (cmd_parse(e, argc - used, argv + used, &ctx, &cause) != 0) {
 		run_report(env, cause);

@@ -24,14 +24,14 @@ cmd_config_ls_exec(struct cmd_ctx *ctx)
 
 	if (config_load(&cause) != 0)
 		return cmd_fail(ctx, CMD_ERROR, cause);
-	t = out_table_new(cmd_config_ls_cols, 4);
+	t = out_table_new(cmd_config_ls_cols, nitems(cmd_config_ls_cols));
 	for (i = 0; (key = config_key(i, &help)) != NULL; i++) {
 		v = config_get_from(key, &from);
 		out_table_row(t);
-		out_table_str(t, key);
-		out_table_str(t, v);
-		out_table_str(t, from);
-		out_table_str(t, help);
+		out_cell_str(t, "key", key);
+		out_cell_str(t, "value", v);
+		out_cell_str(t, "source", from);
+		out_cell_str(t, "help", help);
 	}
 	out_table_print(t, ctx->format, ctx->out, 0);
 	out_table_free(t);
@@ -59,7 +59,7 @@ cmd_config_get_exec(struct cmd_ctx *ctx)
 		return cmd_fail(ctx, CMD_USAGE, cause);
 	if (config_load(&cause) != 0)
 		return cmd_fail(ctx, CMD_ERROR, cause);
-	fprintf(ctx->out, "%s\n", config_get(ctx->argv[0]));
+	out_line(ctx, "%s", config_get(ctx->argv[0]));
 	return CMD_OK;
 }
 

@@ -6,9 +6,10 @@
  * pipe or a file; escaped on a terminal, as the output of --log is); an
  * error prints the Lambda-shaped error JSON and exits 1 with a one-line
  * summary on stderr.  With -o json the result is read strictly and
- * written again, or becomes a JSON string if it is not JSON.  fn bench forks C workers, each with its own store
- * connection and agent connections, and reports latency percentiles and
- * throughput over N invocations.
+ * written again, or becomes a JSON string if it is not JSON.  fn bench
+ * forks C workers, each with its own store connection and agent
+ * connections, and reports latency percentiles and throughput over N
+ * invocations.
  */
 #include <sys/wait.h>
 
@@ -87,6 +88,35 @@ cmd_fn_error_line(const char *name, const struct invoke_result *res)
 	return s;
 }
 
+static const struct out_col cmd_fn_invoke_cols[] = {
+	{ "request_id", "Request", OUT_STR },
+	{ "status", "Status", OUT_STR },
+	{ "duration_ms", "Duration (ms)", OUT_NUM },
+	{ "init_ms", "Init (ms)", OUT_NUM },
+	{ "max_memory_mb", "Max memory (MB)", OUT_INT },
+	{ "cold", "Cold", OUT_BOOL },
+	{ "result", "Result", OUT_JSONRAW },
+};
+
+/* An invocation as one JSON object, its result read strictly and written again. */
+static void
+cmd_fn_invoke_json(struct cmd_ctx *ctx, const struct invoke_result *res)
+{
+	struct out_table	*t = out_table_new(cmd_fn_invoke_cols,
+	    nitems(cmd_fn_invoke_cols));
+
+	out_table_row(t);
+	out_cell_str(t, "request_id", res->request_id);
+	out_cell_str(t, "status", cmd_fn_status_word(res->status));
+	out_cell_num(t, "duration_ms", res->duration_ms);
+	out_cell_num(t, "init_ms", res->init_ms);
+	out_cell_int(t, "max_memory_mb", res->max_mem_mb);
+	out_cell_bool(t, "cold", res->cold);
+	out_cell_json_len(t, "result", res->body, res->body_len);
+	out_table_print(t, OUT_JSON, ctx->out, 1);
+	out_table_free(t);
+}
+
 static int
 cmd_fn_invoke_exec(struct cmd_ctx *ctx)
 {
@@ -108,27 +138,17 @@ cmd_fn_invoke_exec(struct cmd_ctx *ctx)
 	}
 	if (logs_store(ctx->store, fn, &res, &cause) != 0) {
 		/* The invocation happened: report it, but say logs were lost. */
-		fprintf(stderr, "hearth: %s: logs not stored: %s\n", fn->name, cause);
+		out_note(ctx, "%s: logs not stored: %s", fn->name, cause);
 		free(cause);
 		cause = NULL;
 	}
 	if (cmd_flag(ctx, "log") && res.logs_len > 0)
-		out_bytes(stderr, res.logs, res.logs_len, 0);
-	if (ctx->format == OUT_JSON) {
-		struct buf b = { 0 };
-
-		buf_printf(&b, "{\"request_id\": \"%s\", \"status\": \"%s\", "
-		    "\"duration_ms\": %.3f, \"init_ms\": %.3f, \"max_memory_mb\": %d, "
-		    "\"cold\": %s, \"result\": ", res.request_id,
-		    cmd_fn_status_word(res.status), res.duration_ms, res.init_ms,
-		    res.max_mem_mb, res.cold ? "true" : "false");
-		esc_json_or_string(&b, res.body, res.body_len);
-		buf_addstr(&b, "}\n");
-		fwrite(b.data, 1, b.len, ctx->out);
-		buf_free(&b);
-	} else {
+		out_bytes(ctx->err, res.logs, res.logs_len, 0);
+	if (ctx->format == OUT_JSON)
+		cmd_fn_invoke_json(ctx, &res);
+	else {
 		out_bytes(ctx->out, res.body, res.body_len, 0);
-		fputc('\n', ctx->out);
+		out_bytes(ctx->out, "\n", 1, 0);
 	}
 	if (res.status != INVOKE_OK) {
 		line = cmd_fn_error_line(fn->name, &res);
@@ -180,7 +200,8 @@ enum bench_mode { BENCH_WARM, BENCH_COLD, BENCH_POOL };
  * destroys them and waits for a pool instance whose runtime is loaded.
  */
 static void
-cmd_fn_bench_prepare(struct store *st, struct fn *fn, enum bench_mode mode)
+cmd_fn_bench_prepare(struct cmd_ctx *ctx, struct store *st, struct fn *fn,
+    enum bench_mode mode)
 {
 	char	*cause = NULL;
 
@@ -191,15 +212,18 @@ cmd_fn_bench_prepare(struct store *st, struct fn *fn, enum bench_mode mode)
 	    (inst_pool_fill(st, fn->runtime, fn_driver(fn->driver), 1, &cause) != 0 ||
 	    inst_pool_wait(st, fn->runtime, fn_driver(fn->driver), 60000,
 	    &cause) != 0)) {
-		fprintf(stderr, "hearth: bench: %s\n", cause);
+		out_note(ctx, "bench: %s", cause);
 		free(cause);
 	}
 }
 
-/* One bench worker: run n invocations, write each latency (µs) to fd. */
+/*
+ * One bench worker: run n invocations, write each latency (µs) to fd.
+ * Notes go where ctx's do; ctx's store is closed (see cmd_fn_bench_exec).
+ */
 static void nonreturn
-cmd_fn_bench_worker(const char *home, const char *name, const char *payload,
-    size_t len, int n, enum bench_mode mode, int fd)
+cmd_fn_bench_worker(struct cmd_ctx *ctx, const char *home, const char *name,
+    const char *payload, size_t len, int n, enum bench_mode mode, int fd)
 {
 	struct invoke_result	 res;
 	struct store		*st;
@@ -213,11 +237,12 @@ cmd_fn_bench_worker(const char *home, const char *name, const char *payload,
 	    (fn = fn_load(st, name, &cause)) == NULL)
 		_exit(1);
 	if (mode != BENCH_WARM) {
-		setenv("HEARTH_POOL_SIZE", mode == BENCH_POOL ? "1" : "0", 1);
+		/* Each start claims the one pool instance prepared, or none. */
+		inst_set_pool_size(mode == BENCH_POOL ? 1 : 0);
 		inst_set_refill(0);
 	}
 	for (i = 0; i < n; i++) {
-		cmd_fn_bench_prepare(st, fn, mode);
+		cmd_fn_bench_prepare(ctx, st, fn, mode);
 		t0 = util_mono_us();
 		if (inst_invoke(st, fn, payload, len, &res, &cause) != 0) {
 			free(cause);
@@ -251,13 +276,27 @@ cmd_fn_pct(const double *v, int n, double p)
 	return n == 0 ? 0 : v[i < 0 ? 0 : i >= n ? n - 1 : i];
 }
 
+static const struct out_col cmd_fn_bench_cols[] = {
+	{ "function", "Function", OUT_STR },
+	{ "requests", "Requests", OUT_INT },
+	{ "concurrency", "Concurrency", OUT_INT },
+	{ "ok", "OK", OUT_INT },
+	{ "errors", "Errors", OUT_INT },
+	{ "cold", "Cold", OUT_INT },
+	{ "p50_us", "p50 (µs)", OUT_INT },
+	{ "p95_us", "p95 (µs)", OUT_INT },
+	{ "p99_us", "p99 (µs)", OUT_INT },
+	{ "max_us", "Max (µs)", OUT_INT },
+	{ "rps", "Requests/s", OUT_JSONRAW },
+};
+
 static int
 cmd_fn_bench_exec(struct cmd_ctx *ctx)
 {
 	struct buf	 payload = { 0 };
 	struct fn	*fn;
 	char		*cause = NULL;
-	double		*lat, rec[2];
+	double		*lat, rec[2], p50, p95, p99, max, rps;
 	long long	 n = 200, c = 1;
 	uint64_t	 t0, wall;
 	int		 fds[2], i, rc, got = 0, errors = 0, cold = 0;
@@ -306,8 +345,8 @@ cmd_fn_bench_exec(struct cmd_ctx *ctx)
 
 		if ((pids[i] = fork()) == 0) {
 			close(fds[0]);
-			cmd_fn_bench_worker(store_home_default(), fn->name, payload.data,
-			    payload.len, share, mode, fds[1]);
+			cmd_fn_bench_worker(ctx, store_home_default(), fn->name,
+			    payload.data, payload.len, share, mode, fds[1]);
 		}
 	}
 	close(fds[1]);
@@ -325,22 +364,39 @@ cmd_fn_bench_exec(struct cmd_ctx *ctx)
 	for (i = 0; i < c; i++)
 		waitpid(pids[i], NULL, 0);
 	qsort(lat, got, sizeof *lat, cmd_fn_bench_cmp);
-	if (ctx->format == OUT_JSON)
-		fprintf(ctx->out, "{\"function\": \"%s\", \"requests\": %lld, "
-		    "\"concurrency\": %lld, \"ok\": %d, \"errors\": %d, \"cold\": %d, "
-		    "\"p50_us\": %.0f, \"p95_us\": %.0f, \"p99_us\": %.0f, "
-		    "\"max_us\": %.0f, \"rps\": %.1f}\n", fn->name, n, c, got,
-		    errors, cold, cmd_fn_pct(lat, got, 50), cmd_fn_pct(lat, got, 95),
-		    cmd_fn_pct(lat, got, 99), got ? lat[got - 1] : 0,
-		    (got + errors) / (wall / 1e6));
-	else
-		fprintf(ctx->out, "%s: %lld requests, concurrency %lld: %d ok, "
-		    "%d errors, %d cold\n"
-		    "latency  p50 %.0f µs  p95 %.0f µs  p99 %.0f µs  max %.0f µs\n"
-		    "throughput %.1f req/s over %.2f s\n", fn->name, n, c, got,
-		    errors, cold, cmd_fn_pct(lat, got, 50), cmd_fn_pct(lat, got, 95),
-		    cmd_fn_pct(lat, got, 99), got ? lat[got - 1] : 0,
-		    (got + errors) / (wall / 1e6), wall / 1e6);
+	p50 = cmd_fn_pct(lat, got, 50);
+	p95 = cmd_fn_pct(lat, got, 95);
+	p99 = cmd_fn_pct(lat, got, 99);
+	max = got ? lat[got - 1] : 0;
+	rps = (got + errors) / (wall / 1e6);
+	if (ctx->format == OUT_JSON) {
+		struct out_table	*t = out_table_new(cmd_fn_bench_cols,
+		    nitems(cmd_fn_bench_cols));
+		char			*s = xasprintf("%.1f", rps);
+
+		out_table_row(t);
+		out_cell_str(t, "function", fn->name);
+		out_cell_int(t, "requests", n);
+		out_cell_int(t, "concurrency", c);
+		out_cell_int(t, "ok", got);
+		out_cell_int(t, "errors", errors);
+		out_cell_int(t, "cold", cold);
+		/* Latencies are whole microseconds. */
+		out_cell_int(t, "p50_us", (long long)p50);
+		out_cell_int(t, "p95_us", (long long)p95);
+		out_cell_int(t, "p99_us", (long long)p99);
+		out_cell_int(t, "max_us", (long long)max);
+		out_cell_json(t, "rps", s);	/* one decimal, as in text */
+		out_table_print(t, OUT_JSON, ctx->out, 1);
+		out_table_free(t);
+		free(s);
+	} else {
+		out_line(ctx, "%s: %lld requests, concurrency %lld: %d ok, "
+		    "%d errors, %d cold", fn->name, n, c, got, errors, cold);
+		out_line(ctx, "latency  p50 %.0f µs  p95 %.0f µs  p99 %.0f µs  "
+		    "max %.0f µs", p50, p95, p99, max);
+		out_line(ctx, "throughput %.1f req/s over %.2f s", rps, wall / 1e6);
+	}
 	free(lat);
 	free(pids);
 	buf_free(&payload);

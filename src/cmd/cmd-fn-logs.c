@@ -23,16 +23,6 @@ struct cmd_fn_logs_out {
 };
 
 /*
- * Write len bytes hearth formatted itself (JSON, already escaped) to f.
- * Stands in for an out.c function that does this (see the report).
- */
-static void
-cmd_fn_logs_write(FILE *f, const char *p, size_t len)
-{
-	fwrite(p, 1, len, f);
-}
-
-/*
  * Write one invocation's log: as text (exact to a pipe, escaped on a
  * terminal), or as one JSON object per line.
  */
@@ -70,7 +60,7 @@ cmd_fn_logs_put(struct cmd_fn_logs_out *lo, const struct logs_rec *r)
 		len -= n;
 	}
 	if (b.len > 0)
-		cmd_fn_logs_write(lo->f, b.data, b.len);
+		out_raw(lo->f, b.data, b.len);
 	buf_free(&b);
 }
 
@@ -98,7 +88,7 @@ cmd_fn_logs_follow(struct cmd_ctx *ctx, struct cmd_fn_logs_out *lo,
 			cmd_fn_logs_put(lo, &recs[i]);
 		}
 		logs_recs_free(recs, n);
-		if (fflush(lo->f) != 0 || ferror(lo->f))
+		if (out_flush(lo->f) != 0)
 			return cmd_error(ctx, CMD_ERROR, "output closed");
 		nanosleep(&ts, NULL);
 	}
@@ -127,17 +117,17 @@ cmd_fn_logs_exec(struct cmd_ctx *ctx)
 		return cmd_fail(ctx, CMD_ERROR, cause);
 	}
 	if (lo.array)
-		cmd_fn_logs_write(lo.f, "[", 1);
+		out_raw(lo.f, "[", 1);
 	for (i = 0; i < n; i++)
 		cmd_fn_logs_put(&lo, &recs[i]);
 	logs_recs_free(recs, n);
 	if (lo.array) {
 		if (lo.n > 0)
-			cmd_fn_logs_write(lo.f, "\n]\n", 3);
+			out_raw(lo.f, "\n]\n", 3);
 		else
-			cmd_fn_logs_write(lo.f, "]\n", 2);
+			out_raw(lo.f, "]\n", 2);
 	}
-	fflush(lo.f);
+	out_flush(lo.f);
 	if (follow)
 		rc = cmd_fn_logs_follow(ctx, &lo, fn->name, last);
 	fn_free(fn);

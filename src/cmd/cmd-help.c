@@ -7,6 +7,35 @@
 
 #include "hearth.h"
 
+/* Append e's help to b: usage, one-line help, alias, options, paragraph. */
+static void
+cmd_help_one(const struct cmd_entry *e, struct buf *b)
+{
+	const struct cmd_opt	*o;
+	char			*l;
+
+	buf_addstr(b, "usage: ");
+	cmd_usage(e, b);
+	buf_printf(b, "\n%s\n", e->help);
+	if (e->alias != NULL)
+		buf_printf(b, "alias: %s\n", e->alias);
+	if (e->opts != NULL && e->opts[0].name != NULL) {
+		buf_addstr(b, "\noptions:\n");
+		for (o = e->opts; o->name != NULL; o++) {
+			l = o->type == OPT_FLAG ? xasprintf("--%s", o->name) :
+			    xasprintf("--%s %s", o->name, o->arg);
+			if (o->short_name != 0)
+				buf_printf(b, "  -%c, %-20s %s\n", o->short_name, l,
+				    o->help);
+			else
+				buf_printf(b, "      %-20s %s\n", l, o->help);
+			free(l);
+		}
+	}
+	if (e->long_help != NULL)
+		buf_printf(b, "\n%s\n", e->long_help);
+}
+
 static int
 cmd_help_exec(struct cmd_ctx *ctx)
 {
@@ -14,38 +43,16 @@ cmd_help_exec(struct cmd_ctx *ctx)
 	struct buf		 b = { 0 };
 	int			 used;
 
-	if (ctx->argc == 0) {
+	if (ctx->argc == 0)
 		cmd_help_all(&b);
-		fputs(b.data, ctx->out);
-		buf_free(&b);
-		return CMD_OK;
+	else {
+		e = cmd_find(ctx->argc, ctx->argv, &used);
+		if (e == NULL || used != ctx->argc)
+			return cmd_error(ctx, CMD_USAGE, "no command '%s'",
+			    ctx->argv[0]);
+		cmd_help_one(e, &b);
 	}
-	e = cmd_find(ctx->argc, ctx->argv, &used);
-	if (e == NULL || used != ctx->argc) {
-		return cmd_error(ctx, CMD_USAGE, "no command '%s'",
-		    ctx->argv[0]);
-	}
-	cmd_usage(e, &b);
-	fprintf(ctx->out, "usage: %s\n%s\n", b.data, e->help);
-	if (e->alias != NULL)
-		fprintf(ctx->out, "alias: %s\n", e->alias);
-	if (e->opts != NULL && e->opts[0].name != NULL) {
-		const struct cmd_opt *o;
-
-		fputs("\noptions:\n", ctx->out);
-		for (o = e->opts; o->name != NULL; o++) {
-			char *l = o->type == OPT_FLAG ? xasprintf("--%s", o->name) :
-			    xasprintf("--%s %s", o->name, o->arg);
-
-			if (o->short_name != 0)
-				fprintf(ctx->out, "  -%c, %-20s %s\n", o->short_name, l, o->help);
-			else
-				fprintf(ctx->out, "      %-20s %s\n", l, o->help);
-			free(l);
-		}
-	}
-	if (e->long_help != NULL)
-		fprintf(ctx->out, "\n%s\n", e->long_help);
+	out_text(ctx, b.data);
 	buf_free(&b);
 	return CMD_OK;
 }
@@ -63,7 +70,7 @@ const struct cmd_entry cmd_help_entry = {
 static int
 cmd_version_exec(struct cmd_ctx *ctx)
 {
-	fprintf(ctx->out, "hearth %s\n", HEARTH_VERSION);
+	out_line(ctx, "hearth %s", HEARTH_VERSION);
 	return CMD_OK;
 }
 

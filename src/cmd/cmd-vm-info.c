@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "hearth.h"
+#include "store.h"
 #include "vm.h"
 
 /* Load id's row; NULL with an error reported when there is none. */

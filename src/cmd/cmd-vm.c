@@ -26,7 +26,7 @@ cmd_vm_rm_exec(struct cmd_ctx *ctx)
 			    "not both");
 		n = inst_destroy_fn(ctx->store, NULL);
 		if (ctx->format != OUT_JSON)
-			fprintf(ctx->out, "removed %d instance%s\n", n, n == 1 ? "" : "s");
+			out_line(ctx, "removed %d instance%s", n, n == 1 ? "" : "s");
 		return CMD_OK;
 	}
 	if (ctx->argc == 0)

@@ -49,18 +49,49 @@ struct fn {
 };
 #define FN_MEMORY_MIN	64
 #define FN_MEMORY_MAX	10240
+#define FN_MEMORY_DEFAULT 128
 #define FN_TIMEOUT_MAX	900
+#define FN_TIMEOUT_DEFAULT 3
+#define FN_ENV_MAX	4096	/* bytes of names and values, as on Lambda */
 #define FN_PAYLOAD_MAX	(6 * 1024 * 1024)	/* = PROTO_PAYLOAD_MAX */
 #define FN_LOG_KEEP	2000	/* invocations (with logs) kept per function */
-int	 fn_valid_name(const char *, char **);
-int	 fn_valid_runtime(const char *, char **);
+
+/*
+ * What fn_create makes or fn_update changes, as the operator asked.  A
+ * field left 0 or NULL takes the default in fn_create and keeps what the
+ * function has in fn_update.
+ */
+struct fn_spec {
+	const char	*name;		/* the function (required) */
+	const char	*runtime;	/* python3 | node; fn_create only (required) */
+	const char	*handler;	/* module.function (python3), file.export (node) */
+	const char	*code;		/* directory or file to copy, "-" for one
+					   file from stdin; required in fn_create,
+					   NULL keeps the code in fn_update */
+	int		 memory_mb;	/* FN_MEMORY_MIN..FN_MEMORY_MAX, default 128 */
+	int		 timeout_s;	/* 1..FN_TIMEOUT_MAX, default 3 */
+	const char	*driver;	/* ns | qemu | auto, default auto */
+	char *const	*env_set;	/* "KEY=VALUE" to set, NULL-terminated, or NULL */
+	char *const	*env_unset;	/* KEYs to remove, NULL-terminated, or NULL */
+};
+int	 fn_valid_name(const char *name, char **cause);
+int	 fn_valid_runtime(const char *runtime, char **cause);
 int	 fn_valid_driver(const char *, char **);
 const char *fn_driver(const char *);
-int	 fn_valid_handler(const char *, const char *, char **);
-struct fn *fn_load(struct store *, const char *, char **);
-void	 fn_free(struct fn *);
-char	*fn_code_dir(struct store *, const char *, int);
+int	 fn_valid_handler(const char *runtime, const char *handler, char **cause);
+int	 fn_valid_env_name(const char *key, char **cause);
+int	 fn_valid_env_value(const char *value, char **cause);
+int	 fn_env_merge(const char *env, char *const *set, char *const *unset,
+	     char **merged, char **cause);
+struct fn *fn_load(struct store *st, const char *name, char **cause);
+void	 fn_free(struct fn *fn);
+char	*fn_code_dir(struct store *st, const char *name, int code_version);
 int	 fn_check_handler_file(const char *, const char *, const char *, char **);
+int	 fn_create(struct store *st, const struct fn_spec *spec, struct fn **fnp,
+	     char **cause);
+int	 fn_update(struct store *st, const struct fn_spec *spec, struct fn **fnp,
+	     char **cause);
+int	 fn_delete(struct store *st, const char *name, char **cause);
 
 /*
  * Instances (inst.c), their agent connections (conn.c), the pool (pool.c)
@@ -94,6 +125,7 @@ void	 inst_set_notify(void (*fn)(const char *line));
 int	 inst_pool_fill(struct store *st, const char *runtime,
 	    const char *driver, int n, char **cause);
 int	 inst_pool_size(void);
+void	 inst_set_pool_size(int n);
 int	 inst_pool_wait(struct store *st, const char *runtime,
 	    const char *driver, long wait_ms, char **cause);
 void	 inst_set_refill(int on);
@@ -234,6 +266,8 @@ struct list_fn_stats {
 int	 list_fn_stats(struct store *st, const char *fn,
 	     struct list_fn_stats *out, char **cause);
 const char *list_store_home(struct store *st);
+enum list_names { LIST_FN_NAMES, LIST_INST_IDS };
+char	**list_names(struct store *st, enum list_names kind);
 
 /* logs.c, reading: stored invocation logs, for `fn logs` and the console. */
 struct logs_rec {

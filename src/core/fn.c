@@ -1,16 +1,28 @@
 /*
- * fn.c — the function model: names, runtimes, handlers, stored rows.
+ * fn.c — the function model: names, runtimes, handlers, stored rows, and
+ * the operations that create, change and delete functions.
  *
  * A function is a row in the functions table plus a code directory,
  * $HEARTH_HOME/code/<name>/v<N>.  Every change bumps `version`, and a
  * change of code also bumps `code_version` and writes a new directory, so
  * an instance can tell whether it runs the current configuration by
  * comparing two integers.  Old code directories are removed once no
- * instance runs them.
+ * instance runs them: after an update, only the current and the previous
+ * version are kept.
+ *
+ * New code is staged into a temporary directory beside its final place,
+ * checked (the handler's file must exist), and renamed into place inside
+ * the store transaction that records it, so a failure at any step leaves
+ * neither a row nor a directory behind.  Code is always copied, never
+ * linked: the directory recorded is one hearth made under
+ * $HEARTH_HOME/code, holding nothing the operator can still change.
  */
 #include <sys/stat.h>
 
+#include <cjson/cJSON.h>
+
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -217,4 +229,487 @@ fn_free(struct fn *fn)
 	free(fn->env);
 	free(fn->driver);
 	free(fn);
+}
+
+/*
+ * May a function set variable key?  A name of letters, digits and '_' not
+ * starting with a digit, and none of the names the runtime itself sets.
+ */
+int
+fn_valid_env_name(const char *key, char **cause)
+{
+	const char	*p;
+
+	for (p = key; *p != '\0'; p++)
+		if (!(isalnum((unsigned char)*p) || *p == '_') ||
+		    (p == key && isdigit((unsigned char)*p)))
+			break;
+	if (*key == '\0' || *p != '\0' || strncmp(key, "AWS_LAMBDA_", 11) == 0 ||
+	    strncmp(key, "LAMBDA_", 7) == 0 || strcmp(key, "_HANDLER") == 0) {
+		*cause = xasprintf("'%s' is not a variable name a function may "
+		    "set", key);
+		return -1;
+	}
+	return 0;
+}
+
+/* May a variable hold value?  Anything but a newline. */
+int
+fn_valid_env_value(const char *value, char **cause)
+{
+	if (strchr(value, '\n') != NULL) {
+		*cause = xstrdup("value contains a newline");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Apply set ("KEY=VALUE" strings) and then unset (KEYs) to env, a JSON
+ * object (NULL or not JSON: none), checking every variable set and that
+ * all of them together fit in FN_ENV_MAX bytes.  Returns 0 with *merged
+ * the new object's JSON text (the caller frees it), or -1 with *cause.
+ */
+int
+fn_env_merge(const char *env, char *const *set, char *const *unset,
+    char **merged, char **cause)
+{
+	const char	*eq;
+	cJSON		*obj, *it;
+	char		*key, *err = NULL;
+	size_t		 total;
+
+	if (env == NULL || (obj = cJSON_Parse(env)) == NULL ||
+	    !cJSON_IsObject(obj)) {
+		if (env != NULL)
+			cJSON_Delete(obj);
+		obj = cJSON_CreateObject();
+	}
+	for (; set != NULL && *set != NULL; set++) {
+		if ((eq = strchr(*set, '=')) == NULL || eq == *set) {
+			*cause = xasprintf("environment variable '%s' must be "
+			    "KEY=VALUE", *set);
+			goto fail;
+		}
+		key = xstrndup(*set, eq - *set);
+		if (fn_valid_env_name(key, &err) != 0 ||
+		    fn_valid_env_value(eq + 1, &err) != 0) {
+			*cause = xasprintf("environment variable %s: %s", key, err);
+			free(err);
+			free(key);
+			goto fail;
+		}
+		cJSON_DeleteItemFromObjectCaseSensitive(obj, key);
+		cJSON_AddStringToObject(obj, key, eq + 1);
+		free(key);
+	}
+	for (; unset != NULL && *unset != NULL; unset++)
+		cJSON_DeleteItemFromObjectCaseSensitive(obj, *unset);
+	total = 0;
+	cJSON_ArrayForEach(it, obj)
+		total += strlen(it->string) + strlen(cJSON_IsString(it) ?
+		    it->valuestring : "");
+	if (total > FN_ENV_MAX) {
+		*cause = xasprintf("environment variables total %zu bytes; the "
+		    "limit is %d", total, FN_ENV_MAX);
+		goto fail;
+	}
+	*merged = cJSON_PrintUnformatted(obj);
+	cJSON_Delete(obj);
+	return 0;
+fail:
+	cJSON_Delete(obj);
+	return -1;
+}
+
+/* The directory holding every code version of function name. */
+static char *
+fn_code_root(struct store *st, const char *name)
+{
+	return xasprintf("%s/code/%s", st->home, name);
+}
+
+/* A new, unused staging directory name beside name's code versions. */
+static char *
+fn_stage_dir(struct store *st, const char *name)
+{
+	char	rnd[9];
+
+	util_random_hex(rnd, sizeof rnd);
+	return xasprintf("%s/code/%s/.stage-%s", st->home, name, rnd);
+}
+
+/*
+ * Stage code from path ("-" is stdin, saved as the handler's file) into
+ * the new directory stage; the handler's file must be there.  Everything
+ * is copied (util_copytree: a link named as path is followed, links
+ * inside are kept as links), so the function never sees where path
+ * pointed.  Returns 0 with *size the bytes copied, or -1 with *cause and
+ * stage removed.
+ */
+static int
+fn_stage(const char *path, const char *runtime, const char *handler,
+    const char *stage, long long *size, char **cause)
+{
+	struct stat	 sb;
+	char		*file = NULL, *mod, *p;
+	uint64_t	 bytes = 0;
+	const char	*base;
+
+	/* Above the code itself, nothing needs to be seen by the sandbox. */
+	p = xstrdup(stage);
+	*strrchr(p, '/') = '\0';
+	if (util_mkdirs(p, 0700) == -1) {
+		*cause = xasprintf("%s: %s", p, strerror(errno));
+		free(p);
+		return -1;
+	}
+	free(p);
+	if (strcmp(path, "-") == 0) {
+		mod = xstrndup(handler, strrchr(handler, '.') - handler);
+		if (strcmp(runtime, "python3") == 0)
+			for (p = mod; *p != '\0'; p++)
+				if (*p == '.')
+					*p = '/';
+		if (strchr(mod, '/') != NULL) {
+			*cause = xasprintf("code from stdin: handler '%s' names a "
+			    "file in a directory; give a directory instead", handler);
+			free(mod);
+			goto fail;
+		}
+		file = xasprintf("%s/%s.%s", stage, mod,
+		    strcmp(runtime, "node") == 0 ? "js" : "py");
+		free(mod);
+		if (util_mkdirs(stage, 0755) == -1) {
+			*cause = xasprintf("%s: %s", stage, strerror(errno));
+			goto fail;
+		}
+		if (util_copyfd(STDIN_FILENO, "code from stdin", file, &bytes,
+		    cause) != 0)
+			goto fail;
+	} else if (stat(path, &sb) == -1) {
+		*cause = xasprintf("code path %s: %s", path, strerror(errno));
+		goto fail;
+	} else if (S_ISDIR(sb.st_mode)) {
+		if (util_copytree(path, stage, &bytes, cause) != 0)
+			goto fail;
+	} else if (S_ISREG(sb.st_mode)) {
+		base = strrchr(path, '/') != NULL ? strrchr(path, '/') + 1 : path;
+		file = xasprintf("%s/%s", stage, base);
+		if (util_mkdirs(stage, 0755) == -1) {
+			*cause = xasprintf("%s: %s", stage, strerror(errno));
+			goto fail;
+		}
+		if (util_copytree(path, file, &bytes, cause) != 0)
+			goto fail;
+	} else {
+		*cause = xasprintf("code path %s: not a file or directory", path);
+		goto fail;
+	}
+	if (fn_check_handler_file(stage, runtime, handler, cause) != 0)
+		goto fail;
+	free(file);
+	*size = (long long)bytes;
+	return 0;
+fail:
+	free(file);
+	util_rmtree(stage);
+	return -1;
+}
+
+/* Check the configuration fields of a function (not its name or code). */
+static int
+fn_check(const char *runtime, const char *handler, int memory, int timeout,
+    const char *driver, char **cause)
+{
+	if (fn_valid_runtime(runtime, cause) != 0 ||
+	    fn_valid_handler(runtime, handler, cause) != 0)
+		return -1;
+	if (memory < FN_MEMORY_MIN || memory > FN_MEMORY_MAX) {
+		*cause = xasprintf("memory %d MB is not from %d to %d", memory,
+		    FN_MEMORY_MIN, FN_MEMORY_MAX);
+		return -1;
+	}
+	if (timeout < 1 || timeout > FN_TIMEOUT_MAX) {
+		*cause = xasprintf("timeout %d s is not from 1 to %d", timeout,
+		    FN_TIMEOUT_MAX);
+		return -1;
+	}
+	return fn_valid_driver(driver, cause);
+}
+
+/*
+ * Create function spec->name from spec, its code copied in.  Returns 0
+ * with *fnp (if fnp is not NULL) the new function, which the caller
+ * frees (NULL if it was deleted at once); or -1 with *cause, and nothing
+ * left in the store or on disk.
+ */
+int
+fn_create(struct store *st, const struct fn_spec *spec, struct fn **fnp,
+    char **cause)
+{
+	const char	*name = spec->name, *driver;
+	sqlite3_stmt	*stmt;
+	struct fn	*old;
+	char		*stage = NULL, *final = NULL, *env = NULL, *root, *err = NULL;
+	long long	 size = 0;
+	int		 memory, timeout, step, rc = -1, renamed = 0;
+
+	if (fnp != NULL)
+		*fnp = NULL;
+	memory = spec->memory_mb != 0 ? spec->memory_mb : FN_MEMORY_DEFAULT;
+	timeout = spec->timeout_s != 0 ? spec->timeout_s : FN_TIMEOUT_DEFAULT;
+	driver = spec->driver != NULL ? spec->driver : "auto";
+	if (name == NULL || spec->runtime == NULL || spec->handler == NULL ||
+	    spec->code == NULL) {
+		*cause = xstrdup("a new function needs a name, a runtime, a "
+		    "handler and code");
+		return -1;
+	}
+	if (fn_valid_name(name, cause) != 0 ||
+	    fn_check(spec->runtime, spec->handler, memory, timeout, driver,
+	    cause) != 0 ||
+	    fn_env_merge(NULL, spec->env_set, NULL, &env, cause) != 0)
+		return -1;
+	if ((old = fn_load(st, name, &err)) != NULL) {
+		fn_free(old);
+		*cause = xasprintf("function '%s' already exists", name);
+		goto out;
+	}
+	free(err);
+	err = NULL;
+
+	stage = fn_stage_dir(st, name);
+	if (fn_stage(spec->code, spec->runtime, spec->handler, stage, &size,
+	    cause) != 0)
+		goto out;
+	final = fn_code_dir(st, name, 1);
+	if (store_begin(st, cause) != 0)
+		goto fail;
+	stmt = store_prepare(st, "INSERT INTO functions (name, runtime, "
+	    "handler, memory_mb, timeout_s, env, version, code_version, "
+	    "code_size, created, updated, driver) "
+	    "VALUES (?, ?, ?, ?, ?, ?, 1, 1, ?, ?, ?, ?)");
+	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 2, spec->runtime, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 3, spec->handler, -1, SQLITE_STATIC);
+	sqlite3_bind_int(stmt, 4, memory);
+	sqlite3_bind_int(stmt, 5, timeout);
+	sqlite3_bind_text(stmt, 6, env, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 7, size);
+	sqlite3_bind_double(stmt, 8, util_now());
+	sqlite3_bind_double(stmt, 9, util_now());
+	sqlite3_bind_text(stmt, 10, driver, -1, SQLITE_STATIC);
+	step = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	if (step != SQLITE_DONE) {
+		/* Another process created it since we looked. */
+		*cause = step == SQLITE_CONSTRAINT ?
+		    xasprintf("function '%s' already exists", name) :
+		    xasprintf("store: %s", sqlite3_errmsg(st->db));
+		store_rollback(st);
+		goto fail;
+	}
+	/*
+	 * The row is ours and we hold the write lock, so nobody else is
+	 * between a rename and a commit: a directory already at final was
+	 * left by a crash and can go.
+	 */
+	util_rmtree(final);
+	if (rename(stage, final) == -1) {
+		*cause = xasprintf("%s: %s", final, strerror(errno));
+		store_rollback(st);
+		goto fail;
+	}
+	renamed = 1;
+	if (store_commit(st, cause) != 0) {
+		store_rollback(st);
+		goto fail;
+	}
+	store_event(st, "created", name, "%s %s", spec->runtime, spec->handler);
+	if (fnp != NULL) {
+		*fnp = fn_load(st, name, &err);
+		free(err);
+	}
+	rc = 0;
+	goto out;
+fail:
+	util_rmtree(stage);
+	if (renamed)
+		util_rmtree(final);	/* rolled back: the row does not exist */
+out:
+	if (stage != NULL) {
+		root = fn_code_root(st, name);
+		rmdir(root);	/* only if empty: nothing was created */
+		free(root);
+	}
+	free(stage);
+	free(final);
+	free(env);
+	return rc;
+}
+
+/* Remove code versions older than the previous one: nothing runs them. */
+static void
+fn_prune_code(struct store *st, const struct fn *fn)
+{
+	char	*dir;
+	int	 v;
+
+	for (v = fn->code_version - 2; v >= 1; v--) {
+		dir = fn_code_dir(st, fn->name, v);
+		if (access(dir, F_OK) != 0) {
+			free(dir);
+			break;
+		}
+		util_rmtree(dir);
+		free(dir);
+	}
+}
+
+/*
+ * Change function spec->name as spec asks (new code if spec->code is not
+ * NULL), then bring its warm instances to the new version (hot reload)
+ * and prune old code.  Returns 0 with *fnp (if fnp is not NULL) the
+ * function as it is now, which the caller frees (NULL if it was deleted
+ * at once); or -1 with *cause and the function as it was.
+ */
+int
+fn_update(struct store *st, const struct fn_spec *spec, struct fn **fnp,
+    char **cause)
+{
+	const char	*name = spec->name, *handler, *driver;
+	struct fn	*fn;
+	sqlite3_stmt	*stmt;
+	char		*stage = NULL, *final = NULL, *env = NULL, *curdir, *err = NULL;
+	long long	 size;
+	int		 memory, timeout, step, rc = -1, new_code = spec->code != NULL;
+
+	if (fnp != NULL)
+		*fnp = NULL;
+	if (name == NULL) {
+		*cause = xstrdup("no function named to update");
+		return -1;
+	}
+	if ((fn = fn_load(st, name, cause)) == NULL)
+		return -1;
+	handler = spec->handler != NULL ? spec->handler : fn->handler;
+	memory = spec->memory_mb != 0 ? spec->memory_mb : fn->memory_mb;
+	timeout = spec->timeout_s != 0 ? spec->timeout_s : fn->timeout_s;
+	driver = spec->driver != NULL ? spec->driver : fn->driver;
+	size = fn->code_size;
+	if (fn_check(fn->runtime, handler, memory, timeout, driver, cause) != 0 ||
+	    fn_env_merge(fn->env, spec->env_set, spec->env_unset, &env,
+	    cause) != 0)
+		goto out;
+	if (new_code) {
+		stage = fn_stage_dir(st, name);
+		if (fn_stage(spec->code, fn->runtime, handler, stage, &size,
+		    cause) != 0)
+			goto out;
+		final = fn_code_dir(st, name, fn->code_version + 1);
+	} else {
+		curdir = fn_code_dir(st, name, fn->code_version);
+		step = fn_check_handler_file(curdir, fn->runtime, handler, cause);
+		free(curdir);
+		if (step != 0)
+			goto out;
+	}
+	if (store_begin(st, cause) != 0)
+		goto out;
+	stmt = store_prepare(st, "UPDATE functions SET handler = ?, "
+	    "memory_mb = ?, timeout_s = ?, env = ?, version = version + 1, "
+	    "code_version = code_version + ?, code_size = ?, updated = ?, "
+	    "driver = ? WHERE name = ? AND version = ?");
+	sqlite3_bind_text(stmt, 1, handler, -1, SQLITE_STATIC);
+	sqlite3_bind_int(stmt, 2, memory);
+	sqlite3_bind_int(stmt, 3, timeout);
+	sqlite3_bind_text(stmt, 4, env, -1, SQLITE_STATIC);
+	sqlite3_bind_int(stmt, 5, new_code);
+	sqlite3_bind_int64(stmt, 6, size);
+	sqlite3_bind_double(stmt, 7, util_now());
+	sqlite3_bind_text(stmt, 8, driver, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 9, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int(stmt, 10, fn->version);
+	step = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	if (step != SQLITE_DONE || sqlite3_changes(st->db) != 1) {
+		store_rollback(st);
+		*cause = xasprintf("function '%s' changed while updating it; "
+		    "try again", name);
+		goto out;
+	}
+	/* As in create: under the write lock, a directory at final is stale. */
+	if (new_code)
+		util_rmtree(final);
+	if (new_code && rename(stage, final) == -1) {
+		*cause = xasprintf("%s: %s", final, strerror(errno));
+		store_rollback(st);
+		goto out;
+	}
+	if (store_commit(st, cause) != 0) {
+		store_rollback(st);
+		if (new_code)
+			util_rmtree(final);
+		goto out;
+	}
+	fn_free(fn);
+	if ((fn = fn_load(st, name, &err)) != NULL) {
+		store_event(st, new_code ? "reloaded" : "updated", name,
+		    "version %d%s", fn->version, new_code ? ", new code" : "");
+		/* An instance that cannot switch is replaced on its next call. */
+		inst_reload(st, fn, &err);
+		fn_prune_code(st, fn);
+	}
+	free(err);
+	if (fnp != NULL) {
+		*fnp = fn;
+		fn = NULL;
+	}
+	rc = 0;
+out:
+	if (stage != NULL)
+		util_rmtree(stage);
+	free(stage);
+	free(final);
+	free(env);
+	fn_free(fn);
+	return rc;
+}
+
+/*
+ * Delete function name: its row and stored invocations, then its
+ * instances and code.  Returns 0, or -1 with *cause if there is no such
+ * function or the store refused.
+ */
+int
+fn_delete(struct store *st, const char *name, char **cause)
+{
+	struct fn	*fn;
+	sqlite3_stmt	*stmt;
+	char		*dir;
+
+	if ((fn = fn_load(st, name, cause)) == NULL)
+		return -1;
+	fn_free(fn);
+	if (store_begin(st, cause) != 0)
+		return -1;
+	stmt = store_prepare(st, "DELETE FROM functions WHERE name = ?1;");
+	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
+	sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	stmt = store_prepare(st, "DELETE FROM invocations WHERE fn = ?1");
+	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
+	sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	if (store_commit(st, cause) != 0) {
+		store_rollback(st);
+		return -1;
+	}
+	store_event(st, "deleted", name, "%s", "");
+	inst_destroy_fn(st, name);
+	dir = fn_code_root(st, name);
+	util_rmtree(dir);
+	free(dir);
+	return 0;
 }

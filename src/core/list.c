@@ -550,3 +550,27 @@ list_store_home(struct store *st)
 {
 	return st->home;
 }
+
+/*
+ * Return the names of every function (LIST_FN_NAMES) or the ids of every
+ * instance (LIST_INST_IDS), sorted and NULL-terminated, for completion;
+ * the caller frees each and the array.
+ */
+char **
+list_names(struct store *st, enum list_names kind)
+{
+	sqlite3_stmt	*stmt;
+	char		**v = xcalloc(1, sizeof *v);
+	int		  n = 0;
+
+	stmt = store_prepare(st, kind == LIST_FN_NAMES ?
+	    "SELECT name FROM functions ORDER BY name" :
+	    "SELECT id FROM instances ORDER BY id");
+	while (sqlite3_step(stmt) == SQLITE_ROW) {
+		v = xrealloc(v, sizeof *v * (n + 2));
+		v[n++] = xstrdup((const char *)sqlite3_column_text(stmt, 0));
+		v[n] = NULL;
+	}
+	sqlite3_finalize(stmt);
+	return v;
+}

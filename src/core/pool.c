@@ -32,15 +32,30 @@ inst_set_refill(int on)
 	pool_refill = on;
 }
 
+static int inst_pool_pinned = -1;	/* set by inst_set_pool_size, or -1 */
+
 /*
- * How many pre-started instances to keep per runtime and driver: the
- * setting pool.size ($HEARTH_POOL_SIZE wins).
+ * Pin the pool size for this process to n, whatever the setting says (fn
+ * bench: 0 times cold starts, 1 starts from the pool); -1 unpins it.
+ */
+void
+inst_set_pool_size(int n)
+{
+	inst_pool_pinned = n;
+}
+
+/*
+ * How many pre-started instances to keep per runtime and driver: the size
+ * pinned by inst_set_pool_size, else the setting pool.size
+ * ($HEARTH_POOL_SIZE wins).
  */
 int
 inst_pool_size(void)
 {
 	long long	v;
 
+	if (inst_pool_pinned >= 0)
+		return inst_pool_pinned;
 	if (util_parse_int(config_get("pool.size"), 0, 64, &v) == 0)
 		return (int)v;
 	return 1;

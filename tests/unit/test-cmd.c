@@ -1,6 +1,6 @@
 /*
  * test-cmd.c — the command table: splitting lines, finding commands,
- * parsing options, usage errors.
+ * parsing options, usage errors, rm-style commands' reports.
  */
 #include <stdlib.h>
 
@@ -126,6 +126,71 @@ test_validate(void)
 	free(cause);
 }
 
+/* A remover that fails for names starting with "bad". */
+static int
+fake_rm(struct cmd_ctx *ctx, const char *name, char **cause)
+{
+	if (strncmp(name, "bad", 3) != 0)
+		return 0;
+	*cause = xasprintf("no instance '%s'", name);
+	return -1;
+}
+
+/* Each failed name gets its own error line; the status says one failed. */
+static void
+test_remove_each(void)
+{
+	struct cmd_ctx	 ctx;
+	struct run_env	 env;
+	char		*a1[] = { "bad1", "ok1", "bad2", "ok2", NULL };
+	char		*a2[] = { "ok1", NULL };
+	char		*o = NULL, *e = NULL;
+	size_t		 olen, elen;
+
+	memset(&ctx, 0, sizeof ctx);
+	memset(&env, 0, sizeof env);
+	ctx.argv = a1;
+	ctx.argc = 4;
+	ctx.run = &env;
+	ctx.out = open_memstream(&o, &olen);
+	ctx.err = open_memstream(&e, &elen);
+	CHECK("rm-1.1", cmd_remove_each(&ctx, fake_rm) == CMD_ERROR);
+	CHECK("rm-1.2", ctx.cause == NULL);	/* nothing for run.c to repeat */
+	fclose(ctx.out);
+	fclose(ctx.err);
+	CHECK_STR("rm-1.3", o, "removed ok1\nremoved ok2\n");
+	CHECK_STR("rm-1.4", e, "hearth: no instance 'bad1'\n"
+	    "hearth: no instance 'bad2'\n");
+	free(o);
+	free(e);
+
+	/* In a batch file each line names the file and line. */
+	o = e = NULL;
+	env.where = "cmds:7";
+	ctx.out = open_memstream(&o, &olen);
+	ctx.err = open_memstream(&e, &elen);
+	CHECK("rm-2.1", cmd_remove_each(&ctx, fake_rm) == CMD_ERROR);
+	fclose(ctx.out);
+	fclose(ctx.err);
+	CHECK_STR("rm-2.2", e, "cmds:7: no instance 'bad1'\n"
+	    "cmds:7: no instance 'bad2'\n");
+	free(o);
+	free(e);
+
+	o = e = NULL;
+	ctx.argv = a2;
+	ctx.argc = 1;
+	ctx.out = open_memstream(&o, &olen);
+	ctx.err = open_memstream(&e, &elen);
+	CHECK("rm-3.1", cmd_remove_each(&ctx, fake_rm) == CMD_OK);
+	fclose(ctx.out);
+	fclose(ctx.err);
+	CHECK_STR("rm-3.2", o, "removed ok1\n");
+	CHECK_STR("rm-3.3", e, "");
+	free(o);
+	free(e);
+}
+
 int
 main(void)
 {
@@ -133,5 +198,6 @@ main(void)
 	test_find();
 	test_parse();
 	test_validate();
+	test_remove_each();
 	CHECK_DONE();
 }

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "hearth.h"
+#include "store.h"
 #include "proto.h"
 #include "check.h"
 

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "hearth.h"
+#include "store.h"
 #include "check.h"
 
 int
