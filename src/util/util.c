@@ -1,5 +1,6 @@
 /*
- * util.c — growable buffers, clocks, ids and file-tree helpers.
+ * util.c — growable buffers, clocks, ids, file-tree helpers and the
+ * shell-like word splitter every line reader shares.
  *
  * Everything here is small and has no policy: callers decide what a
  * failure means and receive a cause string to route.
@@ -670,4 +671,76 @@ util_lib_dir(void)
 		dir = xstrdup(probe);
 	free(probe);
 	return dir;
+}
+
+/*
+ * Split a command line into words with shell-like quoting ('...', "...",
+ * backslash).  Returns -1 with *cause for an unterminated quote.
+ */
+int
+util_split(const char *line, int *argc, char ***argv, char **cause)
+{
+	struct buf	 w = { 0 };
+	const char	*p = line;
+	char		 q;
+	int		 n = 0, inword;
+	char		**v = NULL;
+
+	for (;;) {
+		while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+			p++;
+		if (*p == '\0' || *p == '#')
+			break;
+		inword = 1;
+		w.len = 0;
+		buf_add(&w, "", 0);
+		while (inword && *p != '\0') {
+			switch (*p) {
+			case ' ': case '\t': case '\n': case '\r':
+				inword = 0;
+				break;
+			case '\'': case '"':
+				q = *p++;
+				while (*p != '\0' && *p != q) {
+					if (q == '"' && *p == '\\' && p[1] != '\0')
+						p++;
+					buf_add(&w, p++, 1);
+				}
+				if (*p != q) {
+					*cause = xasprintf("unterminated %c quote", q);
+					buf_free(&w);
+					util_free_argv(n, v);
+					return -1;
+				}
+				p++;
+				break;
+			case '\\':
+				if (p[1] != '\0')
+					p++;
+				/* FALLTHROUGH */
+			default:
+				buf_add(&w, p++, 1);
+			}
+		}
+		v = xrealloc(v, sizeof *v * (n + 2));
+		v[n++] = xstrdup(w.data);
+		v[n] = NULL;
+	}
+	buf_free(&w);
+	if (v == NULL)
+		v = xcalloc(1, sizeof *v);
+	*argc = n;
+	*argv = v;
+	return 0;
+}
+
+/* Free what util_split made. */
+void
+util_free_argv(int argc, char **argv)
+{
+	int	i;
+
+	for (i = 0; i < argc; i++)
+		free(argv[i]);
+	free(argv);
 }

@@ -48,5 +48,7 @@ int	 util_copytree(const char *, const char *, uint64_t *, char **);
 int	 util_copyfd(int, const char *, const char *, uint64_t *, char **);
 int	 util_parse_int(const char *, long long, long long, long long *);
 const char *util_lib_dir(void);
+int	 util_split(const char *line, int *argc, char ***argv, char **cause);
+void	 util_free_argv(int argc, char **argv);
 
 #endif
