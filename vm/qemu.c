@@ -32,11 +32,9 @@
  * qemu-shim.c, snapshots kept by qemu-snap.c.
  */
 #include <sys/stat.h>
-#include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>

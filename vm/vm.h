@@ -4,7 +4,13 @@
  * A driver knows how to create an isolated machine running hearth-agent
  * over a root filesystem, give it code, resize it, observe it and destroy
  * it.  It hands back a channel to the agent (for ns: a unix socket path).
- * Everything above vm/ is the same whichever driver runs an instance.
+ * Everything above vm/ is the same whichever driver runs an instance:
+ * what differs (settings, whether it is fast here, how long a start may
+ * take, snapshots) is asked of the ops table, never of a driver's name.
+ *
+ * vm/ depends on util.h and proto.h alone.  What it needs of the manager
+ * (the state directory, the installed files, setting values) is lent
+ * once through vm_init.
  */
 #ifndef HEARTH_VM_H
 #define HEARTH_VM_H
