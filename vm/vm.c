@@ -8,7 +8,7 @@
  * otherwise.
  *
  * vm/ knows nothing of the store or the config file: the manager calls
- * vm_init once with a struct vm_host, and drivers reach the state
+ * vm_setup once with a struct vm_host, and drivers reach the state
  * directory, the installed files and their settings through it.  Without
  * a host (a unit test of a driver's parts), settings read as their
  * defaults and the lib directory is util_lib_dir's guess.
@@ -33,14 +33,14 @@ static const struct vm_driver *vm_drivers[] = {
 	NULL
 };
 
-static const struct vm_host	*vm_host;	/* set by vm_init, or NULL */
+static const struct vm_host	*vm_lent;	/* set by vm_setup, or NULL */
 static struct buf		 vm_notices;	/* lines not yet taken */
 
 /* Take what the manager lends: the host stays the caller's. */
 void
-vm_init(const struct vm_host *host)
+vm_setup(const struct vm_host *host)
 {
-	vm_host = host;
+	vm_lent = host;
 }
 
 /* The i-th registered driver, NULL past the end. */
@@ -127,17 +127,17 @@ vm_start_max_s(void)
 const char *
 vm_home(void)
 {
-	if (vm_host == NULL || vm_host->home == NULL)
-		fatal("vm: no state directory (vm_init was not called)");
-	return vm_host->home();
+	if (vm_lent == NULL || vm_lent->home == NULL)
+		fatal("vm: no state directory (vm_setup was not called)");
+	return vm_lent->home();
 }
 
 const char *
 vm_lib_dir(void)
 {
-	if (vm_host == NULL || vm_host->lib_dir == NULL)
+	if (vm_lent == NULL || vm_lent->lib_dir == NULL)
 		return util_lib_dir();
-	return vm_host->lib_dir;
+	return vm_lent->lib_dir;
 }
 
 /* The driver setting key: the host's value, else its default. */
@@ -147,8 +147,8 @@ vm_setting(const char *key)
 	const struct vm_setting	*s;
 	int			 i;
 
-	if (vm_host != NULL && vm_host->setting != NULL)
-		return vm_host->setting(key);
+	if (vm_lent != NULL && vm_lent->setting != NULL)
+		return vm_lent->setting(key);
 	for (i = 0; vm_drivers[i] != NULL; i++) {
 		for (s = vm_drivers[i]->settings; s != NULL && s->key != NULL; s++) {
 			if (strcmp(s->key, key) != 0)

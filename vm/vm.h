@@ -10,7 +10,7 @@
  *
  * vm/ depends on util.h and proto.h alone.  What it needs of the manager
  * (the state directory, the installed files, setting values) is lent
- * once through vm_init.
+ * once through vm_setup.
  */
 #ifndef HEARTH_VM_H
 #define HEARTH_VM_H
@@ -59,7 +59,7 @@ struct vm_info {
 };
 
 /*
- * What the manager hands vm/ once (vm_init), so that no driver reads the
+ * What the manager hands vm/ once (vm_setup), so that no driver reads the
  * store or the config file: where the state lives, where hearth's files
  * are installed, and the value of a setting.
  */
@@ -125,7 +125,7 @@ struct vm_driver {
 };
 
 /* vm.c: the registry, the host, notices. */
-void	 vm_init(const struct vm_host *host);
+void	 vm_setup(const struct vm_host *host);
 const struct vm_driver *vm_driver_find(const char *name);
 const struct vm_driver *vm_driver_at(int i);
 const char *vm_driver_auto(void);

@@ -429,7 +429,7 @@ store_lend_vm(void)
 	host.home = store_home_default;
 	host.lib_dir = util_lib_dir();
 	host.setting = config_get;
-	vm_init(&host);
+	vm_setup(&host);
 }
 
 /*
