@@ -39,8 +39,9 @@ endif
 # The layers, lowest first: the shared base, the VM manager, the manager,
 # the command layer with its front ends, the console.  Each is an archive
 # compiled with only the include paths it may use, so a layer reaching into
-# one it must not (vm/ into the store, a command into a driver) does not
-# compile; tests/integration/00-layers.sh checks what paths cannot.
+# one it must not (vm/ into the manager, a command or the console into a
+# driver) does not compile; tests/integration/00-layers.sh checks what
+# include paths cannot (the store's private header, streams, SQL).
 .DEFAULT_GOAL := all
 LAYERS    := util vm core cmd tui
 SRCS_util := $(wildcard src/util/*.c)
@@ -48,10 +49,10 @@ SRCS_vm   := $(wildcard vm/*.c)
 SRCS_core := $(wildcard src/core/*.c)
 SRCS_cmd  := $(filter-out src/main.c,$(wildcard src/*.c src/cmd/*.c))
 SRCS_tui  := $(wildcard tui/*.c)
-INC_util  := -Isrc/util -Ivm/agent
-INC_vm    := $(INC_util) -Ivm -Ivm/agent -Isrc/core
-INC_core  := $(INC_util) -Ivm -Ivm/agent -Isrc/core -Isrc
-INC_cmd   := $(INC_util) -Isrc/core -Isrc -Ivm -Ivm/agent
+INC_util  := -Isrc/util
+INC_vm    := $(INC_util) -Ivm -Ivm/agent
+INC_core  := $(INC_util) -Isrc/core -Ivm -Ivm/agent
+INC_cmd   := $(INC_util) -Isrc/core -Isrc
 INC_tui   := $(INC_cmd) -Itui
 INC_ALL   := $(INC_util) -Ivm -Ivm/agent -Isrc/core -Isrc -Itui
 SRCS    := $(foreach l,$(LAYERS),$(SRCS_$(l))) src/main.c

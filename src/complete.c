@@ -66,13 +66,13 @@ complete_command_words(struct complete_set *set, int argc, char **argv,
 		const char *names[2] = { (*e)->name, (*e)->alias };
 
 		for (i = 0; i < 2; i++) {
-			if (names[i] == NULL || cmd_split(names[i], &nw, &w, &cause) != 0)
+			if (names[i] == NULL || util_split(names[i], &nw, &w, &cause) != 0)
 				continue;
 			for (k = 0; k < argc && k < nw && strcmp(w[k], argv[k]) == 0; k++)
 				;
 			if (k == argc && nw > argc)
 				complete_add(set, w[argc], text);
-			cmd_free_argv(nw, w);
+			util_free_argv(nw, w);
 		}
 	}
 }
@@ -80,7 +80,7 @@ complete_command_words(struct complete_set *set, int argc, char **argv,
 /*
  * Return a NULL-terminated list of candidates for text, the word being
  * typed after the words in argv.  st may be NULL (no names completed).
- * The caller frees the list with cmd_free_argv.
+ * The caller frees the list with util_free_argv.
  */
 char **
 complete_words(struct store *st, int argc, char **argv, const char *text,
@@ -132,7 +132,7 @@ cmd_complete_exec(struct cmd_ctx *ctx)
 	    ctx->argv, ctx->argc > 0 ? ctx->argv[ctx->argc - 1] : "", &n);
 	for (i = 0; i < n; i++)
 		out_line(ctx, "%s", v[i]);
-	cmd_free_argv(n, v);
+	util_free_argv(n, v);
 	return CMD_OK;
 }
 

@@ -125,8 +125,6 @@ void	 cmd_usage(const struct cmd_entry *, struct buf *);
 int	 cmd_remove_each(struct cmd_ctx *, int (*rm)(struct cmd_ctx *,
 	     const char *name, char **cause));
 void	 cmd_help_all(struct buf *);
-int	 cmd_split(const char *, int *, char ***, char **);
-void	 cmd_free_argv(int, char **);
 
 /* complete.c: completion candidates from the command table. */
 char	**complete_words(struct store *, int, char **, const char *, int *);

@@ -394,10 +394,15 @@ out_raw(FILE *f, const void *p, size_t len)
 	fwrite(p, 1, len, f);
 }
 
-/* Send what is buffered for f on; -1 if the reader has gone. */
+/*
+ * Send what is buffered for f on (every stream when f is NULL, as before
+ * a fork); -1 if the reader has gone.
+ */
 int
 out_flush(FILE *f)
 {
+	if (f == NULL)
+		return fflush(NULL) != 0 ? -1 : 0;
 	return fflush(f) != 0 || ferror(f) ? -1 : 0;
 }
 

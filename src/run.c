@@ -89,13 +89,13 @@ run_line(struct run_env *env, const char *line)
 	char	**argv, *cause = NULL;
 	int	  argc, rc;
 
-	if (cmd_split(line, &argc, &argv, &cause) != 0) {
+	if (util_split(line, &argc, &argv, &cause) != 0) {
 		run_report(env, cause);
 		free(cause);
 		return CMD_USAGE;
 	}
 	rc = run_argv(env, argc, argv);
-	cmd_free_argv(argc, argv);
+	util_free_argv(argc, argv);
 	return rc;
 }
 

@@ -27,11 +27,11 @@ shell_candidates(const char *text, int start)
 	char	*before, **argv, *cause = NULL;
 	int	 argc;
 
-	cmd_free_argv(shell_ncands, shell_cands);
+	util_free_argv(shell_ncands, shell_cands);
 	shell_cands = NULL;
 	shell_ncands = 0;
 	before = xstrndup(rl_line_buffer, start);
-	if (cmd_split(before, &argc, &argv, &cause) != 0) {
+	if (util_split(before, &argc, &argv, &cause) != 0) {
 		free(cause);
 		free(before);
 		return;
@@ -43,7 +43,7 @@ shell_candidates(const char *text, int start)
 	}
 	shell_cands = complete_words(shell_env->store, argc, argv, text,
 	    &shell_ncands);
-	cmd_free_argv(argc, argv);
+	util_free_argv(argc, argv);
 }
 
 static char *
@@ -121,7 +121,7 @@ shell_main(struct run_env *env)
 		putchar('\n');
 	write_history(hist);
 	free(hist);
-	cmd_free_argv(shell_ncands, shell_cands);
+	util_free_argv(shell_ncands, shell_cands);
 	shell_cands = NULL;
 	shell_ncands = 0;
 	env->in_shell = 0;

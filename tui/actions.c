@@ -501,7 +501,7 @@ act_edit(struct tui *t)
 		return;
 	}
 	src = fn_code_dir(t->st, fn->name, fn->code_version);
-	tmp = xasprintf("%s/tmp/edit-%s-%d", list_store_home(t->st), fn->name,
+	tmp = xasprintf("%s/tmp/edit-%s-%d", store_dir(t->st), fn->name,
 	    (int)getpid());
 	util_rmtree(tmp);
 	util_mkdirs(tmp, 0700);
@@ -588,7 +588,7 @@ new_runtime_done(struct tui *t, const char *runtime, void *arg)
 		goto out;
 	}
 	node = strcmp(rt, "node") == 0;
-	tmp = xasprintf("%s/tmp/new-%s-%d", list_store_home(t->st), nf->name,
+	tmp = xasprintf("%s/tmp/new-%s-%d", store_dir(t->st), nf->name,
 	    (int)getpid());
 	util_rmtree(tmp);
 	util_mkdirs(tmp, 0700);

@@ -147,7 +147,7 @@ tui_keys_load(char **cause)
 	for (line = strtok_r(b.data, "\n", &save); line != NULL && rc == 0;
 	    line = strtok_r(NULL, "\n", &save)) {
 		lineno++;
-		if (cmd_split(line, &argc, &argv, &err) != 0) {
+		if (util_split(line, &argc, &argv, &err) != 0) {
 			*cause = xasprintf("%s:%d: %s", path, lineno, err);
 			free(err);
 			rc = -1;
@@ -172,7 +172,7 @@ tui_keys_load(char **cause)
 			keys_bind(key, keys_rest(line));
 		} else
 			keys_bind(key, argv[2]);
-		cmd_free_argv(argc, argv);
+		util_free_argv(argc, argv);
 	}
 	buf_free(&b);
 	free(path);
@@ -202,7 +202,7 @@ tui_run_command(struct tui *t, const char *line)
 	}
 	buf_add(&expanded, "", 0);
 	title = expanded.data;
-	if (cmd_split(title, &argc, &argv, &cause) != 0) {
+	if (util_split(title, &argc, &argv, &cause) != 0) {
 		tui_status(t, 1, "%s", cause);
 		free(cause);
 		free(title);
@@ -237,7 +237,7 @@ tui_run_command(struct tui *t, const char *line)
 	if (tui_job_start(t, title, argv, tui_job_report, NULL) != NULL)
 		tui_status(t, 0, "running %s...", title);
 out:
-	cmd_free_argv(argc, argv);
+	util_free_argv(argc, argv);
 	free(title);
 	return 0;
 }

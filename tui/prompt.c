@@ -94,7 +94,7 @@ prompt_complete(struct tui *t, struct tui_prompt *p)
 		start--;
 	word = xstrdup(before + start);
 	before[start] = '\0';
-	if (cmd_split(before, &argc, &argv, &cause) != 0) {
+	if (util_split(before, &argc, &argv, &cause) != 0) {
 		free(cause);
 		free(before);
 		free(word);
@@ -127,8 +127,8 @@ prompt_complete(struct tui *t, struct tui_prompt *p)
 			buf_free(&all);
 		}
 	}
-	cmd_free_argv(n, cands);
-	cmd_free_argv(argc, argv);
+	util_free_argv(n, cands);
+	util_free_argv(argc, argv);
 	free(before);
 	free(word);
 }

@@ -27,7 +27,6 @@
 #include <unistd.h>
 
 #include "util.h"
-#include "core.h"
 #include "vm.h"
 
 #define ACCEL_LOOPS	1000000
@@ -146,7 +145,7 @@ accel_cache_path(void)
 		return xstrdup("/run/hearth/accel");
 	if (xdg != NULL && *xdg != '\0')
 		return xasprintf("%s/hearth/accel", xdg);
-	return xasprintf("%s/accel", store_home_default());
+	return xasprintf("%s/accel", vm_home());
 }
 
 /*

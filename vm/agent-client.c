@@ -402,3 +402,27 @@ agent_wait_ready(struct agent_conn *c, long wait_ms, char **cause)
 		nanosleep(&ts, NULL);
 	}
 }
+
+/*
+ * Give the runtime behind c its configuration (POST /configure): config
+ * is its environment as "KEY=VALUE\n" lines.  0 once the agent took it;
+ * -1 with *cause when it did not answer, or when it refused, then naming
+ * who ("instance ID", "VM ID").
+ */
+int
+agent_configure(struct agent_conn *c, const char *who, const char *config,
+    size_t len, char **cause)
+{
+	struct agent_reply	r;
+	int			rc = -1;
+
+	if (agent_request(c, "POST", PROTO_PATH_CONFIGURE, config, len, NULL, 0,
+	    5000, &r, cause) != 0)
+		return -1;
+	if (r.http == 204)
+		rc = 0;
+	else
+		*cause = xasprintf("%s: configure answered %d", who, r.http);
+	agent_reply_free(&r);
+	return rc;
+}

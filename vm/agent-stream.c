@@ -305,10 +305,6 @@ agent_stream_feed(struct agent_stream *s, const void *data, size_t n,
 	return s->state == STREAM_DONE;
 }
 
-/* Until vm.h declares them (agent-stream.c section). */
-int	 agent_stream_connect(const char *sock, const char *path, char **cause);
-int	 agent_stream_read(struct agent_stream *s, int fd, char **cause);
-
 /*
  * Connect to the agent listening on sock and ask for path (GET, HTTP/1.1).
  * Returns the socket, nonblocking, for agent_stream_read; -1 with *cause

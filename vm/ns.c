@@ -275,7 +275,7 @@ ns_child(const struct vm_spec *spec, int errfd, int lfd, int cfgfd, int syncfd)
 
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == -1)
 		ns_fail(errfd, "make / private: %s", strerror(errno));
-	agent_path = xasprintf("%s/hearth-agent", util_lib_dir());
+	agent_path = xasprintf("%s/hearth-agent", vm_lib_dir());
 	if ((agentfd = open(agent_path, O_RDONLY | O_CLOEXEC)) == -1)
 		ns_fail(errfd, "%s: %s", agent_path, strerror(errno));
 	p = xasprintf("%s/agent.log", spec->run_dir);
@@ -669,8 +669,18 @@ ns_destroy(const char *id, pid_t pid, const char *run_dir, char **cause)
 	return 0;
 }
 
+/* A sandbox starts in well under a second; a minute means it never will. */
+static int
+ns_start_max_s(void)
+{
+	return 60;
+}
+
 const struct vm_driver vm_ns_driver = {
 	.name = "ns",
+	.noun = "sandbox",
+	.strength = 1,
+	.start_max_s = ns_start_max_s,
 	.create = ns_create,
 	.set_code = ns_set_code,
 	.set_memory = ns_set_memory,

@@ -35,7 +35,6 @@
 #include <unistd.h>
 
 #include "util.h"
-#include "core.h"
 #include "vm.h"
 #include "qemu.h"
 
@@ -46,8 +45,8 @@
 static char *
 snap_dir(const char *name)
 {
-	return name != NULL ? xasprintf("%s/snapshots/%s", store_home_default(), name) :
-	    xasprintf("%s/snapshots", store_home_default());
+	return name != NULL ? xasprintf("%s/snapshots/%s", vm_home(), name) :
+	    xasprintf("%s/snapshots", vm_home());
 }
 
 static char *

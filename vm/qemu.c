@@ -25,13 +25,16 @@
  * Starting: with a snapshot of this runtime (qemu-snap.c) the VM is
  * restored from it; otherwise it boots, and when it can be snapshotted
  * (the runtime prewarms) it is, for the next one.
+ *
+ * This file holds the driver: its settings (qemu.*), its answers to the
+ * manager (fast here? how long may a start take?) and its operations.
+ * The command line is built in qemu-argv.c, the shim started by
+ * qemu-shim.c, snapshots kept by qemu-snap.c.
  */
 #include <sys/stat.h>
-#include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,12 +43,10 @@
 #include <unistd.h>
 
 #include "util.h"
-#include "core.h"
 #include "proto.h"
 #include "vm.h"
 #include "qemu.h"
 
-#define QEMU_OVERHEAD_MB	64	/* guest kernel, beyond the function's */
 #define QEMU_HOST_MB		256	/* QEMU itself: TCG cache, devices */
 #define QEMU_PIDS		64	/* QEMU's threads */
 
@@ -70,24 +71,6 @@ qemu_which(const char *name)
 	return NULL;
 }
 
-/* Host TSC rate for tsc_early_khz (TCG guests skip delay-loop calibration). */
-static long
-qemu_tsc_khz(void)
-{
-	struct buf	 b = { 0 };
-	char		*cause = NULL, *p;
-	double		 mhz = 0;
-
-	if (util_read_file("/proc/cpuinfo", &b, 1 << 20, &cause) != 0) {
-		free(cause);
-		return 0;
-	}
-	if ((p = strstr(b.data, "cpu MHz")) != NULL && (p = strchr(p, ':')) != NULL)
-		mhz = strtod(p + 1, NULL);
-	buf_free(&b);
-	return (long)(mhz * 1000);
-}
-
 /*
  * Everything a VM needs on the host, checked: the QEMU binary, kernel,
  * initramfs and the image's block device.  -1 with *cause naming what is
@@ -96,8 +79,8 @@ qemu_tsc_khz(void)
 int
 qemu_assets(const char *rootfs, struct qemu_assets *a, char **cause)
 {
-	const char	*bin = config_get("qemu.binary");
-	const char	*kernel = config_get("qemu.kernel");
+	const char	*bin = vm_setting("qemu.binary");
+	const char	*kernel = vm_setting("qemu.kernel");
 	char		*dir;
 
 	memset(a, 0, sizeof *a);
@@ -118,7 +101,7 @@ qemu_assets(const char *rootfs, struct qemu_assets *a, char **cause)
 	free(dir);
 	if (access(a->initrd, R_OK) != 0) {
 		free(a->initrd);
-		a->initrd = xasprintf("%s/images/guest/initramfs.cpio", util_lib_dir());
+		a->initrd = xasprintf("%s/images/guest/initramfs.cpio", vm_lib_dir());
 	}
 	if (access(a->initrd, R_OK) != 0) {
 		*cause = xasprintf("qemu driver: no initramfs at %s (run 'make "
@@ -152,129 +135,50 @@ qemu_assets_free(struct qemu_assets *a)
 	memset(a, 0, sizeof *a);
 }
 
-/* Guest RAM for a function limit: the kernel needs its share too. */
-int
-qemu_guest_mb(int memory_mb)
+/* Does this host run microVMs under KVM (else TCG)? */
+static int
+qemu_kvm(void)
 {
-	return memory_mb + QEMU_OVERHEAD_MB;
+	return strcmp(accel_choose(NULL), "kvm") == 0;
 }
 
-int
-qemu_vcpus(int cpu_milli)
+static int
+qemu_fast(void)
 {
-	return cpu_milli > 1000 ? (cpu_milli + 999) / 1000 : 1;
+	return qemu_kvm();
 }
 
-static void
-qemu_arg(char ***argv, int *n, const char *fmt, ...) printflike(3, 4);
-
-static void
-qemu_arg(char ***argv, int *n, const char *fmt, ...)
+/* Seconds a VM may take to boot (qemu.boot_timeout). */
+static int
+qemu_boot_timeout(void)
 {
-	va_list	ap;
-
-	*argv = xrealloc(*argv, sizeof **argv * (*n + 2));
-	va_start(ap, fmt);
-	(*argv)[(*n)++] = xvasprintf(fmt, ap);
-	va_end(ap);
-	(*argv)[*n] = NULL;
+	return atoi(vm_setting("qemu.boot_timeout"));
 }
 
 /*
- * QEMU's command line for a VM, with the shim's placeholders in it.
- * Everything that must match between a VM that is snapshotted and the VMs
- * restored from it (machine, devices, memory, vCPUs, MAC) depends only on
- * the assets and the spec's sizes; restore adds -incoming (the state
- * comes from the shim).
+ * Seconds a start may take before it is given up: QEMU's own start, the
+ * boot, and saving the snapshot after it.
  */
-char **
-qemu_argv(const struct qemu_assets *a, int guest_mb, int vcpus, int restore)
+static int
+qemu_start_max_s(void)
 {
-	const char	*accel = accel_choose(NULL);
-	char		**argv = NULL;
-	long		 khz = qemu_tsc_khz();
-	int		 n = 0;
-
-	qemu_arg(&argv, &n, "%s", a->binary);
-	qemu_arg(&argv, &n, "-M");
-	qemu_arg(&argv, &n, "microvm,x-option-roms=off,isa-serial=on,rtc=on");
-	if (strcmp(accel, "kvm") == 0) {
-		qemu_arg(&argv, &n, "-accel");
-		qemu_arg(&argv, &n, "kvm");
-		qemu_arg(&argv, &n, "-cpu");
-		qemu_arg(&argv, &n, "host");
-	} else {
-		/* A bounded translation cache keeps QEMU's RSS down. */
-		qemu_arg(&argv, &n, "-accel");
-		qemu_arg(&argv, &n, "tcg,tb-size=64");
-		qemu_arg(&argv, &n, "-cpu");
-		qemu_arg(&argv, &n, "max");
-	}
-	qemu_arg(&argv, &n, "-m");
-	qemu_arg(&argv, &n, "%d", guest_mb);
-	qemu_arg(&argv, &n, "-smp");
-	qemu_arg(&argv, &n, "%d", vcpus);
-	qemu_arg(&argv, &n, "-nodefaults");
-	qemu_arg(&argv, &n, "-no-user-config");
-	qemu_arg(&argv, &n, "-no-reboot");
-	qemu_arg(&argv, &n, "-sandbox");
-	qemu_arg(&argv, &n, "on,obsolete=deny,elevateprivileges=deny,spawn=deny,"
-	    "resourcecontrol=deny");
-	qemu_arg(&argv, &n, "-display");
-	qemu_arg(&argv, &n, "none");
-	qemu_arg(&argv, &n, "-kernel");
-	qemu_arg(&argv, &n, "%s", a->kernel);
-	qemu_arg(&argv, &n, "-initrd");
-	qemu_arg(&argv, &n, "%s", a->initrd);
-	/*
-	 * tsc_early_khz: without it some TCG boots hang calibrating the
-	 * delay loop.  panic=-1 reboot=t with -no-reboot: a guest that
-	 * panics or resets ends QEMU, and the shim sees it.  init_on_free:
-	 * freed guest pages are zero, so a snapshot skips them and a
-	 * restored VM does not map them (see qemu-snap.c).
-	 */
-	qemu_arg(&argv, &n, "-append");
-	qemu_arg(&argv, &n, "console=ttyS0 quiet panic=-1 reboot=t init_on_free=1%s%.0ld",
-	    khz > 0 ? " tsc_early_khz=" : "", khz > 0 ? khz : 0);
-	qemu_arg(&argv, &n, "-fw_cfg");
-	qemu_arg(&argv, &n, "name=%s,file=@FW_CFG@", PROTO_VM_FW_CFG);
-	qemu_arg(&argv, &n, "-drive");
-	qemu_arg(&argv, &n, "id=root,file=%s,format=raw,if=none,readonly=on",
-	    a->disk);
-	qemu_arg(&argv, &n, "-device");
-	qemu_arg(&argv, &n, "virtio-blk-device,drive=root");
-	qemu_arg(&argv, &n, "-netdev");
-	qemu_arg(&argv, &n, "user,id=net0,restrict=on,"
-	    "hostfwd=tcp:127.0.0.1:%d-%s:%d", PROTO_VM_PORT, PROTO_VM_GUEST_ADDR,
-	    PROTO_VM_PORT);
-	qemu_arg(&argv, &n, "-device");
-	qemu_arg(&argv, &n, "virtio-net-device,netdev=net0,mac=52:54:00:12:34:56");
-	/* The serial console is QEMU's stdout, a pipe the shim reads. */
-	qemu_arg(&argv, &n, "-chardev");
-	qemu_arg(&argv, &n, "stdio,id=console,signal=off");
-	qemu_arg(&argv, &n, "-serial");
-	qemu_arg(&argv, &n, "chardev:console");
-	qemu_arg(&argv, &n, "-monitor");
-	qemu_arg(&argv, &n, "none");
-	qemu_arg(&argv, &n, "-chardev");
-	qemu_arg(&argv, &n, "socket,id=qmp,fd=@QMP_FD@,server=on,wait=off");
-	qemu_arg(&argv, &n, "-mon");
-	qemu_arg(&argv, &n, "chardev=qmp,mode=control");
-	if (restore) {
-		qemu_arg(&argv, &n, "-incoming");
-		qemu_arg(&argv, &n, "fd:@STATE_FD@");
-	}
-	return argv;
+	return 60 + qemu_boot_timeout() + 120;
 }
 
-void
-qemu_argv_free(char **argv)
+/* QEMU's command line on this host for a VM of this size. */
+static char **
+qemu_argv_for(const struct qemu_assets *a, int guest_mb, int vcpus, int restore)
 {
-	int	i;
+	struct qemu_config	cfg;
 
-	for (i = 0; argv != NULL && argv[i] != NULL; i++)
-		free(argv[i]);
-	free(argv);
+	memset(&cfg, 0, sizeof cfg);
+	cfg.assets = a;
+	cfg.accel = accel_choose(NULL);
+	cfg.guest_mb = guest_mb;
+	cfg.vcpus = vcpus;
+	cfg.tsc_khz = qemu_tsc_khz();
+	cfg.restore = restore;
+	return qemu_argv(&cfg);
 }
 
 /*
@@ -317,147 +221,6 @@ qemu_write_env(const struct vm_spec *spec, const char *token, char **cause)
 	return rc;
 }
 
-/*
- * Start a shim for argv in the instance's cgroup, detached (a grandchild,
- * its own session), and wait for its verdict.  The shim shows QEMU the
- * assets in its jail and, to restore, opens the state file.  Fills *pidp
- * and *ready_ms; -1 with *cause (the shim's reason, serial console tail
- * included).
- */
-static int
-qemu_start_shim(const struct vm_spec *spec, const struct qemu_assets *a,
-    char **argv, const char *restore, int timeout_s, pid_t *pidp,
-    long *ready_ms, char **cause)
-{
-	struct pollfd	 pfd;
-	char		*shim, fdstr[16], tmo[16], msg[4096];
-	char		**av;
-	int		 sp[2], pp[2], i, n, k = 0, st;
-	size_t		 got = 0;
-	pid_t		 middle, pid = 0;
-	ssize_t		 r;
-	uint64_t	 deadline;
-
-	shim = xasprintf("%s/hearth-shim", util_lib_dir());
-	if (access(shim, X_OK) != 0) {
-		*cause = xasprintf("qemu driver: %s: %s", shim, strerror(errno));
-		free(shim);
-		return -1;
-	}
-	if (pipe2(sp, O_CLOEXEC) == -1 || pipe2(pp, O_CLOEXEC) == -1) {
-		*cause = xasprintf("pipe: %s", strerror(errno));
-		free(shim);
-		return -1;
-	}
-	for (n = 0; argv[n] != NULL; n++)
-		;
-	av = xcalloc(n + 16, sizeof *av);
-	snprintf(fdstr, sizeof fdstr, "%d", PROTO_LISTEN_FD);
-	snprintf(tmo, sizeof tmo, "%d", timeout_s);
-	av[k++] = (char *)"hearth-shim";
-	av[k++] = (char *)"-b";
-	av[k++] = a->kernel;
-	av[k++] = (char *)"-b";
-	av[k++] = a->initrd;
-	av[k++] = (char *)"-b";
-	av[k++] = a->disk;
-	if (strcmp(accel_choose(NULL), "kvm") == 0)
-		av[k++] = (char *)"-k";
-	if (restore != NULL) {
-		av[k++] = (char *)"-i";
-		av[k++] = (char *)restore;
-	}
-	av[k++] = (char *)spec->run_dir;
-	av[k++] = fdstr;
-	av[k++] = tmo;
-	av[k++] = (char *)"--";
-	for (i = 0; i < n; i++)
-		av[k++] = argv[i];
-	fflush(NULL);
-	if ((middle = fork()) == -1) {
-		*cause = xasprintf("fork: %s", strerror(errno));
-		goto fail;
-	}
-	if (middle == 0) {
-		setsid();
-		if (cgroup_join(spec->id) != 0)
-			_exit(1);
-		if ((pid = fork()) == 0) {
-			int fd;
-
-			dup2(sp[1], PROTO_LISTEN_FD);	/* the status pipe */
-			if ((fd = open("/dev/null", O_RDWR)) != -1) {
-				dup2(fd, 0);
-				dup2(fd, 1);
-				dup2(fd, 2);
-			}
-			for (fd = PROTO_LISTEN_FD + 1; fd < 1024; fd++)
-				close(fd);
-			signal(SIGPIPE, SIG_DFL);
-			execv(shim, av);
-			_exit(127);
-		}
-		if (write(pp[1], &pid, sizeof pid) != sizeof pid)
-			_exit(1);
-		_exit(pid > 0 ? 0 : 1);
-	}
-	close(sp[1]);
-	close(pp[1]);
-	sp[1] = pp[1] = -1;
-	while (waitpid(middle, &st, 0) == -1 && errno == EINTR)
-		;
-	if (read(pp[0], &pid, sizeof pid) != sizeof pid || pid <= 0) {
-		*cause = xasprintf("qemu driver: could not start the shim "
-		    "(cgroup hearth/%s)", spec->id);
-		goto fail;
-	}
-	/* The shim's verdict: one line, "ready PORT MS" or "error WHY". */
-	deadline = util_mono_us() + (uint64_t)(timeout_s + 15) * 1000000;
-	pfd.fd = sp[0];
-	pfd.events = POLLIN;
-	while (got < sizeof msg - 1 && memchr(msg, '\n', got) == NULL) {
-		long left = (long)((deadline - util_mono_us()) / 1000);
-
-		if (util_mono_us() >= deadline || poll(&pfd, 1, (int)left) == 0) {
-			kill(pid, SIGTERM);
-			*cause = xasprintf("VM %s: the shim gave no answer in %d s",
-			    spec->id, timeout_s + 15);
-			goto fail;
-		}
-		if ((r = read(sp[0], msg + got, sizeof msg - 1 - got)) <= 0) {
-			if (r == -1 && errno == EINTR)
-				continue;
-			break;
-		}
-		got += r;
-	}
-	msg[got] = '\0';
-	msg[strcspn(msg, "\n")] = '\0';
-	if (strncmp(msg, "ready ", 6) != 0) {
-		*cause = xasprintf("VM %s: %s", spec->id, strncmp(msg, "error ", 6) == 0 ?
-		    msg + 6 : "the shim exited during boot");
-		goto fail;
-	}
-	if (sscanf(msg, "ready %*d %ld", ready_ms) != 1)
-		*ready_ms = 0;
-	*pidp = pid;
-	close(sp[0]);
-	close(pp[0]);
-	free(av);
-	free(shim);
-	return 0;
-fail:
-	for (i = 0; i < 2; i++) {
-		if (sp[i] != -1)
-			close(sp[i]);
-		if (pp[i] != -1)
-			close(pp[i]);
-	}
-	free(av);
-	free(shim);
-	return -1;
-}
-
 /* Send the code under dir to the agent behind sock (PUT /code). */
 static int
 qemu_put_code(const char *id, const char *sock, const char *dir, char **cause)
@@ -488,17 +251,11 @@ static int
 qemu_configure(const char *id, const char *sock, const char *config, char **cause)
 {
 	struct agent_conn	*c = agent_connect(sock);
-	struct agent_reply	 r;
-	int			 rc = -1;
+	char			*who = xasprintf("VM %s", id);
+	int			 rc;
 
-	if (agent_request(c, "POST", PROTO_PATH_CONFIGURE, config, strlen(config),
-	    NULL, 0, 5000, &r, cause) == 0) {
-		if (r.http == 204)
-			rc = 0;
-		else
-			*cause = xasprintf("VM %s: configure answered %d", id, r.http);
-		agent_reply_free(&r);
-	}
+	rc = agent_configure(c, who, config, strlen(config), cause);
+	free(who);
 	agent_close(c);
 	return rc;
 }
@@ -538,13 +295,13 @@ qemu_restore(const struct vm_spec *spec, const struct qemu_assets *a,
 		free(err);
 		return 0;
 	}
-	argv = qemu_argv(a, guest_mb, vcpus, 1);
+	argv = qemu_argv_for(a, guest_mb, vcpus, 1);
 	if (qemu_write_env(spec, snap.token, cause) != 0)
 		rc = -1;
 	else {
 		qemu_snap_seed_console(&snap, spec->run_dir);
-		if (qemu_start_shim(spec, a, argv, snap.state,
-		    atoi(config_get("qemu.boot_timeout")), pidp, ms, &err) == 0)
+		if (qemu_shim_start(spec, a, argv, snap.state, qemu_kvm(),
+		    qemu_boot_timeout(), pidp, ms, &err) == 0)
 			rc = 1;
 		else {
 			/* Bad state: say so, drop it; the boot's console starts clean. */
@@ -582,10 +339,10 @@ qemu_boot(const struct vm_spec *spec, const struct qemu_assets *a, int guest_mb,
 
 	boot.prewarm = spec->prewarm || spec->prewarm_able;
 	util_random_hex(token, sizeof token);
-	argv = qemu_argv(a, guest_mb, vcpus, 0);
+	argv = qemu_argv_for(a, guest_mb, vcpus, 0);
 	if (qemu_write_env(&boot, token, cause) == 0 &&
-	    qemu_start_shim(spec, a, argv, NULL,
-	    atoi(config_get("qemu.boot_timeout")), pidp, ms, cause) == 0) {
+	    qemu_shim_start(spec, a, argv, NULL, qemu_kvm(), qemu_boot_timeout(),
+	    pidp, ms, cause) == 0) {
 		qemu_note_start(spec->run_dir, "boot", *ms, fallback);
 		if (spec->prewarm_able)
 			qemu_snap_take(a, spec->image, guest_mb, vcpus, spec->run_dir,
@@ -779,8 +536,36 @@ qemu_destroy(const char *id, pid_t pid, const char *run_dir, char **cause)
 	return 0;
 }
 
+/* The guest kernel `make images` fetched. */
+static const char *
+qemu_default_kernel(void)
+{
+	static char	*kernel;
+
+	if (kernel == NULL)
+		kernel = xasprintf("%s/images/guest/vmlinuz", vm_lib_dir());
+	return kernel;
+}
+
+static const struct vm_setting qemu_settings[] = {
+	{ "qemu.binary", "HEARTH_QEMU", "qemu-system-x86_64", NULL,
+	  "the QEMU to run microVMs with", vm_check_path },
+	{ "qemu.kernel", NULL, NULL, qemu_default_kernel,
+	  "guest kernel (default: the one `make images` fetched)",
+	  vm_check_path },
+	{ "qemu.boot_timeout", NULL, "60", NULL,
+	  "seconds a microVM may take to boot before it is given up",
+	  vm_check_seconds },
+	{ NULL, NULL, NULL, NULL, NULL, NULL }
+};
+
 const struct vm_driver vm_qemu_driver = {
 	.name = "qemu",
+	.noun = "microVM",
+	.strength = 2,
+	.settings = qemu_settings,
+	.fast = qemu_fast,
+	.start_max_s = qemu_start_max_s,
 	.create = qemu_create,
 	.set_code = qemu_set_code,
 	.set_memory = qemu_set_memory,
@@ -788,4 +573,6 @@ const struct vm_driver vm_qemu_driver = {
 	.stats = qemu_stats,
 	.info = qemu_info,
 	.destroy = qemu_destroy,
+	.snapshot_list = qemu_snap_list,
+	.snapshot_delete = qemu_snap_delete,
 };

@@ -4,7 +4,13 @@
  * A driver knows how to create an isolated machine running hearth-agent
  * over a root filesystem, give it code, resize it, observe it and destroy
  * it.  It hands back a channel to the agent (for ns: a unix socket path).
- * Everything above vm/ is the same whichever driver runs an instance.
+ * Everything above vm/ is the same whichever driver runs an instance:
+ * what differs (settings, whether it is fast here, how long a start may
+ * take, snapshots) is asked of the ops table, never of a driver's name.
+ *
+ * vm/ depends on util.h and proto.h alone.  What it needs of the manager
+ * (the state directory, the installed files, setting values) is lent
+ * once through vm_setup.
  */
 #ifndef HEARTH_VM_H
 #define HEARTH_VM_H
@@ -52,48 +58,94 @@ struct vm_info {
 	char		 exit[128];	/* why it stopped, if it did */
 };
 
-struct vm_driver {
-	const char	*name;
-	/* Start a machine; fills *pid and sock (agent channel). */
-	int	(*create)(const struct vm_spec *, pid_t *, char *, size_t, char **);
-	/* Replace what /var/task shows with code_dir (read-only). */
-	int	(*set_code)(const char *, pid_t, const char *, const char *,
-		    char **);
-	/* Change the memory limit of a running machine. */
-	int	(*set_memory)(const char *, int, char **);
-	/* Is this machine still running as pid? */
-	int	(*alive)(const char *, pid_t);
-	int	(*stats)(const char *, struct vm_stats *);
-	/* Describe the machine with this id and run directory. */
-	void	(*info)(const char *, const char *, struct vm_info *);
-	/* Stop it and release everything it holds on the host. */
-	int	(*destroy)(const char *, pid_t, const char *, char **);
+/*
+ * What the manager hands vm/ once (vm_setup), so that no driver reads the
+ * store or the config file: where the state lives, where hearth's files
+ * are installed, and the value of a setting.
+ */
+struct vm_host {
+	const char	*(*home)(void);	/* the state directory ($HEARTH_HOME) */
+	const char	*lib_dir;	/* hearth-agent, hearth-shim, images/ */
+	const char	*(*setting)(const char *key);	/* a setting's value */
 };
 
-const struct vm_driver *vm_driver_find(const char *);
-const char *vm_driver_auto(void);
-void	 vm_notice(const char *, ...) __attribute__((format(printf, 1, 2)));
-char	*vm_notice_take(void);
+/*
+ * A setting a driver reads (e.g. qemu.binary).  The manager lists it in
+ * its settings table: `config ls` shows it, `config set` checks it, and
+ * vm_setting reads it back through the host.
+ */
+struct vm_setting {
+	const char	*key;		/* "DRIVER.NAME" */
+	const char	*env;		/* environment variable that wins, or NULL */
+	const char	*def;		/* default; NULL: default_fn computes it */
+	const char	*(*default_fn)(void);	/* a default that depends on the host */
+	const char	*help;		/* one line for `config ls` */
+	int		(*check)(const char *value, char **cause);	/* -1 if bad */
+};
 
-/* accel.c: "kvm" when hardware virtualization is here and fast, else "tcg". */
-const char *accel_choose(const char **);
-
-/* bundle.c: a code directory as a PUT /code body. */
-struct buf;
-int	 bundle_build(const char *, struct buf *, char **);
-
-/* qemu-snap.c: saved microVMs, for `vm snapshot`. */
+/* What `vm snapshot ls` shows of one saved machine. */
 struct vm_snapshot {
 	char		 name[64];	/* RUNTIME-MEMm-CPUSc */
 	char		 runtime[32];	/* the image it was booted from */
 	int		 guest_mb;	/* VM memory */
-	int		 vcpus;
+	int		 vcpus;		/* virtual CPUs */
 	uint64_t	 size;		/* bytes of state */
 	double		 created;	/* epoch seconds */
 	long		 save_ms;	/* time to save */
 };
-int	 qemu_snap_list(struct vm_snapshot **, int *);
-int	 qemu_snap_delete(const char *, char **);
+
+struct vm_driver {
+	const char	*name;		/* "ns", "qemu": what functions choose */
+	const char	*noun;		/* one machine, in events: "sandbox" */
+	int		 strength;	/* isolation rank: auto takes the strongest fast one */
+	const struct vm_setting *settings;	/* NULL-key terminated, or NULL */
+	/* Does it run fast on this host (auto considers only those)? */
+	int	(*fast)(void);
+	/* Seconds a start may take, saving included, before it is given up. */
+	int	(*start_max_s)(void);
+	/* Start a machine; fills *pid and sock (agent channel). */
+	int	(*create)(const struct vm_spec *spec, pid_t *pid, char *sock,
+		    size_t socklen, char **cause);
+	/* Replace what /var/task shows with code_dir (read-only). */
+	int	(*set_code)(const char *id, pid_t pid, const char *sock,
+		    const char *code_dir, char **cause);
+	/* Change the memory limit of a running machine. */
+	int	(*set_memory)(const char *id, int memory_mb, char **cause);
+	/* Is this machine still running as pid? */
+	int	(*alive)(const char *id, pid_t pid);
+	int	(*stats)(const char *id, struct vm_stats *st);
+	/* Describe the machine with this id and run directory. */
+	void	(*info)(const char *id, const char *run_dir, struct vm_info *vi);
+	/* Stop it and release everything it holds on the host. */
+	int	(*destroy)(const char *id, pid_t pid, const char *run_dir,
+		    char **cause);
+	/* Saved machines new ones start from; NULL when it cannot snapshot. */
+	int	(*snapshot_list)(struct vm_snapshot **list, int *count);
+	int	(*snapshot_delete)(const char *name, char **cause);
+};
+
+/* vm.c: the registry, the host, notices. */
+void	 vm_setup(const struct vm_host *host);
+const struct vm_driver *vm_driver_find(const char *name);
+const struct vm_driver *vm_driver_at(int i);
+const char *vm_driver_auto(void);
+int	 vm_driver_valid(const char *name);
+char	*vm_driver_choices(void);
+int	 vm_start_max_s(void);
+const char *vm_home(void);
+const char *vm_lib_dir(void);
+const char *vm_setting(const char *key);
+int	 vm_check_path(const char *value, char **cause);
+int	 vm_check_seconds(const char *value, char **cause);
+void	 vm_notice(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char	*vm_notice_take(void);
+
+/* accel.c: "kvm" when hardware virtualization is here and fast, else "tcg". */
+const char *accel_choose(const char **why);
+
+/* bundle.c: a code directory as a PUT /code body. */
+struct buf;
+int	 bundle_build(const char *dir, struct buf *b, char **cause);
 
 /* cgroup.c: limits for a machine's processes (v2, or v1 controllers). */
 int	 cgroup_create(const char *, int, int, int, char **);
@@ -133,6 +185,8 @@ int	 agent_request(struct agent_conn *, const char *, const char *,
 	     struct agent_reply *, char **);
 void	 agent_reply_free(struct agent_reply *);
 int	 agent_wait_ready(struct agent_conn *, long, char **);
+int	 agent_configure(struct agent_conn *c, const char *who,
+	     const char *config, size_t len, char **cause);
 
 /* agent-stream.c: a chunked NDJSON stream from an agent, decoded with caps. */
 struct agent_stream;
@@ -141,5 +195,7 @@ struct agent_stream *agent_stream_new(void (*)(const char *, size_t, void *),
 size_t	 agent_stream_room(struct agent_stream *);
 int	 agent_stream_feed(struct agent_stream *, const void *, size_t, char **);
 void	 agent_stream_free(struct agent_stream *);
+int	 agent_stream_connect(const char *sock, const char *path, char **cause);
+int	 agent_stream_read(struct agent_stream *s, int fd, char **cause);
 
 #endif

@@ -336,7 +336,7 @@ cmd_fn_bench_exec(struct cmd_ctx *ctx)
 	store_close(ctx->run->store);
 	ctx->run->store = ctx->store = NULL;
 	inst_cache_close();
-	fflush(NULL);
+	out_flush(NULL);
 	pids = xcalloc(c, sizeof *pids);
 	lat = xcalloc(n, sizeof *lat);
 	t0 = util_mono_us();

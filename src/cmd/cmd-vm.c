@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "hearth.h"
-#include "vm.h"
 
 static int
 cmd_vm_rm_one(struct cmd_ctx *ctx, const char *id, char **cause)

@@ -8,6 +8,10 @@
  * over the file (tests and one-off runs use them).  `config set` rewrites
  * the file through a temporary file and rename, keeping every other line
  * as it was.
+ *
+ * The table is the manager's own settings followed by each driver's
+ * (struct vm_setting, e.g. qemu.*), in the registry's order: a driver
+ * brings its settings with it, and config knows none of them by name.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -15,12 +19,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "hearth.h"
+#include "core.h"
+#include "vm.h"
 
 struct setting {
 	const char	*key;		/* e.g. "pool.size" */
 	const char	*env;		/* overrides the file, or NULL */
-	const char	*def;		/* default; NULL computes one */
+	const char	*def;		/* default; NULL: default_fn computes one */
+	const char	*(*default_fn)(void);	/* a default that depends on the host */
 	const char	*help;		/* one line for `config ls` */
 	int		(*check)(const char *, char **);	/* -1 and why if bad */
 };
@@ -28,10 +34,13 @@ struct setting {
 static int
 config_check_driver(const char *v, char **cause)
 {
-	if (strcmp(v, "ns") == 0 || strcmp(v, "qemu") == 0 ||
-	    strcmp(v, "auto") == 0)
+	char	*choices;
+
+	if (vm_driver_valid(v))
 		return 0;
-	*cause = xasprintf("'%s' is not a driver (ns, qemu or auto)", v);
+	choices = vm_driver_choices();
+	*cause = xasprintf("'%s' is not a driver (%s)", v, choices);
+	free(choices);
 	return -1;
 }
 
@@ -46,45 +55,53 @@ config_check_count(const char *v, char **cause)
 	return -1;
 }
 
-static int
-config_check_seconds(const char *v, char **cause)
-{
-	long long	n;
-
-	if (util_parse_int(v, 1, 3600, &n) == 0)
-		return 0;
-	*cause = xasprintf("'%s' is not a number of seconds from 1 to 3600", v);
-	return -1;
-}
-
-static int
-config_check_path(const char *v, char **cause)
-{
-	if (*v != '\0' && strpbrk(v, ", \t") == NULL)
-		return 0;
-	*cause = xasprintf("'%s': a path must be non-empty, without commas or spaces", v);
-	return -1;
-}
-
-static const struct setting settings[] = {
-	{ "driver.default", "HEARTH_DRIVER", "auto",
-	  "driver for functions created without --driver: ns, qemu or auto",
-	  config_check_driver },
-	{ "pool.size", "HEARTH_POOL_SIZE", "1",
+static const struct setting config_own[] = {
+	{ "driver.default", "HEARTH_DRIVER", "auto", NULL,
+	  NULL /* config_table: the drivers registered */, config_check_driver },
+	{ "pool.size", "HEARTH_POOL_SIZE", "1", NULL,
 	  "prestarted instances kept per runtime and driver", config_check_count },
-	{ "qemu.binary", "HEARTH_QEMU", "qemu-system-x86_64",
-	  "the QEMU to run microVMs with", config_check_path },
-	{ "qemu.kernel", NULL, NULL,
-	  "guest kernel (default: the one `make images` fetched)",
-	  config_check_path },
-	{ "qemu.boot_timeout", NULL, "60",
-	  "seconds a microVM may take to boot before it is given up",
-	  config_check_seconds },
-	{ NULL, NULL, NULL, NULL, NULL }
 };
 
-static char	*config_values[16];	/* from the file, by settings[] index */
-static int	 config_loaded;
+static struct setting	*settings;	/* config_own, then every driver's */
+static int		 nsettings;	/* entries in settings */
+static char		**config_values; /* from the file, by settings[] index */
+static int		 config_loaded;
+
+/* Build the table once: the manager's settings, then each driver's. */
+static void
+config_table(void)
+{
+	const struct vm_driver	*drv;
+	const struct vm_setting	*vs;
+	struct setting		*s;
+	char			*choices;
+	int			 i, n = nitems(config_own);
+
+	if (settings != NULL)
+		return;
+	for (i = 0; (drv = vm_driver_at(i)) != NULL; i++)
+		for (vs = drv->settings; vs != NULL && vs->key != NULL; vs++)
+			n++;
+	settings = xcalloc(n, sizeof *settings);
+	config_values = xcalloc(n, sizeof *config_values);
+	for (i = 0; i < (int)nitems(config_own); i++)
+		settings[nsettings++] = config_own[i];
+	choices = vm_driver_choices();
+	settings[0].help = xasprintf("driver for functions created without "
+	    "--driver: %s", choices);
+	free(choices);
+	for (i = 0; (drv = vm_driver_at(i)) != NULL; i++) {
+		for (vs = drv->settings; vs != NULL && vs->key != NULL; vs++) {
+			s = &settings[nsettings++];
+			s->key = vs->key;
+			s->env = vs->env;
+			s->def = vs->def;
+			s->default_fn = vs->default_fn;
+			s->help = vs->help;
+			s->check = vs->check;
+		}
+	}
+}
 
 /* The config file's path (whether or not it exists). */
 char *
@@ -111,7 +128,8 @@ config_find(const char *key, int *idx)
 {
 	int	i;
 
-	for (i = 0; settings[i].key != NULL; i++) {
+	config_table();
+	for (i = 0; i < nsettings; i++) {
 		if (strcmp(settings[i].key, key) == 0) {
 			if (idx != NULL)
 				*idx = i;
@@ -146,7 +164,7 @@ config_load(char **cause)
 		if ((save = strchr(line, '\n')) != NULL)
 			*save++ = '\0';
 		lineno++;
-		if (cmd_split(line, &argc, &argv, &err) != 0) {
+		if (util_split(line, &argc, &argv, &err) != 0) {
 			*cause = xasprintf("%s:%d: %s", path, lineno, err);
 			free(err);
 			rc = -1;
@@ -170,7 +188,7 @@ config_load(char **cause)
 			free(config_values[idx]);
 			config_values[idx] = xstrdup(argv[2]);
 		}
-		cmd_free_argv(argc, argv);
+		util_free_argv(argc, argv);
 	}
 	buf_free(&b);
 	free(path);
@@ -182,15 +200,10 @@ config_load(char **cause)
 static const char *
 config_default(const struct setting *s)
 {
-	static char	*kernel;
-
 	if (s->def != NULL)
 		return s->def;
-	if (strcmp(s->key, "qemu.kernel") == 0) {
-		if (kernel == NULL)
-			kernel = xasprintf("%s/images/guest/vmlinuz", util_lib_dir());
-		return kernel;
-	}
+	if (s->default_fn != NULL)
+		return s->default_fn();
 	return "";
 }
 
@@ -236,7 +249,7 @@ config_reset(void)
 {
 	int	i;
 
-	for (i = 0; settings[i].key != NULL; i++) {
+	for (i = 0; i < nsettings; i++) {
 		free(config_values[i]);
 		config_values[i] = NULL;
 	}
@@ -247,7 +260,8 @@ config_reset(void)
 const char *
 config_key(int i, const char **help)
 {
-	if (i < 0 || i >= (int)(sizeof settings / sizeof settings[0]) - 1)
+	config_table();
+	if (i < 0 || i >= nsettings)
 		return NULL;
 	*help = settings[i].help;
 	return settings[i].key;
@@ -296,11 +310,11 @@ config_write(const char *key, const char *value, char **cause)
 	for (line = in.data; line != NULL && *line != '\0'; line = next) {
 		if ((next = strchr(line, '\n')) != NULL)
 			*next++ = '\0';
-		if (cmd_split(line, &argc, &argv, &err) == 0) {
+		if (util_split(line, &argc, &argv, &err) == 0) {
 			int mine = argc >= 2 && strcmp(argv[0], "set") == 0 &&
 			    strcmp(argv[1], key) == 0;
 
-			cmd_free_argv(argc, argv);
+			util_free_argv(argc, argv);
 			if (mine) {
 				if (!done && value != NULL)
 					buf_printf(&out, "set %s %s\n", key, value);

@@ -21,6 +21,7 @@ void	 store_close(struct store *);
 const char *store_home_default(void);
 char	*store_home_check(const char *, char **);
 const char *store_home(char **);
+const char *store_dir(struct store *st);
 
 /* config.c: `set KEY VALUE` settings in the config file. */
 char	*config_path(void);
@@ -265,7 +266,6 @@ struct list_fn_stats {
 };
 int	 list_fn_stats(struct store *st, const char *fn,
 	     struct list_fn_stats *out, char **cause);
-const char *list_store_home(struct store *st);
 enum list_names { LIST_FN_NAMES, LIST_INST_IDS };
 char	**list_names(struct store *st, enum list_names kind);
 
@@ -305,5 +305,34 @@ void	 stream_close(struct stream *s);
 void	 stream_close_all(struct stream **streams, int n);
 void	 stream_sync(struct store *st, const char *fn, enum stream_kind kind,
 	     struct stream ***streams, int *n);
+
+/*
+ * machine.c: the manager's view of the machines under instances, for the
+ * commands and the console that must not see vm/: where a machine keeps
+ * its files, its console, and the saved machines (snapshots) of drivers
+ * that can save one, all through the driver ops.
+ */
+/* One instance's machine, as its row and its driver know it. */
+struct machine;
+
+char	*machine_run_dir(struct store *st, const char *id);
+struct machine *machine_open(struct store *st, const char *id, char **cause);
+const char *machine_console(const struct machine *m);
+int	 machine_alive(const struct machine *m);
+void	 machine_close(struct machine *m);
+
+/* A saved machine new ones restore from (`vm snapshot ls`). */
+struct machine_snapshot {
+	char		 name[64];	/* RUNTIME-MEMm-CPUSc */
+	char		 driver[16];	/* the driver that saved it */
+	char		 runtime[32];	/* the image it was booted from */
+	int		 guest_mb;	/* machine memory */
+	int		 vcpus;		/* virtual CPUs */
+	uint64_t	 size;		/* bytes of state */
+	double		 created;	/* epoch seconds */
+	long		 save_ms;	/* time to save */
+};
+int	 machine_snapshot_list(struct machine_snapshot **list, int *count);
+int	 machine_snapshot_delete(const char *name, char **cause);
 
 #endif

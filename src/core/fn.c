@@ -30,6 +30,9 @@
 
 #include "store.h"
 #include "vm.h"
+#include "proto.h"
+
+_Static_assert(UTIL_CODE_MAX == PROTO_CODE_MAX, "util.h and proto.h disagree on the code limit");
 
 static const char *fn_runtimes[] = { "python3", "node", NULL };
 
@@ -73,16 +76,20 @@ fn_valid_runtime(const char *rt, char **cause)
 int
 fn_valid_driver(const char *d, char **cause)
 {
-	if (strcmp(d, "ns") == 0 || strcmp(d, "qemu") == 0 || strcmp(d, "auto") == 0)
+	char	*choices;
+
+	if (vm_driver_valid(d))
 		return 0;
-	*cause = xasprintf("unknown driver '%s' (want ns, qemu or auto)", d);
+	choices = vm_driver_choices();
+	*cause = xasprintf("unknown driver '%s' (want %s)", d, choices);
+	free(choices);
 	return -1;
 }
 
 /*
  * The driver a function with driver setting d runs under now: its own
- * choice, else the setting driver.default; "auto" is qemu on fast KVM,
- * ns otherwise.
+ * choice, else the setting driver.default; "auto" is the most isolating
+ * driver that is fast here (vm_driver_auto).
  */
 const char *
 fn_driver(const char *d)

@@ -121,7 +121,7 @@ inst_load(struct store *st, const char *id)
 char *
 inst_run_dir(struct store *st, const char *id)
 {
-	return xasprintf("%s/run/%s", st->home, id);
+	return machine_run_dir(st, id);
 }
 
 static void
@@ -322,8 +322,7 @@ inst_spawn(struct store *st, const char *runtime, const char *driver,
 	snprintf(in->state, sizeof in->state, "%s", fn == NULL ? "ready" :
 	    "starting");
 	store_event(st, "started", in->id, "%s %s %s, pid %d",
-	    fn != NULL ? fn->name : "pool", runtime, strcmp(drv->name, "ns") == 0 ?
-	    "sandbox" : "microVM", (int)pid);
+	    fn != NULL ? fn->name : "pool", runtime, drv->noun, (int)pid);
 	goto out;
 fail:
 	inst_free(in);
@@ -350,9 +349,8 @@ inst_bring_current(struct store *st, struct inst *in, struct fn *fn,
     int write_row, char **cause)
 {
 	const struct vm_driver	*drv = vm_driver_find(in->driver);
-	struct agent_reply	 r;
 	struct buf		 env = { 0 };
-	char			*dir;
+	char			*dir, *who;
 	int			 rc;
 
 	if (drv == NULL) {
@@ -374,18 +372,13 @@ inst_bring_current(struct store *st, struct inst *in, struct fn *fn,
 	}
 	if (in->fn_version != fn->version) {
 		lambda_env(fn, in->id, &env);
-		rc = agent_request(inst_conn(in->sock), "POST", PROTO_PATH_CONFIGURE,
-		    env.data, env.len, NULL, 0, 5000, &r, cause);
+		who = xasprintf("instance %s", in->id);
+		rc = agent_configure(inst_conn(in->sock), who, env.data, env.len,
+		    cause);
+		free(who);
 		buf_free(&env);
 		if (rc != 0)
 			return -1;
-		if (r.http != 204) {
-			*cause = xasprintf("instance %s: configure answered %d",
-			    in->id, r.http);
-			agent_reply_free(&r);
-			return -1;
-		}
-		agent_reply_free(&r);
 		in->fn_version = fn->version;
 	}
 	free(in->fn);
@@ -464,13 +457,13 @@ inst_destroy_fn(struct store *st, const char *name)
 
 /*
  * Seconds an instance may take to start before a row without a VM counts
- * as left behind by a crashed hearth: a minute for a sandbox, but a
- * microVM may boot for qemu.boot_timeout and then be saved.
+ * as left behind by a crashed hearth: as long as the slowest driver's
+ * start may take (a microVM boots, then is saved).
  */
 static double
 inst_start_grace(void)
 {
-	return 60 + atoi(config_get("qemu.boot_timeout")) + 120;
+	return vm_start_max_s();
 }
 
 /*

@@ -212,7 +212,7 @@ list_inst_row(struct store *st, sqlite3_stmt *stmt, struct list_inst *r)
 	r->sock = list_text(stmt, 8);
 	r->created = sqlite3_column_double(stmt, 9);
 	r->last_used = sqlite3_column_double(stmt, 10);
-	r->run_dir = xasprintf("%s/run/%s", st->home, r->id);
+	r->run_dir = machine_run_dir(st, r->id);
 
 	memset(&vi, 0, sizeof vi);
 	vi.start_ms = -1;
@@ -542,13 +542,6 @@ list_fn_stats(struct store *st, const char *fn, struct list_fn_stats *out,
 	out->p50 = n > 0 ? lat[n / 2] : 0;
 	out->p99 = n > 0 ? lat[(n * 99) / 100 < n ? (n * 99) / 100 : n - 1] : 0;
 	return 0;
-}
-
-/* The state directory st was opened in, its real path (for scratch space). */
-const char *
-list_store_home(struct store *st)
-{
-	return st->home;
 }
 
 /*

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "store.h"
+#include "vm.h"
 
 static const char *store_migrations[] = {
 	/* 1: functions, instances, images, invocations with their logs. */
@@ -415,6 +416,23 @@ store_migrate(struct store *st, char **cause)
 }
 
 /*
+ * Lend vm/ what its drivers need of the manager: the state directory,
+ * where hearth is installed, and the settings (config.c holds theirs).
+ */
+static void
+store_lend_vm(void)
+{
+	static struct vm_host	host;
+
+	if (host.home != NULL)
+		return;
+	host.home = store_home_default;
+	host.lib_dir = util_lib_dir();
+	host.setting = config_get;
+	vm_setup(&host);
+}
+
+/*
  * Open (creating if needed) the store under home, which must pass
  * store_home_check; NULL with *cause on error.
  */
@@ -428,6 +446,7 @@ store_open(const char *home, char **cause)
 
 	if ((real = store_home_check(home, cause)) == NULL)
 		return NULL;
+	store_lend_vm();
 	st = xcalloc(1, sizeof *st);
 	st->home = real;
 	path = xasprintf("%s/state.db", st->home);
@@ -475,4 +494,11 @@ store_close(struct store *st)
 	sqlite3_close(st->db);
 	free(st->home);
 	free(st);
+}
+
+/* Return the state directory st was opened in, its real path. */
+const char *
+store_dir(struct store *st)
+{
+	return st->home;
 }

@@ -18,10 +18,6 @@
 #include "proto.h"
 #include "vm.h"
 
-/* Until vm.h declares them (agent-stream.c section). */
-int	 agent_stream_connect(const char *sock, const char *path, char **cause);
-int	 agent_stream_read(struct agent_stream *s, int fd, char **cause);
-
 struct stream {
 	int		 fd;		/* socket, -1 once closed */
 	char		*id;		/* instance id, for the caller */

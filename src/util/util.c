@@ -1,5 +1,6 @@
 /*
- * util.c — growable buffers, clocks, ids and file-tree helpers.
+ * util.c — growable buffers, clocks, ids, file-tree helpers and the
+ * shell-like word splitter every line reader shares.
  *
  * Everything here is small and has no policy: callers decide what a
  * failure means and receive a cause string to route.
@@ -31,7 +32,6 @@
 #include <unistd.h>
 
 #include "util.h"
-#include "proto.h"
 
 void
 buf_add(struct buf *b, const void *data, size_t len)
@@ -294,13 +294,13 @@ static int
 util_copy_toobig(const char *what, char **cause)
 {
 	*cause = xasprintf("%s: over the %d MB limit for a function's code",
-	    what, PROTO_CODE_MAX >> 20);
+	    what, UTIL_CODE_MAX >> 20);
 	return -1;
 }
 
 /*
  * Copy what in reads until EOF to out, adding to *size and failing as
- * soon as that passes PROTO_CODE_MAX.
+ * soon as that passes UTIL_CODE_MAX.
  */
 static int
 util_copy_data(int in, int out, const char *what, uint64_t *size,
@@ -318,7 +318,7 @@ util_copy_data(int in, int out, const char *what, uint64_t *size,
 		}
 		if (n == 0)
 			return 0;
-		if (*size + n > PROTO_CODE_MAX)
+		if (*size + n > UTIL_CODE_MAX)
 			return util_copy_toobig(what, cause);
 		for (done = 0; done < n; done += w) {
 			if ((w = write(out, buf + done, n - done)) == -1 &&
@@ -468,7 +468,7 @@ util_copy_entry(struct util_copy *c, int sfd, int dfd, const char *name,
 		return util_copy_changed(what, cause);
 	}
 	if (S_ISREG(st.st_mode)) {
-		if (*c->size + (uint64_t)st.st_size > PROTO_CODE_MAX)
+		if (*c->size + (uint64_t)st.st_size > UTIL_CODE_MAX)
 			rc = util_copy_toobig(what, cause);
 		else
 			rc = util_copy_file(in, st.st_mode, dfd, name, what,
@@ -542,7 +542,7 @@ util_copy_dir(struct util_copy *c, int in, int out, const char *what,
  * sandbox reads them as an unprivileged user.  Anything but files,
  * directories and symlinks is refused by name, as is a tree more than
  * UTIL_TREE_DEPTH deep, one that holds dst, and one whose files with
- * *size (bytes copied are added to it) pass PROTO_CODE_MAX.  On error
+ * *size (bytes copied are added to it) pass UTIL_CODE_MAX.  On error
  * dst may be left half-made: the caller removes it.
  */
 int
@@ -572,7 +572,7 @@ util_copytree(const char *src, const char *dst, uint64_t *size, char **cause)
 		return util_copy_changed(src, cause);
 	}
 	if (S_ISREG(st.st_mode)) {
-		if (*size + (uint64_t)st.st_size > PROTO_CODE_MAX)
+		if (*size + (uint64_t)st.st_size > UTIL_CODE_MAX)
 			rc = util_copy_toobig(src, cause);
 		else
 			rc = util_copy_file(in, st.st_mode, AT_FDCWD, dst, src,
@@ -615,7 +615,7 @@ util_copyfd(int in, const char *what, const char *dst, uint64_t *size,
 	struct stat	st;
 
 	if (fstat(in, &st) == 0 && S_ISREG(st.st_mode) &&
-	    *size + (uint64_t)st.st_size > PROTO_CODE_MAX)
+	    *size + (uint64_t)st.st_size > UTIL_CODE_MAX)
 		return util_copy_toobig(what, cause);
 	return util_copy_file(in, 0644, AT_FDCWD, dst, what, size, cause);
 }
@@ -670,4 +670,76 @@ util_lib_dir(void)
 		dir = xstrdup(probe);
 	free(probe);
 	return dir;
+}
+
+/*
+ * Split a command line into words with shell-like quoting ('...', "...",
+ * backslash).  Returns -1 with *cause for an unterminated quote.
+ */
+int
+util_split(const char *line, int *argc, char ***argv, char **cause)
+{
+	struct buf	 w = { 0 };
+	const char	*p = line;
+	char		 q;
+	int		 n = 0, inword;
+	char		**v = NULL;
+
+	for (;;) {
+		while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+			p++;
+		if (*p == '\0' || *p == '#')
+			break;
+		inword = 1;
+		w.len = 0;
+		buf_add(&w, "", 0);
+		while (inword && *p != '\0') {
+			switch (*p) {
+			case ' ': case '\t': case '\n': case '\r':
+				inword = 0;
+				break;
+			case '\'': case '"':
+				q = *p++;
+				while (*p != '\0' && *p != q) {
+					if (q == '"' && *p == '\\' && p[1] != '\0')
+						p++;
+					buf_add(&w, p++, 1);
+				}
+				if (*p != q) {
+					*cause = xasprintf("unterminated %c quote", q);
+					buf_free(&w);
+					util_free_argv(n, v);
+					return -1;
+				}
+				p++;
+				break;
+			case '\\':
+				if (p[1] != '\0')
+					p++;
+				/* FALLTHROUGH */
+			default:
+				buf_add(&w, p++, 1);
+			}
+		}
+		v = xrealloc(v, sizeof *v * (n + 2));
+		v[n++] = xstrdup(w.data);
+		v[n] = NULL;
+	}
+	buf_free(&w);
+	if (v == NULL)
+		v = xcalloc(1, sizeof *v);
+	*argc = n;
+	*argv = v;
+	return 0;
+}
+
+/* Free what util_split made. */
+void
+util_free_argv(int argc, char **argv)
+{
+	int	i;
+
+	for (i = 0; i < argc; i++)
+		free(argv[i]);
+	free(argv);
 }

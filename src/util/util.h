@@ -43,10 +43,14 @@ int	 util_read_file(const char *, struct buf *, size_t, char **);
 int	 util_write_file(const char *, const void *, size_t, char **);
 int	 util_mkdirs(const char *, int);
 int	 util_rmtree(const char *);
+/* Bytes a copied code tree may hold: PROTO_CODE_MAX (fn.c checks they agree). */
+#define UTIL_CODE_MAX	(250 * 1024 * 1024)
 #define UTIL_TREE_DEPTH	64	/* directories deep a copied code tree may go */
 int	 util_copytree(const char *, const char *, uint64_t *, char **);
 int	 util_copyfd(int, const char *, const char *, uint64_t *, char **);
 int	 util_parse_int(const char *, long long, long long, long long *);
 const char *util_lib_dir(void);
+int	 util_split(const char *line, int *argc, char ***argv, char **cause);
+void	 util_free_argv(int argc, char **argv);
 
 #endif

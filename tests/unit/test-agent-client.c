@@ -1,9 +1,11 @@
 /*
  * test-agent-client.c — the host side of the agent protocol against a
  * scripted peer on a unix socket: headers parsed, body split into output
- * and result, a refused connection reported; over a socketpair, a hostile
- * peer: a body, headers or a log length over their caps stop the
- * transfer with AGENT_OVER_CAP; and the stream decoder with its caps.
+ * and result, a refused connection reported; over a socketpair, a fake
+ * agent: a normal reply, a body, headers or a log length over their caps
+ * stop the transfer with AGENT_OVER_CAP, no answer is AGENT_NO_ANSWER,
+ * and /configure as agent_configure sends it; and the stream decoder
+ * with its caps.
  */
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -13,7 +15,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "hearth.h"
+#include "util.h"
 #include "proto.h"
 #include "vm.h"
 #include "check.h"
@@ -108,6 +110,51 @@ hostile(const char *head, size_t fill, struct agent_reply *r, char **cause)
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
 	return rc;
+}
+
+/*
+ * A fake agent on a socketpair that reads one request, hands what it
+ * read to the test through a pipe, then answers reply (NULL: closes
+ * without answering).  Returns the client's end; *seen_fd the pipe.
+ */
+static int
+fd_agent(const char *reply, int *seen_fd, pid_t *pid)
+{
+	char	buf[8192];
+	int	sv[2], p[2];
+	ssize_t	n;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == -1 || pipe(p) == -1)
+		return -1;
+	if ((*pid = fork()) == 0) {
+		close(sv[0]);
+		close(p[0]);
+		n = read(sv[1], buf, sizeof buf);
+		if (n > 0 && write(p[1], buf, n) != n)
+			_exit(1);
+		close(p[1]);
+		if (reply != NULL && write(sv[1], reply, strlen(reply)) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	close(sv[1]);
+	close(p[1]);
+	*seen_fd = p[0];
+	return sv[0];
+}
+
+/* What a fake agent read, NUL-terminated, into seen; reaps it. */
+static void
+fd_agent_seen(int seen_fd, pid_t pid, char *seen, size_t len)
+{
+	size_t	got = 0;
+	ssize_t	n;
+
+	while (got < len - 1 && (n = read(seen_fd, seen + got, len - 1 - got)) > 0)
+		got += n;
+	seen[got] = '\0';
+	close(seen_fd);
+	waitpid(pid, NULL, 0);
 }
 
 /* The lines a decoder handed back, each ending in '|'. */
@@ -388,6 +435,63 @@ main(void)
 		    strstr(cause, "header cap") != NULL);
 		free(cause);
 		free(big);
+	}
+	/* 12: no answer: the agent read the request and went away. */
+	{
+		struct agent_conn *c2;
+		int sfd, fd = fd_agent(NULL, &sfd, &pid);
+
+		c2 = agent_connect_fd(fd);
+		rc = agent_request(c2, "POST", PROTO_PATH_INVOKE, "{}", 2, "req-n",
+		    1000, 5000, &r, &cause);
+		CHECK("none-12.1", rc == AGENT_NO_ANSWER && cause != NULL);
+		free(cause);
+		cause = NULL;
+		agent_close(c2);
+		fd_agent_seen(sfd, pid, seen, sizeof seen);
+		CHECK("none-12.2", strncmp(seen, "POST /invoke HTTP/1.1\r\n", 23) == 0);
+	}
+
+	/* 13: /configure: taken (204), refused (naming who), not answered. */
+	{
+		static const char env[] = "AWS_LAMBDA_FUNCTION_NAME=f\nK=v\n";
+		struct agent_conn *c2;
+		int sfd, fd;
+
+		fd = fd_agent("HTTP/1.1 204 No Content\r\n\r\n", &sfd, &pid);
+		c2 = agent_connect_fd(fd);
+		rc = agent_configure(c2, "instance 0123456789ab", env,
+		    sizeof env - 1, &cause);
+		CHECK("configure-13.1", rc == 0 && cause == NULL);
+		agent_close(c2);
+		fd_agent_seen(sfd, pid, seen, sizeof seen);
+		CHECK("configure-13.2", strncmp(seen, "POST " PROTO_PATH_CONFIGURE
+		    " HTTP/1.1\r\n", 5 + strlen(PROTO_PATH_CONFIGURE) + 11) == 0);
+		CHECK("configure-13.3", strstr(seen, "\r\n\r\n"
+		    "AWS_LAMBDA_FUNCTION_NAME=f\nK=v\n") != NULL);
+
+		fd = fd_agent("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n",
+		    &sfd, &pid);
+		c2 = agent_connect_fd(fd);
+		rc = agent_configure(c2, "VM 0123456789ab", env, sizeof env - 1,
+		    &cause);
+		CHECK("configure-13.4", rc == -1);
+		CHECK_STR("configure-13.5", cause, "VM 0123456789ab: configure answered 400");
+		free(cause);
+		cause = NULL;
+		agent_close(c2);
+		fd_agent_seen(sfd, pid, seen, sizeof seen);
+
+		fd = fd_agent(NULL, &sfd, &pid);
+		c2 = agent_connect_fd(fd);
+		rc = agent_configure(c2, "VM 0123456789ab", env, sizeof env - 1,
+		    &cause);
+		CHECK("configure-13.6", rc == -1 && cause != NULL &&
+		    strstr(cause, "configure answered") == NULL);
+		free(cause);
+		cause = NULL;
+		agent_close(c2);
+		fd_agent_seen(sfd, pid, seen, sizeof seen);
 	}
 	buf_free(&stream_seen);
 	agent_close(c);

@@ -11,29 +11,6 @@
 #pragma GCC diagnostic ignored "-Wdiscarded-qualifiers"
 
 static void
-test_split(void)
-{
-	char	**v, *cause = NULL;
-	int	  n;
-
-	CHECK("split-1.1", cmd_split("fn  invoke\thello '{\"a\": 1}'", &n, &v, &cause) == 0);
-	CHECK("split-1.2", n == 4);
-	CHECK_STR("split-1.3", v[3], "{\"a\": 1}");
-	cmd_free_argv(n, v);
-	CHECK("split-2.1", cmd_split("a \"b \\\"c\\\"\" d\\ e # comment", &n, &v, &cause) == 0);
-	CHECK("split-2.2", n == 3);
-	CHECK_STR("split-2.3", v[1], "b \"c\"");
-	CHECK_STR("split-2.4", v[2], "d e");
-	cmd_free_argv(n, v);
-	CHECK("split-3.1", cmd_split("   # only a comment", &n, &v, &cause) == 0);
-	CHECK("split-3.2", n == 0);
-	cmd_free_argv(n, v);
-	CHECK("split-4.1", cmd_split("fn show 'open", &n, &v, &cause) == -1);
-	CHECK_STR("split-4.2", cause, "unterminated ' quote");
-	free(cause);
-}
-
-static void
 test_find(void)
 {
 	char	*a1[] = { "fn", "create", "x" }, *a2[] = { "fn", "list" };
@@ -194,7 +171,6 @@ test_remove_each(void)
 int
 main(void)
 {
-	test_split();
 	test_find();
 	test_parse();
 	test_validate();

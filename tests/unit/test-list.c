@@ -412,7 +412,7 @@ main(void)
 	CHECK("logs-3.7", logs_start_id(st, "a", 20) == 0);
 	CHECK("logs-3.8", logs_start_id(st, NULL, 0) == first_id + 2);
 	CHECK("logs-3.9", logs_fn_exists(st, "a") && !logs_fn_exists(st, "zz"));
-	CHECK_STR("logs-3.10", list_store_home(st) + strlen(list_store_home(st)) -
+	CHECK_STR("logs-3.10", store_dir(st) + strlen(store_dir(st)) -
 	    5, "/home");
 
 	test_handler_file(dir);

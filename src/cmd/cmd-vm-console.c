@@ -1,0 +1,144 @@
+/*
+ * cmd-vm-console.c — vm console: what one machine wrote to its serial
+ * console (a sandbox: its agent log).  A console is the guest's output:
+ * it is printed as it is to a pipe or a file and escaped on a terminal;
+ * with --follow it is printed as it grows, until the machine stops.
+ */
+#include <sys/stat.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "hearth.h"
+
+/* The last n lines of b (all of it when n is 0). */
+static const char *
+cmd_vm_console_tail(const struct buf *b, long n)
+{
+	const char	*p;
+
+	if (n <= 0 || b->len == 0)
+		return b->data;
+	p = b->data + b->len - 1;
+	if (*p == '\n')
+		p--;
+	for (; p > b->data; p--)
+		if (*p == '\n' && --n == 0)
+			return p + 1;
+	return b->data;
+}
+
+/*
+ * Print what is appended to path after offset, as it comes, until the
+ * machine stops (then what it wrote last is printed too).  Whole lines go
+ * out while it writes, so that escaping for a terminal never splits a
+ * character or a line's CRLF; a partial line waits for a quiet moment.  A
+ * log that is rotated (renamed away, a new one started) is followed into
+ * the new one.
+ */
+static void
+cmd_vm_console_follow(struct cmd_ctx *ctx, const struct machine *m,
+    const char *path, size_t offset)
+{
+	struct timespec	 ts = { 0, 200 * 1000 * 1000 };
+	struct buf	 pend = { 0 };
+	struct stat	 was, now;
+	char		 chunk[8192], *nl;
+	size_t		 got, n, before;
+	FILE		*f, *nf;
+	int		 alive = 1, rotated;
+
+	if ((f = fopen(path, "r")) == NULL)
+		return;
+	fseek(f, (long)offset, SEEK_SET);
+	out_flush(ctx->out);
+	while (alive) {
+		alive = machine_alive(m);
+		before = pend.len;
+		while ((got = fread(chunk, 1, sizeof chunk, f)) > 0)
+			buf_add(&pend, chunk, got);
+		clearerr(f);
+		rotated = stat(path, &now) == 0 && fstat(fileno(f), &was) == 0 &&
+		    now.st_ino != was.st_ino;
+		n = pend.len;
+		if (alive && !rotated && pend.len > before) {
+			if ((nl = memrchr(pend.data, '\n', pend.len)) != NULL)
+				n = nl + 1 - pend.data;
+			else if (pend.len < sizeof chunk)
+				n = 0;
+		}
+		if (n > 0) {
+			out_bytes(ctx->out, pend.data, n, ESC_CRLF);
+			pend.len -= n;
+			memmove(pend.data, pend.data + n, pend.len + 1);
+		}
+		if (rotated && (nf = fopen(path, "r")) != NULL) {
+			fclose(f);
+			f = nf;
+			alive = 1;
+			continue;
+		}
+		out_flush(ctx->out);
+		if (alive)
+			nanosleep(&ts, NULL);
+	}
+	buf_free(&pend);
+	fclose(f);
+}
+
+static int
+cmd_vm_console_exec(struct cmd_ctx *ctx)
+{
+	struct machine	*m;
+	struct buf	 b = { 0 };
+	const char	*tail = cmd_opt(ctx, "tail"), *path;
+	char		*cause = NULL;
+	long long	 n = 0;
+	int		 rc = CMD_OK;
+
+	if (tail != NULL && util_parse_int(tail, 1, 1000000, &n) != 0)
+		return cmd_error(ctx, CMD_USAGE, "--tail '%s' must be a number of "
+		    "lines from 1", tail);
+	if ((m = machine_open(ctx->store, ctx->argv[0], &cause)) == NULL) {
+		rc = cmd_error(ctx, CMD_ERROR, "%s", cause);
+		free(cause);
+		return rc;
+	}
+	path = machine_console(m);
+	if (util_read_file(path, &b, 16 << 20, &cause) != 0) {
+		rc = cmd_error(ctx, CMD_ERROR, "%s", cause);
+		free(cause);
+	} else {
+		if (b.len > 0) {
+			const char *from = cmd_vm_console_tail(&b, (long)n);
+
+			out_bytes(ctx->out, from, b.data + b.len - from, ESC_CRLF);
+		}
+		if (cmd_flag(ctx, "follow"))
+			cmd_vm_console_follow(ctx, m, path, b.len);
+	}
+	buf_free(&b);
+	machine_close(m);
+	return rc;
+}
+
+static const struct cmd_opt cmd_vm_console_opts[] = {
+	{ "tail", 'n', OPT_STRING, "LINES", "only the last LINES lines" },
+	{ "follow", 'f', OPT_FLAG, NULL, "keep printing what the machine writes, until it stops" },
+	{ NULL, 0, 0, NULL, NULL }
+};
+
+const struct cmd_entry cmd_vm_console_entry = {
+	.name = "vm console",
+	.opts = cmd_vm_console_opts,
+	.min_args = 1, .max_args = 1,
+	.usage = "ID",
+	.help = "print a microVM's serial console (a sandbox's agent log)",
+	.long_help = "The console is printed as the machine wrote it to a pipe "
+	    "or a file, escaped on a terminal.",
+	.flags = CMD_F_STORE,
+	.complete = COMPLETE_VM,
+	.exec = cmd_vm_console_exec,
+};
