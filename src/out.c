@@ -46,7 +46,6 @@ struct out_table {
 	struct out_cell	*cells;		/* nrows * ncols, row-major */
 	int		 nrows;		/* rows started */
 	int		 next;		/* next cell to fill in the last row */
-	int		 keyed;		/* cells are being filled by key */
 };
 
 struct out_table *
@@ -59,6 +58,11 @@ out_table_new(const struct out_col *cols, int ncols)
 	return t;
 }
 
+static void	out_table_str(struct out_table *, const char *);
+static void	out_table_int(struct out_table *, long long);
+static void	out_table_num(struct out_table *, double);
+static void	out_table_time(struct out_table *, double);
+static void	out_table_json(struct out_table *, const char *);
 static void	out_table_json_len(struct out_table *, const void *, size_t);
 
 /* Check that every cell of the last row was given a value. */
@@ -67,7 +71,7 @@ out_table_check_row(struct out_table *t)
 {
 	int	c;
 
-	if (!t->keyed || t->nrows == 0)
+	if (t->nrows == 0)
 		return;
 	for (c = 0; c < t->ncols; c++)
 		if (t->cells[(t->nrows - 1) * t->ncols + c].json == NULL)
@@ -111,7 +115,6 @@ out_table_key(struct out_table *t, const char *key, enum out_type type)
 		fatal("out_table: column %s given a value of another type", key);
 	if (t->nrows > 0 && t->cells[(t->nrows - 1) * t->ncols + c].json != NULL)
 		fatal("out_table: column %s set twice", key);
-	t->keyed = 1;
 	t->next = c;
 }
 
@@ -195,7 +198,7 @@ out_bytes(FILE *f, const void *p, size_t len, int flags)
 }
 
 /* A text cell: shown escaped on one line, a JSON string in JSON. */
-void
+static void
 out_table_str(struct out_table *t, const char *s)
 {
 	struct buf	b = { 0 };
@@ -208,13 +211,13 @@ out_table_str(struct out_table *t, const char *s)
 	out_table_cell(t, esc_term_str(s, ESC_ONELINE), b.data);
 }
 
-void
+static void
 out_table_int(struct out_table *t, long long v)
 {
 	out_table_cell(t, xasprintf("%lld", v), xasprintf("%lld", v));
 }
 
-void
+static void
 out_table_num(struct out_table *t, double v)
 {
 	if (!isfinite(v))
@@ -224,7 +227,7 @@ out_table_num(struct out_table *t, double v)
 }
 
 /* A point in time (epoch seconds): local text, ISO 8601 UTC in JSON. */
-void
+static void
 out_table_time(struct out_table *t, double when)
 {
 	char		text[32], iso[40];
@@ -253,7 +256,7 @@ out_table_json_len(struct out_table *t, const void *json, size_t len)
 	out_table_cell(t, text.data, b.data);
 }
 
-void
+static void
 out_table_json(struct out_table *t, const char *json)
 {
 	out_table_json_len(t, json, strlen(json));

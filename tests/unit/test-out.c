@@ -255,15 +255,15 @@ main(void)
 	CHECK_STR("json-1.1", b.data, "\"a\\\"b\\\\c\\nd\\te\\u0001\"");
 	buf_free(&b);
 
-	t = out_table_new(cols, 3);
+	t = out_table_new(cols, nitems(cols));
 	out_table_row(t);
-	out_table_str(t, "hello");
-	out_table_int(t, 42);
-	out_table_json(t, "{\"A\":\"1\"}");
+	out_cell_str(t, "name", "hello");
+	out_cell_int(t, "n", 42);
+	out_cell_json(t, "env", "{\"A\":\"1\"}");
 	out_table_row(t);
-	out_table_str(t, "x");
-	out_table_int(t, -1);
-	out_table_json(t, "{}");
+	out_cell_str(t, "name", "x");
+	out_cell_int(t, "n", -1);
+	out_cell_json(t, "env", "{}");
 	s = render(t, OUT_TEXT, 0);
 	CHECK_STR("table-1.1", s, "NAME   N   ENV\nhello  42  {\"A\":\"1\"}\nx      -1  {}\n");
 	free(s);
@@ -279,18 +279,18 @@ main(void)
 	free(s);
 	out_table_free(t);
 
-	t = out_table_new(cols, 3);
+	t = out_table_new(cols, nitems(cols));
 	s = render(t, OUT_JSON, 0);
 	CHECK_STR("table-2.1", s, "[]\n");
 	free(s);
 	out_table_free(t);
 
 	/* Cells from an instance: escaped in text, strict in JSON. */
-	t = out_table_new(cols, 3);
+	t = out_table_new(cols, nitems(cols));
 	out_table_row(t);
-	out_table_str(t, "\x1b]0;t\x07\n\xff\xe2\x80\xae");
-	out_table_int(t, 1);
-	out_table_json(t, "{\"a\":\"\x1b\"}");
+	out_cell_str(t, "name", "\x1b]0;t\x07\n\xff\xe2\x80\xae");
+	out_cell_int(t, "n", 1);
+	out_cell_json(t, "env", "{\"a\":\"\x1b\"}");
 	s = render(t, OUT_TEXT, 0);
 	CHECK_STR("table-3.1", s, "NAME                      N  ENV\n"
 	    "\\x1b]0;t\\x07\\n\\xff\\u202e  1  {\"a\":\"\\x1b\"}\n");
