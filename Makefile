@@ -145,6 +145,14 @@ $(B)/%.o: %.c
 	@mkdir -p $(@D)
 	$(call say,CC,$<)$(CC) $(CFLAGS) $(INC) $$(pkg-config --cflags $(PKGS)) -c -o $@ $<
 
+# Unit tests of vm/ and the base see only their headers and link only
+# their archives: the VM manager builds and is tested without the store.
+UNITS_VM := $(addprefix $(B)/tests/,test-agent-client test-qemu-argv \
+	    test-util-split test-bundle test-copytree)
+$(UNITS_VM): $(B)/tests/%: tests/unit/%.c $(B)/libvm.a $(B)/libutil.a
+	@mkdir -p $(@D)
+	$(call say,LINK,$@)$(CC) $(CFLAGS) $(INC_vm) $(LDFLAGS) $$(pkg-config --cflags libcurl) -o $@ $< $(B)/libvm.a $(B)/libutil.a $$(pkg-config --libs libcurl)
+
 $(B)/tests/%: tests/unit/%.c $(LIBS)
 	@mkdir -p $(@D)
 	$(call say,LINK,$@)$(CC) $(CFLAGS) $(INC_ALL) $(LDFLAGS) $$(pkg-config --cflags $(PKGS)) -o $@ $< $(LINKLIBS) $$(pkg-config --libs $(PKGS))

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "hearth.h"
+#include "util.h"
 #include "vm.h"
 #include "check.h"
 

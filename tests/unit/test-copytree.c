@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "hearth.h"
+#include "util.h"
 #include "proto.h"
 #include "check.h"
 
