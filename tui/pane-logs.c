@@ -30,7 +30,7 @@ struct logline {
 
 struct logs {
 	char		*fn;		/* whose logs */
-	struct logline	 ring[LOGS_KEEP];
+	struct logline	 ring[LOGS_KEEP];	/* the last lines, from first */
 	int		 first;		/* oldest line's slot */
 	int		 n;		/* lines held */
 	long long	 last_id;	/* newest invocation read */
@@ -41,7 +41,7 @@ struct logs {
 	int		 height;	/* rows when last drawn */
 	char		*search;	/* highlighted text, or NULL */
 	struct stream	**streams;	/* one per instance of fn */
-	int		 nstreams;
+	int		 nstreams;	/* how many streams */
 	double		 since;		/* epoch s: older stream lines are history */
 };
 
