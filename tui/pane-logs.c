@@ -1,12 +1,12 @@
 /*
  * pane-logs.c — the live log pane of one function.
  *
- * It opens with the function's recent history from the store, then
- * follows the log streams of the function's instances' agents (every line
- * as the runtime writes it, with the agent's START/END/REPORT lines), so
- * it shows invocations made from anywhere, and output of a long
- * invocation while it runs.  Streams to new instances open as they
- * appear.  The pane keeps the last LOGS_KEEP lines in a ring.  Follow
+ * It opens with the function's recent history as the manager stored it
+ * (logs_since), then follows the log streams of the function's
+ * instances' agents (stream.c: every line as the runtime writes it, with
+ * the agent's START/END/REPORT lines), so it shows invocations made from
+ * anywhere, and output of a long invocation while it runs.  Streams to
+ * new instances open as they appear.  The pane keeps the last LOGS_KEEP lines in a ring.  Follow
  * keeps the newest line in view; wrap folds long lines; '/' searches and
  * highlights; 't' shows when each line was written.  Lines are escaped
  * (esc.c) as they arrive, so what a function printed cannot drive the
