@@ -59,7 +59,7 @@ out_table_new(const struct out_col *cols, int ncols)
 	return t;
 }
 
-static void	out_table_json_len(struct out_table *, const void *, size_t);
+static void	out_table_json_len(struct out_table *t, const void *json, size_t len);
 
 /* Check that every cell of the last row was given a value. */
 static void
