@@ -2,12 +2,13 @@
  * cmd.c — the command table and argument parsing.
  *
  * Every operation hearth offers is one const cmd_entry, defined in the
- * cmd-*.c file named for it and listed once in cmd_table below.  A command
- * is named by one or more words ("fn create"); its options are a small
- * table of long names, short letters and types.  Every front end (argv,
- * shell, batch files, the console prompt) splits a line into words, finds
- * the entry here and calls cmd_parse, so parsing, help, usage and
- * completion behave the same everywhere.
+ * cmd/cmd-*.c file named for it (`complete` in complete.c) and listed
+ * once in cmd_table below.  A command is named by one or more words ("fn
+ * create"); its options are a small table of long names, short letters
+ * and types.  Every front end (argv, shell, batch files, the console
+ * prompt) splits a line into words, finds the entry here and calls
+ * cmd_parse, so parsing, help, usage and completion behave the same
+ * everywhere.
  */
 #include <ctype.h>
 #include <stdio.h>

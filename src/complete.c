@@ -5,8 +5,8 @@
  * list what could come next: command words, then the matched command's
  * options, then its positional arguments (function names, instance ids)
  * from the store.  The readline shell and the `complete` command (which
- * completions/hearth.bash calls) share this, so every front end completes
- * the same way and a new command completes without new code.
+ * completions/hearth.bash calls, defined here) share this, so every front
+ * end completes the same way and a new command completes without new code.
  */
 #include <stdio.h>
 #include <stdlib.h>

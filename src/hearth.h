@@ -37,27 +37,27 @@ struct out_col {
 struct out_table;
 struct cmd_ctx;
 struct out_table *out_table_new(const struct out_col *cols, int ncols);
-void	 out_table_row(struct out_table *);
-void	 out_cell_str(struct out_table *, const char *key, const char *);
-void	 out_cell_int(struct out_table *, const char *key, long long);
-void	 out_cell_num(struct out_table *, const char *key, double);
-void	 out_cell_json(struct out_table *, const char *key, const char *json);
-void	 out_cell_json_len(struct out_table *, const char *key,
+void	 out_table_row(struct out_table *t);
+void	 out_cell_str(struct out_table *t, const char *key, const char *s);
+void	 out_cell_int(struct out_table *t, const char *key, long long v);
+void	 out_cell_num(struct out_table *t, const char *key, double v);
+void	 out_cell_json(struct out_table *t, const char *key, const char *json);
+void	 out_cell_json_len(struct out_table *t, const char *key,
 	     const void *json, size_t len);
-void	 out_cell_time(struct out_table *, const char *key, double when);
-void	 out_cell_bool(struct out_table *, const char *key, int on);
-void	 out_table_print(struct out_table *, enum out_format, FILE *,
+void	 out_cell_time(struct out_table *t, const char *key, double when);
+void	 out_cell_bool(struct out_table *t, const char *key, int on);
+void	 out_table_print(struct out_table *t, enum out_format fmt, FILE *f,
 	     int single);
-void	 out_table_free(struct out_table *);
-void	 out_json_string(struct buf *, const char *);
-void	 out_bytes(FILE *, const void *, size_t, int flags);
+void	 out_table_free(struct out_table *t);
+void	 out_json_string(struct buf *b, const char *s);
+void	 out_bytes(FILE *f, const void *p, size_t len, int flags);
 void	 out_raw(FILE *f, const void *p, size_t len);
 int	 out_flush(FILE *f);
-void	 out_line(struct cmd_ctx *, const char *fmt, ...) printflike(2, 3);
-void	 out_text(struct cmd_ctx *, const char *text);
-void	 out_note(struct cmd_ctx *, const char *fmt, ...) printflike(2, 3);
-void	 out_error(struct cmd_ctx *, const char *fmt, ...) printflike(2, 3);
-void	 out_report(FILE *, const char *where, const char *msg);
+void	 out_line(struct cmd_ctx *ctx, const char *fmt, ...) printflike(2, 3);
+void	 out_text(struct cmd_ctx *ctx, const char *text);
+void	 out_note(struct cmd_ctx *ctx, const char *fmt, ...) printflike(2, 3);
+void	 out_error(struct cmd_ctx *ctx, const char *fmt, ...) printflike(2, 3);
+void	 out_report(FILE *f, const char *where, const char *msg);
 
 /* cmd.c: the command table and argument parsing. */
 #define CMD_OK		0
@@ -86,7 +86,7 @@ struct cmd_entry {
 	const char	*long_help;	/* paragraph for `help CMD`, or NULL */
 	int		 flags;		/* CMD_F_* */
 	enum cmd_complete complete;	/* what positional arguments complete to */
-	int		(*exec)(struct cmd_ctx *);
+	int		(*exec)(struct cmd_ctx *ctx);	/* run; returns CMD_* */
 };
 #define CMD_F_OUTPUT	0x1	/* accepts -o json */
 #define CMD_F_STORE	0x2	/* needs the store open */
@@ -108,21 +108,24 @@ struct cmd_ctx {
 	struct run_env *run;		/* the front end running this command */
 };
 extern const struct cmd_entry *cmd_table[];
-const struct cmd_entry *cmd_find(int, char **, int *);
-int	 cmd_parse(const struct cmd_entry *, int, char **, struct cmd_ctx *, char **);
-void	 cmd_ctx_free(struct cmd_ctx *);
-const char *cmd_opt(struct cmd_ctx *, const char *);
-int	 cmd_flag(struct cmd_ctx *, const char *);
-char	**cmd_optlist(struct cmd_ctx *, const char *, int *);
-int	 cmd_error(struct cmd_ctx *, int, const char *, ...) printflike(3, 4);
-int	 cmd_fail(struct cmd_ctx *, int, char *);
-void	 cmd_usage(const struct cmd_entry *, struct buf *);
-int	 cmd_remove_each(struct cmd_ctx *, int (*rm)(struct cmd_ctx *,
+const struct cmd_entry *cmd_find(int argc, char **argv, int *used);
+int	 cmd_parse(const struct cmd_entry *e, int argc, char **argv,
+	     struct cmd_ctx *ctx, char **cause);
+void	 cmd_ctx_free(struct cmd_ctx *ctx);
+const char *cmd_opt(struct cmd_ctx *ctx, const char *name);
+int	 cmd_flag(struct cmd_ctx *ctx, const char *name);
+char	**cmd_optlist(struct cmd_ctx *ctx, const char *name, int *n);
+int	 cmd_error(struct cmd_ctx *ctx, int rc, const char *fmt, ...)
+	     printflike(3, 4);
+int	 cmd_fail(struct cmd_ctx *ctx, int rc, char *cause);
+void	 cmd_usage(const struct cmd_entry *e, struct buf *b);
+int	 cmd_remove_each(struct cmd_ctx *ctx, int (*rm)(struct cmd_ctx *ctx,
 	     const char *name, char **cause));
-void	 cmd_help_all(struct buf *);
+void	 cmd_help_all(struct buf *b);
 
 /* complete.c: completion candidates from the command table. */
-char	**complete_words(struct store *, int, char **, const char *, int *);
+char	**complete_words(struct store *st, int argc, char **argv,
+	     const char *text, int *count);
 
 /* run.c: run one command line for any front end and route its result. */
 struct run_env {
@@ -133,13 +136,17 @@ struct run_env {
 	int		 in_shell;	/* inside `hearth shell` already */
 	int		 readonly;	/* --readonly: console refuses mutations */
 };
-int	 run_argv(struct run_env *, int, char **);
-int	 run_line(struct run_env *, const char *);
-void	 run_env_free(struct run_env *);
+int	 run_argv(struct run_env *env, int argc, char **argv);
+int	 run_line(struct run_env *env, const char *line);
+void	 run_env_free(struct run_env *env);
 
-/* shell.c, batch.c: the interactive and file front ends; tui/: the console. */
-int	 shell_main(struct run_env *);
-int	 console_main(struct run_env *, int);
-int	 batch_main(struct run_env *, const char *, int);
+/* shell.c: the readline front end. */
+int	 shell_main(struct run_env *env);
+
+/* batch.c: the front end that runs a file of commands. */
+int	 batch_main(struct run_env *env, const char *path, int keep);
+
+/* tui/console.c: the full-screen console front end (tui/tui.h inside). */
+int	 console_main(struct run_env *env, int readonly);
 
 #endif

@@ -58,12 +58,12 @@ out_table_new(const struct out_col *cols, int ncols)
 	return t;
 }
 
-static void	out_table_str(struct out_table *, const char *);
-static void	out_table_int(struct out_table *, long long);
-static void	out_table_num(struct out_table *, double);
-static void	out_table_time(struct out_table *, double);
-static void	out_table_json(struct out_table *, const char *);
-static void	out_table_json_len(struct out_table *, const void *, size_t);
+static void	out_table_str(struct out_table *t, const char *s);
+static void	out_table_int(struct out_table *t, long long v);
+static void	out_table_num(struct out_table *t, double v);
+static void	out_table_time(struct out_table *t, double when);
+static void	out_table_json(struct out_table *t, const char *json);
+static void	out_table_json_len(struct out_table *t, const void *json, size_t len);
 
 /* Check that every cell of the last row was given a value. */
 static void

@@ -6,6 +6,8 @@
  * changes anything (refused in --readonly) and a line of help.  Actions
  * that change state or take time start a child `hearth` (job.c) and
  * report through the status line and an output pane when it finishes.
+ * What an action shows is read from the manager (list.c, fn.c), never
+ * from the store or a driver directly: details are `fn show`'s rows.
  */
 #include <sys/stat.h>
 #include <sys/wait.h>

@@ -71,7 +71,7 @@ tui_attr_title(struct tui *t)
 	return t->color ? COLOR_PAIR(PAIR_TITLE) | A_BOLD : A_BOLD;
 }
 
-int
+static int
 tui_attr_sel(struct tui *t)
 {
 	return t->color ? COLOR_PAIR(PAIR_SEL) : A_REVERSE;
@@ -286,7 +286,7 @@ console_figures(struct tui *t)
 }
 
 /* Draw a box with a title on its top border. */
-void
+static void
 tui_draw_box(struct tui *t, int y, int x, int h, int w, const char *title,
     int focus)
 {

@@ -20,6 +20,8 @@
 
 #include "tui.h"
 
+static void	 tui_job_free(struct tui_job *j);
+
 /*
  * Start `hearth argv...`; done runs when it exits.  title names it for
  * the status line; arg is kept for done.  NULL (status set) on failure.
@@ -138,7 +140,8 @@ tui_job_poll(struct tui *t)
 	}
 }
 
-void
+/* Free a job's buffers and itself; its pipes are closed already. */
+static void
 tui_job_free(struct tui_job *j)
 {
 	buf_free(&j->obuf);

@@ -1,12 +1,12 @@
 /*
  * pane-logs.c — the live log pane of one function.
  *
- * It opens with the function's recent history from the store, then
- * follows the log streams of the function's instances' agents (every line
- * as the runtime writes it, with the agent's START/END/REPORT lines), so
- * it shows invocations made from anywhere, and output of a long
- * invocation while it runs.  Streams to new instances open as they
- * appear.  The pane keeps the last LOGS_KEEP lines in a ring.  Follow
+ * It opens with the function's recent history as the manager stored it
+ * (logs_since), then follows the log streams of the function's
+ * instances' agents (stream.c: every line as the runtime writes it, with
+ * the agent's START/END/REPORT lines), so it shows invocations made from
+ * anywhere, and output of a long invocation while it runs.  Streams to
+ * new instances open as they appear.  The pane keeps the last LOGS_KEEP lines in a ring.  Follow
  * keeps the newest line in view; wrap folds long lines; '/' searches and
  * highlights; 't' shows when each line was written.  Lines are escaped
  * (esc.c) as they arrive, so what a function printed cannot drive the
@@ -30,7 +30,7 @@ struct logline {
 
 struct logs {
 	char		*fn;		/* whose logs */
-	struct logline	 ring[LOGS_KEEP];
+	struct logline	 ring[LOGS_KEEP];	/* the last lines, from first */
 	int		 first;		/* oldest line's slot */
 	int		 n;		/* lines held */
 	long long	 last_id;	/* newest invocation read */
@@ -41,7 +41,7 @@ struct logs {
 	int		 height;	/* rows when last drawn */
 	char		*search;	/* highlighted text, or NULL */
 	struct stream	**streams;	/* one per instance of fn */
-	int		 nstreams;
+	int		 nstreams;	/* how many streams */
 	double		 since;		/* epoch s: older stream lines are history */
 };
 

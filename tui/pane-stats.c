@@ -36,21 +36,21 @@ struct inst_stats {
 	double		 rate;		/* invocations/s */
 	double		 p50, p99;	/* ms */
 	double		 mem;		/* MiB, from the cgroup */
-	struct series	 cpu_hist;
-	struct series	 mem_hist;
+	struct series	 cpu_hist;	/* recent cpu, for a sparkline */
+	struct series	 mem_hist;	/* recent mem, for a sparkline */
 };
 
 struct stats {
 	char		*fn;			/* whose */
-	struct inst_stats inst[STATS_INST];
-	int		 ninst;
+	struct inst_stats inst[STATS_INST];	/* instances seen, in order */
+	int		 ninst;			/* how many of inst are used */
 	long long	 invocations;		/* all time */
 	double		 rate;			/* per second, last 10 s */
 	double		 p50, p99;		/* ms, last 200 invocations */
-	struct series	 rate_hist;
+	struct series	 rate_hist;		/* recent rate, for a sparkline */
 	double		 next;			/* next sample time */
 	struct stream	**streams;		/* one per instance */
-	int		 nstreams;
+	int		 nstreams;		/* how many streams */
 };
 
 static void
@@ -78,9 +78,10 @@ stats_inst(struct stats *s, const char *id)
 	return &s->inst[s->ninst++];
 }
 
+/* What stats_on_line is handed: the pane and the stream's instance. */
 struct stats_line {
-	struct stats	*s;
-	const char	*id;
+	struct stats	*s;		/* the pane's state */
+	const char	*id;		/* the instance whose agent sent it */
 };
 
 /* One stats object from an agent. */

@@ -35,7 +35,7 @@ text_clear(struct text *x)
  * Replace the pane's text, a line at a time escaped for the terminal
  * (a line's CRLF ending counts as its end: serial consoles write them).
  */
-void
+static void
 pane_text_set(struct tui_pane *p, const char *s)
 {
 	struct text	*x = p->data;

@@ -19,13 +19,14 @@ struct tui_prompt {
 	struct buf	 text;		/* being edited */
 	size_t		 cursor;	/* byte offset in text */
 	int		 hist;		/* history position, -1 = new line */
-	void		(*done)(struct tui *, const char *, void *);
+	void		(*done)(struct tui *t, const char *text,
+			    void *arg);	/* gets the text (filters: live) */
 	void		*arg;		/* for done */
 };
 
 #define PROMPT_HISTORY 100
 static char	*prompt_history[PROMPT_HISTORY];	/* ':' lines, newest last */
-static int	 prompt_nhistory;
+static int	 prompt_nhistory;			/* lines in prompt_history */
 
 static void
 prompt_remember(const char *line)

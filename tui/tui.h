@@ -24,7 +24,7 @@
 
 struct tui;
 
-/* A table view: columns and a query. */
+/* A table view: its columns and what fills its rows (view.c). */
 struct tui_col {
 	const char	*title;		/* header text */
 	int		 numeric;	/* right-aligned, sorts as a number */
@@ -42,18 +42,22 @@ struct tui_view {
 	const char		*kind;		/* what a row's key names: fn, vm, or NULL */
 	const struct tui_col	*cols;		/* columns */
 	int			 ncols;		/* how many */
-	void	(*fill)(struct tui *, struct tui_row **, int *);
+	void	(*fill)(struct tui *t, struct tui_row **rows,
+		    int *n);			/* read its rows, unsorted */
 };
 extern const struct tui_view *tui_views[];
 
-/* A pane under the table. */
+/* A pane under the table: a small vtable over its own state (pane-*.c). */
 struct tui_pane;
 struct tui_pane_ops {
 	const char	*name;		/* for help and the border */
-	void	(*tick)(struct tui *, struct tui_pane *);
-	void	(*draw)(struct tui *, struct tui_pane *, int, int, int, int);
-	int	(*key)(struct tui *, struct tui_pane *, int);
-	void	(*free)(struct tui_pane *);
+	void	(*tick)(struct tui *t,
+		    struct tui_pane *p);	/* read what came (5/s) */
+	void	(*draw)(struct tui *t, struct tui_pane *p, int y, int x,
+		    int h, int w);	/* paint the area inside its box */
+	int	(*key)(struct tui *t, struct tui_pane *p,
+		    int ch);		/* a key: TUI_HANDLED | TUI_REDRAW */
+	void	(*free)(struct tui_pane *p);	/* release data */
 };
 struct tui_pane {
 	const struct tui_pane_ops *ops;	/* behaviour */
@@ -61,7 +65,7 @@ struct tui_pane {
 	void			*data;	/* ops-specific state */
 };
 
-/* A child hearth process whose output is collected without blocking. */
+/* A child hearth process, its output read without blocking (job.c). */
 struct tui_job {
 	pid_t		 pid;		/* the child */
 	int		 out;		/* its stdout, nonblocking */
@@ -70,10 +74,11 @@ struct tui_job {
 	struct buf	 ebuf;		/* what it complained */
 	char		*title;		/* what the operator asked for */
 	int		 status;	/* exit status once done, else -1 */
-	void		(*done)(struct tui *, struct tui_job *);
+	void		(*done)(struct tui *t,
+			    struct tui_job *j);	/* once it exited, or NULL */
 	char		*arg;		/* for done: e.g. a temp dir to remove */
 	unsigned	 pane_gen;	/* t->pane_gen when it started */
-	struct tui_job	*next;
+	struct tui_job	*next;		/* the next running job */
 };
 
 struct tui_prompt;
@@ -85,9 +90,9 @@ struct tui {
 	int			 utf8;		/* locale can show UTF-8 */
 	const struct tui_view	*view;		/* current view */
 	struct tui_row		*rows;		/* its rows, sorted, unfiltered */
-	int			 nrows;
+	int			 nrows;		/* how many rows */
 	int			*shown;		/* indexes of rows passing the filter */
-	int			 nshown;
+	int			 nshown;	/* how many pass the filter */
 	int			 sel;		/* selected index into shown */
 	int			 top;		/* first shown row on screen */
 	int			 sort;		/* sort column */
@@ -111,64 +116,67 @@ struct tui {
 	/* Header figures. */
 	double			 host_cpu;	/* % busy */
 	double			 host_mem_used;	/* GiB */
-	double			 host_mem_total;
+	double			 host_mem_total;	/* GiB */
 	unsigned long long	 cpu_prev[2];	/* busy, total jiffies */
 	int			 nfn, ninst;	/* counts */
 	double			 inv_rate;	/* invocations/s */
 };
 
-/* console.c */
-void	 tui_status(struct tui *, int, const char *, ...) printflike(3, 4);
-const char *tui_selected(struct tui *);
-void	 tui_set_pane(struct tui *, struct tui_pane *);
-void	 tui_show_output(struct tui *, struct tui_job *, const char *, const char *);
-void	 tui_set_view(struct tui *, const struct tui_view *);
-void	 tui_reload(struct tui *);
-int	 tui_attr_err(struct tui *);
-int	 tui_attr_title(struct tui *);
-int	 tui_attr_sel(struct tui *);
-int	 tui_attr_dim(struct tui *);
+/* console.c: the event loop, the draw pass and the state the others share. */
+void	 tui_status(struct tui *t, int err, const char *fmt, ...)
+	     printflike(3, 4);
+const char *tui_selected(struct tui *t);
+void	 tui_set_pane(struct tui *t, struct tui_pane *p);
+void	 tui_show_output(struct tui *t, struct tui_job *j, const char *title,
+	     const char *text);
+void	 tui_set_view(struct tui *t, const struct tui_view *v);
+void	 tui_reload(struct tui *t);
+int	 tui_attr_err(struct tui *t);
+int	 tui_attr_title(struct tui *t);
+int	 tui_attr_dim(struct tui *t);
 
-/* view.c */
-const struct tui_view *tui_view_find(const char *);
-void	 tui_rows_free(struct tui_row *, int);
+/* view.c: the views and the rows they are filled with. */
+const struct tui_view *tui_view_find(const char *word);
+void	 tui_rows_free(struct tui_row *rows, int n);
 
-/* job.c */
-struct tui_job *tui_job_start(struct tui *, const char *, char **,
-	     void (*)(struct tui *, struct tui_job *), const char *);
-int	 tui_job_fds(struct tui *, int *, int);
-void	 tui_job_poll(struct tui *);
-void	 tui_job_free(struct tui_job *);
+/* job.c: child hearth processes. */
+struct tui_job *tui_job_start(struct tui *t, const char *title, char **argv,
+	     void (*done)(struct tui *, struct tui_job *), const char *arg);
+int	 tui_job_fds(struct tui *t, int *fds, int max);
+void	 tui_job_poll(struct tui *t);
 
 /* prompt.c: a one-line editor at the bottom. */
 enum tui_prompt_kind { PROMPT_COMMAND, PROMPT_FILTER, PROMPT_ASK };
-void	 tui_prompt_open(struct tui *, enum tui_prompt_kind, const char *,
-	     const char *, void (*)(struct tui *, const char *, void *), void *);
-int	 tui_prompt_key(struct tui *, int);
-void	 tui_prompt_draw(struct tui *, int, int);
+void	 tui_prompt_open(struct tui *t, enum tui_prompt_kind kind,
+	     const char *label, const char *initial,
+	     void (*done)(struct tui *, const char *, void *), void *arg);
+int	 tui_prompt_key(struct tui *t, int ch);
+void	 tui_prompt_draw(struct tui *t, int y, int w);
 
 /* actions.c: what keys do. */
 struct tui_action {
 	const char	*name;		/* used in bind lines */
 	int		 mutates;	/* refused in --readonly */
 	const char	*help;		/* for ? */
-	void		(*fn)(struct tui *);
+	void		(*fn)(struct tui *t);	/* do it */
 };
 extern const struct tui_action tui_actions[];
-const struct tui_action *tui_action_find(const char *);
-void	 tui_job_report(struct tui *, struct tui_job *);
+const struct tui_action *tui_action_find(const char *name);
+void	 tui_job_report(struct tui *t, struct tui_job *j);
 
 /* keys.c: the binding table. */
-int	 tui_keys_load(char **);
-int	 tui_key_dispatch(struct tui *, int);
-void	 tui_keys_help(struct buf *);
-int	 tui_run_command(struct tui *, const char *);
+int	 tui_keys_load(char **cause);
+int	 tui_key_dispatch(struct tui *t, int ch);
+void	 tui_keys_help(struct buf *b);
+int	 tui_run_command(struct tui *t, const char *line);
 
-/* pane-text.c, pane-logs.c, pane-stats.c */
-struct tui_pane *pane_text_new(const char *, const char *);
-void	 pane_text_set(struct tui_pane *, const char *);
-struct tui_pane *pane_logs_new(struct tui *, const char *);
-struct tui_pane *pane_stats_new(struct tui *, const char *);
-void	 tui_draw_box(struct tui *, int, int, int, int, const char *, int);
+/* pane-text.c: a scrollable pane of text. */
+struct tui_pane *pane_text_new(const char *title, const char *s);
+
+/* pane-logs.c: the live log pane of one function. */
+struct tui_pane *pane_logs_new(struct tui *t, const char *fn);
+
+/* pane-stats.c: live figures for one function's instances. */
+struct tui_pane *pane_stats_new(struct tui *t, const char *fn);
 
 #endif

@@ -1,5 +1,5 @@
 /*
- * view.c — the console's table views and the queries that fill them.
+ * view.c — the console's table views and the manager's rows that fill them.
  *
  * A view is a table of the rows the manager lists (list.c: the same rows
  * the `* ls` commands print; for instances, with what each one's driver

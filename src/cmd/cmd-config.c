@@ -1,5 +1,11 @@
 /*
  * cmd-config.c — config ls, get, set, unset: the settings in config.c.
+ *
+ * A setting is a known key with a default, overridden by a `set KEY
+ * VALUE` line in $HEARTH_HOME/config and, where the key has one, by an
+ * environment variable.  The manager (core/config.c) knows the keys,
+ * checks values and rewrites the file; these commands only name the key,
+ * and a key or value it refuses is a usage error.
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -2,14 +2,16 @@
  * cmd-fn-invoke.c — fn invoke and fn bench: running functions.
  *
  * The payload is checked (valid JSON, at most 6 MB, as on Lambda) before
- * anything starts.  A result is printed as the handler returned it (to a
- * pipe or a file; escaped on a terminal, as the output of --log is); an
- * error prints the Lambda-shaped error JSON and exits 1 with a one-line
- * summary on stderr.  With -o json the result is read strictly and
- * written again, or becomes a JSON string if it is not JSON.  fn bench
- * forks C workers, each with its own store connection and agent
- * connections, and reports latency percentiles and throughput over N
- * invocations.
+ * anything starts; the manager runs the invocation (inst_invoke) and
+ * stores its record and logs (logs_store).  A result is handed to out.c
+ * as the handler returned it (exact to a pipe or a file, escaped on a
+ * terminal, as the output of --log is); a failed invocation still shows
+ * the Lambda-shaped error JSON, and the command fails (exit 1) with a
+ * one-line summary as its error, which the front end prints.  With -o
+ * json the result is read strictly and written again, or becomes a JSON
+ * string if it is not JSON.  fn bench forks C workers, each with its own
+ * store connection and agent connections (none may cross a fork), and
+ * reports latency percentiles and throughput over N invocations.
  */
 #include <sys/wait.h>
 

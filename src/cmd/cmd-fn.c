@@ -1,10 +1,13 @@
 /*
- * cmd-fn.c — fn create, update, ls, show, rm: managing functions.
+ * cmd-fn.c — fn create, fn update, fn rm: defining, changing and deleting
+ * functions.
  *
  * Each command parses its options into a struct fn_spec, checking them
  * with the manager's own rules so that a bad option is a usage error
  * (exit 2) named after the option; the manager (core/fn.c) does the work:
  * staging and checking the code, the store transaction, the reload.
+ * Reading functions is cmd-fn-ls.c's (fn ls, fn show), running them
+ * cmd-fn-invoke.c's, their logs cmd-fn-logs.c's.
  */
 #include <stdio.h>
 #include <stdlib.h>

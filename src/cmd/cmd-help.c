@@ -1,5 +1,10 @@
 /*
  * cmd-help.c — help, version, shell, console: commands about hearth itself.
+ *
+ * Help is generated from the command table (cmd.c), so every command's
+ * usage, options and paragraph are written once, beside its entry.  shell
+ * and console start the other front ends from any of them (not from
+ * inside the shell), sharing the caller's run_env and so its store.
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,6 +1,13 @@
 /*
- * cmd-vm.c — vm ls, vm rm, vm pool, image ls: instances and images.
- * (vm inspect, console and snapshot are in cmd-vm-info.c.)
+ * cmd-vm.c — vm rm and vm pool: ending instances and starting them early.
+ *
+ * Instances are the manager's: vm rm asks it to destroy the named ones
+ * (one error line per id that fails) or, with --all, every instance,
+ * pooled ones too; vm pool asks it to keep N pre-started instances of a
+ * runtime under a driver, so a function's first invocation need not wait
+ * for a boot.  Listing them is cmd-vm-ls.c's (vm ls, vm inspect); a
+ * machine's console and snapshots are cmd-vm-info.c's; images are
+ * cmd-image.c's.
  */
 #include <stdio.h>
 #include <stdlib.h>

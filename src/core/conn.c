@@ -3,8 +3,8 @@
  *
  * Each hearth process keeps one connection per agent socket it has used,
  * in a small table, so that the next request to the same instance reuses
- * its socket instead of connecting again.  When the table is full the oldest slot is closed and reused.
- * An instance's connection is dropped when the instance is killed, and
+ * its socket instead of connecting again.  When the table is full, the
+ * first slot is closed and reused.  An instance's connection is dropped when the instance is killed, and
  * every connection at the end of a command (inst_cache_close).
  */
 #include <stdlib.h>
@@ -15,7 +15,7 @@
 static struct {
 	char			*sock;	/* agent socket path, NULL: slot free */
 	struct agent_conn	*conn;	/* open connection to it */
-} conn_cache[32];
+} conn_cache[32];		/* one slot per agent socket used */
 
 /* Return the connection to the agent at sock, opening it if need be. */
 struct agent_conn *

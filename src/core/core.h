@@ -2,7 +2,8 @@
  * core.h — the manager: functions, instances, the pool, invocation, logs,
  * events and settings, kept in SQLite (store.c) and run through vm/.  It
  * never prints and knows nothing of commands or terminals; a failure an
- * operator must see comes back as a cause string.
+ * operator must see comes back as a cause string.  Sectioned by source
+ * file; store.h and inst.h are the manager's private headers.
  */
 #ifndef HEARTH_CORE_H
 #define HEARTH_CORE_H
@@ -16,24 +17,24 @@
 struct store;
 
 /* store.c: opening the state under $HEARTH_HOME. */
-struct store *store_open(const char *, char **);
-void	 store_close(struct store *);
+struct store *store_open(const char *home, char **cause);
+void	 store_close(struct store *st);
 const char *store_home_default(void);
-char	*store_home_check(const char *, char **);
-const char *store_home(char **);
+char	*store_home_check(const char *path, char **cause);
+const char *store_home(char **cause);
 const char *store_dir(struct store *st);
 
 /* config.c: `set KEY VALUE` settings in the config file. */
 char	*config_path(void);
-int	 config_load(char **);
-const char *config_get(const char *);
-const char *config_get_from(const char *, const char **);
-const char *config_key(int, const char **);
-int	 config_check(const char *, const char *, char **);
-int	 config_write(const char *, const char *, char **);
+int	 config_load(char **cause);
+const char *config_get(const char *key);
+const char *config_get_from(const char *key, const char **from);
+const char *config_key(int i, const char **help);
+int	 config_check(const char *key, const char *value, char **cause);
+int	 config_write(const char *key, const char *value, char **cause);
 void	 config_reset(void);
 
-/* Function model (fn.c). */
+/* fn.c: the function model, and creating, changing, deleting functions. */
 struct fn {
 	char	*name;		/* unique, [A-Za-z0-9_-]{1,64} */
 	char	*runtime;	/* python3 | node */
@@ -76,10 +77,10 @@ struct fn_spec {
 	char *const	*env_unset;	/* KEYs to remove, NULL-terminated, or NULL */
 };
 int	 fn_valid_name(const char *name, char **cause);
-int	 fn_valid_runtime(const char *runtime, char **cause);
-int	 fn_valid_driver(const char *, char **);
-const char *fn_driver(const char *);
-int	 fn_valid_handler(const char *runtime, const char *handler, char **cause);
+int	 fn_valid_runtime(const char *rt, char **cause);
+int	 fn_valid_driver(const char *d, char **cause);
+const char *fn_driver(const char *d);
+int	 fn_valid_handler(const char *runtime, const char *h, char **cause);
 int	 fn_valid_env_name(const char *key, char **cause);
 int	 fn_valid_env_value(const char *value, char **cause);
 int	 fn_env_merge(const char *env, char *const *set, char *const *unset,
@@ -87,18 +88,36 @@ int	 fn_env_merge(const char *env, char *const *set, char *const *unset,
 struct fn *fn_load(struct store *st, const char *name, char **cause);
 void	 fn_free(struct fn *fn);
 char	*fn_code_dir(struct store *st, const char *name, int code_version);
-int	 fn_check_handler_file(const char *, const char *, const char *, char **);
+char	*fn_handler_file(const char *dir, const char *runtime, const char *h,
+	     char **cause);
+int	 fn_check_handler_file(const char *dir, const char *runtime,
+	     const char *h, char **cause);
 int	 fn_create(struct store *st, const struct fn_spec *spec, struct fn **fnp,
 	     char **cause);
 int	 fn_update(struct store *st, const struct fn_spec *spec, struct fn **fnp,
 	     char **cause);
 int	 fn_delete(struct store *st, const char *name, char **cause);
 
-/*
- * Instances (inst.c), their agent connections (conn.c), the pool (pool.c)
- * and one invocation (invoke.c): warm sandboxes or microVMs that run
- * functions.
- */
+/* inst.c: instances, the warm sandboxes or microVMs that run functions. */
+int	 inst_reload(struct store *st, struct fn *fn, char **cause);
+int	 inst_destroy(struct store *st, const char *id, char **cause);
+int	 inst_destroy_fn(struct store *st, const char *name);
+void	 inst_gc(struct store *st);
+void	 inst_set_notify(void (*fn)(const char *line));
+
+/* conn.c: the agent connections this process keeps open. */
+void	 inst_cache_close(void);
+
+/* pool.c: instances started before any function needs them. */
+int	 inst_pool_fill(struct store *st, const char *runtime,
+	    const char *driver, int n, char **cause);
+int	 inst_pool_size(void);
+void	 inst_set_pool_size(int n);
+int	 inst_pool_wait(struct store *st, const char *runtime,
+	    const char *driver, long wait_ms, char **cause);
+void	 inst_set_refill(int on);
+
+/* invoke.c: one invocation, an event in and a result and its logs out. */
 struct invoke_result {
 	int	 status;		/* INVOKE_* */
 	char	*body;			/* result or error JSON */
@@ -118,35 +137,32 @@ struct invoke_result {
 int	 inst_invoke(struct store *st, struct fn *fn, const char *payload,
 	    size_t len, struct invoke_result *res, char **cause);
 void	 invoke_result_free(struct invoke_result *res);
-int	 inst_reload(struct store *st, struct fn *fn, char **cause);
-int	 inst_destroy(struct store *st, const char *id, char **cause);
-int	 inst_destroy_fn(struct store *st, const char *name);
-void	 inst_gc(struct store *st);
-void	 inst_set_notify(void (*fn)(const char *line));
-int	 inst_pool_fill(struct store *st, const char *runtime,
-	    const char *driver, int n, char **cause);
-int	 inst_pool_size(void);
-void	 inst_set_pool_size(int n);
-int	 inst_pool_wait(struct store *st, const char *runtime,
-	    const char *driver, long wait_ms, char **cause);
-void	 inst_set_refill(int on);
-void	 inst_cache_close(void);
 
 /* image.c: runtime images found on disk and registered in the store. */
-int	 image_sync(struct store *, char **);
-char	*image_rootfs(struct store *, const char *, char **);
-char	**image_cmd(const char *, char **);
-int	 image_prewarm(const char *);
+int	 image_sync(struct store *st, char **cause);
+char	*image_rootfs(struct store *st, const char *runtime, char **cause);
+char	**image_cmd(const char *dir, char **cause);
+int	 image_prewarm(const char *dir);
 
-/* logs.c: stored invocation logs. */
-int	 logs_store(struct store *, const struct fn *, const struct invoke_result *, char **);
+/* logs.c: invocation records and their logs, stored and read back. */
+int	 logs_store(struct store *st, const struct fn *fn,
+	     const struct invoke_result *res, char **cause);
+struct logs_rec {
+	long long id;		/* invocation row id: follow from the newest */
+	double	 ts;		/* when it was logged, epoch s */
+	char	*request_id;	/* uuid */
+	char	*text;		/* its log lines, NUL-terminated */
+	size_t	 len;		/* bytes of text (it may hold NULs) */
+};
+int	 logs_tail(struct store *st, const char *name, int tail,
+	     struct logs_rec **recs, int *n, long long *last, char **cause);
+int	 logs_since(struct store *st, const char *name, long long since, int max,
+	     struct logs_rec **recs, int *n, char **cause);
+long long logs_start_id(struct store *st, const char *name, int back);
+int	 logs_fn_exists(struct store *st, const char *name);
+void	 logs_recs_free(struct logs_rec *recs, int n);
 
-/*
- * list.c, logs.c (reading), stream.c: the read side, the same rows for
- * commands and console alike.
- */
-
-/* list.c: rows of listings. */
+/* list.c: the read side, the rows every listing shows (commands, console). */
 struct list_fn {
 	char	*name;		/* function name */
 	char	*runtime;	/* python3 | node */
@@ -268,26 +284,6 @@ int	 list_fn_stats(struct store *st, const char *fn,
 	     struct list_fn_stats *out, char **cause);
 enum list_names { LIST_FN_NAMES, LIST_INST_IDS };
 char	**list_names(struct store *st, enum list_names kind);
-
-/* logs.c, reading: stored invocation logs, for `fn logs` and the console. */
-struct logs_rec {
-	long long id;		/* invocation row id: follow from the newest */
-	double	 ts;		/* when it was logged, epoch s */
-	char	*request_id;	/* uuid */
-	char	*text;		/* its log lines, NUL-terminated */
-	size_t	 len;		/* bytes of text (it may hold NULs) */
-};
-int	 logs_tail(struct store *st, const char *name, int tail,
-	     struct logs_rec **recs, int *n, long long *last, char **cause);
-int	 logs_since(struct store *st, const char *name, long long since, int max,
-	     struct logs_rec **recs, int *n, char **cause);
-long long logs_start_id(struct store *st, const char *name, int back);
-int	 logs_fn_exists(struct store *st, const char *name);
-void	 logs_recs_free(struct logs_rec *recs, int n);
-
-/* fn.c: the file a handler names (fn_check_handler_file's answer). */
-char	*fn_handler_file(const char *dir, const char *runtime, const char *h,
-	     char **cause);
 
 /* stream.c: a function's instances' agent streams, read without waiting. */
 enum stream_kind {

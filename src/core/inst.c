@@ -28,7 +28,7 @@
 #define INST_IDLE_TTL		300	/* seconds a warm instance lives idle */
 #define INST_POOL_TTL		900	/* seconds a pool instance waits */
 
-static void	(*inst_notify)(const char *);	/* the front end's, or NULL */
+static void	(*inst_notify)(const char *line);	/* the front end's, or NULL */
 
 /* Hand the VM layer's notices to fn (NULL: only the event feed has them). */
 void

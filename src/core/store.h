@@ -11,7 +11,7 @@
 #include "core.h"
 
 /* store.c: SQLite state under $HEARTH_HOME. */
-#define STORE_CACHE 16
+#define STORE_CACHE 16	/* prepared statements kept */
 struct store {
 	sqlite3	*db;		/* open connection, WAL mode */
 	char	*home;		/* $HEARTH_HOME */
@@ -21,15 +21,15 @@ struct store {
 	} cache[STORE_CACHE];	/* statements of hot paths */
 	int	 ncached;	/* entries used in cache */
 };
-int	 store_exec(struct store *, const char *, char **);
-sqlite3_stmt *store_prepare(struct store *, const char *);
-sqlite3_stmt *store_stmt(struct store *, const char *);
-void	 store_done(sqlite3_stmt *);
-int	 store_begin(struct store *, char **);
-int	 store_commit(struct store *, char **);
-void	 store_rollback(struct store *);
-int	 store_schema_version(struct store *);
-void	 store_event(struct store *, const char *, const char *, const char *,
-	     ...) printflike(4, 5);
+int	 store_exec(struct store *st, const char *sql, char **cause);
+sqlite3_stmt *store_prepare(struct store *st, const char *sql);
+sqlite3_stmt *store_stmt(struct store *st, const char *sql);
+void	 store_done(sqlite3_stmt *stmt);
+int	 store_begin(struct store *st, char **cause);
+int	 store_commit(struct store *st, char **cause);
+void	 store_rollback(struct store *st);
+int	 store_schema_version(struct store *st);
+void	 store_event(struct store *st, const char *kind, const char *subject,
+	     const char *fmt, ...) printflike(4, 5);
 
 #endif

@@ -190,7 +190,7 @@ struct esc_json {
 	struct buf		 str;	/* a string's decoded bytes */
 };
 
-static int esc_json_value(struct esc_json *);
+static int esc_json_value(struct esc_json *j);
 
 /* Skip JSON whitespace (space, tab, LF, CR). */
 static void
