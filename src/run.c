@@ -102,7 +102,7 @@ run_line(struct run_env *env, const char *line)
 void
 run_env_free(struct run_env *env)
 {
-	inst_cache_close();
+	conn_close_all();
 	store_close(env->store);
 	env->store = NULL;
 }

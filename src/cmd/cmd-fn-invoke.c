@@ -2,7 +2,7 @@
  * cmd-fn-invoke.c — fn invoke and fn bench: running functions.
  *
  * The payload is checked (valid JSON, at most 6 MB, as on Lambda) before
- * anything starts; the manager runs the invocation (inst_invoke) and
+ * anything starts; the manager runs the invocation (invoke_run) and
  * stores its record and logs (logs_store).  A result is handed to out.c
  * as the handler returned it (exact to a pipe or a file, escaped on a
  * terminal, as the output of --log is); a failed invocation still shows
@@ -133,7 +133,7 @@ cmd_fn_invoke_exec(struct cmd_ctx *ctx)
 	if ((rc = cmd_fn_payload(ctx, ctx->argc > 1 ? ctx->argv[1] : NULL,
 	    &payload)) != 0)
 		goto out;
-	if (inst_invoke(ctx->store, fn, payload.data, payload.len, &res,
+	if (invoke_run(ctx->store, fn, payload.data, payload.len, &res,
 	    &cause) != 0) {
 		rc = cmd_error(ctx, CMD_ERROR, "invoke %s: %s", fn->name, cause);
 		goto out;
@@ -211,8 +211,8 @@ cmd_fn_bench_prepare(struct cmd_ctx *ctx, struct store *st, struct fn *fn,
 		return;
 	inst_destroy_fn(st, fn->name);
 	if (mode == BENCH_POOL &&
-	    (inst_pool_fill(st, fn->runtime, fn_driver(fn->driver), 1, &cause) != 0 ||
-	    inst_pool_wait(st, fn->runtime, fn_driver(fn->driver), 60000,
+	    (pool_fill(st, fn->runtime, fn_driver(fn->driver), 1, &cause) != 0 ||
+	    pool_wait(st, fn->runtime, fn_driver(fn->driver), 60000,
 	    &cause) != 0)) {
 		out_note(ctx, "bench: %s", cause);
 		free(cause);
@@ -240,13 +240,13 @@ cmd_fn_bench_worker(struct cmd_ctx *ctx, const char *home, const char *name,
 		_exit(1);
 	if (mode != BENCH_WARM) {
 		/* Each start claims the one pool instance prepared, or none. */
-		inst_set_pool_size(mode == BENCH_POOL ? 1 : 0);
-		inst_set_refill(0);
+		pool_set_size(mode == BENCH_POOL ? 1 : 0);
+		pool_set_refill(0);
 	}
 	for (i = 0; i < n; i++) {
 		cmd_fn_bench_prepare(ctx, st, fn, mode);
 		t0 = util_mono_us();
-		if (inst_invoke(st, fn, payload, len, &res, &cause) != 0) {
+		if (invoke_run(st, fn, payload, len, &res, &cause) != 0) {
 			free(cause);
 			cause = NULL;
 			rec[0] = -1;
@@ -264,7 +264,7 @@ cmd_fn_bench_worker(struct cmd_ctx *ctx, const char *home, const char *name,
 	}
 	if (mode != BENCH_WARM)
 		inst_destroy_fn(st, NULL);
-	inst_cache_close();
+	conn_close_all();
 	fn_free(fn);
 	store_close(st);
 	_exit(0);
@@ -337,7 +337,7 @@ cmd_fn_bench_exec(struct cmd_ctx *ctx)
 	 */
 	store_close(ctx->run->store);
 	ctx->run->store = ctx->store = NULL;
-	inst_cache_close();
+	conn_close_all();
 	out_flush(NULL);
 	pids = xcalloc(c, sizeof *pids);
 	lat = xcalloc(n, sizeof *lat);

@@ -62,7 +62,7 @@ cmd_vm_pool_exec(struct cmd_ctx *ctx)
 	const char	*runtime = ctx->argc > 0 ? ctx->argv[0] : "python3";
 	const char	*driver = cmd_opt(ctx, "driver");
 	char		*cause = NULL;
-	long long	 n = inst_pool_size();
+	long long	 n = pool_size();
 	int		 rc;
 
 	if (fn_valid_runtime(runtime, &cause) != 0 ||
@@ -72,7 +72,7 @@ cmd_vm_pool_exec(struct cmd_ctx *ctx)
 	if (cmd_opt(ctx, "size") != NULL &&
 	    util_parse_int(cmd_opt(ctx, "size"), 0, 64, &n) != 0)
 		return cmd_error(ctx, CMD_USAGE, "--size must be from 0 to 64");
-	if (inst_pool_fill(ctx->store, runtime, driver, (int)n, &cause) != 0) {
+	if (pool_fill(ctx->store, runtime, driver, (int)n, &cause) != 0) {
 		rc = cmd_error(ctx, CMD_ERROR, "pool %s: %s", runtime, cause);
 		free(cause);
 		return rc;

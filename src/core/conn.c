@@ -5,7 +5,7 @@
  * in a small table, so that the next request to the same instance reuses
  * its socket instead of connecting again.  When the table is full, the
  * first slot is closed and reused.  An instance's connection is dropped when the instance is killed, and
- * every connection at the end of a command (inst_cache_close).
+ * every connection at the end of a command (conn_close_all).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +19,7 @@ static struct {
 
 /* Return the connection to the agent at sock, opening it if need be. */
 struct agent_conn *
-inst_conn(const char *sock)
+conn_get(const char *sock)
 {
 	int	i, free_slot = -1;
 
@@ -57,7 +57,7 @@ conn_drop(const char *sock)
 
 /* Close every connection this process holds. */
 void
-inst_cache_close(void)
+conn_close_all(void)
 {
 	int	i;
 

@@ -106,16 +106,16 @@ void	 inst_gc(struct store *st);
 void	 inst_set_notify(void (*fn)(const char *line));
 
 /* conn.c: the agent connections this process keeps open. */
-void	 inst_cache_close(void);
+void	 conn_close_all(void);
 
 /* pool.c: instances started before any function needs them. */
-int	 inst_pool_fill(struct store *st, const char *runtime,
+int	 pool_fill(struct store *st, const char *runtime,
 	    const char *driver, int n, char **cause);
-int	 inst_pool_size(void);
-void	 inst_set_pool_size(int n);
-int	 inst_pool_wait(struct store *st, const char *runtime,
+int	 pool_size(void);
+void	 pool_set_size(int n);
+int	 pool_wait(struct store *st, const char *runtime,
 	    const char *driver, long wait_ms, char **cause);
-void	 inst_set_refill(int on);
+void	 pool_set_refill(int on);
 
 /* invoke.c: one invocation, an event in and a result and its logs out. */
 struct invoke_result {
@@ -134,7 +134,7 @@ struct invoke_result {
 #define INVOKE_ERROR	1	/* the handler raised or init failed */
 #define INVOKE_TIMEOUT	2
 #define INVOKE_CRASH	3	/* runtime died: OOM, signal, exit */
-int	 inst_invoke(struct store *st, struct fn *fn, const char *payload,
+int	 invoke_run(struct store *st, struct fn *fn, const char *payload,
 	    size_t len, struct invoke_result *res, char **cause);
 void	 invoke_result_free(struct invoke_result *res);
 

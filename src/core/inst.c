@@ -373,7 +373,7 @@ inst_bring_current(struct store *st, struct inst *in, struct fn *fn,
 	if (in->fn_version != fn->version) {
 		lambda_env(fn, in->id, &env);
 		who = xasprintf("instance %s", in->id);
-		rc = agent_configure(inst_conn(in->sock), who, env.data, env.len,
+		rc = agent_configure(conn_get(in->sock), who, env.data, env.len,
 		    cause);
 		free(who);
 		buf_free(&env);

@@ -49,10 +49,9 @@ void	 inst_kill(struct store *st, struct inst *in);
 void	 inst_kill_why(struct store *st, struct inst *in, const char *why);
 
 /*
- * conn.c: agent connections kept for this process.  inst_conn keeps the
- * name it had in inst.c (the lead's tree-wide rename makes it conn_get).
+ * conn.c: agent connections kept for this process.
  */
-struct agent_conn *inst_conn(const char *sock);
+struct agent_conn *conn_get(const char *sock);
 void	 conn_drop(const char *sock);
 
 /* lambda.c: what a runtime sees, and what a failure looks like, on Lambda. */

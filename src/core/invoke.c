@@ -77,7 +77,7 @@ invoke_send(struct store *st, struct inst *in, struct fn *fn, const char *payloa
 	int			 rc;
 
 	wait_ms = (long)fn->timeout_s * 1000 + LAMBDA_INIT_BUDGET_MS + 5000;
-	rc = agent_request(inst_conn(in->sock), "POST", PROTO_PATH_INVOKE, payload,
+	rc = agent_request(conn_get(in->sock), "POST", PROTO_PATH_INVOKE, payload,
 	    len, res->request_id, (long)fn->timeout_s * 1000, wait_ms, &r, cause);
 	if (rc == AGENT_NOT_SENT)
 		return -1;	/* never delivered: another instance may run it */
@@ -172,7 +172,7 @@ invoke_send(struct store *st, struct inst *in, struct fn *fn, const char *payloa
  * no instance could run it.
  */
 int
-inst_invoke(struct store *st, struct fn *fn, const char *payload, size_t len,
+invoke_run(struct store *st, struct fn *fn, const char *payload, size_t len,
     struct invoke_result *res, char **cause)
 {
 	sqlite3_stmt	*stmt;
@@ -215,7 +215,7 @@ inst_invoke(struct store *st, struct fn *fn, const char *payload, size_t len,
 		return 0;
 
 	res->cold = 1;
-	in = inst_pool_size() > 0 ? pool_claim(st, fn, driver) : NULL;
+	in = pool_size() > 0 ? pool_claim(st, fn, driver) : NULL;
 	if (in != NULL) {
 		/* Its row is written once, by inst_mark_ready below. */
 		if (inst_bring_current(st, in, fn, 0, &err) != 0) {

@@ -27,30 +27,30 @@ static int pool_refill = 1;	/* refill the pool after a claim */
 
 /* Let a caller that manages the pool itself (fn bench) stop refills. */
 void
-inst_set_refill(int on)
+pool_set_refill(int on)
 {
 	pool_refill = on;
 }
 
-static int inst_pool_pinned = -1;	/* set by inst_set_pool_size, or -1 */
+static int inst_pool_pinned = -1;	/* set by pool_set_size, or -1 */
 
 /*
  * Pin the pool size for this process to n, whatever the setting says (fn
  * bench: 0 times cold starts, 1 starts from the pool); -1 unpins it.
  */
 void
-inst_set_pool_size(int n)
+pool_set_size(int n)
 {
 	inst_pool_pinned = n;
 }
 
 /*
  * How many pre-started instances to keep per runtime and driver: the size
- * pinned by inst_set_pool_size, else the setting pool.size
+ * pinned by pool_set_size, else the setting pool.size
  * ($HEARTH_POOL_SIZE wins).
  */
 int
-inst_pool_size(void)
+pool_size(void)
 {
 	long long	v;
 
@@ -63,7 +63,7 @@ inst_pool_size(void)
 
 /* Start pool instances for runtime under driver until there are n. */
 int
-inst_pool_fill(struct store *st, const char *runtime, const char *driver, int n,
+pool_fill(struct store *st, const char *runtime, const char *driver, int n,
     char **cause)
 {
 	sqlite3_stmt	*stmt;
@@ -124,7 +124,7 @@ pool_refill_async(const char *runtime, const char *driver)
 	pid_t	pid;
 	int	st, fd;
 
-	if (inst_pool_size() == 0 || !pool_refill)
+	if (pool_size() == 0 || !pool_refill)
 		return;
 	fflush(NULL);
 	if ((pid = fork()) == 0) {
@@ -149,7 +149,7 @@ pool_refill_async(const char *runtime, const char *driver)
  * parked (loaded and waiting for a function).  -1 with *cause on timeout.
  */
 int
-inst_pool_wait(struct store *st, const char *runtime, const char *driver,
+pool_wait(struct store *st, const char *runtime, const char *driver,
     long wait_ms, char **cause)
 {
 	struct timespec	 ts = { 0, 2 * 1000 * 1000 };
@@ -168,7 +168,7 @@ inst_pool_wait(struct store *st, const char *runtime, const char *driver,
 	sqlite3_finalize(stmt);
 	for (i = 0; i < n; i++) {
 		for (ready = 0; !ready;) {
-			if (agent_request(inst_conn(list[i]->sock), "GET",
+			if (agent_request(conn_get(list[i]->sock), "GET",
 			    PROTO_PATH_HEALTH, NULL, 0, NULL, 0, wait_ms, &r,
 			    &err) == 0) {
 				ready = r.http == 200 && strstr(r.body, "\"ready\": true");

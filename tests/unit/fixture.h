@@ -26,10 +26,10 @@ static int	fixture_npids;
 
 /*
  * Point the manager at a fresh home in dir, at the images of this build
- * and at ns sandboxes, with pool_size as pool.size.
+ * and at ns sandboxes, with pool as pool.size.
  */
 static void
-fixture_env(const char *dir, const char *pool_size)
+fixture_env(const char *dir, const char *pool)
 {
 	char	 exe[PATH_MAX], *home, *lib, *images;
 	ssize_t	 n;
@@ -37,7 +37,7 @@ fixture_env(const char *dir, const char *pool_size)
 	home = xasprintf("%s/home", dir);
 	setenv("HEARTH_HOME", home, 1);
 	setenv("HEARTH_DRIVER", "ns", 1);
-	setenv("HEARTH_POOL_SIZE", pool_size, 1);
+	setenv("HEARTH_POOL_SIZE", pool, 1);
 	unsetenv("HEARTH_IDLE_TTL");
 	if (getenv("HEARTH_LIBDIR") == NULL &&
 	    (n = readlink("/proc/self/exe", exe, sizeof exe - 1)) > 0) {

@@ -30,7 +30,7 @@ main(void)
 	if (mkdtemp(dir) == NULL)
 		return 1;
 	fixture_env(dir, "0");
-	inst_set_refill(0);
+	pool_set_refill(0);
 	if ((st = store_open(store_home_default(), &cause)) == NULL) {
 		fprintf(stderr, "store_open: %s\n", cause);
 		return 1;
@@ -39,10 +39,10 @@ main(void)
 	    "os.environ['AWS_LAMBDA_FUNCTION_NAME']");
 
 	/* inst-1: a first invoke starts an instance; it is f's and ready. */
-	rc = inst_invoke(st, fn, "{}", 2, &res, &cause);
+	rc = invoke_run(st, fn, "{}", 2, &res, &cause);
 	CHECK("inst-1.1", rc == 0);
 	if (rc != 0)
-		fprintf(stderr, "inst_invoke: %s\n", cause);
+		fprintf(stderr, "invoke_run: %s\n", cause);
 	CHECK("inst-1.2", res.status == INVOKE_OK && res.cold == 1);
 	CHECK_STR("inst-1.3", res.body, "\"v1 hi f\"");
 	CHECK("inst-1.4", strlen(res.request_id) == 36 && res.request_id[14] == '4');
@@ -54,7 +54,7 @@ main(void)
 	CHECK("inst-1.7", fixture_int(st, "SELECT count(*) FROM instances") == 1);
 
 	/* inst-2: the next invoke reuses it warm. */
-	rc = inst_invoke(st, fn, "{}", 2, &res, &cause);
+	rc = invoke_run(st, fn, "{}", 2, &res, &cause);
 	CHECK("inst-2.1", rc == 0 && res.status == INVOKE_OK && res.cold == 0);
 	CHECK_STR("inst-2.2", res.body, "\"v1 hi f\"");
 	invoke_result_free(&res);
@@ -79,7 +79,7 @@ main(void)
 	    strcmp(again->id, in->id) == 0 && again->pid == in->pid &&
 	    again->code_version == 2 && again->fn_version == 2);
 	inst_free(again);
-	rc = inst_invoke(st, fn, "{}", 2, &res, &cause);
+	rc = invoke_run(st, fn, "{}", 2, &res, &cause);
 	CHECK("inst-3.5", rc == 0 && res.status == INVOKE_OK && res.cold == 0);
 	CHECK_STR("inst-3.6", res.body, "\"v2\"");
 	invoke_result_free(&res);
@@ -117,7 +117,7 @@ main(void)
 
 	/* inst-6: destroy ends one instance, by id; an unknown id is an error. */
 	CHECK("inst-6.1", inst_destroy(st, "0000000000bb", &cause) == 0);
-	rc = inst_invoke(st, fn, "{}", 2, &res, &cause);
+	rc = invoke_run(st, fn, "{}", 2, &res, &cause);
 	CHECK("inst-6.2", rc == 0 && res.status == INVOKE_OK && res.cold == 1);
 	invoke_result_free(&res);
 	in = fixture_only(st, "f");
@@ -146,7 +146,7 @@ main(void)
 	    "code_version = 3 WHERE name = 'f'", &cause) == 0);
 	fn_free(fn);
 	fn = fn_load(st, "f", &cause);
-	rc = inst_invoke(st, fn, "{}", 2, &res, &cause);
+	rc = invoke_run(st, fn, "{}", 2, &res, &cause);
 	CHECK("inst-7.2", rc == 0 && res.status == INVOKE_ERROR);
 	j = res.body != NULL ? cJSON_Parse(res.body) : NULL;
 	CHECK_STR("inst-7.3", cJSON_GetStringValue(cJSON_GetObjectItem(j,
@@ -189,7 +189,7 @@ main(void)
 	CHECK("inst-9.1", fixture_npids == 3);
 	CHECK("inst-9.2", fixture_sweep(st) == 0);
 	fn_free(fn);
-	inst_cache_close();
+	conn_close_all();
 	store_close(st);
 	util_rmtree(dir);
 	CHECK_DONE();

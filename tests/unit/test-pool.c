@@ -67,7 +67,7 @@ main(void)
 	if (mkdtemp(dir) == NULL)
 		return 1;
 	fixture_env(dir, "2");
-	inst_set_refill(0);	/* a refill would exec this test as hearth */
+	pool_set_refill(0);	/* a refill would exec this test as hearth */
 	if ((st = store_open(store_home_default(), &cause)) == NULL) {
 		fprintf(stderr, "store_open: %s\n", cause);
 		return 1;
@@ -82,21 +82,21 @@ main(void)
 	 */
 	inst_set_notify(pool_hook);
 	vm_notice("a test notice");
-	CHECK("pool-1.1", inst_pool_size() == 2);
-	rc = inst_pool_fill(st, "python3", "ns", 2, &cause);
+	CHECK("pool-1.1", pool_size() == 2);
+	rc = pool_fill(st, "python3", "ns", 2, &cause);
 	CHECK("pool-1.2", rc == 0);
 	if (rc != 0)
-		fprintf(stderr, "inst_pool_fill: %s\n", cause);
+		fprintf(stderr, "pool_fill: %s\n", cause);
 	CHECK_STR("pool-1.3", pool_seen, "a test notice|");
 	CHECK("pool-1.4", fixture_int(st, "SELECT count(*) FROM events WHERE "
 	    "kind = 'notice' AND detail = 'a test notice'") == 1);
 	inst_set_notify(NULL);
 	vm_notice("dropped");
-	CHECK("pool-1.5", inst_pool_fill(st, "python3", "ns", 3, &cause) == 0);
+	CHECK("pool-1.5", pool_fill(st, "python3", "ns", 3, &cause) == 0);
 	CHECK_STR("pool-1.6", pool_seen, "a test notice|");
 	CHECK("pool-1.7", pool_count(st, "python3") == 3);
 	/* Full already: nothing more starts. */
-	CHECK("pool-1.8", inst_pool_fill(st, "python3", "ns", 3, &cause) == 0);
+	CHECK("pool-1.8", pool_fill(st, "python3", "ns", 3, &cause) == 0);
 	CHECK("pool-1.9", fixture_int(st, "SELECT count(*) FROM instances") == 3);
 	stmt = store_prepare(st, "SELECT " INST_COLUMNS " FROM instances");
 	while (sqlite3_step(stmt) == SQLITE_ROW) {
@@ -107,7 +107,7 @@ main(void)
 		inst_free(in);
 	}
 	sqlite3_finalize(stmt);
-	CHECK("pool-1.11", inst_pool_wait(st, "python3", "ns", 30000, &cause) == 0);
+	CHECK("pool-1.11", pool_wait(st, "python3", "ns", 30000, &cause) == 0);
 
 	/* pool-2: no claim across runtimes or drivers. */
 	CHECK("pool-2.1", pool_claim(st, js, "ns") == NULL);
@@ -135,7 +135,7 @@ main(void)
 	/* pool-4: the claimer configures it for p; then it serves p warm. */
 	CHECK("pool-4.1", inst_bring_current(st, in, p, 0, &cause) == 0);
 	inst_mark_ready(st, in);
-	rc = inst_invoke(st, p, "{}", 2, &res, &cause);
+	rc = invoke_run(st, p, "{}", 2, &res, &cause);
 	CHECK("pool-4.2", rc == 0 && res.status == INVOKE_OK && res.cold == 0);
 	CHECK_STR("pool-4.3", res.body, "\"from p\"");
 	invoke_result_free(&res);
@@ -145,7 +145,7 @@ main(void)
 	inst_free(other);
 
 	/* pool-5: q's first invoke is served from the pool, cold, not spawned. */
-	rc = inst_invoke(st, q, "{}", 2, &res, &cause);
+	rc = invoke_run(st, q, "{}", 2, &res, &cause);
 	CHECK("pool-5.1", rc == 0 && res.status == INVOKE_OK && res.cold == 1);
 	CHECK_STR("pool-5.2", res.body, "\"q\"");
 	invoke_result_free(&res);
@@ -171,7 +171,7 @@ out:
 	fn_free(p);
 	fn_free(q);
 	fn_free(js);
-	inst_cache_close();
+	conn_close_all();
 	store_close(st);
 	util_rmtree(dir);
 	CHECK_DONE();
