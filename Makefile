@@ -20,7 +20,7 @@ DEBS    := build-essential pkg-config libncurses-dev libreadline-dev \
 
 WARN    := -Wall -Wextra -Wformat=2 -Wmissing-prototypes -Wstrict-prototypes \
 	   -Wshadow -Wpointer-arith -Wsign-compare -Wno-unused-parameter \
-	   -Wvla -Wwrite-strings
+	   -Wvla -Wwrite-strings -Werror=implicit-function-declaration
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) -MMD -MP
 ifeq ($(SAN),1)
@@ -55,13 +55,22 @@ INC_core  := $(INC_util) -Isrc/core -Ivm -Ivm/agent
 INC_cmd   := $(INC_util) -Isrc/core -Isrc
 INC_tui   := $(INC_cmd) -Itui
 INC_ALL   := $(INC_util) -Ivm -Ivm/agent -Isrc/core -Isrc -Itui
+# The libraries each layer compiles against: SQLite only in the manager,
+# curses only in the console, libcurl only in vm/.
+PKG_util  :=
+PKG_vm    := libcurl libcjson
+PKG_core  := sqlite3 libcjson
+PKG_cmd   := readline libcjson
+PKG_tui   := ncursesw libcjson
 SRCS    := $(foreach l,$(LAYERS),$(SRCS_$(l))) src/main.c
 OBJS    := $(SRCS:%.c=$(B)/%.o)
 LIBS    := $(LAYERS:%=$(B)/lib%.a)
 # Archives in one group: the console and the command layer call each other.
 LINKLIBS := -Wl,--start-group $(LIBS) -Wl,--end-group
 $(foreach l,$(LAYERS),$(eval $$(SRCS_$(l):%.c=$$(B)/%.o): INC := $$(INC_$(l))))
+$(foreach l,$(LAYERS),$(eval $$(SRCS_$(l):%.c=$$(B)/%.o): PKG := $$(PKG_$(l))))
 $(B)/src/main.o: INC := $(INC_cmd)
+$(B)/src/main.o: PKG := $(PKG_cmd)
 $(foreach l,$(LAYERS),$(eval $$(B)/lib$(l).a: $$(SRCS_$(l):%.c=$$(B)/%.o)))
 AGENT_SRCS := $(filter-out vm/agent/seccomp-gen.c,$(wildcard vm/agent/*.c))
 SHIM_SRCS  := $(wildcard vm/shim/*.c)
@@ -143,7 +152,7 @@ $(B)/hearth-shim: $(SHIM_SRCS) vm/shim/shim.h vm/agent/proto.h $(B)/gen/seccomp-
 
 $(B)/%.o: %.c
 	@mkdir -p $(@D)
-	$(call say,CC,$<)$(CC) $(CFLAGS) $(INC) $$(pkg-config --cflags $(PKGS)) -c -o $@ $<
+	$(call say,CC,$<)$(CC) $(CFLAGS) $(INC) $(if $(PKG),$$(pkg-config --cflags $(PKG))) -c -o $@ $<
 
 # Unit tests of vm/ and the base see only their headers and link only
 # their archives: the VM manager builds and is tested without the store.

@@ -35,15 +35,17 @@ rule() {
 }
 
 # The console draws what the manager returns: no SQL, no drivers.
-includes tui/*.c tui/*.h | grep -E ':(store|vm|qemu|proto|agent|inst|machine)\.h$|:sqlite3\.h$' |
+includes tui/*.c tui/*.h | grep -E ':(.*/)?(store|vm|qemu|proto|agent|inst|cgroup)\.h$|:(.*/)?sqlite3\.h$' |
     rule "tui/ includes a store or driver header"
-code tui/*.c tui/*.h | grep -E '\bsqlite3_|\bvm_driver|\bagent_[a-z_]+\(' |
+code tui/*.c tui/*.h |
+    grep -E '\bsqlite3_|\bstore_(exec|stmt|prepare|done|begin|commit|rollback|event)\(|\bvm_[a-z_]+\(|\bagent_[a-z_]+\(' |
     rule "tui/ runs SQL or calls a driver or the agent itself"
 
 # vm/ knows nothing of the store, the manager or the commands.
-includes vm/*.c vm/*.h | grep -E ':(hearth|core|store|tui|esc|inst|machine|agent)\.h$|:sqlite3\.h$' |
+includes vm/*.c vm/*.h | grep -E ':(.*/)?(hearth|core|store|tui|esc|inst|agent)\.h$|:(.*/)?sqlite3\.h$' |
     rule "vm/ includes a manager or command-layer header"
-code vm/*.c vm/*.h | grep -E '\b(config_[a-z_]+|store_[a-z_]+|fn_[a-z_]+|inst_[a-z_]+|cmd_[a-z_]+|out_[a-z_]+)\(' |
+code vm/*.c vm/*.h |
+    grep -E '\bsqlite3_|\b(config|store|fn|inst|pool|invoke|list|logs|cmd|out|esc)_[a-z_]+\(' |
     rule "vm/ calls into the manager or the commands"
 
 # The agent and the shim share only proto.h with the host.
@@ -55,23 +57,32 @@ grep -nE '^#include *"' vm/shim/*.c vm/shim/*.h |
     rule "vm/shim/ includes a host or agent header"
 
 # The manager never prints and knows nothing of commands or terminals.
-includes src/core/*.c src/core/*.h | grep -E ':(hearth|tui|curses|ncurses)\.h$|:readline/' |
+includes src/core/*.c src/core/*.h | grep -E ':(.*/)?(hearth|tui|curses|ncurses)\.h$|:(.*/)?readline/' |
     rule "src/core/ includes a command-layer or terminal header"
-code src/core/*.c | grep -E '\b(stdout|stderr)\b|\b(printf|puts|putchar|perror|vprintf)\(' |
+code src/core/*.c |
+    grep -E '\b(stdout|stderr)\b|\b(printf|puts|putchar|perror|vprintf)\(|\b(write|dprintf|fdopen)\( *(1|2|STD(OUT|ERR)_FILENO)\b' |
     rule "src/core/ writes to a terminal stream"
 
 # Commands parse, call the manager and hand results to out.c.
-includes src/cmd/*.c | grep -E ':(store|vm|qemu|inst|machine)\.h$|:sqlite3\.h$' |
+includes src/cmd/*.c | grep -E ':(.*/)?(store|vm|qemu|inst|cgroup|proto)\.h$|:(.*/)?sqlite3\.h$' |
     rule "a command includes a store or driver header"
-code src/cmd/*.c | grep -E '\b(printf|fprintf|vfprintf|dprintf|fputs|fputc|putc|putchar|puts|fwrite|perror|fflush)\(|\b(stdout|stderr)\b' |
+code src/cmd/*.c |
+    grep -E '\b(printf|fprintf|vfprintf|fputs|fputc|putc|putchar|puts|fwrite|perror|fflush)\(|\b(write|dprintf|fdopen)\( *(1|2)\b|\b(stdout|stderr|STD(OUT|ERR)_FILENO)\b' |
     rule "a command writes to a stream itself (use out.c)"
 code src/cmd/*.c | grep -E '\bsqlite3_|\bstore_(prepare|stmt|exec|begin|commit)\(' |
     rule "a command runs SQL itself"
 
-# Nothing above vm/ names a driver.
-grep -nE '"(ns|qemu)"' src/*.c src/cmd/*.c src/core/*.c tui/*.c |
+# Nothing above vm/ names a driver, its settings or its functions.
+code src/*.c src/cmd/*.c src/core/*.c tui/*.c |
+    grep -E '\b(ns|qemu|cgroup|qmp|accel|bundle)_[a-z_]+\(' |
+    rule "a driver's own function is called above vm/"
+grep -nE '"(ns|qemu)(\.[a-z_.]*)?"' src/*.c src/cmd/*.c src/core/*.c tui/*.c |
     grep -vE '^[^:]+:[0-9]+:[[:space:]]*(/?\*|//)' |
     rule "a driver is named above vm/"
+
+# Headers are found through the layer's include path, never around it.
+grep -nE '^#include *"[^"]*\.\./' src/*.[ch] src/*/*.[ch] tui/*.[ch] vm/*.[ch] vm/agent/*.[ch] |
+    rule "a header reached by a relative path"
 
 if [ -s "$bad" ]; then
 	exit 1
