@@ -113,6 +113,7 @@ struct vm_driver {
 	int	(*set_memory)(const char *id, int memory_mb, char **cause);
 	/* Is this machine still running as pid? */
 	int	(*alive)(const char *id, pid_t pid);
+	/* Its memory, CPU and process use now. */
 	int	(*stats)(const char *id, struct vm_stats *st);
 	/* Describe the machine with this id and run directory. */
 	void	(*info)(const char *id, const char *run_dir, struct vm_info *vi);
@@ -121,6 +122,7 @@ struct vm_driver {
 		    char **cause);
 	/* Saved machines new ones start from; NULL when it cannot snapshot. */
 	int	(*snapshot_list)(struct vm_snapshot **list, int *count);
+	/* Remove one saved machine by name; NULL as snapshot_list. */
 	int	(*snapshot_delete)(const char *name, char **cause);
 };
 
@@ -148,17 +150,18 @@ struct buf;
 int	 bundle_build(const char *dir, struct buf *b, char **cause);
 
 /* cgroup.c: limits for a machine's processes (v2, or v1 controllers). */
-int	 cgroup_create(const char *, int, int, int, char **);
-int	 cgroup_join(const char *);
-int	 cgroup_set_memory(const char *, int, char **);
-int	 cgroup_stats(const char *, struct vm_stats *);
-int	 cgroup_contains(const char *, pid_t);
-int	 cgroup_pidfd(const char *, pid_t);
-int	 cgroup_signal(const char *, pid_t, int);
-void	 cgroup_kill(const char *);
-int	 cgroup_runs(const char *, pid_t);
-int	 cgroup_pids(const char *, pid_t **);
-void	 cgroup_destroy(const char *);
+int	 cgroup_create(const char *id, int memory_mb, int cpu_milli,
+	    int pids_max, char **cause);
+int	 cgroup_join(const char *id);
+int	 cgroup_set_memory(const char *id, int memory_mb, char **cause);
+int	 cgroup_stats(const char *id, struct vm_stats *st);
+int	 cgroup_contains(const char *id, pid_t pid);
+int	 cgroup_pidfd(const char *id, pid_t pid);
+int	 cgroup_signal(const char *id, pid_t pid, int sig);
+void	 cgroup_kill(const char *id);
+int	 cgroup_runs(const char *id, pid_t pid);
+int	 cgroup_pids(const char *id, pid_t **out);
+void	 cgroup_destroy(const char *id);
 const char *cgroup_mode(void);
 
 /* agent-client.c: the host side of proto.h, over libcurl. */
@@ -171,30 +174,31 @@ struct agent_reply {
 	uint64_t init_us;	/* X-Hearth-Init-Us */
 	long	 max_rss_kb;	/* X-Hearth-Max-Rss-Kb */
 	char	*body;		/* reply body, NUL-terminated */
-	size_t	 body_len;
+	size_t	 body_len;	/* bytes of body */
 };
 #define AGENT_NOT_SENT	(-1)	/* no connection: safe to send elsewhere */
 #define AGENT_NO_ANSWER	(-2)	/* sent, maybe run, not answered */
 #define AGENT_OVER_CAP	(-3)	/* the reply broke a cap: the agent is hostile */
 struct agent_conn;
-struct agent_conn *agent_connect(const char *);
-struct agent_conn *agent_connect_fd(int);
-void	 agent_close(struct agent_conn *);
-int	 agent_request(struct agent_conn *, const char *, const char *,
-	     const void *, size_t, const char *, long, long,
-	     struct agent_reply *, char **);
-void	 agent_reply_free(struct agent_reply *);
-int	 agent_wait_ready(struct agent_conn *, long, char **);
+struct agent_conn *agent_connect(const char *sock);
+struct agent_conn *agent_connect_fd(int fd);
+void	 agent_close(struct agent_conn *c);
+int	 agent_request(struct agent_conn *c, const char *method,
+	    const char *path, const void *body, size_t len, const char *reqid,
+	    long timeout_ms, long wait_ms, struct agent_reply *r, char **cause);
+void	 agent_reply_free(struct agent_reply *r);
+int	 agent_wait_ready(struct agent_conn *c, long wait_ms, char **cause);
 int	 agent_configure(struct agent_conn *c, const char *who,
 	     const char *config, size_t len, char **cause);
 
 /* agent-stream.c: a chunked NDJSON stream from an agent, decoded with caps. */
 struct agent_stream;
-struct agent_stream *agent_stream_new(void (*)(const char *, size_t, void *),
-	     void *);
-size_t	 agent_stream_room(struct agent_stream *);
-int	 agent_stream_feed(struct agent_stream *, const void *, size_t, char **);
-void	 agent_stream_free(struct agent_stream *);
+struct agent_stream *agent_stream_new(void (*cb)(const char *, size_t, void *),
+	    void *arg);
+size_t	 agent_stream_room(struct agent_stream *s);
+int	 agent_stream_feed(struct agent_stream *s, const void *data, size_t n,
+	    char **cause);
+void	 agent_stream_free(struct agent_stream *s);
 int	 agent_stream_connect(const char *sock, const char *path, char **cause);
 int	 agent_stream_read(struct agent_stream *s, int fd, char **cause);
 

@@ -20,7 +20,6 @@ struct store;
 struct store *store_open(const char *home, char **cause);
 void	 store_close(struct store *st);
 const char *store_home_default(void);
-char	*store_home_check(const char *path, char **cause);
 const char *store_home(char **cause);
 const char *store_dir(struct store *st);
 

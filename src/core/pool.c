@@ -32,7 +32,7 @@ pool_set_refill(int on)
 	pool_refill = on;
 }
 
-static int inst_pool_pinned = -1;	/* set by pool_set_size, or -1 */
+static int pool_pinned = -1;	/* set by pool_set_size, or -1 */
 
 /*
  * Pin the pool size for this process to n, whatever the setting says (fn
@@ -41,7 +41,7 @@ static int inst_pool_pinned = -1;	/* set by pool_set_size, or -1 */
 void
 pool_set_size(int n)
 {
-	inst_pool_pinned = n;
+	pool_pinned = n;
 }
 
 /*
@@ -54,8 +54,8 @@ pool_size(void)
 {
 	long long	v;
 
-	if (inst_pool_pinned >= 0)
-		return inst_pool_pinned;
+	if (pool_pinned >= 0)
+		return pool_pinned;
 	if (util_parse_int(config_get("pool.size"), 0, 64, &v) == 0)
 		return (int)v;
 	return 1;

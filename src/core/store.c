@@ -133,7 +133,7 @@ store_home_default(void)
  * Returns its real path (the caller frees it); NULL with *cause naming
  * what is wrong.
  */
-char *
+static char *
 store_home_check(const char *path, char **cause)
 {
 	struct stat	 st;

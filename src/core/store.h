@@ -30,6 +30,6 @@ int	 store_commit(struct store *st, char **cause);
 void	 store_rollback(struct store *st);
 int	 store_schema_version(struct store *st);
 void	 store_event(struct store *st, const char *kind, const char *subject,
-	     const char *fmt, ...) printflike(4, 5);
+	    const char *fmt, ...) printflike(4, 5);
 
 #endif

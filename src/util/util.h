@@ -15,14 +15,14 @@
 #define nitems(a) (sizeof (a) / sizeof (a)[0])
 
 /* xmalloc.c: allocation never fails; fatal() restores the terminal first. */
-void	*xmalloc(size_t);
-void	*xcalloc(size_t, size_t);
-void	*xrealloc(void *, size_t);
-char	*xstrdup(const char *);
-char	*xstrndup(const char *, size_t);
-char	*xasprintf(const char *, ...) printflike(1, 2);
-char	*xvasprintf(const char *, va_list);
-void	 fatal(const char *, ...) printflike(1, 2) nonreturn;
+void	*xmalloc(size_t n);
+void	*xcalloc(size_t n, size_t size);
+void	*xrealloc(void *old, size_t n);
+char	*xstrdup(const char *s);
+char	*xstrndup(const char *s, size_t n);
+char	*xasprintf(const char *fmt, ...) printflike(1, 2);
+char	*xvasprintf(const char *fmt, va_list ap);
+void	 fatal(const char *fmt, ...) printflike(1, 2) nonreturn;
 extern void (*fatal_hook)(void);
 
 /* util.c: small helpers shared by the manager. */
@@ -31,24 +31,30 @@ struct buf {
 	size_t	 len;		/* bytes used, excluding the NUL */
 	size_t	 cap;		/* bytes allocated */
 };
-void	 buf_add(struct buf *, const void *, size_t);
-void	 buf_addstr(struct buf *, const char *);
-void	 buf_printf(struct buf *, const char *, ...) printflike(2, 3);
-void	 buf_free(struct buf *);
+void	 buf_add(struct buf *b, const void *data, size_t len);
+void	 buf_addstr(struct buf *b, const char *s);
+void	 buf_printf(struct buf *b, const char *fmt, ...) printflike(2, 3);
+void	 buf_free(struct buf *b);
 double	 util_now(void);
 uint64_t util_mono_us(void);
-void	 util_random_hex(char *, size_t);
-int	 util_read_fd(int, const char *, struct buf *, size_t, char **);
-int	 util_read_file(const char *, struct buf *, size_t, char **);
-int	 util_write_file(const char *, const void *, size_t, char **);
-int	 util_mkdirs(const char *, int);
-int	 util_rmtree(const char *);
+void	 util_random_hex(char *out, size_t len);
+int	 util_read_fd(int fd, const char *what, struct buf *b, size_t max,
+	    char **cause);
+int	 util_read_file(const char *path, struct buf *b, size_t max,
+	    char **cause);
+int	 util_write_file(const char *path, const void *data, size_t len,
+	    char **cause);
+int	 util_mkdirs(const char *path, int mode);
+int	 util_rmtree(const char *path);
 /* Bytes a copied code tree may hold: PROTO_CODE_MAX (fn.c checks they agree). */
 #define UTIL_CODE_MAX	(250 * 1024 * 1024)
 #define UTIL_TREE_DEPTH	64	/* directories deep a copied code tree may go */
-int	 util_copytree(const char *, const char *, uint64_t *, char **);
-int	 util_copyfd(int, const char *, const char *, uint64_t *, char **);
-int	 util_parse_int(const char *, long long, long long, long long *);
+int	 util_copytree(const char *src, const char *dst, uint64_t *size,
+	    char **cause);
+int	 util_copyfd(int in, const char *what, const char *dst, uint64_t *size,
+	    char **cause);
+int	 util_parse_int(const char *s, long long min, long long max,
+	    long long *out);
 const char *util_lib_dir(void);
 int	 util_split(const char *line, int *argc, char ***argv, char **cause);
 void	 util_free_argv(int argc, char **argv);

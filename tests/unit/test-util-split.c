@@ -1,9 +1,10 @@
 /*
  * test-util-split.c — the word splitter every line reader shares
- * (util_split: config lines, and command lines once cmd.c uses it):
+ * (util_split: config lines, command lines, the console's bindings):
  * spaces and tabs separate, '...' and "..." quote, backslash escapes,
  * '#' starts a comment, an unterminated quote is an error.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,13 +49,16 @@ main(void)
 	util_free_argv(n, v);
 
 	for (i = 0; cases[i][0] != NULL; i++) {
-		struct buf b = { 0 };
+		struct buf	 b = { 0 };
+		char		 id[2][32];
 
-		CHECK("words-4.1", util_split(cases[i][0], &n, &v, &cause) == 0);
+		snprintf(id[0], sizeof id[0], "words-4.%d.1", i + 1);
+		snprintf(id[1], sizeof id[1], "words-4.%d.2", i + 1);
+		CHECK(id[0], util_split(cases[i][0], &n, &v, &cause) == 0);
 		buf_addstr(&b, "");
 		for (j = 0; j < n; j++)
 			buf_printf(&b, "%s%s", j > 0 ? "|" : "", v[j]);
-		CHECK_STR("words-4.2", b.data, cases[i][1]);
+		CHECK_STR(id[1], b.data, cases[i][1]);
 		buf_free(&b);
 		util_free_argv(n, v);
 	}
