@@ -23,9 +23,12 @@
 
 /*
  * out.c: every command's output goes through here.  A command hands over
- * a table (out_table_*, cells by key with out_cell_*), a message line, a
- * note or an error; out.c formats it for ctx->format and writes it where
- * the front end said (ctx->out, ctx->err).
+ * a table (out_table_*, cells by key with out_cell_*, shown with out_show
+ * or streamed with out_stream_*), a message line, what a function
+ * produced (out_output, out_log), a note or an error, always with its
+ * cmd_ctx; out.c formats it for ctx->format and writes it where the front
+ * end said (ctx->out, ctx->err).  Commands never name a FILE: the
+ * FILE-level calls are for the front ends and tests.
  */
 enum out_format { OUT_TEXT, OUT_JSON };
 enum out_type { OUT_STR, OUT_INT, OUT_NUM, OUT_JSONRAW, OUT_TIME, OUT_BOOL };
@@ -39,6 +42,8 @@ struct cmd_ctx;
 struct out_table *out_table_new(const struct out_col *cols, int ncols);
 void	 out_table_row(struct out_table *t);
 void	 out_cell_str(struct out_table *t, const char *key, const char *s);
+void	 out_cell_str_len(struct out_table *t, const char *key,
+	     const void *s, size_t len);
 void	 out_cell_int(struct out_table *t, const char *key, long long v);
 void	 out_cell_num(struct out_table *t, const char *key, double v);
 void	 out_cell_json(struct out_table *t, const char *key, const char *json);
@@ -46,17 +51,26 @@ void	 out_cell_json_len(struct out_table *t, const char *key,
 	     const void *json, size_t len);
 void	 out_cell_time(struct out_table *t, const char *key, double when);
 void	 out_cell_bool(struct out_table *t, const char *key, int on);
-void	 out_table_print(struct out_table *t, enum out_format fmt, FILE *f,
-	     int single);
 void	 out_table_free(struct out_table *t);
 void	 out_json_string(struct buf *b, const char *s);
-void	 out_bytes(FILE *f, const void *p, size_t len, int flags);
-void	 out_raw(FILE *f, const void *p, size_t len);
-int	 out_flush(FILE *f);
+void	 out_show(struct cmd_ctx *ctx, struct out_table *t, int single);
+#define OUT_STREAM_LINES 0x1	/* JSON: one object a line, not one array */
+struct out_table *out_stream_begin(struct cmd_ctx *ctx,
+	     const struct out_col *cols, int ncols, int flags);
+void	 out_stream_text(struct out_table *t, const void *p, size_t len);
+int	 out_stream_flush(struct out_table *t);
+int	 out_stream_end(struct out_table *t);
+void	 out_output(struct cmd_ctx *ctx, const void *p, size_t len, int flags);
+void	 out_log(struct cmd_ctx *ctx, const void *p, size_t len);
+int	 out_flush(struct cmd_ctx *ctx);
 void	 out_line(struct cmd_ctx *ctx, const char *fmt, ...) printflike(2, 3);
 void	 out_text(struct cmd_ctx *ctx, const char *text);
 void	 out_note(struct cmd_ctx *ctx, const char *fmt, ...) printflike(2, 3);
 void	 out_error(struct cmd_ctx *ctx, const char *fmt, ...) printflike(2, 3);
+/* FILE-level: for the front ends and tests, never for commands. */
+void	 out_table_print(struct out_table *t, enum out_format fmt, FILE *f,
+	     int single);
+void	 out_bytes(FILE *f, const void *p, size_t len, int flags);
 void	 out_report(FILE *f, const char *where, const char *msg);
 
 /* cmd.c: the command table and argument parsing. */

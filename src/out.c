@@ -15,15 +15,24 @@
  * escaped in JSON, so no cell can drive a terminal and every `-o json`
  * parses.
  *
+ * A table is shown with out_show, in the format the front end chose.  A
+ * streamed table (out_stream_*) is one whose rows arrive over time (fn
+ * logs, fn logs -f): each row is written as it completes, inside one
+ * JSON array or, with OUT_STREAM_LINES, one object a line; for a person
+ * a streamed table is the bytes its rows came from (out_stream_text).
+ *
  * Besides tables a command has message lines (out_line, out_text: text
- * hearth composed from names it checked, written as they are), an
- * instance's bytes (out_bytes: exact to a pipe, escaped on a terminal),
- * notes ("hearth: ..." on the error stream, the command goes on) and
- * errors (out_error: one line with the front end's prefix, for commands
- * that report more than one).  Notes and errors are always escaped, and
- * flush the results written before them, so a reader of both streams sees
- * them in the order they happened.  Commands never name a stream: they
- * write to the ones the front end put in their cmd_ctx.
+ * hearth composed from names it checked, written as they are), what a
+ * function or machine produced (out_output for results, out_log for its
+ * log: exact to a pipe, escaped on a terminal), notes ("hearth: ..." on
+ * the error stream, the command goes on) and errors (out_error: one line
+ * with the front end's prefix, for commands that report more than one).
+ * Notes, errors and logs are always escaped, and flush the results written
+ * before them, so a reader of both streams sees them in the order they
+ * happened.  Commands never name a stream: every call takes their
+ * cmd_ctx, and only this file and the front ends know which FILE is
+ * behind it.  The FILE-level calls (out_table_print, out_bytes,
+ * out_report) are for the front ends and tests.
  */
 #include <math.h>
 #include <stdarg.h>
@@ -44,8 +53,11 @@ struct out_table {
 	const struct out_col *cols;	/* column definitions */
 	int		 ncols;		/* number of columns */
 	struct out_cell	*cells;		/* nrows * ncols, row-major */
-	int		 nrows;		/* rows started */
+	int		 nrows;		/* rows started (not yet written) */
 	int		 next;		/* next cell to fill in the last row */
+	struct cmd_ctx	*ctx;		/* streamed: whose output, else NULL */
+	int		 flags;		/* streamed: OUT_STREAM_* */
+	int		 written;	/* streamed: rows written so far */
 };
 
 struct out_table *
@@ -59,6 +71,7 @@ out_table_new(const struct out_col *cols, int ncols)
 }
 
 static void	out_table_str(struct out_table *t, const char *s);
+static void	out_table_str_len(struct out_table *t, const void *s, size_t len);
 static void	out_table_int(struct out_table *t, long long v);
 static void	out_table_num(struct out_table *t, double v);
 static void	out_table_time(struct out_table *t, double when);
@@ -123,6 +136,15 @@ out_cell_str(struct out_table *t, const char *key, const char *s)
 {
 	out_table_key(t, key, OUT_STR);
 	out_table_str(t, s);
+}
+
+/* A text cell of len bytes (NULs and bad UTF-8 included): escaped, as above. */
+void
+out_cell_str_len(struct out_table *t, const char *key, const void *s,
+    size_t len)
+{
+	out_table_key(t, key, OUT_STR);
+	out_table_str_len(t, s, len);
 }
 
 void
@@ -212,6 +234,18 @@ out_table_str(struct out_table *t, const char *s)
 }
 
 static void
+out_table_str_len(struct out_table *t, const void *s, size_t len)
+{
+	struct buf	text = { 0 }, b = { 0 };
+
+	esc_term(&text, s, len, ESC_ONELINE);
+	if (text.data == NULL)
+		text.data = xstrdup("");
+	esc_json_string(&b, s, len);
+	out_table_cell(t, text.data, b.data);
+}
+
+static void
 out_table_int(struct out_table *t, long long v)
 {
 	out_table_cell(t, xasprintf("%lld", v), xasprintf("%lld", v));
@@ -262,28 +296,39 @@ out_table_json(struct out_table *t, const char *json)
 	out_table_json_len(t, json, strlen(json));
 }
 
+/* Append row r of t as one JSON object. */
+static void
+out_json_object(struct buf *b, struct out_table *t, int r)
+{
+	int	c;
+
+	buf_addstr(b, "{");
+	for (c = 0; c < t->ncols; c++) {
+		struct out_cell	*cell = &t->cells[r * t->ncols + c];
+
+		if (c > 0)
+			buf_addstr(b, ", ");
+		out_json_string(b, t->cols[c].key);
+		buf_addstr(b, ": ");
+		buf_addstr(b, cell->json != NULL ? cell->json : "null");
+	}
+	buf_addstr(b, "}");
+}
+
 static void
 out_print_json(struct out_table *t, FILE *f, int single)
 {
 	struct buf	b = { 0 };
-	int		r, c;
+	int		r;
 
 	if (!single)
 		buf_addstr(&b, "[");
 	for (r = 0; r < t->nrows; r++) {
 		if (r > 0)
 			buf_addstr(&b, ",");
-		buf_addstr(&b, single ? "{" : "\n  {");
-		for (c = 0; c < t->ncols; c++) {
-			struct out_cell	*cell = &t->cells[r * t->ncols + c];
-
-			if (c > 0)
-				buf_addstr(&b, ", ");
-			out_json_string(&b, t->cols[c].key);
-			buf_addstr(&b, ": ");
-			buf_addstr(&b, cell->json != NULL ? cell->json : "null");
-		}
-		buf_addstr(&b, "}");
+		if (!single)
+			buf_addstr(&b, "\n  ");
+		out_json_object(&b, t, r);
 		if (single)
 			break;
 	}
@@ -360,19 +405,149 @@ out_table_print(struct out_table *t, enum out_format fmt, FILE *f, int single)
 	fflush(f);
 }
 
+/* Show t, filled by a command, on its output in the format asked for. */
 void
-out_table_free(struct out_table *t)
+out_show(struct cmd_ctx *ctx, struct out_table *t, int single)
+{
+	out_table_print(t, ctx->format, ctx->out, single);
+}
+
+/* Drop t's rows, written or not wanted, keeping its columns. */
+static void
+out_table_clear(struct out_table *t)
 {
 	int	i;
 
-	if (t == NULL)
-		return;
 	for (i = 0; i < t->nrows * t->ncols; i++) {
 		free(t->cells[i].text);
 		free(t->cells[i].json);
 	}
 	free(t->cells);
+	t->cells = NULL;
+	t->nrows = 0;
+	t->next = 0;
+}
+
+void
+out_table_free(struct out_table *t)
+{
+	if (t == NULL)
+		return;
+	out_table_clear(t);
 	free(t);
+}
+
+/*
+ * Start a streamed table on ctx's output: fill rows as for out_show
+ * (out_table_row, out_cell_*) and write them with out_stream_flush as
+ * they complete; out_stream_end closes it.  With -o json the rows are
+ * objects in one array, or one object a line with OUT_STREAM_LINES; for a
+ * person only what is given to out_stream_text is written.
+ */
+struct out_table *
+out_stream_begin(struct cmd_ctx *ctx, const struct out_col *cols, int ncols,
+    int flags)
+{
+	struct out_table	*t = out_table_new(cols, ncols);
+
+	t->ctx = ctx;
+	t->flags = flags;
+	if (ctx->format == OUT_JSON && !(flags & OUT_STREAM_LINES))
+		fputs("[", ctx->out);
+	return t;
+}
+
+/* Whether t's rows are written (JSON); else its text is. */
+static int
+out_stream_rows(struct out_table *t)
+{
+	if (t->ctx == NULL)
+		fatal("out_stream: not a streamed table");
+	return t->ctx->format == OUT_JSON;
+}
+
+/*
+ * Write len bytes the rows to come were made from (what a function
+ * wrote), as out_output does, when a person reads the table; nothing
+ * with -o json.
+ */
+void
+out_stream_text(struct out_table *t, const void *p, size_t len)
+{
+	if (!out_stream_rows(t))
+		out_output(t->ctx, p, len, 0);
+}
+
+/*
+ * Write the rows completed since the last call and send them on; -1 if
+ * the reader has gone.  Rows are not kept: a streamed table holds only
+ * what has not been written yet.
+ */
+int
+out_stream_flush(struct out_table *t)
+{
+	struct buf	b = { 0 };
+	int		r, lines = t->flags & OUT_STREAM_LINES;
+
+	if (!out_stream_rows(t)) {
+		out_table_clear(t);
+		return out_flush(t->ctx);
+	}
+	out_table_check_row(t);
+	for (r = 0; r < t->nrows; r++) {
+		if (!lines)
+			buf_addstr(&b, t->written > 0 ? ",\n  " : "\n  ");
+		out_json_object(&b, t, r);
+		if (lines)
+			buf_addstr(&b, "\n");
+		t->written++;
+	}
+	if (b.len > 0)
+		fputs(b.data, t->ctx->out);
+	buf_free(&b);
+	out_table_clear(t);
+	return out_flush(t->ctx);
+}
+
+/* Write what is left of t, close its array and free it; -1 as above. */
+int
+out_stream_end(struct out_table *t)
+{
+	int	rc;
+
+	if (t == NULL)
+		return 0;
+	rc = out_stream_flush(t);
+	if (out_stream_rows(t) && !(t->flags & OUT_STREAM_LINES)) {
+		fputs(t->written > 0 ? "\n]\n" : "]\n", t->ctx->out);
+		if (out_flush(t->ctx) != 0)
+			rc = -1;
+	}
+	out_table_free(t);
+	return rc;
+}
+
+/*
+ * Write len bytes a function or a machine produced as the command's
+ * result: exact to a pipe or a file, escaped (esc_term with flags) on a
+ * terminal.
+ */
+void
+out_output(struct cmd_ctx *ctx, const void *p, size_t len, int flags)
+{
+	out_bytes(ctx->out, p, len, flags);
+}
+
+/*
+ * Write len bytes of a function's log (its START/END lines and what it
+ * printed) where notes go, after the results written so far; escaped on
+ * a terminal as out_output.
+ */
+void
+out_log(struct cmd_ctx *ctx, const void *p, size_t len)
+{
+	fflush(ctx->out);
+	out_bytes(ctx->err, p, len, 0);
 }
 
 /* Write one message line (a newline is added) to the command's output. */
@@ -390,23 +565,18 @@ out_line(struct cmd_ctx *ctx, const char *fmt, ...)
 	free(s);
 }
 
-/* Write len bytes hearth formatted itself (JSON already escaped) to f. */
-void
-out_raw(FILE *f, const void *p, size_t len)
-{
-	fwrite(p, 1, len, f);
-}
-
 /*
- * Send what is buffered for f on (every stream when f is NULL, as before
- * a fork); -1 if the reader has gone.
+ * Send on what the command wrote so far, results and notes (before a
+ * fork, so no child writes it again, or while following); -1 if the
+ * reader of its results has gone.
  */
 int
-out_flush(FILE *f)
+out_flush(struct cmd_ctx *ctx)
 {
-	if (f == NULL)
-		return fflush(NULL) != 0 ? -1 : 0;
-	return fflush(f) != 0 || ferror(f) ? -1 : 0;
+	int	rc = fflush(ctx->out) != 0 || ferror(ctx->out) ? -1 : 0;
+
+	fflush(ctx->err);
+	return rc;
 }
 
 /* Write text (lines with their newlines, e.g. help) to the command's output. */

@@ -39,7 +39,7 @@ cmd_config_ls_exec(struct cmd_ctx *ctx)
 		out_cell_str(t, "source", from);
 		out_cell_str(t, "help", help);
 	}
-	out_table_print(t, ctx->format, ctx->out, 0);
+	out_show(ctx, t, 0);
 	out_table_free(t);
 	return CMD_OK;
 }

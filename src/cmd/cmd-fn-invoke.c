@@ -115,7 +115,7 @@ cmd_fn_invoke_json(struct cmd_ctx *ctx, const struct invoke_result *res)
 	out_cell_int(t, "max_memory_mb", res->max_mem_mb);
 	out_cell_bool(t, "cold", res->cold);
 	out_cell_json_len(t, "result", res->body, res->body_len);
-	out_table_print(t, OUT_JSON, ctx->out, 1);
+	out_show(ctx, t, 1);
 	out_table_free(t);
 }
 
@@ -145,12 +145,12 @@ cmd_fn_invoke_exec(struct cmd_ctx *ctx)
 		cause = NULL;
 	}
 	if (cmd_flag(ctx, "log") && res.logs_len > 0)
-		out_bytes(ctx->err, res.logs, res.logs_len, 0);
+		out_log(ctx, res.logs, res.logs_len);
 	if (ctx->format == OUT_JSON)
 		cmd_fn_invoke_json(ctx, &res);
 	else {
-		out_bytes(ctx->out, res.body, res.body_len, 0);
-		out_bytes(ctx->out, "\n", 1, 0);
+		out_output(ctx, res.body, res.body_len, 0);
+		out_output(ctx, "\n", 1, 0);
 	}
 	if (res.status != INVOKE_OK) {
 		line = cmd_fn_error_line(fn->name, &res);
@@ -167,7 +167,7 @@ out:
 }
 
 static const struct cmd_opt cmd_fn_invoke_opts[] = {
-	{ "log", 'l', OPT_FLAG, NULL, "also print the invocation's output to stderr" },
+	{ "log", 'l', OPT_FLAG, NULL, "also print the invocation's output to standard error" },
 	{ NULL, 0, 0, NULL, NULL }
 };
 
@@ -338,7 +338,7 @@ cmd_fn_bench_exec(struct cmd_ctx *ctx)
 	store_close(ctx->run->store);
 	ctx->run->store = ctx->store = NULL;
 	conn_close_all();
-	out_flush(NULL);
+	out_flush(ctx);
 	pids = xcalloc(c, sizeof *pids);
 	lat = xcalloc(n, sizeof *lat);
 	t0 = util_mono_us();
@@ -389,7 +389,7 @@ cmd_fn_bench_exec(struct cmd_ctx *ctx)
 		out_cell_int(t, "p99_us", (long long)p99);
 		out_cell_int(t, "max_us", (long long)max);
 		out_cell_json(t, "rps", s);	/* one decimal, as in text */
-		out_table_print(t, OUT_JSON, ctx->out, 1);
+		out_show(ctx, t, 1);
 		out_table_free(t);
 		free(s);
 	} else {

@@ -2,10 +2,11 @@
  * cmd-fn-logs.c — fn logs: a function's stored logs, and following them.
  *
  * The lines come from the manager (logs_tail, then logs_since polled ten
- * times a second, which sees invocations made by any process).  What a
- * function wrote is printed as it is to a pipe or a file and escaped on a
- * terminal (out_bytes); with -o json each line is a {ts, request_id,
- * line} object, strictly escaped: one array, or with -f one object a line.
+ * times a second, which sees invocations made by any process) and go out
+ * as a streamed table: for a person, what the function wrote (exact to a
+ * pipe or a file, escaped on a terminal); with -o json, one {ts,
+ * request_id, line} row per line, in one array, or with -f one object a
+ * line.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,60 +15,44 @@
 
 #include "hearth.h"
 
-/* Where the lines go, and how. */
-struct cmd_fn_logs_out {
-	FILE		*f;		/* the output */
-	enum out_format	 fmt;		/* text or JSON */
-	int		 array;		/* JSON: one array (else a line each) */
-	int		 n;		/* JSON objects written */
+static const struct out_col cmd_fn_logs_cols[] = {
+	{ "ts", "Time", OUT_STR },
+	{ "request_id", "Request", OUT_STR },
+	{ "line", "Line", OUT_STR },
 };
 
-/*
- * Write one invocation's log: as text (exact to a pipe, escaped on a
- * terminal), or as one JSON object per line.
- */
+/* Add one invocation's log to t: its text, and a row per line. */
 static void
-cmd_fn_logs_put(struct cmd_fn_logs_out *lo, const struct logs_rec *r)
+cmd_fn_logs_put(struct out_table *t, const struct logs_rec *r)
 {
-	struct buf	 b = { 0 };
 	const char	*p = r->text, *nl;
 	char		 iso[40];
 	time_t		 secs = (time_t)r->ts;
 	struct tm	 tm;
 	size_t		 n, len = r->len;
 
-	if (lo->fmt != OUT_JSON) {
-		out_bytes(lo->f, p, len, 0);
-		return;
-	}
+	out_stream_text(t, p, len);
 	gmtime_r(&secs, &tm);
 	n = strftime(iso, sizeof iso, "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(iso + n, sizeof iso - n, ".%03dZ",
-	    (int)((r->ts - secs) * 1000) % 1000);
+	    (int)((r->ts - secs) * 1000) % 1000);	/* milliseconds */
 	while (len > 0) {
 		nl = memchr(p, '\n', len);
 		n = nl != NULL ? (size_t)(nl - p) : len;
-		if (lo->array)
-			buf_addstr(&b, lo->n > 0 ? ",\n  " : "\n  ");
-		buf_printf(&b, "{\"ts\": \"%s\", \"request_id\": ", iso);
-		out_json_string(&b, r->request_id);
-		buf_addstr(&b, ", \"line\": ");
-		esc_json_string(&b, p, n);
-		buf_addstr(&b, lo->array ? "}" : "}\n");
-		lo->n++;
+		out_table_row(t);
+		out_cell_str(t, "ts", iso);
+		out_cell_str(t, "request_id", r->request_id);
+		out_cell_str_len(t, "line", p, n);
 		n += nl != NULL;
 		p += n;
 		len -= n;
 	}
-	if (b.len > 0)
-		out_raw(lo->f, b.data, b.len);
-	buf_free(&b);
 }
 
 /* Print what came after last until the function goes or the output closes. */
 static int
-cmd_fn_logs_follow(struct cmd_ctx *ctx, struct cmd_fn_logs_out *lo,
-    const char *name, long long last)
+cmd_fn_logs_follow(struct cmd_ctx *ctx, struct out_table *t, const char *name,
+    long long last)
 {
 	struct timespec	 ts = { 0, 100 * 1000 * 1000 };
 	struct logs_rec	*recs;
@@ -85,10 +70,10 @@ cmd_fn_logs_follow(struct cmd_ctx *ctx, struct cmd_fn_logs_out *lo,
 			return cmd_fail(ctx, CMD_ERROR, cause);
 		for (i = 0; i < n; i++) {
 			last = recs[i].id;
-			cmd_fn_logs_put(lo, &recs[i]);
+			cmd_fn_logs_put(t, &recs[i]);
 		}
 		logs_recs_free(recs, n);
-		if (out_flush(lo->f) != 0)
+		if (out_stream_flush(t) != 0)
 			return cmd_error(ctx, CMD_ERROR, "output closed");
 		nanosleep(&ts, NULL);
 	}
@@ -97,7 +82,7 @@ cmd_fn_logs_follow(struct cmd_ctx *ctx, struct cmd_fn_logs_out *lo,
 static int
 cmd_fn_logs_exec(struct cmd_ctx *ctx)
 {
-	struct cmd_fn_logs_out	 lo = { ctx->out, ctx->format, 0, 0 };
+	struct out_table	*t;
 	struct logs_rec		*recs;
 	struct fn		*fn;
 	char			*cause = NULL;
@@ -110,26 +95,20 @@ cmd_fn_logs_exec(struct cmd_ctx *ctx)
 		    "number", cmd_opt(ctx, "tail"));
 	if ((fn = fn_load(ctx->store, ctx->argv[0], &cause)) == NULL)
 		return cmd_fail(ctx, CMD_ERROR, cause);
-	lo.array = ctx->format == OUT_JSON && !follow;
 	if (logs_tail(ctx->store, fn->name, (int)tail, &recs, &n, &last,
 	    &cause) != 0) {
 		fn_free(fn);
 		return cmd_fail(ctx, CMD_ERROR, cause);
 	}
-	if (lo.array)
-		out_raw(lo.f, "[", 1);
+	t = out_stream_begin(ctx, cmd_fn_logs_cols, nitems(cmd_fn_logs_cols),
+	    follow ? OUT_STREAM_LINES : 0);
 	for (i = 0; i < n; i++)
-		cmd_fn_logs_put(&lo, &recs[i]);
+		cmd_fn_logs_put(t, &recs[i]);
 	logs_recs_free(recs, n);
-	if (lo.array) {
-		if (lo.n > 0)
-			out_raw(lo.f, "\n]\n", 3);
-		else
-			out_raw(lo.f, "]\n", 2);
-	}
-	out_flush(lo.f);
+	out_stream_flush(t);
 	if (follow)
-		rc = cmd_fn_logs_follow(ctx, &lo, fn->name, last);
+		rc = cmd_fn_logs_follow(ctx, t, fn->name, last);
+	out_stream_end(t);
 	fn_free(fn);
 	return rc;
 }

@@ -107,7 +107,7 @@ cmd_fn_made_json(struct cmd_ctx *ctx, const char *name, int version)
 	out_table_row(t);
 	out_cell_str(t, "name", name);
 	out_cell_int(t, "version", version);
-	out_table_print(t, OUT_JSON, ctx->out, 1);
+	out_show(ctx, t, 1);
 	out_table_free(t);
 }
 

@@ -32,7 +32,7 @@ cmd_image_ls_exec(struct cmd_ctx *ctx)
 		out_cell_str(t, "path", img[i].path);
 	}
 	list_images_free(img, n);
-	out_table_print(t, ctx->format, ctx->out, 0);
+	out_show(ctx, t, 0);
 	out_table_free(t);
 	return CMD_OK;
 }

@@ -37,7 +37,7 @@ cmd_snapshot_ls_exec(struct cmd_ctx *ctx)
 		out_cell_int(t, "save_ms", list[i].save_ms);
 		out_cell_time(t, "created", list[i].created);
 	}
-	out_table_print(t, ctx->format, ctx->out, 0);
+	out_show(ctx, t, 0);
 	out_table_free(t);
 	free(list);
 	return CMD_OK;

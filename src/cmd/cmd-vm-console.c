@@ -6,10 +6,12 @@
  */
 #include <sys/stat.h>
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "hearth.h"
 
@@ -46,21 +48,20 @@ cmd_vm_console_follow(struct cmd_ctx *ctx, const struct machine *m,
 	struct buf	 pend = { 0 };
 	struct stat	 was, now;
 	char		 chunk[8192], *nl;
-	size_t		 got, n, before;
-	FILE		*f, *nf;
-	int		 alive = 1, rotated;
+	size_t		 n, before;
+	ssize_t		 got;
+	int		 fd, nfd, alive = 1, rotated;
 
-	if ((f = fopen(path, "r")) == NULL)
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 		return;
-	fseek(f, (long)offset, SEEK_SET);
-	out_flush(ctx->out);
+	lseek(fd, (off_t)offset, SEEK_SET);
+	out_flush(ctx);
 	while (alive) {
 		alive = machine_alive(m);
 		before = pend.len;
-		while ((got = fread(chunk, 1, sizeof chunk, f)) > 0)
-			buf_add(&pend, chunk, got);
-		clearerr(f);
-		rotated = stat(path, &now) == 0 && fstat(fileno(f), &was) == 0 &&
+		while ((got = read(fd, chunk, sizeof chunk)) > 0)
+			buf_add(&pend, chunk, (size_t)got);
+		rotated = stat(path, &now) == 0 && fstat(fd, &was) == 0 &&
 		    now.st_ino != was.st_ino;
 		n = pend.len;
 		if (alive && !rotated && pend.len > before) {
@@ -70,22 +71,22 @@ cmd_vm_console_follow(struct cmd_ctx *ctx, const struct machine *m,
 				n = 0;
 		}
 		if (n > 0) {
-			out_bytes(ctx->out, pend.data, n, ESC_CRLF);
+			out_output(ctx, pend.data, n, ESC_CRLF);
 			pend.len -= n;
 			memmove(pend.data, pend.data + n, pend.len + 1);
 		}
-		if (rotated && (nf = fopen(path, "r")) != NULL) {
-			fclose(f);
-			f = nf;
+		if (rotated && (nfd = open(path, O_RDONLY | O_CLOEXEC)) != -1) {
+			close(fd);
+			fd = nfd;
 			alive = 1;
 			continue;
 		}
-		out_flush(ctx->out);
+		out_flush(ctx);
 		if (alive)
 			nanosleep(&ts, NULL);
 	}
 	buf_free(&pend);
-	fclose(f);
+	close(fd);
 }
 
 static int
@@ -114,7 +115,7 @@ cmd_vm_console_exec(struct cmd_ctx *ctx)
 		if (b.len > 0) {
 			const char *from = cmd_vm_console_tail(&b, (long)n);
 
-			out_bytes(ctx->out, from, b.data + b.len - from, ESC_CRLF);
+			out_output(ctx, from, b.data + b.len - from, ESC_CRLF);
 		}
 		if (cmd_flag(ctx, "follow"))
 			cmd_vm_console_follow(ctx, m, path, b.len);

@@ -1,13 +1,17 @@
 /*
  * test-out.c — output formatting: JSON escaping, tables as text and JSON,
  * cells by key (a wrong one stops the program: checked in a child),
- * message lines, notes and errors.
+ * message lines, notes and errors, and the ctx-level calls commands use:
+ * a table shown in the front end's format, a streamed table, what a
+ * function produced, and a flush that sees the reader gone.
  */
 #include <sys/resource.h>
 #include <sys/wait.h>
 
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "hearth.h"
@@ -244,6 +248,283 @@ test_lines(void)
 	    "removed z\nhearth: done\n");
 }
 
+/* A command context whose results and notes go to two memory streams. */
+struct capture {
+	struct cmd_ctx	 ctx;		/* what the calls under test get */
+	char		*o;		/* results written */
+	char		*e;		/* notes and logs written */
+	size_t		 olen;		/* bytes in o */
+	size_t		 elen;		/* bytes in e */
+};
+
+static void
+cap_open(struct capture *c, enum out_format fmt)
+{
+	memset(c, 0, sizeof *c);
+	c->ctx.format = fmt;
+	c->ctx.out = open_memstream(&c->o, &c->olen);
+	c->ctx.err = open_memstream(&c->e, &c->elen);
+}
+
+static void
+cap_close(struct capture *c)
+{
+	fclose(c->ctx.out);
+	fclose(c->ctx.err);
+}
+
+static void
+cap_free(struct capture *c)
+{
+	free(c->o);
+	free(c->e);
+}
+
+/* out_show: the format is the front end's, the stream the results'. */
+static void
+test_show(void)
+{
+	struct capture		 c;
+	struct out_table	*t;
+
+	t = out_table_new(cols, 2);
+	out_table_row(t);
+	out_cell_str(t, "name", "a");
+	out_cell_int(t, "n", 3);
+	cap_open(&c, OUT_TEXT);
+	out_show(&c.ctx, t, 0);
+	out_show(&c.ctx, t, 1);
+	cap_close(&c);
+	CHECK_STR("show-1.1", c.o, "NAME  N\na     3\nNAME: a\nN:    3\n");
+	CHECK_STR("show-1.2", c.e, "");
+	cap_free(&c);
+	cap_open(&c, OUT_JSON);
+	out_show(&c.ctx, t, 0);
+	out_show(&c.ctx, t, 1);
+	cap_close(&c);
+	CHECK_STR("show-2.1", c.o, "[\n  {\"name\": \"a\", \"n\": 3}\n]\n"
+	    "{\"name\": \"a\", \"n\": 3}\n");
+	CHECK_STR("show-2.2", c.e, "");
+	cap_free(&c);
+	out_table_free(t);
+}
+
+static const struct out_col lcols[] = {
+	{ "ts", "Time", OUT_STR },
+	{ "line", "Line", OUT_STR },
+};
+
+/* Feed a streamed table what fn logs does: two records, two flushes. */
+static void
+stream_logs(struct cmd_ctx *ctx, int flags, int rows)
+{
+	struct out_table	*t = out_stream_begin(ctx, lcols, nitems(lcols),
+	    flags);
+	int			 i;
+
+	for (i = 0; i < rows; i++) {
+		out_stream_text(t, i == 0 ? "one\n\x1b[2Jtwo\0x\n" : "three",
+		    i == 0 ? 14 : 5);
+		out_table_row(t);
+		out_cell_str(t, "ts", i == 0 ? "t0" : "t1");
+		out_cell_str_len(t, "line", i == 0 ? "one" : "three",
+		    i == 0 ? 3 : 5);
+		if (i == 0) {
+			out_table_row(t);
+			out_cell_str(t, "ts", "t0");
+			out_cell_str_len(t, "line", "\x1b[2Jtwo\0x", 9);
+		}
+		out_stream_flush(t);
+	}
+	out_stream_end(t);
+}
+
+/* A streamed table: one array, one object a line, or the text as it came. */
+static void
+test_stream(void)
+{
+	struct capture	c;
+
+	cap_open(&c, OUT_JSON);
+	stream_logs(&c.ctx, 0, 2);
+	cap_close(&c);
+	CHECK_STR("stream-1.1", c.o, "[\n  {\"ts\": \"t0\", \"line\": \"one\"},"
+	    "\n  {\"ts\": \"t0\", \"line\": \"\\u001b[2Jtwo\\u0000x\"},"
+	    "\n  {\"ts\": \"t1\", \"line\": \"three\"}\n]\n");
+	CHECK_STR("stream-1.2", c.e, "");
+	cap_free(&c);
+
+	cap_open(&c, OUT_JSON);
+	stream_logs(&c.ctx, 0, 0);
+	cap_close(&c);
+	CHECK_STR("stream-2.1", c.o, "[]\n");
+	cap_free(&c);
+
+	cap_open(&c, OUT_JSON);
+	stream_logs(&c.ctx, OUT_STREAM_LINES, 2);
+	cap_close(&c);
+	CHECK_STR("stream-3.1", c.o, "{\"ts\": \"t0\", \"line\": \"one\"}\n"
+	    "{\"ts\": \"t0\", \"line\": \"\\u001b[2Jtwo\\u0000x\"}\n"
+	    "{\"ts\": \"t1\", \"line\": \"three\"}\n");
+	cap_free(&c);
+
+	cap_open(&c, OUT_JSON);
+	stream_logs(&c.ctx, OUT_STREAM_LINES, 0);
+	cap_close(&c);
+	CHECK_STR("stream-3.2", c.o, "");
+	cap_free(&c);
+
+	/* For a person: the bytes exactly (a file here), no rows. */
+	cap_open(&c, OUT_TEXT);
+	stream_logs(&c.ctx, 0, 2);
+	cap_close(&c);
+	CHECK("stream-4.1", c.olen == 19 &&
+	    memcmp(c.o, "one\n\x1b[2Jtwo\0x\nthree", 19) == 0);
+	CHECK_STR("stream-4.2", c.e, "");
+	cap_free(&c);
+}
+
+/* A terminal's slave side, raw, as a FILE; *m gets the master. */
+static FILE *
+pty_open(int *m)
+{
+	struct termios	tio;
+	int		sfd;
+
+	if ((*m = posix_openpt(O_RDWR | O_NOCTTY)) == -1 || grantpt(*m) == -1 ||
+	    unlockpt(*m) == -1 ||
+	    (sfd = open(ptsname(*m), O_RDWR | O_NOCTTY)) == -1)
+		return NULL;
+	tcgetattr(sfd, &tio);
+	cfmakeraw(&tio);
+	tcsetattr(sfd, TCSANOW, &tio);
+	return fdopen(sfd, "w");
+}
+
+/*
+ * What a function produced: exact to a file, escaped on a terminal;
+ * its log on the error stream after the results before it.
+ */
+static void
+test_output(void)
+{
+	struct capture	 c;
+	char		 got[256], buf[256];
+	ssize_t		 n;
+	size_t		 len;
+	FILE		*f;
+	int		 m;
+
+	cap_open(&c, OUT_TEXT);
+	out_output(&c.ctx, "a\x1b[2J\0\n", 6, 0);
+	out_log(&c.ctx, "START\x1b]0;x\x07\n", 12);
+	cap_close(&c);
+	CHECK("output-1.1", c.olen == 6 && memcmp(c.o, "a\x1b[2J\0\n", 6) == 0);
+	CHECK("output-1.2", c.elen == 12 &&
+	    memcmp(c.e, "START\x1b]0;x\x07\n", 12) == 0);
+	cap_free(&c);
+
+	memset(&c, 0, sizeof c);
+	if ((f = pty_open(&m)) == NULL) {
+		CHECK("output-2.0 pty", 0);
+		return;
+	}
+	c.ctx.out = f;
+	c.ctx.err = f;
+	out_output(&c.ctx, "a\x1b[2J\r\n", 7, ESC_CRLF);
+	out_log(&c.ctx, "b\x1b[2J\n", 6);
+	out_flush(&c.ctx);
+	fclose(f);
+	n = read(m, got, sizeof got - 1);
+	close(m);
+	got[n > 0 ? n : 0] = '\0';
+	CHECK_STR("output-2.1", got, "a\\x1b[2J\r\nb\\x1b[2J\n");
+
+	/* The log comes after the results written before it. */
+	f = tmpfile();
+	c.ctx.out = fdopen(dup(fileno(f)), "w");
+	c.ctx.err = fdopen(dup(fileno(f)), "w");
+	setvbuf(c.ctx.out, NULL, _IOFBF, 4096);
+	setvbuf(c.ctx.err, NULL, _IONBF, 0);
+	out_output(&c.ctx, "result\n", 7, 0);
+	out_log(&c.ctx, "log\n", 4);
+	fclose(c.ctx.out);
+	fclose(c.ctx.err);
+	rewind(f);
+	len = fread(buf, 1, sizeof buf - 1, f);
+	buf[len] = '\0';
+	fclose(f);
+	CHECK_STR("output-3.1", buf, "result\nlog\n");
+}
+
+/* out_flush and a streamed table's flush say when the reader has gone. */
+static void
+test_flush(void)
+{
+	struct cmd_ctx		 ctx;
+	struct out_table	*t;
+	int			 fds[2];
+
+	signal(SIGPIPE, SIG_IGN);
+	memset(&ctx, 0, sizeof ctx);
+	if (pipe(fds) == -1) {
+		CHECK("flush-1.0 pipe", 0);
+		return;
+	}
+	ctx.format = OUT_JSON;
+	ctx.out = fdopen(fds[1], "w");
+	ctx.err = tmpfile();
+	out_output(&ctx, "x", 1, 0);
+	CHECK("flush-1.1", out_flush(&ctx) == 0);
+	t = out_stream_begin(&ctx, lcols, nitems(lcols), OUT_STREAM_LINES);
+	out_table_row(t);
+	out_cell_str(t, "ts", "t");
+	out_cell_str(t, "line", "l");
+	CHECK("flush-1.2", out_stream_flush(t) == 0);
+	close(fds[0]);
+	out_output(&ctx, "y", 1, 0);
+	CHECK("flush-1.3", out_flush(&ctx) == -1);
+	out_table_row(t);
+	out_cell_str(t, "ts", "t");
+	out_cell_str(t, "line", "l");
+	CHECK("flush-1.4", out_stream_flush(t) == -1);
+	out_stream_end(t);
+	fclose(ctx.out);
+	fclose(ctx.err);
+	signal(SIGPIPE, SIG_DFL);
+}
+
+static void
+stream_left_empty(void)
+{
+	struct cmd_ctx		 ctx;
+	struct out_table	*t;
+
+	memset(&ctx, 0, sizeof ctx);
+	ctx.format = OUT_JSON;
+	ctx.out = ctx.err = stdout;
+	t = out_stream_begin(&ctx, lcols, nitems(lcols), 0);
+	out_table_row(t);
+	out_cell_str(t, "line", "l");
+	out_stream_flush(t);
+}
+
+static void
+not_streamed(void)
+{
+	struct out_table *t = out_table_new(lcols, nitems(lcols));
+
+	out_stream_text(t, "x", 1);
+}
+
+/* A streamed row left incomplete, or text for a table shown whole: bugs. */
+static void
+test_stream_fatal(void)
+{
+	CHECK("fatal-2.1", dies(stream_left_empty, "column ts left empty"));
+	CHECK("fatal-2.2", dies(not_streamed, "not a streamed table"));
+}
+
 int
 main(void)
 {
@@ -304,5 +585,10 @@ main(void)
 	test_keyed();
 	test_fatal();
 	test_lines();
+	test_show();
+	test_stream();
+	test_output();
+	test_flush();
+	test_stream_fatal();
 	CHECK_DONE();
 }
