@@ -125,7 +125,10 @@ invoke_send(struct store *st, struct inst *in, struct fn *fn, const char *payloa
 		agent_reply_free(&r);
 		return -1;
 	}
-	res->logs = xstrndup(r.body, r.log_len);
+	/* The log may hold NULs: copied by length, never as a string. */
+	res->logs = xmalloc(r.log_len + 1);
+	memcpy(res->logs, r.body, r.log_len);
+	res->logs[r.log_len] = '\0';
 	res->logs_len = r.log_len;
 	res->body_len = r.body_len - r.log_len;
 	res->body = xmalloc(res->body_len + 1);

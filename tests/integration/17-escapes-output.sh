@@ -275,4 +275,17 @@ done
 # The next invocation gets a new instance and works.
 expect_rc 0 H fn invoke plain
 expect_eq "17.9 next works" "$OUT" '"fine"'
+# 17.10 a log holding NUL bytes is kept and printed by its length, all of
+# it: what follows the NUL is the function's, not whatever the host's heap
+# held after a copy that stopped at the NUL.
+mkdir -p "$T/nul"
+printf 'import sys\ndef handler(event, context):\n    sys.stdout.write("nul<\\0>" + "x" * 300 + "<end\\n")\n    return 1\n' > "$T/nul/app.py"
+expect_rc 0 H fn create nul --runtime python3 --handler app.handler --code "$T/nul"
+H fn invoke nul --log > /dev/null 2> "$T/n1" || fail "17.10 invoke"
+H fn logs nul > "$T/n2" || fail "17.10 logs"
+for f in n1 n2; do
+	$PY -c 'import sys; d=open(sys.argv[1],"rb").read(); sys.exit(b"nul<\0>" + b"x" * 300 + b"<end\n" not in d)' \
+	    "$T/$f" || fail "17.10 $f: the log after its NUL is not the function's: $(od -c "$T/$f" | head -8)"
+done
+
 exit 0
