@@ -211,7 +211,7 @@ tui_reload(struct tui *t)
 	tui_rows_free(t->rows, t->nrows);
 	t->rows = NULL;
 	t->nrows = 0;
-	t->view->fill(t, &t->rows, &t->nrows);
+	tui_view_rows(t, t->view, &t->rows, &t->nrows);
 	sort_tui = t;
 	qsort(t->rows, t->nrows, sizeof *t->rows, console_cmp);
 	if (t->filter_re != NULL) {

@@ -3,12 +3,11 @@
  *
  * The console is one event loop (console.c) over a set of views — tables
  * of functions, instances, images, events, each filled with the rows the
- * manager lists (view.c, over core.h's list.c) — and at most one pane
- * under the table (logs, stats, or text: details, command output, help).
- * Panes are small vtables whose key
- * handlers return flags instead of drawing; console.c draws everything in
- * one pass when something is dirty and lets ncurses send only the
- * difference.  Anything that changes state or may take time runs as a
+ * manager lists (view.c, over core.h's list.c), cell by keyed cell — and
+ * at most one pane under the table (logs, stats, or text: details,
+ * command output, help).  Panes are small vtables whose key handlers
+ * return flags instead of drawing; console.c draws everything in one pass
+ * when something is dirty and lets ncurses send only the difference.  Anything that changes state or may take time runs as a
  * child `hearth` process (job.c), so the screen never blocks and the
  * console runs exactly the commands the shell does.
  */
@@ -24,8 +23,13 @@
 
 struct tui;
 
-/* A table view: its columns and what fills its rows (view.c). */
+/*
+ * A table view: its columns and what fills its rows (view.c).  A view
+ * fills a cell by its column's key, the field name `-o json` gives the
+ * same figure (memory_mb, idle_s), never by position.
+ */
 struct tui_col {
+	const char	*key;		/* what fills it, as in -o json */
 	const char	*title;		/* header text */
 	int		 numeric;	/* right-aligned, sorts as a number */
 };
@@ -35,6 +39,7 @@ struct tui_row {
 	char		*key;			/* name or id the row stands for */
 	int		 bad;			/* shown in the error colour */
 };
+struct tui_fill;			/* rows being filled (view.c) */
 struct tui_view {
 	const char		*name;		/* "Functions" */
 	const char		*cmd;		/* ":fn" switches to it */
@@ -42,8 +47,8 @@ struct tui_view {
 	const char		*kind;		/* what a row's key names: fn, vm, or NULL */
 	const struct tui_col	*cols;		/* columns */
 	int			 ncols;		/* how many */
-	void	(*fill)(struct tui *t, struct tui_row **rows,
-		    int *n);			/* read its rows, unsorted */
+	void	(*fill)(struct tui *t,
+		    struct tui_fill *f);	/* add its rows, unsorted */
 };
 extern const struct tui_view *tui_views[];
 
@@ -137,6 +142,8 @@ int	 tui_attr_dim(struct tui *t);
 
 /* view.c: the views and the rows they are filled with. */
 const struct tui_view *tui_view_find(const char *word);
+void	 tui_view_rows(struct tui *t, const struct tui_view *v,
+	     struct tui_row **rows, int *n);
 void	 tui_rows_free(struct tui_row *rows, int n);
 
 /* job.c: child hearth processes. */

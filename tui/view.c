@@ -5,9 +5,16 @@
  * the `* ls` commands print; for instances, with what each one's driver
  * says).  The console reloads the current view about once a second;
  * sorting and filtering happen in console.c on the rows returned here,
- * so a view only knows how to turn a row into cells.  Every cell is
- * escaped on one line: an event's detail may quote what an instance said.
+ * so a view only knows how to turn a row into cells.  Each column has a
+ * key, the JSON field name `* ls -o json` gives the same figure under
+ * (or the manager's field name, for a figure no command lists), and a
+ * view fills a row's cells by key: a key no column has, a cell filled
+ * twice or a row left with an empty cell is a bug, and fatal.  What a
+ * figure is (an owner label, memory in MiB, seconds idle) the manager
+ * works out; a view only formats it.  Every cell is escaped on one line:
+ * an event's detail may quote what an instance said.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,40 +22,80 @@
 
 #include "tui.h"
 
+/* The rows a view's fill adds, cell by keyed cell. */
+struct tui_fill {
+	const struct tui_view	*view;	/* whose columns the cells are */
+	struct tui_row		*rows;	/* rows added so far */
+	int			 n;	/* how many */
+};
+
+/* Check that the last row added has every cell. */
 static void
-view_add(struct tui_row **rows, int *n, const char *key, int bad)
+view_check_row(struct tui_fill *f)
 {
-	*rows = xrealloc(*rows, sizeof **rows * (*n + 1));
-	memset(&(*rows)[*n], 0, sizeof **rows);
-	(*rows)[*n].key = xstrdup(key != NULL ? key : "");
-	(*rows)[*n].bad = bad;
-	(*n)++;
+	const struct tui_view	*v = f->view;
+	int			 c;
+
+	if (f->n == 0)
+		return;
+	for (c = 0; c < v->ncols; c++)
+		if (f->rows[f->n - 1].cells[c] == NULL)
+			fatal("view %s: column %s left empty", v->cmd,
+			    v->cols[c].key);
+}
+
+/* Start a row standing for key; bad shows it in the error colour. */
+static void
+view_add(struct tui_fill *f, const char *key, int bad)
+{
+	struct tui_row	*r;
+
+	view_check_row(f);
+	f->rows = xrealloc(f->rows, sizeof *f->rows * (f->n + 1));
+	r = &f->rows[f->n++];
+	memset(r, 0, sizeof *r);
+	r->key = xstrdup(key != NULL ? key : "");
+	r->bad = bad;
 }
 
 static void
-view_cell(struct tui_row *row, int col, const char *fmt, ...)
+view_cell(struct tui_fill *f, const char *key, const char *fmt, ...)
 	printflike(3, 4);
 
+/* Fill the cell of column key in the row being added. */
 static void
-view_cell(struct tui_row *row, int col, const char *fmt, ...)
+view_cell(struct tui_fill *f, const char *key, const char *fmt, ...)
 {
-	va_list	 ap;
-	char	*s;
+	const struct tui_view	*v = f->view;
+	struct tui_row		*r;
+	va_list			 ap;
+	char			*s;
+	int			 c;
 
+	for (c = 0; c < v->ncols; c++)
+		if (strcmp(v->cols[c].key, key) == 0)
+			break;
+	if (c == v->ncols)
+		fatal("view %s: no column %s", v->cmd, key);
+	if (f->n == 0)
+		fatal("view %s: column %s filled before a row", v->cmd, key);
+	r = &f->rows[f->n - 1];
+	if (r->cells[c] != NULL)
+		fatal("view %s: column %s filled twice", v->cmd, key);
 	va_start(ap, fmt);
 	s = xvasprintf(fmt, ap);
 	va_end(ap);
-	row->cells[col] = esc_term_str(s, ESC_ONELINE);
+	r->cells[c] = esc_term_str(s, ESC_ONELINE);
 	free(s);
 }
 
-/* "12s", "5m", "3h", "2d" ago. */
+/* "12s", "5m", "3h", "2d" for secs seconds ago; "-" for NAN (never). */
 static void
-view_age(char *out, size_t len, double when)
+view_ago(char *out, size_t len, double secs)
 {
-	double	d = util_now() - when;
+	double	d = secs;
 
-	if (when <= 0)
+	if (isnan(d))
 		snprintf(out, len, "-");
 	else if (d < 60)
 		snprintf(out, len, "%.0fs", d < 0 ? 0 : d);
@@ -61,16 +108,23 @@ view_age(char *out, size_t len, double when)
 }
 
 static const struct tui_col view_fn_cols[] = {
-	{ "NAME", 0 }, { "RUNTIME", 0 }, { "HANDLER", 0 }, { "MEMORY", 1 },
-	{ "TIMEOUT", 1 }, { "VERSION", 1 }, { "INSTANCES", 1 },
-	{ "INVOCATIONS", 1 }, { "ERRORS", 1 }, { "LAST", 1 },
+	{ "name", "NAME", 0 },
+	{ "runtime", "RUNTIME", 0 },
+	{ "handler", "HANDLER", 0 },
+	{ "memory_mb", "MEMORY", 1 },
+	{ "timeout_s", "TIMEOUT", 1 },
+	{ "version", "VERSION", 1 },
+	{ "instances", "INSTANCES", 1 },
+	{ "invocations", "INVOCATIONS", 1 },
+	{ "errors", "ERRORS", 1 },
+	{ "idle_s", "LAST", 1 },
 };
+_Static_assert(nitems(view_fn_cols) <= TUI_MAX_COLS, "too many columns");
 
 static void
-view_fn_fill(struct tui *t, struct tui_row **rows, int *n)
+view_fn_fill(struct tui *t, struct tui_fill *fl)
 {
 	struct list_fn	*fns, *f;
-	struct tui_row	*r;
 	char		 age[16], *cause = NULL;
 	int		 nfns, i;
 
@@ -80,34 +134,40 @@ view_fn_fill(struct tui *t, struct tui_row **rows, int *n)
 	}
 	for (i = 0; i < nfns; i++) {
 		f = &fns[i];
-		view_add(rows, n, f->name, f->last_failed);
-		r = &(*rows)[*n - 1];
-		view_cell(r, 0, "%s", f->name);
-		view_cell(r, 1, "%s", f->runtime);
-		view_cell(r, 2, "%s", f->handler);
-		view_cell(r, 3, "%d", f->memory_mb);
-		view_cell(r, 4, "%d", f->timeout_s);
-		view_cell(r, 5, "%d", f->version);
-		view_cell(r, 6, "%d", f->instances);
-		view_cell(r, 7, "%d", f->invocations);
-		view_cell(r, 8, "%d", f->errors);
-		view_age(age, sizeof age, f->last_ts);
-		view_cell(r, 9, "%s", age);
+		view_add(fl, f->name, f->last_failed);
+		view_cell(fl, "name", "%s", f->name);
+		view_cell(fl, "runtime", "%s", f->runtime);
+		view_cell(fl, "handler", "%s", f->handler);
+		view_cell(fl, "memory_mb", "%d", f->memory_mb);
+		view_cell(fl, "timeout_s", "%d", f->timeout_s);
+		view_cell(fl, "version", "%d", f->version);
+		view_cell(fl, "instances", "%d", f->instances);
+		view_cell(fl, "invocations", "%d", f->invocations);
+		view_cell(fl, "errors", "%d", f->errors);
+		view_ago(age, sizeof age, f->idle_s);
+		view_cell(fl, "idle_s", "%s", age);
 	}
 	list_fns_free(fns, nfns);
 }
 
 static const struct tui_col view_vm_cols[] = {
-	{ "ID", 0 }, { "DRIVER", 0 }, { "OWNER", 0 }, { "RUNTIME", 0 },
-	{ "STATE", 0 }, { "PID", 1 }, { "LIMIT", 1 }, { "USED", 1 },
-	{ "IDLE", 1 }, { "START", 0 },
+	{ "id", "ID", 0 },
+	{ "driver", "DRIVER", 0 },
+	{ "owner", "OWNER", 0 },
+	{ "runtime", "RUNTIME", 0 },
+	{ "state", "STATE", 0 },
+	{ "pid", "PID", 1 },
+	{ "memory_mb", "LIMIT", 1 },
+	{ "memory_used_mb", "USED", 1 },
+	{ "idle_s", "IDLE", 1 },
+	{ "start", "START", 0 },
 };
+_Static_assert(nitems(view_vm_cols) <= TUI_MAX_COLS, "too many columns");
 
 static void
-view_vm_fill(struct tui *t, struct tui_row **rows, int *n)
+view_vm_fill(struct tui *t, struct tui_fill *f)
 {
 	struct list_inst	*in, *v;
-	struct tui_row		*r;
 	char			 age[16], *cause = NULL;
 	int			 nin, i;
 
@@ -117,43 +177,46 @@ view_vm_fill(struct tui *t, struct tui_row **rows, int *n)
 	}
 	for (i = 0; i < nin; i++) {
 		v = &in[i];
-		view_add(rows, n, v->id, !v->alive);
-		r = &(*rows)[*n - 1];
-		view_cell(r, 0, "%s", v->id);
-		view_cell(r, 1, "%s", v->driver);
-		view_cell(r, 2, "%s", v->fn != NULL ? v->fn : "(pool)");
-		view_cell(r, 3, "%s", v->runtime);
-		view_cell(r, 4, "%s", v->alive ? v->state : "gone");
-		view_cell(r, 5, "%d", v->pid);
-		view_cell(r, 6, "%dM", v->memory_mb);
+		view_add(f, v->id, !v->alive);
+		view_cell(f, "id", "%s", v->id);
+		view_cell(f, "driver", "%s", v->driver);
+		view_cell(f, "owner", "%s", v->owner);
+		view_cell(f, "runtime", "%s", v->runtime);
+		/* What is there now: a dead process is gone whatever its row says. */
+		view_cell(f, "state", "%s", v->alive ? v->state : "gone");
+		view_cell(f, "pid", "%d", v->pid);
+		view_cell(f, "memory_mb", "%dM", v->memory_mb);
 		if (v->alive && v->have_stats)
-			view_cell(r, 7, "%.1fM", v->mem_bytes / 1048576.0);
+			view_cell(f, "memory_used_mb", "%.1fM", v->memory_used_mb);
 		else
-			view_cell(r, 7, "-");
-		view_age(age, sizeof age, v->last_used);
-		view_cell(r, 8, "%s", age);
+			view_cell(f, "memory_used_mb", "-");
+		view_ago(age, sizeof age, v->idle_s);
+		view_cell(f, "idle_s", "%s", age);
 		/* How it came up: "restore 1.1s tcg", "boot 3.9s tcg", "spawn". */
 		if (!v->known)
-			view_cell(r, 9, "-");
+			view_cell(f, "start", "-");
 		else if (v->start_ms >= 0)
-			view_cell(r, 9, "%s %.1fs %s", v->start, v->start_ms / 1000.0,
-			    v->accel);
+			view_cell(f, "start", "%s %.1fs %s", v->start,
+			    v->start_ms / 1000.0, v->accel);
 		else
-			view_cell(r, 9, "%s", v->start);
+			view_cell(f, "start", "%s", v->start);
 	}
 	list_insts_free(in, nin);
 }
 
 static const struct tui_col view_img_cols[] = {
-	{ "NAME", 0 }, { "RUNTIME", 0 }, { "SIZE", 1 }, { "BUILT", 1 },
-	{ "PATH", 0 },
+	{ "name", "NAME", 0 },
+	{ "runtime", "RUNTIME", 0 },
+	{ "size_mb", "SIZE", 1 },
+	{ "built", "BUILT", 1 },
+	{ "path", "PATH", 0 },
 };
+_Static_assert(nitems(view_img_cols) <= TUI_MAX_COLS, "too many columns");
 
 static void
-view_img_fill(struct tui *t, struct tui_row **rows, int *n)
+view_img_fill(struct tui *t, struct tui_fill *f)
 {
 	struct list_image	*img;
-	struct tui_row		*r;
 	char			 age[16], *cause = NULL;
 	int			 nimg, i;
 
@@ -162,29 +225,32 @@ view_img_fill(struct tui *t, struct tui_row **rows, int *n)
 		return;
 	}
 	for (i = 0; i < nimg; i++) {
-		view_add(rows, n, img[i].name, 0);
-		r = &(*rows)[*n - 1];
-		view_cell(r, 0, "%s", img[i].name);
-		view_cell(r, 1, "%s", img[i].runtime);
-		view_cell(r, 2, "%.1fM", img[i].size / 1048576.0);
-		view_age(age, sizeof age, img[i].built);
-		view_cell(r, 3, "%s", age);
-		view_cell(r, 4, "%s", img[i].path);
+		view_add(f, img[i].name, 0);
+		view_cell(f, "name", "%s", img[i].name);
+		view_cell(f, "runtime", "%s", img[i].runtime);
+		view_cell(f, "size_mb", "%.1fM", img[i].size_mb);
+		view_ago(age, sizeof age, img[i].built > 0 ?
+		    util_now() - img[i].built : NAN);
+		view_cell(f, "built", "%s", age);
+		view_cell(f, "path", "%s", img[i].path);
 	}
 	list_images_free(img, nimg);
 }
 
 static const struct tui_col view_ev_cols[] = {
-	{ "TIME", 0 }, { "EVENT", 0 }, { "SUBJECT", 0 }, { "DETAIL", 0 },
+	{ "ts", "TIME", 0 },
+	{ "kind", "EVENT", 0 },
+	{ "subject", "SUBJECT", 0 },
+	{ "detail", "DETAIL", 0 },
 };
+_Static_assert(nitems(view_ev_cols) <= TUI_MAX_COLS, "too many columns");
 
 #define VIEW_EVENTS	500	/* events the Events view holds */
 
 static void
-view_ev_fill(struct tui *t, struct tui_row **rows, int *n)
+view_ev_fill(struct tui *t, struct tui_fill *f)
 {
 	struct list_event	*ev;
-	struct tui_row		*r;
 	struct tm		 tm;
 	time_t			 secs;
 	char			 when[32], *cause = NULL;
@@ -198,34 +264,48 @@ view_ev_fill(struct tui *t, struct tui_row **rows, int *n)
 		secs = (time_t)ev[i].ts;
 		localtime_r(&secs, &tm);
 		strftime(when, sizeof when, "%H:%M:%S", &tm);
-		view_add(rows, n, ev[i].subject, strcmp(ev[i].kind, "errored") == 0);
-		r = &(*rows)[*n - 1];
-		view_cell(r, 0, "%s", when);
-		view_cell(r, 1, "%s", ev[i].kind);
-		view_cell(r, 2, "%s", ev[i].subject);
-		view_cell(r, 3, "%s", ev[i].detail);
+		view_add(f, ev[i].subject, strcmp(ev[i].kind, "errored") == 0);
+		view_cell(f, "ts", "%s", when);
+		view_cell(f, "kind", "%s", ev[i].kind);
+		view_cell(f, "subject", "%s", ev[i].subject);
+		view_cell(f, "detail", "%s", ev[i].detail);
 	}
 	list_events_free(ev, nev);
 }
 
 static const struct tui_view view_fn = {
-	"Functions", "fn", "functions function f", "fn", view_fn_cols, 10,
-	view_fn_fill,
+	"Functions", "fn", "functions function f", "fn", view_fn_cols,
+	nitems(view_fn_cols), view_fn_fill,
 };
 static const struct tui_view view_vm = {
-	"Instances", "vm", "vms instances instance inst", "vm", view_vm_cols, 10,
-	view_vm_fill,
+	"Instances", "vm", "vms instances instance inst", "vm", view_vm_cols,
+	nitems(view_vm_cols), view_vm_fill,
 };
 static const struct tui_view view_img = {
-	"Images", "img", "images image", NULL, view_img_cols, 5, view_img_fill,
+	"Images", "img", "images image", NULL, view_img_cols,
+	nitems(view_img_cols), view_img_fill,
 };
 static const struct tui_view view_ev = {
-	"Events", "ev", "events event", "fn", view_ev_cols, 4, view_ev_fill,
+	"Events", "ev", "events event", "fn", view_ev_cols,
+	nitems(view_ev_cols), view_ev_fill,
 };
 
 const struct tui_view *tui_views[] = {
 	&view_fn, &view_vm, &view_img, &view_ev, NULL
 };
+
+/* Read view v's rows into *rows and *n (unsorted); the caller frees them. */
+void
+tui_view_rows(struct tui *t, const struct tui_view *v, struct tui_row **rows,
+    int *n)
+{
+	struct tui_fill	f = { v, NULL, 0 };
+
+	v->fill(t, &f);
+	view_check_row(&f);
+	*rows = f.rows;
+	*n = f.n;
+}
 
 /* Find a view by its command word or an alias. */
 const struct tui_view *

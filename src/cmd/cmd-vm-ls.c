@@ -1,7 +1,9 @@
 /*
  * cmd-vm-ls.c — vm ls and vm inspect: instances as the manager lists them
  * (list_insts, list_inst_get: the store's rows with what each instance's
- * own driver says), the same rows the console's Instances view shows.
+ * own driver says), the same rows the console's Instances view shows,
+ * with the owner label, memory in MiB and idle time the manager works
+ * out for both.
  */
 #include <stdlib.h>
 
@@ -41,17 +43,16 @@ cmd_vm_ls_exec(struct cmd_ctx *ctx)
 		out_cell_str(t, "id", r->id);
 		out_cell_str(t, "driver", r->driver);
 		out_cell_str(t, "accel", r->accel);
-		out_cell_str(t, "owner", r->fn != NULL ? r->fn : "(pool)");
+		out_cell_str(t, "owner", r->owner);
 		out_cell_str(t, "runtime", r->runtime);
 		out_cell_str(t, "state", r->state);
 		out_cell_int(t, "pid", r->pid);
 		out_cell_int(t, "memory_mb", r->memory_mb);
-		out_cell_num(t, "memory_used_mb", r->have_stats ?
-		    r->mem_bytes / 1048576.0 : 0.0 / 0.0);
+		out_cell_num(t, "memory_used_mb", r->memory_used_mb);
 		out_cell_str(t, "start", r->start);
 		out_cell_int(t, "start_ms", r->start_ms);
 		out_cell_int(t, "version", r->fn_version);
-		out_cell_int(t, "idle_s", (long long)(util_now() - r->last_used));
+		out_cell_int(t, "idle_s", (long long)r->idle_s);
 	}
 	list_insts_free(in, n);
 	out_table_print(t, ctx->format, ctx->out, 0);
@@ -107,7 +108,7 @@ cmd_vm_inspect_exec(struct cmd_ctx *ctx)
 	out_cell_str(t, "id", r.id);
 	out_cell_str(t, "driver", r.driver);
 	out_cell_str(t, "accel", r.accel);
-	out_cell_str(t, "fn", r.fn != NULL ? r.fn : "(pool)");
+	out_cell_str(t, "fn", r.owner);
 	out_cell_str(t, "runtime", r.runtime);
 	out_cell_str(t, "state", r.state);
 	out_cell_str(t, "alive", r.alive ? "yes" : "no");
@@ -118,8 +119,7 @@ cmd_vm_inspect_exec(struct cmd_ctx *ctx)
 	out_cell_str(t, "note", r.note);
 	out_cell_str(t, "exit", r.exit);
 	out_cell_int(t, "memory_mb", r.memory_mb);
-	out_cell_num(t, "memory_used_mb", r.have_stats ?
-	    r.mem_bytes / 1048576.0 : 0.0 / 0.0);
+	out_cell_num(t, "memory_used_mb", r.memory_used_mb);
 	out_cell_num(t, "cpu_s", r.have_stats ? r.cpu_ns / 1e9 : 0.0 / 0.0);
 	out_cell_int(t, "fn_version", r.fn_version);
 	out_cell_str(t, "socket", r.sock);

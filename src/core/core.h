@@ -175,6 +175,7 @@ struct list_fn {
 	int	 errors;	/* of those, the ones not ok */
 	double	 last_ts;	/* newest invocation, epoch s; 0 if none */
 	int	 last_failed;	/* the newest invocation was not ok */
+	double	 idle_s;	/* seconds since last_ts when listed; NAN if none */
 };
 int	 list_fns(struct store *st, struct list_fn **rows, int *n, char **cause);
 void	 list_fns_free(struct list_fn *rows, int n);
@@ -227,6 +228,9 @@ struct list_inst {
 	char	*console;	/* console or agent log path; "" unknown */
 	char	*note;		/* e.g. why a restore fell back to boot */
 	char	*exit;		/* why it stopped, if it did */
+	char	*owner;		/* fn, or "(pool)" while in the pool */
+	double	 memory_used_mb; /* mem_bytes in MiB; NAN without have_stats */
+	double	 idle_s;	/* seconds since last_used when listed */
 };
 int	 list_insts(struct store *st, struct list_inst **rows, int *n,
 	     char **cause);
@@ -249,6 +253,7 @@ struct list_image {
 	char	*name;		/* image name */
 	char	*runtime;	/* the runtime it holds */
 	long long size;		/* bytes */
+	double	 size_mb;	/* size in MiB */
 	double	 built;		/* epoch s */
 	char	*path;		/* its file */
 };

@@ -5,12 +5,16 @@
  * with what only a VM driver knows (liveness, memory, how a machine came
  * up) asked of each instance's own driver.  The `* ls` and `show`
  * commands and the console's views read the same rows here, so a figure
- * means the same wherever it is shown; how a row is drawn (a table cell,
- * an age, a sparkline) is the front end's business.  Every array comes
+ * means the same wherever it is shown: what a front end would otherwise
+ * work out from a row (an instance's owner label, its memory in MiB, how
+ * long a function or an instance has been idle) is a field worked out
+ * once here.  How a row is drawn (a table cell, an age, a sparkline) is
+ * the front end's business.  Every array comes
  * with its free function; strings in rows are never NULL unless the field
  * says so.  A read the store fails returns -1 with a cause and no rows.
  * Nothing here writes to the store.
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -55,6 +59,7 @@ list_fns(struct store *st, struct list_fn **rows, int *n, char **cause)
 	sqlite3_stmt	*stmt;
 	struct list_fn	*r;
 	const char	*last;
+	double		 now = util_now();
 	int		 rc;
 
 	*rows = NULL;
@@ -84,6 +89,7 @@ list_fns(struct store *st, struct list_fn **rows, int *n, char **cause)
 		last = (const char *)sqlite3_column_text(stmt, 10);
 		r->last_failed = last != NULL && strcmp(last, "ok") != 0;
 		r->driver = list_text(stmt, 11);
+		r->idle_s = r->last_ts > 0 ? now - r->last_ts : NAN;
 	}
 	rc = list_end(st, rc, cause);
 	store_done(stmt);
@@ -234,6 +240,10 @@ list_inst_row(struct store *st, sqlite3_stmt *stmt, struct list_inst *r)
 	r->console = xstrdup(vi.console);
 	r->note = xstrdup(vi.note);
 	r->exit = xstrdup(vi.exit);
+
+	r->owner = xstrdup(r->fn != NULL ? r->fn : "(pool)");
+	r->memory_used_mb = r->have_stats ? r->mem_bytes / 1048576.0 : NAN;
+	r->idle_s = util_now() - r->last_used;	/* last_used is always set */
 }
 
 /* Every instance, a function's first (by function, then age), pooled last. */
@@ -299,6 +309,7 @@ list_inst_clear(struct list_inst *r)
 	free(r->console);
 	free(r->note);
 	free(r->exit);
+	free(r->owner);
 }
 
 void
@@ -406,6 +417,7 @@ list_images(struct store *st, struct list_image **rows, int *n, char **cause)
 		r->name = list_text(stmt, 0);
 		r->runtime = list_text(stmt, 1);
 		r->size = sqlite3_column_int64(stmt, 2);
+		r->size_mb = r->size / 1048576.0;
 		r->built = sqlite3_column_double(stmt, 3);
 		r->path = list_text(stmt, 4);
 	}

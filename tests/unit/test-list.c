@@ -7,6 +7,7 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 
+#include <math.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -232,6 +233,10 @@ main(void)
 		    fns[0].last_ts > now - 1.5 && fns[0].last_ts < now - 0.5);
 		CHECK("list-2.11", fns[1].invocations == 0 && fns[1].errors == 0 &&
 		    fns[1].last_failed == 0 && fns[1].last_ts == 0);
+		/* Idle since the newest invocation (1 s ago); never invoked: NAN. */
+		CHECK("list-2.12", fns[0].idle_s > 0.5 && fns[0].idle_s < 1.5 +
+		    (util_now() - now));
+		CHECK("list-2.13", isnan(fns[1].idle_s));
 	}
 	list_fns_free(fns, n);
 
@@ -293,11 +298,25 @@ main(void)
 		    in[0].last_used > now - 0.01 && in[0].last_used < now + 0.01);
 		CHECK_STR("list-5.16", in[0].sock, "/a.sock");
 		CHECK_STR("list-5.17", in[1].state, "starting");
+		/* What vm ls and the console both show, worked out once. */
+		CHECK_STR("list-5.18.1", in[0].owner, "a");
+		CHECK_STR("list-5.18.2", in[2].owner, "(pool)");
+		CHECK("list-5.18.3", isnan(in[0].memory_used_mb));	/* no stats */
+		CHECK("list-5.18.4", in[2].have_stats ?
+		    in[2].memory_used_mb == in[2].mem_bytes / 1048576.0 :
+		    isnan(in[2].memory_used_mb));
+		CHECK("list-5.18.5", in[0].idle_s >= -0.01 &&
+		    in[0].idle_s < util_now() - now + 0.01);
+		CHECK("list-5.18.6", in[2].idle_s > now - 2 &&
+		    in[2].idle_s < util_now());		/* last used at 1 */
+		CHECK("list-5.18.7", in[1].idle_s > now - 4 &&
+		    in[1].idle_s < util_now() - 3 + 0.01);	/* at 3 */
 	}
 	list_insts_free(in, n);
 	CHECK("list-5.20", list_inst_get(st, "000000000002", &one, &cause) == 0);
 	CHECK_STR("list-5.21", one.driver, "ns");
 	CHECK_STR("list-5.22", one.runtime, "python3");
+	CHECK_STR("list-5.22.1", one.owner, "(pool)");
 	list_inst_free(&one);
 	CHECK("list-5.23", list_inst_get(st, "nope", &one, &cause) == -1);
 	CHECK_STR("list-5.24", cause, "no instance 'nope' (see 'hearth vm ls')");
@@ -333,6 +352,7 @@ main(void)
 		CHECK_STR("list-8.2", img[0].name, "m");
 		CHECK("list-8.3", img[0].size == 1048576 && img[0].built == 6);
 		CHECK_STR("list-8.4", img[1].path, "/z.img");
+		CHECK("list-8.5", img[0].size_mb == 1.0 && img[1].size_mb == 2.0);
 	}
 	list_images_free(img, n);
 
