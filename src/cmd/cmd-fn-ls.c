@@ -44,7 +44,7 @@ cmd_fn_ls_exec(struct cmd_ctx *ctx)
 		out_cell_int(t, "invocations", fns[i].invocations);
 	}
 	list_fns_free(fns, n);
-	out_table_print(t, ctx->format, ctx->out, 0);
+	out_show(ctx, t, 0);
 	out_table_free(t);
 	return CMD_OK;
 }
@@ -104,7 +104,7 @@ cmd_fn_show_exec(struct cmd_ctx *ctx)
 	out_cell_int(t, "errors", s.errors);
 	out_cell_time(t, "created", s.fn->created);
 	out_cell_time(t, "updated", s.fn->updated);
-	out_table_print(t, ctx->format, ctx->out, 1);
+	out_show(ctx, t, 1);
 	out_table_free(t);
 	list_fn_show_free(&s);
 	return CMD_OK;

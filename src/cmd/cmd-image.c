@@ -28,7 +28,7 @@ cmd_image_ls_exec(struct cmd_ctx *ctx)
 		out_table_row(t);
 		out_cell_str(t, "name", img[i].name);
 		out_cell_str(t, "runtime", img[i].runtime);
-		out_cell_num(t, "size_mb", img[i].size / 1048576.0);
+		out_cell_num(t, "size_mb", img[i].size_mb);
 		out_cell_str(t, "path", img[i].path);
 	}
 	list_images_free(img, n);

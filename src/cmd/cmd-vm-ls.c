@@ -55,7 +55,7 @@ cmd_vm_ls_exec(struct cmd_ctx *ctx)
 		out_cell_int(t, "idle_s", (long long)r->idle_s);
 	}
 	list_insts_free(in, n);
-	out_table_print(t, ctx->format, ctx->out, 0);
+	out_show(ctx, t, 0);
 	out_table_free(t);
 	return CMD_OK;
 }
@@ -127,7 +127,7 @@ cmd_vm_inspect_exec(struct cmd_ctx *ctx)
 	out_cell_str(t, "console", r.console);
 	out_cell_time(t, "created", r.created);
 	out_cell_time(t, "last_used", r.last_used);
-	out_table_print(t, ctx->format, ctx->out, 1);
+	out_show(ctx, t, 1);
 	out_table_free(t);
 	list_inst_free(&r);
 	return CMD_OK;

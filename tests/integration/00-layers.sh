@@ -69,6 +69,8 @@ includes src/cmd/*.c | grep -E ':(.*/)?(store|vm|qemu|inst|cgroup|proto)\.h$|:(.
 code src/cmd/*.c |
     grep -E '\b(printf|fprintf|vfprintf|fputs|fputc|putc|putchar|puts|fwrite|perror|fflush)\(|\b(write|dprintf|fdopen)\( *(1|2)\b|\b(stdout|stderr|STD(OUT|ERR)_FILENO)\b' |
     rule "a command writes to a stream itself (use out.c)"
+code src/cmd/*.c | grep -E 'ctx->(out|err)\b|\bFILE\b|\bout_(table_print|bytes|report)\(' |
+    rule "a command picks a stream (use out_show, out_output, out_log)"
 code src/cmd/*.c | grep -E '\bsqlite3_|\bstore_(prepare|stmt|exec|begin|commit)\(' |
     rule "a command runs SQL itself"
 
