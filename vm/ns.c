@@ -34,9 +34,20 @@
  *
  * New code reaches a running sandbox through the new mount API: the host
  * clones a read-only mount of the code directory (never recursively, never
- * through a symlink), enters the sandbox's mount namespace and moves it
- * over /var/task.  The sandbox's root mount is shared, so the move reaches
- * the runtime's own mount namespace too.
+ * through a symlink) and enters the sandbox's mount namespace with it.
+ * What a runtime generation sees at /var/task is a copy of what the
+ * agent's namespace showed when the generation started (vm/agent/spawn.c),
+ * and no later change may reach it: an invocation in flight keeps its
+ * version's files to the end, and the next generation gets the new ones.
+ * So /var/task holds two mounts, both private: a holder, a bind of the
+ * image's own empty /var/task, and on it the current version.  New code
+ * slides beneath the current one, onto the holder, and the current one is
+ * then detached: no moment shows none, and a mount made on a private one
+ * propagates nowhere.  (The holder, not a code version, is what the code
+ * sits on because removing a directory detaches whatever is mounted on
+ * it, in every namespace.)  The one exception is a pool sandbox's first
+ * code: its holder and code go onto the (shared) root, so that they reach
+ * a runtime prewarmed before there was any, and are made private at once.
  */
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -66,6 +77,10 @@
 #include "util.h"
 #include "proto.h"
 #include "vm.h"
+
+#ifndef MOVE_MOUNT_BENEATH
+#define MOVE_MOUNT_BENEATH	0x00000200	/* Linux 6.5: under the top mount */
+#endif
 
 #define NS_UID		PROTO_SANDBOX_UID
 #define NS_GID		PROTO_SANDBOX_UID
@@ -301,7 +316,9 @@ ns_child(const struct vm_spec *spec, int errfd, int lfd, int cfgfd, int syncfd)
 	free(p);
 	ns_dev(errfd, root);
 	if (codefd != -1) {
+		/* The holder, then the code on it; under a private root both are. */
 		p = xasprintf("%s/var/task", root);
+		ns_bind_ro(errfd, p, p);
 		if (move_mount(codefd, "", AT_FDCWD, p, MOVE_MOUNT_F_EMPTY_PATH) == -1)
 			ns_fail(errfd, "mount code on %s: %s", p, strerror(errno));
 		close(codefd);
@@ -315,7 +332,10 @@ ns_child(const struct vm_spec *spec, int errfd, int lfd, int cfgfd, int syncfd)
 		ns_fail(errfd, "detach old root: %s", strerror(errno));
 	if (chdir("/") == -1)
 		ns_fail(errfd, "chdir /: %s", strerror(errno));
-	/* Code moved onto /var/task later must reach the runtime's namespace. */
+	/*
+	 * A pool sandbox's first code must reach a runtime prewarmed before
+	 * it (see the top of this file); nothing else is mounted on the root.
+	 */
 	if (mount(NULL, "/", NULL, MS_SHARED, NULL) == -1)
 		ns_fail(errfd, "shared root: %s", strerror(errno));
 	sethostname(spec->hostname, strlen(spec->hostname));
@@ -556,10 +576,41 @@ struct ns_swap {
 	int		 err;		/* its errno */
 };
 
+/*
+ * A pool sandbox's first code, fd, at /var/task: a holder and the code go
+ * onto the shared root, reaching a runtime prewarmed without code, then
+ * both turn private, so that nothing mounted there later reaches anyone.
+ */
+static int
+ns_first_code(int fd)
+{
+	struct mount_attr	attr;
+	int			holder, saved;
+
+	if ((holder = open_tree(AT_FDCWD, "/var/task", OPEN_TREE_CLONE |
+	    OPEN_TREE_CLOEXEC)) == -1)
+		return -1;
+	memset(&attr, 0, sizeof attr);
+	attr.propagation = MS_PRIVATE;
+	if (move_mount(holder, "", AT_FDCWD, "/var/task",
+	    MOVE_MOUNT_F_EMPTY_PATH) == -1 ||
+	    move_mount(fd, "", AT_FDCWD, "/var/task", MOVE_MOUNT_F_EMPTY_PATH) == -1 ||
+	    mount_setattr(holder, "", AT_EMPTY_PATH, &attr, sizeof attr) == -1 ||
+	    mount(NULL, "/var/task", NULL, MS_PRIVATE, NULL) == -1) {
+		saved = errno;
+		close(holder);
+		errno = saved;
+		return -1;
+	}
+	close(holder);
+	return 0;
+}
+
 static int
 ns_swap_child(void *arg)
 {
 	struct ns_swap		*sw = arg;
+	struct statx		 stx;
 	int			 fd;
 
 	if ((fd = ns_code_tree(sw->code_dir)) == -1) {
@@ -571,10 +622,38 @@ ns_swap_child(void *arg)
 		sw->failed = "enter sandbox";
 		goto fail;
 	}
-	umount2("/var/task", MNT_DETACH);	/* none yet in a pool sandbox */
-	if (move_mount(fd, "", AT_FDCWD, "/var/task",
-	    MOVE_MOUNT_F_EMPTY_PATH) == -1) {
-		sw->failed = "move_mount /var/task";
+	if (statx(AT_FDCWD, "/var/task", AT_SYMLINK_NOFOLLOW, 0, &stx) == -1) {
+		sw->failed = "stat /var/task";
+		goto fail;
+	}
+	if ((stx.stx_attributes & STATX_ATTR_MOUNT_ROOT) == 0) {
+		if (ns_first_code(fd) == -1) {
+			sw->failed = "mount /var/task";
+			goto fail;
+		}
+		return 0;
+	}
+	/*
+	 * The new version slides beneath the current one, onto the private
+	 * holder, and the old one is detached: /var/task is never empty, and
+	 * a runtime generation that copied the old one keeps it.
+	 */
+	if (move_mount(fd, "", AT_FDCWD, "/var/task", MOVE_MOUNT_F_EMPTY_PATH |
+	    MOVE_MOUNT_BENEATH) == -1) {
+		if (errno != EINVAL) {
+			sw->failed = "move_mount /var/task";
+			goto fail;
+		}
+		/* A kernel before 6.5: stack it on top (the stack grows). */
+		if (move_mount(fd, "", AT_FDCWD, "/var/task",
+		    MOVE_MOUNT_F_EMPTY_PATH) == -1) {
+			sw->failed = "move_mount /var/task";
+			goto fail;
+		}
+		return 0;
+	}
+	if (umount2("/var/task", MNT_DETACH) == -1) {
+		sw->failed = "detach the old /var/task";
 		goto fail;
 	}
 	return 0;

@@ -6,9 +6,9 @@
  * $HEARTH_HOME/code/<name>/v<N>.  Every change bumps `version`, and a
  * change of code also bumps `code_version` and writes a new directory, so
  * an instance can tell whether it runs the current configuration by
- * comparing two integers.  Old code directories are removed once no
- * instance runs them: after an update, only the current and the previous
- * version are kept.
+ * comparing two integers.  A version's directory never changes once
+ * published, and is removed only when no instance uses it (inst.c counts
+ * the instances, and the runtime generations, that do).
  *
  * New code is staged into a temporary directory beside its final place,
  * checked (the handler's file must exist), and renamed into place inside
@@ -556,28 +556,10 @@ out:
 	return rc;
 }
 
-/* Remove code versions older than the previous one: nothing runs them. */
-static void
-fn_prune_code(struct store *st, const struct fn *fn)
-{
-	char	*dir;
-	int	 v;
-
-	for (v = fn->code_version - 2; v >= 1; v--) {
-		dir = fn_code_dir(st, fn->name, v);
-		if (access(dir, F_OK) != 0) {
-			free(dir);
-			break;
-		}
-		util_rmtree(dir);
-		free(dir);
-	}
-}
-
 /*
  * Change function spec->name as spec asks (new code if spec->code is not
  * NULL), then bring its warm instances to the new version (hot reload)
- * and prune old code.  Returns 0 with *fnp (if fnp is not NULL) the
+ * and remove code nothing uses.  Returns 0 with *fnp (if fnp is not NULL) the
  * function as it is now, which the caller frees (NULL if it was deleted
  * at once); or -1 with *cause and the function as it was.
  */
@@ -664,9 +646,11 @@ fn_update(struct store *st, const struct fn_spec *spec, struct fn **fnp,
 	if ((fn = fn_load(st, name, &err)) != NULL) {
 		store_event(st, new_code ? "reloaded" : "updated", name,
 		    "version %d%s", fn->version, new_code ? ", new code" : "");
-		/* An instance that cannot switch is replaced on its next call. */
+		/*
+		 * An instance that cannot switch is replaced on its next call;
+		 * code that no instance uses any more goes.
+		 */
 		inst_reload(st, fn, &err);
-		fn_prune_code(st, fn);
 	}
 	free(err);
 	if (fnp != NULL) {

@@ -3,9 +3,11 @@
  * create, update (versions, code versions, environment), delete, and
  * that bad input or a name in use leaves nothing half-written.
  */
+#include <sys/file.h>
 #include <sys/stat.h>
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -31,7 +33,7 @@ has(const char *name, const char *sub)
 	return ok;
 }
 
-/* Entries of directory code/<name>: code versions and stray stages. */
+/* Entries of code/<name>, its lock aside: code versions and stray stages. */
 static int
 entries(const char *name, int *stages)
 {
@@ -45,7 +47,8 @@ entries(const char *name, int *stages)
 	if (d == NULL)
 		return -1;
 	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0 ||
+		    strcmp(de->d_name, ".lock") == 0)
 			continue;
 		n++;
 		if (strncmp(de->d_name, ".stage-", 7) == 0)
@@ -269,7 +272,8 @@ test_update(struct store *st)
 	struct fn_spec	 spec;
 	struct fn	*fn = NULL;
 	char		*cause = NULL, *set[] = { "B=2", NULL }, *unset[] = { "A", NULL };
-	int		 stages;
+	char		*path;
+	int		 stages, gen;
 
 	/* Configuration only: version bumps, code version stays. */
 	memset(&spec, 0, sizeof spec);
@@ -287,24 +291,49 @@ test_update(struct store *st)
 	    "kind = 'updated' AND subject = 'f'") == 1);
 	fn_free(fn);
 
-	/* New code: a new directory; the previous one stays, older ones go. */
+	/*
+	 * New code: a new directory.  An old version stays while an instance
+	 * row names it or a runtime generation holds its directory (a shared
+	 * flock), and goes at the next look once neither does.
+	 */
 	memset(&spec, 0, sizeof spec);
 	spec.name = "f";
 	spec.code = code;
 	CHECK("update-2.1", fn_update(st, &spec, &fn, &cause) == 0);
 	CHECK("update-2.2", fn != NULL && fn->version == 3 && fn->code_version == 2);
-	CHECK("update-2.3", has("f", "v2/app.py") &&
-	    has("f", "v1"));
+	CHECK("update-2.3", has("f", "v2/app.py") && !has("f", "v1"));
 	CHECK_STR("update-2.4", fn != NULL ? fn->env : NULL, "{\"B\":\"2\"}");
 	fn_free(fn);
-	CHECK("update-2.5", fn_update(st, &spec, &fn, &cause) == 0);
-	CHECK("update-2.6", fn != NULL && fn->version == 4 && fn->code_version == 3);
-	CHECK("update-2.7", !has("f", "v1") &&
-	    has("f", "v2") && has("f", "v3"));
-	CHECK("update-2.8", entries("f", &stages) == 2 && stages == 0);
-	CHECK("update-2.9", count(st, "SELECT count(*) FROM events WHERE "
-	    "kind = 'reloaded' AND subject = 'f'") == 2);
+	/* An instance being started on v2 (its creator's, so no reload). */
+	CHECK("update-2.5", store_exec(st, "INSERT INTO instances (id, fn, "
+	    "runtime, driver, state, pid, sock, memory_mb, fn_version, "
+	    "code_version, created, last_used) VALUES ('00000000f0f0', 'f', "
+	    "'python3', 'ns', 'starting', 0, '', 128, 3, 2, strftime('%s'), 0)",
+	    &cause) == 0);
+	CHECK("update-2.6", fn_update(st, &spec, &fn, &cause) == 0);
+	CHECK("update-2.7", fn != NULL && fn->version == 4 && fn->code_version == 3);
+	CHECK("update-2.8", has("f", "v2/app.py") && has("f", "v3/app.py"));
 	fn_free(fn);
+	/* A runtime generation running on v3. */
+	path = xasprintf("%s/code/f/v3", home);
+	gen = open(path, O_RDONLY | O_DIRECTORY);
+	free(path);
+	CHECK("update-2.9", gen != -1 && flock(gen, LOCK_SH) == 0);
+	CHECK("update-2.10", fn_update(st, &spec, &fn, &cause) == 0);
+	CHECK("update-2.11", fn != NULL && fn->code_version == 4 &&
+	    has("f", "v2/app.py") && has("f", "v3/app.py") && has("f", "v4"));
+	fn_free(fn);
+	inst_gc(st);
+	CHECK("update-2.12", has("f", "v2/app.py") && has("f", "v3/app.py"));
+	/* Neither any more: the next look removes both, never the current. */
+	CHECK("update-2.13", store_exec(st, "DELETE FROM instances", &cause) == 0);
+	close(gen);
+	inst_gc(st);
+	CHECK("update-2.14", !has("f", "v2") && !has("f", "v3") &&
+	    has("f", "v4/app.py"));
+	CHECK("update-2.15", entries("f", &stages) == 1 && stages == 0);
+	CHECK("update-2.16", count(st, "SELECT count(*) FROM events WHERE "
+	    "kind = 'reloaded' AND subject = 'f'") == 3);
 
 	/* Failures leave the function as it was, and no stage behind. */
 	fn = NULL;
@@ -331,11 +360,11 @@ test_update(struct store *st)
 	CHECK("update-3.6", fn_update(st, &spec, NULL, &cause) == -1);
 	free(cause);
 	fn = fn_load(st, "f", &cause);
-	CHECK("update-3.7", fn != NULL && fn->version == 4 && fn->code_version == 3 &&
+	CHECK("update-3.7", fn != NULL && fn->version == 5 && fn->code_version == 4 &&
 	    strcmp(fn->handler, "app.handler") == 0 && strcmp(fn->driver, "auto") == 0);
 	fn_free(fn);
-	CHECK("update-3.8", entries("f", &stages) == 2 && stages == 0 &&
-	    !has("f", "v4"));
+	CHECK("update-3.8", entries("f", &stages) == 1 && stages == 0 &&
+	    !has("f", "v5"));
 
 	spec.name = "nope";
 	spec.driver = NULL;

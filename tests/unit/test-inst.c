@@ -1,7 +1,9 @@
 /*
  * test-inst.c — the instance manager on a temp store with real ns
  * sandboxes: an invoke starts an instance and the next one reuses it warm,
- * reload swaps the code of the warm instance, gc removes a row whose VM is
+ * reload swaps the code of the warm instance and code only moves forward
+ * (a caller holding an old copy of the function neither moves an instance
+ * back nor starts one on old code), gc removes a row whose VM is
  * gone (and a row a crashed hearth left 'starting'), destroy ends one, and
  * Lambda's environment and error shapes.  Every process it starts is
  * checked gone, by pid, and killed if not.
@@ -20,7 +22,7 @@ main(void)
 	size_t			 len;
 	cJSON			*j;
 	struct store		*st;
-	struct fn		*fn;
+	struct fn		*fn, *stale;
 	struct invoke_result	 res;
 	struct inst		*in, *again;
 	const struct vm_driver	*ns = vm_driver_find("ns");
@@ -83,6 +85,37 @@ main(void)
 	CHECK("inst-3.5", rc == 0 && res.status == INVOKE_OK && res.cold == 0);
 	CHECK_STR("inst-3.6", res.body, "\"v2\"");
 	invoke_result_free(&res);
+
+	/*
+	 * inst-3b: code only moves forward.  A caller that read f before the
+	 * update leaves the instance on v2, and a new instance it starts gets
+	 * the current version, not the one its copy names.
+	 */
+	stale = fn_load(st, "f", &cause);
+	stale->version = stale->code_version = 1;
+	again = fixture_only(st, "f");
+	CHECK("inst-3b.1", again != NULL &&
+	    inst_bring_current(st, again, stale, 1, &cause) == 0 &&
+	    again->code_version == 2 && again->fn_version == 2);
+	inst_free(again);
+	again = fixture_only(st, "f");
+	CHECK("inst-3b.2", again != NULL && again->code_version == 2 &&
+	    again->fn_version == 2);
+	inst_free(again);
+	rc = invoke_run(st, stale, "{}", 2, &res, &cause);
+	CHECK("inst-3b.3", rc == 0 && res.status == INVOKE_OK && res.cold == 0);
+	CHECK_STR("inst-3b.4", res.body, "\"v2\"");
+	invoke_result_free(&res);
+	again = inst_spawn(st, "python3", "ns", stale, &cause);
+	CHECK("inst-3b.5", again != NULL && again->code_version == 2);
+	if (again != NULL) {
+		fixture_note_pid(again->pid);
+		CHECK("inst-3b.6", fixture_int(st, "SELECT code_version FROM "
+		    "instances WHERE state = 'starting'") == 2);
+		inst_kill(st, again);
+		inst_free(again);
+	}
+	fn_free(stale);
 
 	/* inst-4: a sandbox killed from outside is gone; gc removes its row. */
 	if (in != NULL) {
@@ -186,7 +219,7 @@ main(void)
 	    1000 * (int)sysconf(_SC_NPROCESSORS_ONLN));
 
 	/* inst-9: every VM this test started is gone (killed if not). */
-	CHECK("inst-9.1", fixture_npids == 3);
+	CHECK("inst-9.1", fixture_npids == 4);
 	CHECK("inst-9.2", fixture_sweep(st) == 0);
 	fn_free(fn);
 	conn_close_all();

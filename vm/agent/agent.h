@@ -161,11 +161,13 @@ struct spawn {
 	int	 out_fd;	/* the runtime's stdout, read end */
 	int	 err_fd;	/* its stderr */
 	int	 status_fd;	/* the init reports the runtime's exit here */
+	int	 code_fd;	/* prewarmed: its code, flocked (else the init holds it) */
 };
 
 int	 spawn_runtime(struct spawn *sp, char **argv, char **env);
 pid_t	 spawn_runtime_pid(struct spawn *sp);
 int	 spawn_reaped(struct spawn *sp, int init_status);
+void	 spawn_hold_code(struct spawn *sp);
 
 /* confine.c: what the agent and the runtime may do. */
 void	 confine_agent(void);

@@ -5,9 +5,15 @@
  * microVM shares no filesystem with the host, so the host sends the code
  * as a bundle (proto.h) and the agent unpacks it into a new tmpfs that no
  * path in the guest shows yet (fsopen/fsmount), makes it read-only and
- * moves it over /var/task in one step.  The runtime sees the old tree or
- * the new one, never a half-written one; a POST /configure that follows
- * restarts it once idle, as for an ns sandbox.
+ * puts it at /var/task in one step.  As in an ns sandbox (vm/ns.c),
+ * /var/task then holds two private mounts, a holder (a bind of the
+ * image's empty /var/task) and on it the current version; new code slides
+ * beneath the current one, which is then detached, so no runtime
+ * generation already running sees any of it (spawn.c): an invocation in
+ * flight finishes on the files it started with, and a POST /configure
+ * that follows restarts the runtime once idle, onto the new ones.  Only
+ * the first code goes onto the guest's shared root, with its holder, to
+ * reach a runtime prewarmed without code; both are made private at once.
  *
  * A bundle may hold symlinks pointing anywhere (they resolve inside the
  * guest, for the runtime), but unpacking never goes through one: every
@@ -29,6 +35,10 @@
 #include <unistd.h>
 
 #include "agent.h"
+
+#ifndef MOVE_MOUNT_BENEATH
+#define MOVE_MOUNT_BENEATH	0x00000200	/* Linux 6.5: under the top mount */
+#endif
 
 /* A relative path with no empty, "." or ".." parts. */
 static int
@@ -213,6 +223,59 @@ sys:
 	return -1;
 }
 
+/*
+ * Make the detached tree mfd the code at /var/task (see the top of this
+ * file); 0, or -1 with err saying why.
+ */
+static int
+code_show(int mfd, char *err, size_t errlen)
+{
+	struct mount_attr	attr;
+	struct statx		stx;
+	int			holder;
+
+	if (statx(AT_FDCWD, "/var/task", AT_SYMLINK_NOFOLLOW, 0, &stx) == -1) {
+		snprintf(err, errlen, "/var/task: %s", strerror(errno));
+		return -1;
+	}
+	if ((stx.stx_attributes & STATX_ATTR_MOUNT_ROOT) == 0) {
+		/* The first code: the holder and the code, then both private. */
+		memset(&attr, 0, sizeof attr);
+		attr.propagation = MS_PRIVATE;
+		holder = open_tree(AT_FDCWD, "/var/task", OPEN_TREE_CLONE |
+		    OPEN_TREE_CLOEXEC);
+		if (holder == -1 || move_mount(holder, "", AT_FDCWD, "/var/task",
+		    MOVE_MOUNT_F_EMPTY_PATH) == -1 ||
+		    move_mount(mfd, "", AT_FDCWD, "/var/task",
+		    MOVE_MOUNT_F_EMPTY_PATH) == -1 ||
+		    mount_setattr(holder, "", AT_EMPTY_PATH, &attr, sizeof attr) == -1 ||
+		    mount(NULL, "/var/task", NULL, MS_PRIVATE, NULL) == -1) {
+			snprintf(err, errlen, "mount /var/task: %s", strerror(errno));
+			if (holder != -1)
+				close(holder);
+			return -1;
+		}
+		close(holder);
+		return 0;
+	}
+	if (move_mount(mfd, "", AT_FDCWD, "/var/task", MOVE_MOUNT_F_EMPTY_PATH |
+	    MOVE_MOUNT_BENEATH) == 0) {
+		if (umount2("/var/task", MNT_DETACH) == -1) {
+			snprintf(err, errlen, "detach the old /var/task: %s",
+			    strerror(errno));
+			return -1;
+		}
+		return 0;
+	}
+	/* A kernel before 6.5: stack it on top (the stack grows). */
+	if (errno != EINVAL || move_mount(mfd, "", AT_FDCWD, "/var/task",
+	    MOVE_MOUNT_F_EMPTY_PATH) == -1) {
+		snprintf(err, errlen, "mount /var/task: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 void
 code_put(struct conn *c, const char *body, size_t len)
 {
@@ -240,11 +303,8 @@ code_put(struct conn *c, const char *body, size_t len)
 		snprintf(err, sizeof err, "read-only /var/task: %s", strerror(errno));
 		goto fail;
 	}
-	umount2("/var/task", MNT_DETACH);	/* none yet in a fresh VM */
-	if (move_mount(mfd, "", AT_FDCWD, "/var/task", MOVE_MOUNT_F_EMPTY_PATH) == -1) {
-		snprintf(err, sizeof err, "mount /var/task: %s", strerror(errno));
+	if (code_show(mfd, err, sizeof err) != 0)
 		goto fail;
-	}
 	close(dirfd);
 	close(mfd);
 	close(fsfd);

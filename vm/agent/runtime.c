@@ -280,12 +280,16 @@ rt_config_set(const char *body, size_t len)
 void
 runtime_host_configure(struct conn *c, const char *body, size_t len)
 {
+	int	first = !configured;
+
 	rt_config_set(body, len);
 	if (rt.sp.init == 0)
 		rt_spawn(0);
-	else if (rt.prewarmed && !rt.config_sent)
+	else if (rt.prewarmed && !rt.config_sent && first) {
+		/* Its code came just before; later code never reaches it. */
+		spawn_hold_code(&rt.sp);
 		rt_send_config();	/* or when it asks, if still loading */
-	else {
+	} else {
 		rt.stale = 1;
 		rt_maybe_restart();
 	}

@@ -3,19 +3,31 @@
  *
  * The runtime is never the agent's child.  The agent clones a small init
  * (a copy of itself) into a new pid namespace.  The init gives the
- * namespace a mount namespace of its own — a slave of the agent's, so
- * code moved onto /var/task later still shows — with a /proc that lists
- * only the generation's processes, then forks the runtime, which becomes
- * the sandbox user under the runtime's filter (confine.c) and execs.  The
+ * namespace a mount namespace of its own with a /proc that lists only the
+ * generation's processes, then forks the runtime, which becomes the
+ * sandbox user under the runtime's filter (confine.c) and execs.  The
  * init reaps whatever the runtime leaves behind, and when the runtime
  * exits it writes the runtime's wait status on a pipe and exits too: the
  * kernel then kills every process left in the namespace.
+ *
+ * The generation's /var/task is the copy its namespace took of the
+ * agent's: one code version, from its start to its end.  New code
+ * replaces the agent's /var/task in a way that reaches no generation
+ * already running (vm/ns.c, code.c), so a hot reload shows at the next
+ * generation, which runtime.c starts once the invocation in flight is
+ * done.  The namespace is a slave of the agent's only so that a pool
+ * sandbox's first code reaches a runtime prewarmed before it had any.
+ * A generation also holds a shared flock on the directory at its
+ * /var/task for as long as it lives: in an ns sandbox that is the host's
+ * version directory, which the host removes only once it can lock it
+ * exclusively (src/core/inst.c), so nothing removes code that runs.
  *
  * So ending a generation is killing its init — at a deadline, on a hot
  * reload, at shutdown — and that ends every process its code started,
  * setsid daemons included: nothing of old code outlives a reload to take
  * the next event or the new secrets.
  */
+#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -89,6 +101,30 @@ spawn_close_except(int *keep, int n)
 }
 
 /*
+ * A shared flock on the code at /var/task, or -1 if none is mounted there
+ * (a pool sandbox's, before it has any).  Never waits: the host locks a
+ * version exclusively only once nothing can start on it.  The descriptor
+ * is close-on-exec and the lock lasts until it is closed.
+ */
+static int
+spawn_lock_code(void)
+{
+	struct statx	stx;
+	int		fd;
+
+	if (statx(AT_FDCWD, "/var/task", AT_SYMLINK_NOFOLLOW, 0, &stx) == -1 ||
+	    (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT) == 0)
+		return -1;
+	if ((fd = open("/var/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return -1;
+	if (flock(fd, LOCK_SH | LOCK_NB) == -1) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
  * The generation's init: PID 1 of its namespace.  Makes the mount
  * namespace and /proc, starts the runtime, reaps until it exits, reports
  * its status on status and exits.
@@ -111,6 +147,8 @@ spawn_init(char **argv, char **env, const int out[2], const int err[2],
 		    strerror(errno));
 		_exit(127);
 	}
+	/* Held until this init exits: the generation's claim on its code. */
+	(void)spawn_lock_code();
 	if ((rt = fork()) == -1) {
 		dprintf(err[1], "hearth-agent: fork: %s\n", strerror(errno));
 		_exit(127);
@@ -148,7 +186,7 @@ spawn_runtime(struct spawn *sp, char **argv, char **env)
 	pid_t	pid;
 
 	memset(sp, 0, sizeof *sp);
-	sp->out_fd = sp->err_fd = sp->status_fd = -1;
+	sp->out_fd = sp->err_fd = sp->status_fd = sp->code_fd = -1;
 	if (pipe2(out, O_CLOEXEC) == -1 || pipe2(err, O_CLOEXEC) == -1 ||
 	    pipe2(status, O_CLOEXEC) == -1)
 		goto fail;
@@ -226,7 +264,25 @@ spawn_reaped(struct spawn *sp, int init_status)
 		close(sp->status_fd);
 		sp->status_fd = -1;
 	}
+	if (sp->code_fd != -1) {
+		close(sp->code_fd);
+		sp->code_fd = -1;
+	}
 	sp->init = 0;
 	sp->runtime = 0;
 	return st;
+}
+
+/*
+ * A prewarmed generation started before there was code; its first code
+ * reached it just now, before the configuration that comes with it.
+ * Hold that code for it, from the agent, as its init holds a normal
+ * generation's: the agent's /var/task shows the same version until the
+ * host sends new code, which it does only after this configuration.
+ */
+void
+spawn_hold_code(struct spawn *sp)
+{
+	if (sp->init > 0 && sp->code_fd == -1)
+		sp->code_fd = spawn_lock_code();
 }
