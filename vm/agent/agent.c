@@ -27,11 +27,13 @@
  * Idle exit is a handshake, not a cut: once nothing has happened on the
  * host's side for the idle TTL (a connection accepted, a request read),
  * the agent stops the listener — new connections are refused, which the
- * host knows means "not sent" — serves what was already queued or half
- * read, and exits only when no host connection holds a request or an
- * answer and AGENT_DRAIN_MS have passed quietly.  A request it never
- * started is never lost: the host sends it elsewhere (agent_ack, and the
- * delivery rules at agent_request in vm/agent-client.c).
+ * host knows means "not sent" — takes the connections already queued,
+ * serves what arrives on them, and exits once no answer waits to be
+ * written and AGENT_DRAIN_MS have passed quietly.  Whatever it drops then
+ * (a request on its way, a connection made in the instant before the
+ * listener stopped) it had not acknowledged, so the host sends it
+ * elsewhere (agent_ack, and the delivery rules at agent_request in
+ * vm/agent-client.c); what it took is answered before it goes.
  */
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
@@ -129,9 +131,11 @@ conn_close(struct conn *c)
  * of it reaches the runtime: the host counts a request that got no byte
  * of an answer as never sent, and sends it elsewhere.  So the bytes must
  * be with the host first: written at once, behind nothing still queued,
- * and in a microVM (TCP through QEMU) acknowledged by the host's side,
- * within AGENT_ACK_MS.  0 when they are; -1 when not, the request then
- * not taken (c may be closed).
+ * and in a microVM (TCP through QEMU) acknowledged by QEMU's user
+ * network, which has then handed them to the shim's socket, within
+ * AGENT_ACK_MS.  (Only the shim's dying in the instant it relays them
+ * could still lose them; the VM goes with it.)  0 when they are with the
+ * host; -1 when not, the request then not taken (c may be closed).
  */
 int
 agent_ack(struct conn *c)
@@ -163,8 +167,9 @@ agent_ack(struct conn *c)
 /*
  * The host side has been quiet for the idle TTL (or, draining, for
  * AGENT_DRAIN_MS): may the agent exit?  Not while an invocation runs,
- * nor while a host connection holds part of a request or an answer not
- * yet written (log and stats followers aside: they never end).
+ * nor while an answer waits to be written to a host connection (log and
+ * stats followers aside: they never end).  Part of a request does not
+ * hold it: not acknowledged, it goes elsewhere.
  */
 static int
 agent_may_exit(uint64_t now)
