@@ -289,18 +289,18 @@ agent_on_header(char *p, size_t size, size_t n, void *arg)
  * see into the agent; what it can know is whether any of an answer came.
  * So the agent speaks first: it answers PROTO_ACCEPTED (an interim 102)
  * to a POST /invoke it takes, written — and in a microVM acknowledged by
- * the host's side — before the runtime can have the event (agent_ack,
- * invoke_host), and it answers nothing to one it does not start, then
- * or ever.  Hence:
+ * QEMU's network — before the runtime can have the event (agent_ack,
+ * invoke_host); one it refuses gets a final 409 or 503, and one it drops
+ * (exiting idle) not a byte.  Hence:
  *
  *   - no connection (refused: the agent is gone, or idle and draining),
  *     or the connection failed or closed before one byte of an answer
  *     — whatever curl calls it (reset, empty reply, send error): not
- *     taken, never started, AGENT_NOT_SENT.  The invoker
- *     sends the event to another instance or a new one (core/invoke.c).
- *     This is the idle-exit race: an agent exiting idle never acks
- *     what it reads, and curl's own retry of a reused connection ends
- *     here too, since it retries only when nothing came back;
+ *     taken, never started, AGENT_NOT_SENT.  The invoker sends the
+ *     event to another instance or a new one (core/invoke.c).  This is
+ *     the idle-exit race: an agent exiting idle never acks what it
+ *     reads, and curl's own retry of a reused connection ends here too,
+ *     since it retries only when nothing came back;
  *   - any answer line (the 102, or more) and then no final answer: it
  *     may have run, AGENT_NO_ANSWER.  Never sent again: the invocation
  *     fails once, saying so, and the instance is ended;
@@ -310,6 +310,10 @@ agent_on_header(char *p, size_t size, size_t n, void *arg)
  *   - a final answer: what it says (409, 503: not taken, busy).
  *
  * Other requests get no 102; their callers make no such distinction.
+ * The rules need an agent of this build: the ns driver runs its own, and
+ * a microVM's initramfs must be remade with it (make images; snapshots
+ * are keyed by the initramfs).  An older agent sends no 102, so an event
+ * it ran before dying would count as not sent.
  */
 int
 agent_request(struct agent_conn *c, const char *method, const char *path,
