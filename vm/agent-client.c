@@ -278,12 +278,42 @@ agent_on_header(char *p, size_t size, size_t n, void *arg)
 /*
  * Send one request.  reqid and timeout_ms become headers when set;
  * wait_ms bounds the whole exchange.  Returns 0 with *r filled when the
- * agent answered (any HTTP status); otherwise *cause says why and r holds
- * no body: AGENT_NOT_SENT (-1) when nothing reached it (no connection:
- * safe to send elsewhere), AGENT_NO_ANSWER (-2) when the request may have
- * been delivered but no answer came, AGENT_OVER_CAP (-3) when the agent
- * misbehaved — a reply over a cap of proto.h, read no further, or a log
- * length its body does not hold.  Only a subverted agent does that.
+ * agent answered (any final HTTP status); otherwise *cause says why and r
+ * holds no body: AGENT_NOT_SENT (-1) when the agent did not take the
+ * request, AGENT_NO_ANSWER (-2) when it may have but no answer came,
+ * AGENT_OVER_CAP (-3) when the agent misbehaved — a reply over a cap of
+ * proto.h, read no further, or a log length its body does not hold.
+ * Only a subverted agent does that.
+ *
+ * Delivery: which failed invocation may run elsewhere.  The host cannot
+ * see into the agent; what it can know is whether any of an answer came.
+ * So the agent speaks first: it answers PROTO_ACCEPTED (an interim 102)
+ * to a POST /invoke it takes, written — and in a microVM acknowledged by
+ * QEMU's network — before the runtime can have the event (agent_ack,
+ * invoke_host); one it refuses gets a final 409 or 503, and one it drops
+ * (exiting idle) not a byte.  Hence:
+ *
+ *   - no connection (refused: the agent is gone, or idle and draining),
+ *     or the connection failed or closed before one byte of an answer
+ *     — whatever curl calls it (reset, empty reply, send error): not
+ *     taken, never started, AGENT_NOT_SENT.  The invoker sends the
+ *     event to another instance or a new one (core/invoke.c).  This is
+ *     the idle-exit race: an agent exiting idle never acks what it
+ *     reads, and curl's own retry of a reused connection ends here too,
+ *     since it retries only when nothing came back;
+ *   - any answer line (the 102, or more) and then no final answer: it
+ *     may have run, AGENT_NO_ANSWER.  Never sent again: the invocation
+ *     fails once, saying so, and the instance is ended;
+ *   - no answer before wait_ms (a hung agent, a stopped VM): the
+ *     invocation's own time is spent, so it is not sent again either —
+ *     elsewhere it would run past its deadline — AGENT_NO_ANSWER;
+ *   - a final answer: what it says (409, 503: not taken, busy).
+ *
+ * Other requests get no 102; their callers make no such distinction.
+ * The rules need an agent of this build: the ns driver runs its own, and
+ * a microVM's initramfs must be remade with it (make images; snapshots
+ * are keyed by the initramfs).  An older agent sends no 102, so an event
+ * it ran before dying would count as not sent.
  */
 int
 agent_request(struct agent_conn *c, const char *method, const char *path,
@@ -359,7 +389,11 @@ agent_request(struct agent_conn *c, const char *method, const char *path,
 		*cause = xasprintf("agent: %s", errbuf[0] != '\0' ? errbuf :
 		    curl_easy_strerror(rc));
 		buf_free(&x.body);
-		return rc == CURLE_COULDNT_CONNECT ? AGENT_NOT_SENT : AGENT_NO_ANSWER;
+		/* Not one line of an answer: not taken (see above). */
+		if (rc == CURLE_COULDNT_CONNECT || (x.head_len == 0 &&
+		    rc != CURLE_OPERATION_TIMEDOUT))
+			return AGENT_NOT_SENT;
+		return AGENT_NO_ANSWER;
 	}
 	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &code);
 	if (x.body.data == NULL)

@@ -176,8 +176,9 @@ struct agent_reply {
 	char	*body;		/* reply body, NUL-terminated */
 	size_t	 body_len;	/* bytes of body */
 };
-#define AGENT_NOT_SENT	(-1)	/* no connection: safe to send elsewhere */
-#define AGENT_NO_ANSWER	(-2)	/* sent, maybe run, not answered */
+/* agent_request's failures; its comment gives the delivery rules. */
+#define AGENT_NOT_SENT	(-1)	/* not one byte answered: not taken */
+#define AGENT_NO_ANSWER	(-2)	/* taken (maybe run), not answered */
 #define AGENT_OVER_CAP	(-3)	/* the reply broke a cap: the agent is hostile */
 struct agent_conn;
 struct agent_conn *agent_connect(const char *sock);

@@ -4,12 +4,15 @@
  * The agent serves one invocation at a time and answers 409 when busy, so
  * any number of hearth processes can share instances without locks: an
  * invoker tries the function's warm instances, most recently used first,
- * then claims one from the pool, then starts a new one.  An event that
- * never reached an agent may go to the next instance; one that may have
- * reached the handler (the agent stopped answering, or broke a cap) is
- * never sent again: it fails, as Lambda reports a failed sandbox, and the
- * instance is ended.  So is one whose invocation timed out or crashed, as
- * Lambda replaces an execution environment.
+ * then claims one from the pool, then starts a new one.  An event no
+ * agent took (AGENT_NOT_SENT: refused, or gone before one byte of an
+ * answer — an agent exiting idle, say) goes to the next instance, and,
+ * if a claimed or new one does not take it either, to one more new one;
+ * one an agent took and did not answer (it may have reached the
+ * handler), or that broke a cap, is never sent again: it fails once, as
+ * Lambda reports a failed sandbox, and the instance is ended.  So is one
+ * whose invocation timed out or crashed, as Lambda replaces an execution
+ * environment.  agent_request (vm/agent-client.c) states the rules.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,7 +108,8 @@ invoke_send(struct store *st, struct inst *in, struct fn *fn, const char *payloa
 			drv->info(in->id, dir, &vi);
 		free(dir);
 		msg = xasprintf("RequestId: %s Error: instance %s stopped "
-		    "answering%s%s%s", res->request_id, in->id,
+		    "answering%s%s%s after it took the event; not sent again, "
+		    "as it may have run", res->request_id, in->id,
 		    vi.exit[0] != '\0' ? " (" : "", vi.exit, vi.exit[0] != '\0' ?
 		    ")" : "");
 		invoke_sandbox_failure(res, msg);
@@ -182,7 +186,7 @@ invoke_run(struct store *st, struct fn *fn, const char *payload, size_t len,
 	struct inst	**cands, *in = NULL;
 	const char	*driver = fn_driver(fn->driver);
 	char		*err = NULL;
-	int		 n, i, rc, served = 0;
+	int		 n, i, rc, served = 0, retried = 0;
 
 	memset(res, 0, sizeof *res);
 	lambda_request_id(res->request_id);
@@ -229,16 +233,32 @@ invoke_run(struct store *st, struct fn *fn, const char *payload, size_t len,
 			in = NULL;
 		}
 	}
-	if (in == NULL) {
-		if ((in = inst_spawn(st, fn->runtime, driver, fn, cause)) == NULL)
-			return -1;
-		if (inst_bring_current(st, in, fn, 0, cause) != 0) {
-			inst_kill(st, in);
-			inst_free(in);
-			return -1;
+	for (;;) {
+		if (in == NULL) {
+			if ((in = inst_spawn(st, fn->runtime, driver, fn,
+			    cause)) == NULL)
+				return -1;
+			if (inst_bring_current(st, in, fn, 0, cause) != 0) {
+				inst_kill(st, in);
+				inst_free(in);
+				return -1;
+			}
 		}
+		rc = invoke_send(st, in, fn, payload, len, res, cause);
+		if (rc != -1 || retried)
+			break;
+		/*
+		 * Not taken (a claimed pool instance that was exiting idle,
+		 * say): the event never started, so one more new instance
+		 * may run it.  Once: a second is not likely to do better.
+		 */
+		free(*cause);
+		*cause = NULL;
+		inst_kill(st, in);
+		inst_free(in);
+		in = NULL;
+		retried = 1;
 	}
-	rc = invoke_send(st, in, fn, payload, len, res, cause);
 	if (rc != 0) {
 		if (rc == 1)
 			*cause = xasprintf("instance %s: busy", in->id);

@@ -3,9 +3,10 @@
  * scripted peer on a unix socket: headers parsed, body split into output
  * and result, a refused connection reported; over a socketpair, a fake
  * agent: a normal reply, a body, headers or a log length over their caps
- * stop the transfer with AGENT_OVER_CAP, no answer is AGENT_NO_ANSWER,
- * and /configure as agent_configure sends it; and the stream decoder
- * with its caps.
+ * stop the transfer with AGENT_OVER_CAP, the delivery rules (not one
+ * byte of an answer: AGENT_NOT_SENT; PROTO_ACCEPTED and then nothing, or
+ * no answer in time: AGENT_NO_ANSWER), and /configure as agent_configure
+ * sends it; and the stream decoder with its caps.
  */
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -155,6 +156,46 @@ fd_agent_seen(int seen_fd, pid_t pid, char *seen, size_t len)
 	seen[got] = '\0';
 	close(seen_fd);
 	waitpid(pid, NULL, 0);
+}
+
+/*
+ * A fake agent on a socketpair for the delivery rules: it reads the
+ * request (unless unread: then it waits 100 ms, so the request is sent,
+ * and closes on it unread, which resets the connection), writes reply
+ * (which may be empty, or end mid-line), waits stall_ms and goes away.
+ * Returns what agent_request made of it.
+ */
+static int
+delivery(const char *reply, int unread, int stall_ms, long wait_ms,
+    struct agent_reply *r, char **cause)
+{
+	struct agent_conn	*c;
+	char			 buf[8192];
+	pid_t			 pid;
+	int			 sv[2], rc;
+
+	*cause = NULL;
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == -1)
+		return 99;
+	if ((pid = fork()) == 0) {
+		close(sv[0]);
+		if (unread)
+			usleep(100000);
+		else if (read(sv[1], buf, sizeof buf) <= 0)
+			_exit(1);
+		if (write(sv[1], reply, strlen(reply)) < 0)
+			_exit(1);
+		usleep(stall_ms * 1000);
+		_exit(0);
+	}
+	close(sv[1]);
+	c = agent_connect_fd(sv[0]);
+	rc = agent_request(c, "POST", PROTO_PATH_INVOKE, "{}", 2, "req-d", 1000,
+	    wait_ms, r, cause);
+	agent_close(c);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	return rc;
 }
 
 /* The lines a decoder handed back, each ending in '|'. */
@@ -436,7 +477,10 @@ main(void)
 		free(cause);
 		free(big);
 	}
-	/* 12: no answer: the agent read the request and went away. */
+	/*
+	 * 12: the agent read the request and went away without a byte of
+	 * an answer (an agent exiting idle): it never took it.
+	 */
 	{
 		struct agent_conn *c2;
 		int sfd, fd = fd_agent(NULL, &sfd, &pid);
@@ -444,7 +488,7 @@ main(void)
 		c2 = agent_connect_fd(fd);
 		rc = agent_request(c2, "POST", PROTO_PATH_INVOKE, "{}", 2, "req-n",
 		    1000, 5000, &r, &cause);
-		CHECK("none-12.1", rc == AGENT_NO_ANSWER && cause != NULL);
+		CHECK("none-12.1", rc == AGENT_NOT_SENT && cause != NULL);
 		free(cause);
 		cause = NULL;
 		agent_close(c2);
@@ -492,6 +536,52 @@ main(void)
 		cause = NULL;
 		agent_close(c2);
 		fd_agent_seen(sfd, pid, seen, sizeof seen);
+	}
+	/* 14: the delivery rules, one way of ending at a time. */
+	{
+		static const char done[] = "HTTP/1.1 200 OK\r\n"
+		    "Content-Length: 6\r\n" PROTO_H_STATUS ": ok\r\n"
+		    PROTO_H_LOG_LENGTH ": 0\r\n\r\n\"done\"";
+
+		/* Closed on the request unread: a reset, nothing taken. */
+		rc = delivery("", 1, 0, 5000, &r, &cause);
+		CHECK("deliver-14.1", rc == AGENT_NOT_SENT && cause != NULL);
+		free(cause);
+		/* Read, then gone mid-way through a status line: not taken. */
+		rc = delivery("HTTP/1.1 102 Proc", 0, 0, 5000, &r, &cause);
+		CHECK("deliver-14.2", rc == AGENT_NOT_SENT && cause != NULL);
+		free(cause);
+		/* Taken (PROTO_ACCEPTED), then gone: it may have run. */
+		rc = delivery(PROTO_ACCEPTED, 0, 0, 5000, &r, &cause);
+		CHECK("deliver-14.3", rc == AGENT_NO_ANSWER && cause != NULL);
+		free(cause);
+		/* Taken, then answered: the interim line is no part of it. */
+		rc = delivery(PROTO_ACCEPTED "HTTP/1.1 200 OK\r\n"
+		    "Content-Length: 6\r\n" PROTO_H_STATUS ": ok\r\n"
+		    PROTO_H_LOG_LENGTH ": 0\r\n\r\n\"done\"", 0, 0, 5000, &r,
+		    &cause);
+		CHECK("deliver-14.4", rc == 0 && cause == NULL && r.http == 200 &&
+		    strcmp(r.status, "ok") == 0 && r.body_len == 6 &&
+		    memcmp(r.body, "\"done\"", 6) == 0);
+		agent_reply_free(&r);
+		/* Answered without the interim line (as before it): the same. */
+		rc = delivery(done, 0, 0, 5000, &r, &cause);
+		CHECK("deliver-14.5", rc == 0 && r.http == 200 && r.body_len == 6);
+		agent_reply_free(&r);
+		/* Busy: a final answer, no interim line; the caller decides. */
+		rc = delivery("HTTP/1.1 409 Conflict\r\nContent-Length: 4\r\n"
+		    "\r\nbusy", 0, 0, 5000, &r, &cause);
+		CHECK("deliver-14.6", rc == 0 && r.http == 409);
+		agent_reply_free(&r);
+		/* Taken, then silent past wait_ms: may have run. */
+		rc = delivery(PROTO_ACCEPTED, 0, 3000, 300, &r, &cause);
+		CHECK("deliver-14.7", rc == AGENT_NO_ANSWER && cause != NULL);
+		free(cause);
+		/* Silent past wait_ms: the event's time is spent, not resent. */
+		rc = delivery("", 0, 3000, 300, &r, &cause);
+		CHECK("deliver-14.8", rc == AGENT_NO_ANSWER && cause != NULL);
+		free(cause);
+		cause = NULL;
 	}
 	buf_free(&stream_seen);
 	agent_close(c);

@@ -23,7 +23,19 @@
  * a microVM a connection that has not shown the token within
  * AGENT_AUTH_MS is closed.  The agent's own messages (its stderr, a host
  * file in an ns sandbox) are bounded too (util.c).
+ *
+ * Idle exit is a handshake, not a cut: once nothing has happened on the
+ * host's side for the idle TTL (a connection accepted, a request read),
+ * the agent stops the listener — new connections are refused, which the
+ * host knows means "not sent" — takes the connections already queued,
+ * serves what arrives on them, and exits once no answer waits to be
+ * written and AGENT_DRAIN_MS have passed quietly.  Whatever it drops then
+ * (a request on its way, a connection made in the instant before the
+ * listener stopped) it had not acknowledged, so the host sends it
+ * elsewhere (agent_ack, and the delivery rules at agent_request in
+ * vm/agent-client.c); what it took is answered before it goes.
  */
+#include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -46,11 +58,14 @@
 #include "agent.h"
 
 struct conn		 conns[AGENT_MAX_CONNS];	/* every slot, fd -1 if free */
-uint64_t		 agent_last_active;	/* µs of the last host request */
+uint64_t		 agent_last_active;	/* µs: host activity, or an invocation ended */
 static int		 host_fd = PROTO_LISTEN_FD; /* the host's listener */
 static int		 runtime_fd = -1;	/* the Runtime API's listener */
 static int		 sig_fd = -1;		/* SIGCHLD, as a descriptor */
 static long		 idle_ttl_ms;	/* exit after this long idle; 0 never */
+static int		 draining;	/* idle: listener stopped, exiting */
+
+static void	 conn_accept(int lfd, enum conn_kind kind);
 
 void
 agent_set_idle_ttl(long seconds)
@@ -109,6 +124,104 @@ conn_close(struct conn *c)
 	c->stream = STREAM_NONE;
 	runtime_forget_conn(c);
 	invoke_forget_conn(c);
+}
+
+/*
+ * Tell the host that c's request is taken (PROTO_ACCEPTED), before any
+ * of it reaches the runtime: the host counts a request that got no byte
+ * of an answer as never sent, and sends it elsewhere.  So the bytes must
+ * be with the host first: written at once, behind nothing still queued,
+ * and in a microVM (TCP through QEMU) acknowledged by QEMU's user
+ * network, which has then handed them to the shim's socket, within
+ * AGENT_ACK_MS.  (Only the shim's dying in the instant it relays them
+ * could still lose them; the VM goes with it.)  0 when they are with the
+ * host; -1 when not, the request then not taken (c may be closed).
+ */
+int
+agent_ack(struct conn *c)
+{
+	static const char ack[] = PROTO_ACCEPTED;
+	uint64_t	  until;
+	ssize_t		  n;
+	int		  unacked;
+
+	if (c->out_off < c->out.len)
+		return -1;	/* an answer still queued: not behind it */
+	n = write(c->fd, ack, sizeof ack - 1);
+	if (n == (ssize_t)sizeof ack - 1) {
+		if (!vm_mode)
+			return 0;	/* a unix socket: in the host's queue */
+		until = now_us() + AGENT_ACK_MS * 1000ULL;
+		while (ioctl(c->fd, TIOCOUTQ, &unacked) == 0 && unacked > 0 &&
+		    now_us() < until)
+			poll(NULL, 0, 1);
+		if (ioctl(c->fd, TIOCOUTQ, &unacked) == 0 && unacked == 0)
+			return 0;
+	}
+	/* Part of it may be out: the connection cannot carry an answer. */
+	if (n > 0)
+		conn_close(c);
+	return -1;
+}
+
+/*
+ * The host side has been quiet for the idle TTL (or, draining, for
+ * AGENT_DRAIN_MS): may the agent exit?  Not while an invocation runs,
+ * nor while an answer waits to be written to a host connection (log and
+ * stats followers aside: they never end).  Part of a request does not
+ * hold it: not acknowledged, it goes elsewhere.
+ */
+static int
+agent_may_exit(uint64_t now)
+{
+	long	quiet_ms;
+	int	i;
+
+	if (invoke_busy() || idle_ttl_ms <= 0 || now <= agent_last_active)
+		return 0;
+	quiet_ms = (long)((now - agent_last_active) / 1000);
+	if (quiet_ms < (draining ? AGENT_DRAIN_MS : idle_ttl_ms))
+		return 0;
+	for (i = 0; i < AGENT_MAX_CONNS; i++)
+		if (conns[i].fd != -1 && conns[i].kind == CONN_HOST &&
+		    conns[i].stream == STREAM_NONE &&
+		    conns[i].out_off < conns[i].out.len)
+			return 0;
+	return 1;
+}
+
+/*
+ * Milliseconds poll may sleep before agent_may_exit could change its
+ * mind; -1 if the agent never exits idle.  Once the quiet time is up and
+ * an answer still waits to be written, look again now and then (the
+ * host's reading wakes the loop sooner).
+ */
+static long
+agent_idle_ms(uint64_t now)
+{
+	long	quiet_ms, left;
+
+	if (idle_ttl_ms <= 0 || invoke_busy())
+		return -1;
+	quiet_ms = now > agent_last_active ?
+	    (long)((now - agent_last_active) / 1000) : 0;
+	left = (draining ? AGENT_DRAIN_MS : idle_ttl_ms) - quiet_ms;
+	return left > 0 ? left : AGENT_DRAIN_MS;
+}
+
+/*
+ * Idle: stop taking connections (on a unix socket, connect is refused
+ * from now on: the host sends elsewhere), take those already queued —
+ * the host may have sent requests on them — and exit once those are
+ * served and AGENT_DRAIN_MS pass quietly.
+ */
+static void
+agent_drain(void)
+{
+	shutdown(host_fd, SHUT_RD);
+	draining = 1;
+	agent_last_active = now_us();
+	conn_accept(host_fd, CONN_HOST);
 }
 
 /*
@@ -294,6 +407,9 @@ conn_accept(int lfd, enum conn_kind kind)
 		conns[i].fd = fd;
 		conns[i].kind = kind;
 		conns[i].opened = now_us();
+		/* A request may be on its way: the agent is not idle. */
+		if (kind == CONN_HOST)
+			agent_last_active = conns[i].opened;
 	}
 }
 
@@ -342,6 +458,8 @@ conn_read(struct conn *c)
 	while (c->fd != -1 && !(c->held && c->closing)) {
 		n = read(c->fd, tmp, sizeof tmp);
 		if (n > 0) {
+			if (c->kind == CONN_HOST)
+				agent_last_active = now_us();
 			sbuf_add(&c->in, tmp, n);
 			conn_process(c);
 			/* Held (parked, streaming) yet still sending: enough. */
@@ -491,7 +609,9 @@ main(int argc, char **argv)
 
 	for (;;) {
 		n = 0;
-		pfd[n].fd = host_fd; pfd[n].events = POLLIN; map[n++] = NULL;
+		/* Draining: the listener is stopped (poll skips a negative fd). */
+		pfd[n].fd = draining ? -1 : host_fd;
+		pfd[n].events = POLLIN; map[n++] = NULL;
 		pfd[n].fd = runtime_fd; pfd[n].events = POLLIN; map[n++] = NULL;
 		pfd[n].fd = sig_fd; pfd[n].events = POLLIN; map[n++] = NULL;
 		runtime_fds(&out, &err);
@@ -509,12 +629,8 @@ main(int argc, char **argv)
 		}
 		now = now_us();
 		timeout = (int)invoke_timeout_ms();
-		if (timeout < 0 && idle_ttl_ms > 0) {
-			long idle = idle_ttl_ms - (now > agent_last_active ?
-			    (long)((now - agent_last_active) / 1000) : 0);
-
-			timeout = idle > 0 ? (int)idle : 0;
-		}
+		if (timeout < 0)
+			timeout = (int)agent_idle_ms(now);
 		if (stream_next_ms() >= 0 && (timeout < 0 || stream_next_ms() < timeout))
 			timeout = (int)stream_next_ms();
 		if ((left = conn_expire()) >= 0 && (timeout < 0 || left < timeout))
@@ -523,12 +639,6 @@ main(int argc, char **argv)
 			die("poll: %s", strerror(errno));
 		stream_tick();
 		invoke_check_deadline();
-		now = now_us();		/* a timeout moves agent_last_active */
-		if (!invoke_busy() && idle_ttl_ms > 0 && now > agent_last_active &&
-		    (long)((now - agent_last_active) / 1000) >= idle_ttl_ms) {
-			runtime_stop();
-			agent_exit(0);
-		}
 		if (pfd[2].revents)
 			agent_reap();
 		runtime_fds(&out, &err);	/* agent_reap may have changed them */
@@ -553,5 +663,17 @@ main(int argc, char **argv)
 			conn_accept(host_fd, CONN_HOST);
 		if (pfd[1].revents)
 			conn_accept(runtime_fd, CONN_RUNTIME);
+		/*
+		 * Last, once this round's connections and requests count as
+		 * activity: an exit decided before them would drop requests
+		 * already sent (a timeout moves agent_last_active too).
+		 */
+		if (agent_may_exit(now_us())) {
+			if (draining) {
+				runtime_stop();
+				agent_exit(0);
+			}
+			agent_drain();
+		}
 	}
 }

@@ -73,6 +73,8 @@ enum http_route http_runtime_route(const char *method, const char *path,
 #define AGENT_HOST_CONNS	48	/* of which the host's, at most */
 #define AGENT_RUNTIME_CONNS	16	/* and the runtime's */
 #define AGENT_AUTH_MS		1000	/* microVM: a token line within this */
+#define AGENT_DRAIN_MS		100	/* idle: quiet this long, then exit */
+#define AGENT_ACK_MS		1000	/* microVM: PROTO_ACCEPTED acked within */
 
 enum conn_kind {
 	CONN_HOST,		/* accepted on the host's socket (fd 3) */
@@ -96,11 +98,12 @@ struct conn {
 };
 
 extern struct conn conns[AGENT_MAX_CONNS];	/* every slot, fd -1 if free */
-extern uint64_t agent_last_active;	/* µs of the last host request */
+extern uint64_t agent_last_active;	/* µs: host activity, or an invocation ended */
 
 void	 agent_set_idle_ttl(long seconds);
 void	 agent_exit(int status) __attribute__((noreturn));
 void	 agent_runtime_reset(void);
+int	 agent_ack(struct conn *c);
 int	 agent_listen_tcp(const char *addr, int port, int backlog, int flags);
 void	 conn_reply(struct conn *c, int code, const char *extra,
 	     const void *body, size_t len);

@@ -9,7 +9,10 @@
  * the moment the runtime has the event — and until then, its timeout plus
  * Lambda's init limit when the runtime starts for it (a cold start); past
  * the deadline the runtime's generation is killed and the host gets a
- * timeout; if the runtime dies, the host gets a crash.
+ * timeout; if the runtime dies, the host gets a crash.  The agent says
+ * it has taken an event (PROTO_ACCEPTED) before the runtime can see it,
+ * which is how the host tells an event that never started from one that
+ * may have (agent_request in vm/agent-client.c states the rules).
  *
  * The log is what the runtime writes while an invocation runs, between
  * START and END/REPORT lines the agent writes itself, as on Lambda; what
@@ -281,6 +284,18 @@ invoke_host(struct conn *c, const char *body, size_t len)
 	}
 	if (!runtime_configured()) {
 		conn_reply(c, 503, NULL, "not configured", 14);
+		return;
+	}
+	/*
+	 * Taken, from here on: say so first.  Everything before this point
+	 * leaves the event unstarted, and the host may send it elsewhere;
+	 * after it, the host never sends it again (agent-client.c).  If the
+	 * word cannot go, the event is not taken: busy, as far as the host
+	 * can tell, or a connection closed before any answer.
+	 */
+	if (agent_ack(c) != 0) {
+		if (c->fd != -1)
+			conn_reply(c, 409, NULL, "busy", 4);
 		return;
 	}
 	cur = calloc(1, sizeof *cur);

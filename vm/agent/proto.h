@@ -12,6 +12,10 @@
  *   POST /invoke	body: the event.  Headers carry the request id and
  *			timeout.  Answers 409 when an invocation is in
  *			flight (one at a time per instance, as on Lambda).
+ *			Once the agent takes the event, and before the
+ *			runtime can have it, it sends PROTO_ACCEPTED (an
+ *			interim 102): an /invoke that got no byte of an
+ *			answer was never started (agent-client.c).
  *			The reply body is the invocation's log — its output
  *			between START and END/REPORT lines, as on Lambda —
  *			(X-Hearth-Log-Length bytes) followed by the result.
@@ -99,6 +103,9 @@
  */
 #define PROTO_HOST_UID_BASE	2013265920u	/* 0x78000000 */
 #define PROTO_HOST_UID_SPAN	(1u << 23)
+
+/* The interim answer to a POST /invoke the agent has taken. */
+#define PROTO_ACCEPTED		"HTTP/1.1 102 Processing\r\n\r\n"
 
 /* Request headers (host to agent). */
 #define PROTO_H_REQUEST_ID	"X-Hearth-Request-Id"
