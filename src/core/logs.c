@@ -1,13 +1,13 @@
 /*
  * logs.c — invocation records and their logs.
  *
- * Every invocation is one row of the invocations table, written in one
- * short transaction: its status and figures, and its log — the
- * CloudWatch-shaped lines an operator expects from Lambda, which the
- * agent writes: START, the handler's own output, END, and REPORT with
- * Duration, Billed Duration, Memory Size, Max Memory Used and (on a cold
- * start) Init Duration.  One
- * short transaction per invocation keeps logging cheap on the warm path.
+ * Every invocation is one row of the invocations table: its status and
+ * figures, and its log — the CloudWatch-shaped lines an operator expects
+ * from Lambda, which the agent writes: START, the handler's own output,
+ * END, and REPORT with Duration, Billed Duration, Memory Size, Max Memory
+ * Used and (on a cold start) Init Duration.  One short transaction per
+ * invocation (the insert and what retention drops) keeps logging cheap
+ * on the warm path.
  *
  * Retention: each invocation keeps at most LOGS_OUTPUT_MAX bytes of
  * output; each function its last FN_LOG_KEEP invocations and no more
@@ -18,10 +18,10 @@
  * counters — invocations ever stored, errors, bytes of log kept — on its
  * row, so dropping rows loses no count and checking a cap reads no log.
  *
- * Reading back is by rowid: the
- * last lines (logs_tail), then whatever came after an id (logs_since),
- * which is how `fn logs -f` and the console's log pane follow invocations
- * made by any process, the store being shared.  Printing is theirs.
+ * Reading back is by rowid: the last lines (logs_tail), then whatever
+ * came after an id (logs_since), which is how `fn logs -f` and the
+ * console's log pane follow invocations made by any process, the store
+ * being shared.  Printing is theirs.
  */
 #include <math.h>
 #include <stdlib.h>
