@@ -27,7 +27,7 @@ cmd_fn_ls_exec(struct cmd_ctx *ctx)
 	char			*cause = NULL;
 	int			 n, i;
 
-	inst_gc(ctx->store);	/* so INSTANCES counts only live ones */
+	inst_gc(ctx->store);	/* dead rows go; list_fns counts only live ones anyway */
 	if (list_fns(ctx->store, &fns, &n, &cause) != 0)
 		return cmd_fail(ctx, CMD_ERROR, cause);
 	t = out_table_new(cmd_fn_ls_cols, nitems(cmd_fn_ls_cols));

@@ -55,11 +55,72 @@ config_check_count(const char *v, char **cause)
 	return -1;
 }
 
+#define CONFIG_SIZE_MIN	(64LL << 10)	/* one invocation's stored output */
+#define CONFIG_SIZE_MAX	(1LL << 40)
+
+/*
+ * Parse a size: bytes, or a number with K, M or G (powers of 1024), from
+ * CONFIG_SIZE_MIN (a cap smaller than one invocation's stored output
+ * would keep nothing but the newest) to CONFIG_SIZE_MAX.
+ */
+static int
+config_parse_size(const char *v, long long *out)
+{
+	char		*num;
+	size_t		 len = strlen(v);
+	long long	 n, unit = 1;
+	int		 rc;
+
+	if (len == 0)
+		return -1;
+	switch (v[len - 1]) {
+	case 'K': case 'k': unit = 1LL << 10; break;
+	case 'M': case 'm': unit = 1LL << 20; break;
+	case 'G': case 'g': unit = 1LL << 30; break;
+	}
+	num = xstrdup(v);
+	if (unit != 1)
+		num[len - 1] = '\0';
+	rc = util_parse_int(num, 0, CONFIG_SIZE_MAX / unit, &n);
+	free(num);
+	if (rc != 0 || n * unit < CONFIG_SIZE_MIN)
+		return -1;
+	*out = n * unit;
+	return 0;
+}
+
+static int
+config_check_size(const char *v, char **cause)
+{
+	long long	n;
+
+	if (config_parse_size(v, &n) == 0)
+		return 0;
+	*cause = xasprintf("'%s' is not a size from 64K to 1024G (bytes, or a "
+	    "number with K, M or G)", v);
+	return -1;
+}
+
+/*
+ * Log retention (logs.c): what the store keeps of invocation logs, the
+ * oldest dropped first.  16M a function holds its whole FN_LOG_KEEP
+ * rows at an ordinary 8 KB of log each, and still 250 invocations of a
+ * function that fills its 64 KB of output every time — enough to look
+ * back over an incident; 256M in all is 16 such chatty functions at
+ * their cap, a store an operator will not find filling a disk, as the
+ * 2,000 rows a function alone let it reach 130 MB per function.
+ */
 static const struct setting config_own[] = {
 	{ "driver.default", "HEARTH_DRIVER", "auto", NULL,
 	  NULL /* config_table: the drivers registered */, config_check_driver },
 	{ "pool.size", "HEARTH_POOL_SIZE", "1", NULL,
 	  "prestarted instances kept per runtime and driver", config_check_count },
+	{ "logs.fn_bytes", "HEARTH_LOGS_FN_BYTES", "16M", NULL,
+	  "invocation logs kept per function, in bytes (K, M, G); oldest "
+	  "dropped first", config_check_size },
+	{ "logs.total_bytes", "HEARTH_LOGS_TOTAL_BYTES", "256M", NULL,
+	  "invocation logs kept in all, in bytes (K, M, G); oldest dropped "
+	  "first", config_check_size },
 };
 
 static struct setting	*settings;	/* config_own, then every driver's */
@@ -241,6 +302,25 @@ config_get(const char *key)
 	const char	*from;
 
 	return config_get_from(key, &from);
+}
+
+/*
+ * The value of a size setting (config_check_size), in bytes.  A value
+ * the check refused can only come from the environment (the file's are
+ * checked as it is read); it counts as the default.
+ */
+long long
+config_get_size(const char *key)
+{
+	const struct setting	*s;
+	long long		 n;
+
+	if (config_parse_size(config_get(key), &n) == 0)
+		return n;
+	if ((s = config_find(key, NULL)) == NULL ||
+	    config_parse_size(config_default(s), &n) != 0)
+		fatal("config_get_size: %s is not a size setting", key);
+	return n;
 }
 
 /* Forget what was read, so the next config_get reads the file again. */

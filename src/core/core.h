@@ -28,6 +28,7 @@ char	*config_path(void);
 int	 config_load(char **cause);
 const char *config_get(const char *key);
 const char *config_get_from(const char *key, const char **from);
+long long config_get_size(const char *key);
 const char *config_key(int i, const char **help);
 int	 config_check(const char *key, const char *value, char **cause);
 int	 config_write(const char *key, const char *value, char **cause);
@@ -170,8 +171,8 @@ struct list_fn {
 	int	 memory_mb;	/* cgroup memory limit */
 	int	 timeout_s;	/* per-invocation deadline */
 	int	 version;	/* configuration version */
-	int	 instances;	/* instance rows it owns */
-	int	 invocations;	/* invocations stored (the last FN_LOG_KEEP) */
+	int	 instances;	/* its instances still alive */
+	int	 invocations;	/* every invocation stored, kept rows or not */
 	int	 errors;	/* of those, the ones not ok */
 	double	 last_ts;	/* newest invocation, epoch s; 0 if none */
 	int	 last_failed;	/* the newest invocation was not ok */
@@ -183,8 +184,8 @@ void	 list_fns_free(struct list_fn *rows, int n);
 struct list_fn_show {
 	struct fn *fn;		/* the function's row */
 	char	*code_dir;	/* its current code directory */
-	int	 instances;	/* instance rows it owns */
-	int	 invocations;	/* invocations stored */
+	int	 instances;	/* its instances still alive */
+	int	 invocations;	/* every invocation stored, kept rows or not */
 	int	 errors;	/* of those, the ones not ok */
 };
 int	 list_fn_show(struct store *st, const char *name,
@@ -208,7 +209,8 @@ struct list_inst {
 	char	*driver;	/* the driver it runs under */
 	char	*fn;		/* owner, NULL while in the pool */
 	char	*runtime;	/* image runtime */
-	char	*state;		/* starting | ready */
+	char	*state;		/* the row's (starting | ready), or gone: its
+				   driver sees no process, whatever the row says */
 	int	 pid;		/* the machine's main process */
 	int	 memory_mb;	/* current limit */
 	int	 fn_version;	/* function version it is configured with */

@@ -13,6 +13,13 @@
  * with its free function; strings in rows are never NULL unless the field
  * says so.  A read the store fails returns -1 with a cause and no rows.
  * Nothing here writes to the store.
+ *
+ * Counts are what happened, not what is kept: a function's invocations
+ * and errors are the counters on its row (store.c's triggers), which log
+ * retention does not lower.  And an instance is what its driver sees now:
+ * a row whose process is gone is listed as "gone" and counted nowhere,
+ * whatever state the row still claims (a gc that could not remove it,
+ * a kill since), as the console has always drawn it.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -52,6 +59,52 @@ list_end(struct store *st, int rc, char **cause)
 	return -1;
 }
 
+/*
+ * Whether an instance row (driver, id, pid, state) is dead: its driver
+ * is not in this build or sees no process.  A row still starting that
+ * has no process yet is not dead; inst.c's start grace decides that.
+ */
+static int
+list_inst_dead(const struct vm_driver *drv, const char *id, int pid,
+    const char *state)
+{
+	if (pid == 0 && strcmp(state, "starting") == 0)
+		return 0;
+	return drv == NULL || !drv->alive(id, pid);
+}
+
+/*
+ * The live instances of function fn (every function's, when fn is NULL,
+ * added into rows by name).
+ */
+static int
+list_fn_live(struct store *st, const char *fn, struct list_fn *rows, int n)
+{
+	sqlite3_stmt	*stmt;
+	const char	*owner, *id, *state;
+	int		 live = 0, i;
+
+	stmt = store_prepare(st, "SELECT fn, id, driver, pid, state FROM "
+	    "instances WHERE fn IS NOT NULL AND (?1 IS NULL OR fn = ?1)");
+	if (fn != NULL)
+		sqlite3_bind_text(stmt, 1, fn, -1, SQLITE_STATIC);
+	while (sqlite3_step(stmt) == SQLITE_ROW) {
+		owner = (const char *)sqlite3_column_text(stmt, 0);
+		id = (const char *)sqlite3_column_text(stmt, 1);
+		state = (const char *)sqlite3_column_text(stmt, 4);
+		if (list_inst_dead(vm_driver_find((const char *)
+		    sqlite3_column_text(stmt, 2)), id != NULL ? id : "",
+		    sqlite3_column_int(stmt, 3), state != NULL ? state : ""))
+			continue;
+		live++;
+		for (i = 0; i < n; i++)
+			if (strcmp(rows[i].name, owner) == 0)
+				rows[i].instances++;
+	}
+	sqlite3_finalize(stmt);
+	return live;
+}
+
 /* Every function with its counters, by name. */
 int
 list_fns(struct store *st, struct list_fn **rows, int *n, char **cause)
@@ -65,11 +118,7 @@ list_fns(struct store *st, struct list_fn **rows, int *n, char **cause)
 	*rows = NULL;
 	*n = 0;
 	stmt = store_stmt(st, "SELECT f.name, f.runtime, f.handler, "
-	    "f.memory_mb, f.timeout_s, f.version, "
-	    "(SELECT count(*) FROM instances i WHERE i.fn = f.name), "
-	    "(SELECT count(*) FROM invocations v WHERE v.fn = f.name), "
-	    "(SELECT count(*) FROM invocations v WHERE v.fn = f.name AND "
-	    "v.status != 'ok'), "
+	    "f.memory_mb, f.timeout_s, f.version, 0, f.invoked, f.errors, "
 	    "(SELECT max(ts) FROM invocations v WHERE v.fn = f.name), "
 	    "(SELECT status FROM invocations v WHERE v.fn = f.name "
 	    "ORDER BY id DESC LIMIT 1), f.driver FROM functions f ORDER BY f.name");
@@ -82,7 +131,6 @@ list_fns(struct store *st, struct list_fn **rows, int *n, char **cause)
 		r->memory_mb = sqlite3_column_int(stmt, 3);
 		r->timeout_s = sqlite3_column_int(stmt, 4);
 		r->version = sqlite3_column_int(stmt, 5);
-		r->instances = sqlite3_column_int(stmt, 6);
 		r->invocations = sqlite3_column_int(stmt, 7);
 		r->errors = sqlite3_column_int(stmt, 8);
 		r->last_ts = sqlite3_column_double(stmt, 9);
@@ -93,6 +141,8 @@ list_fns(struct store *st, struct list_fn **rows, int *n, char **cause)
 	}
 	rc = list_end(st, rc, cause);
 	store_done(stmt);
+	if (rc == 0)
+		list_fn_live(st, NULL, *rows, *n);
 	if (rc != 0) {
 		list_fns_free(*rows, *n);
 		*rows = NULL;
@@ -125,16 +175,15 @@ list_fn_show(struct store *st, const char *name, struct list_fn_show *out,
 	memset(out, 0, sizeof *out);
 	if ((out->fn = fn_load(st, name, cause)) == NULL)
 		return -1;
-	stmt = store_prepare(st, "SELECT (SELECT count(*) FROM instances "
-	    "WHERE fn = ?1), (SELECT count(*) FROM invocations WHERE fn = ?1), "
-	    "(SELECT count(*) FROM invocations WHERE fn = ?1 AND status != 'ok')");
+	stmt = store_prepare(st, "SELECT invoked, errors FROM functions "
+	    "WHERE name = ?");
 	sqlite3_bind_text(stmt, 1, out->fn->name, -1, SQLITE_STATIC);
 	if (sqlite3_step(stmt) == SQLITE_ROW) {
-		out->instances = sqlite3_column_int(stmt, 0);
-		out->invocations = sqlite3_column_int(stmt, 1);
-		out->errors = sqlite3_column_int(stmt, 2);
+		out->invocations = sqlite3_column_int(stmt, 0);
+		out->errors = sqlite3_column_int(stmt, 1);
 	}
 	sqlite3_finalize(stmt);
+	out->instances = list_fn_live(st, out->fn->name, NULL, 0);
 	out->code_dir = fn_code_dir(st, out->fn->name, out->fn->code_version);
 	return 0;
 }
@@ -224,6 +273,10 @@ list_inst_row(struct store *st, sqlite3_stmt *stmt, struct list_inst *r)
 	vi.start_ms = -1;
 	drv = vm_driver_find(r->driver);
 	r->known = drv != NULL;
+	if (list_inst_dead(drv, r->id, r->pid, r->state)) {
+		free(r->state);
+		r->state = xstrdup("gone");
+	}
 	if (drv != NULL) {
 		r->alive = drv->alive(r->id, r->pid);
 		drv->info(r->id, r->run_dir, &vi);
@@ -534,8 +587,9 @@ list_fn_stats(struct store *st, const char *fn, struct list_fn_stats *out,
 	int		 n = 0;
 
 	memset(out, 0, sizeof *out);
-	stmt = store_stmt(st, "SELECT count(*), (SELECT count(*) FROM "
-	    "invocations WHERE fn = ?1 AND ts > ?2) FROM invocations WHERE fn = ?1");
+	stmt = store_stmt(st, "SELECT coalesce((SELECT invoked FROM functions "
+	    "WHERE name = ?1), 0), (SELECT count(*) FROM invocations "
+	    "WHERE fn = ?1 AND ts > ?2)");
 	sqlite3_bind_text(stmt, 1, fn, -1, SQLITE_STATIC);
 	sqlite3_bind_double(stmt, 2, util_now() - LIST_RATE_S);
 	if (sqlite3_step(stmt) == SQLITE_ROW) {

@@ -1,18 +1,27 @@
 /*
  * logs.c — invocation records and their logs.
  *
- * Every invocation is one row of the invocations table, written in one
- * short transaction: its status and figures, and its log — the
- * CloudWatch-shaped lines an operator expects from Lambda, which the
- * agent writes: START, the handler's own output, END, and REPORT with
- * Duration, Billed Duration, Memory Size, Max Memory Used and (on a cold
- * start) Init Duration.  One
- * insert per invocation keeps logging cheap on the warm path.  Each
- * function keeps its last FN_LOG_KEEP invocations, and at most
- * LOGS_OUTPUT_MAX bytes of output each.  Reading back is by rowid: the
- * last lines (logs_tail), then whatever came after an id (logs_since),
- * which is how `fn logs -f` and the console's log pane follow invocations
- * made by any process, the store being shared.  Printing is theirs.
+ * Every invocation is one row of the invocations table: its status and
+ * figures, and its log — the CloudWatch-shaped lines an operator expects
+ * from Lambda, which the agent writes: START, the handler's own output,
+ * END, and REPORT with Duration, Billed Duration, Memory Size, Max Memory
+ * Used and (on a cold start) Init Duration.  One short transaction per
+ * invocation (the insert and what retention drops) keeps logging cheap
+ * on the warm path.
+ *
+ * Retention: each invocation keeps at most LOGS_OUTPUT_MAX bytes of
+ * output; each function its last FN_LOG_KEEP invocations and no more
+ * than logs.fn_bytes of log; all functions together no more than
+ * logs.total_bytes.  Whatever is over goes oldest first (of the function,
+ * then of the host), in the transaction that stored the newest, which is
+ * always kept.  The store's triggers (store.c) keep each function's
+ * counters — invocations ever stored, errors, bytes of log kept — on its
+ * row, so dropping rows loses no count and checking a cap reads no log.
+ *
+ * Reading back is by rowid: the last lines (logs_tail), then whatever
+ * came after an id (logs_since), which is how `fn logs -f` and the
+ * console's log pane follow invocations made by any process, the store
+ * being shared.  Printing is theirs.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -66,20 +75,127 @@ logs_format(const struct fn *fn, const struct invoke_result *res, struct buf *b)
 	    res->max_mem_mb, logs_status_name(res->status));
 }
 
-/* Store one invocation's record and log; -1 with *cause on error. */
+/* A statement that yields one integer: that integer, 0 if none. */
+static long long
+logs_int(sqlite3_stmt *stmt)
+{
+	long long	v = 0;
+
+	if (sqlite3_step(stmt) == SQLITE_ROW)
+		v = sqlite3_column_int64(stmt, 0);
+	store_done(stmt);
+	return v;
+}
+
+/*
+ * Drop the oldest invocations before id newest — of function fn, or of
+ * any function when fn is NULL — until at least excess bytes of log are
+ * freed.  Only the rows dropped are read, and no log text of them.  Not
+ * cached statements (store_stmt): this runs only once a cap is reached.
+ */
+static int
+logs_drop(struct store *st, const char *fn, long long excess,
+    sqlite3_int64 newest)
+{
+	sqlite3_stmt	*stmt;
+	sqlite3_int64	 cut = 0;
+	long long	 freed = 0;
+	int		 rc;
+
+	if (fn != NULL) {
+		stmt = store_prepare(st, "SELECT id, bytes FROM invocations "
+		    "WHERE fn = ? AND id < ? ORDER BY id");
+		sqlite3_bind_text(stmt, 1, fn, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(stmt, 2, newest);
+	} else {
+		stmt = store_prepare(st, "SELECT id, bytes FROM invocations "
+		    "WHERE id < ? ORDER BY id");
+		sqlite3_bind_int64(stmt, 1, newest);
+	}
+	while (freed < excess && sqlite3_step(stmt) == SQLITE_ROW) {
+		cut = sqlite3_column_int64(stmt, 0);
+		freed += sqlite3_column_int64(stmt, 1);
+	}
+	sqlite3_finalize(stmt);
+	if (cut == 0)
+		return SQLITE_DONE;
+	if (fn != NULL) {
+		stmt = store_prepare(st, "DELETE FROM invocations WHERE fn = ? AND "
+		    "id <= ?");
+		sqlite3_bind_text(stmt, 1, fn, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(stmt, 2, cut);
+	} else {
+		stmt = store_prepare(st, "DELETE FROM invocations WHERE id <= ?");
+		sqlite3_bind_int64(stmt, 1, cut);
+	}
+	rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+/*
+ * Apply retention after invocation newest of function fn was stored:
+ * its FN_LOG_KEEP rows, then its byte cap, then the host's.
+ */
+static int
+logs_retain(struct store *st, const char *fn, sqlite3_int64 newest)
+{
+	sqlite3_stmt	*stmt;
+	long long	 have, cap;
+	int		 rc = SQLITE_DONE;
+
+	/*
+	 * Keep the newest FN_LOG_KEEP invocations of this function.  Finding
+	 * the cut-off walks that many index entries, so do it once every 64
+	 * rowids rather than on every insert.
+	 */
+	if (newest % 64 == 0) {
+		stmt = store_prepare(st, "DELETE FROM invocations WHERE fn = ?1 AND "
+		    "id < (SELECT id FROM invocations WHERE fn = ?1 ORDER BY id DESC "
+		    "LIMIT 1 OFFSET ?2)");
+		sqlite3_bind_text(stmt, 1, fn, -1, SQLITE_STATIC);
+		sqlite3_bind_int(stmt, 2, FN_LOG_KEEP - 1);
+		rc = sqlite3_step(stmt);
+		sqlite3_finalize(stmt);
+		if (rc != SQLITE_DONE)
+			return rc;
+	}
+	/* The byte counters are on the functions' rows: no log is read. */
+	stmt = store_stmt(st, "SELECT log_bytes FROM functions WHERE name = ?");
+	sqlite3_bind_text(stmt, 1, fn, -1, SQLITE_STATIC);
+	have = logs_int(stmt);
+	cap = config_get_size("logs.fn_bytes");
+	if (have > cap && (rc = logs_drop(st, fn, have - cap, newest)) !=
+	    SQLITE_DONE)
+		return rc;
+	have = logs_int(store_stmt(st, "SELECT coalesce(sum(log_bytes), 0) "
+	    "FROM functions"));
+	cap = config_get_size("logs.total_bytes");
+	if (have > cap)
+		rc = logs_drop(st, NULL, have - cap, newest);
+	return rc;
+}
+
+/*
+ * Store one invocation's record and log, and apply retention, in one
+ * transaction; -1 with *cause on error.
+ */
 int
 logs_store(struct store *st, const struct fn *fn, const struct invoke_result *res,
     char **cause)
 {
 	sqlite3_stmt	*stmt;
 	struct buf	 b = { 0 };
-	sqlite3_int64	 id;
 	int		 rc;
 
 	logs_format(fn, res, &b);
+	if (store_begin(st, cause) != 0) {
+		buf_free(&b);
+		return -1;
+	}
 	stmt = store_stmt(st, "INSERT INTO invocations (request_id, fn, ts, "
-	    "status, duration_ms, init_ms, max_mem_mb, log) "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+	    "status, duration_ms, init_ms, max_mem_mb, log, bytes) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
 	sqlite3_bind_text(stmt, 1, res->request_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(stmt, 2, fn->name, -1, SQLITE_STATIC);
 	sqlite3_bind_double(stmt, 3, util_now());
@@ -87,30 +203,20 @@ logs_store(struct store *st, const struct fn *fn, const struct invoke_result *re
 	sqlite3_bind_double(stmt, 5, res->duration_ms);
 	sqlite3_bind_double(stmt, 6, res->init_ms);
 	sqlite3_bind_int(stmt, 7, res->max_mem_mb);
-	sqlite3_bind_text(stmt, 8, b.data, (int)b.len, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 8, b.data != NULL ? b.data : "", (int)b.len,
+	    SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 9, (sqlite3_int64)b.len);
 	rc = sqlite3_step(stmt);
 	store_done(stmt);
 	buf_free(&b);
+	if (rc == SQLITE_DONE)
+		rc = logs_retain(st, fn->name, sqlite3_last_insert_rowid(st->db));
 	if (rc != SQLITE_DONE) {
 		*cause = xasprintf("store: %s", sqlite3_errmsg(st->db));
+		store_rollback(st);
 		return -1;
 	}
-	/*
-	 * Keep the newest FN_LOG_KEEP invocations of this function.  Finding
-	 * the cut-off walks that many index entries, so do it once every 64
-	 * rowids rather than on every insert.
-	 */
-	id = sqlite3_last_insert_rowid(st->db);
-	if (id % 64 == 0) {
-		stmt = store_prepare(st, "DELETE FROM invocations WHERE fn = ?1 AND "
-		    "id < (SELECT id FROM invocations WHERE fn = ?1 ORDER BY id DESC "
-		    "LIMIT 1 OFFSET ?2)");
-		sqlite3_bind_text(stmt, 1, fn->name, -1, SQLITE_STATIC);
-		sqlite3_bind_int(stmt, 2, FN_LOG_KEEP - 1);
-		sqlite3_step(stmt);
-		sqlite3_finalize(stmt);
-	}
-	return 0;
+	return store_commit(st, cause);
 }
 
 /* Whether function name still exists (a follower stops when it is gone). */

@@ -89,6 +89,37 @@ static const char *store_migrations[] = {
 	/* 3: the VM driver a function runs under: ns, qemu, or auto (the
 	 * setting driver.default decides when it runs). */
 	"ALTER TABLE functions ADD COLUMN driver TEXT NOT NULL DEFAULT 'auto';",
+
+	/*
+	 * 4: counters that outlive the rows they count.  Log retention
+	 * (logs.c) drops old invocation rows, so what `fn show` and `fn ls`
+	 * count lives on the function: every invocation ever stored and
+	 * the ones not ok, and the bytes of log it keeps now, which the
+	 * byte caps are checked against without reading any log.  Triggers
+	 * keep them, in the very statement that inserts or deletes a row,
+	 * whoever writes it; a store made before this version is seeded
+	 * from the rows it has (all it can know).
+	 */
+	"ALTER TABLE functions ADD COLUMN invoked INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE functions ADD COLUMN errors INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE functions ADD COLUMN log_bytes INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE invocations ADD COLUMN bytes INTEGER NOT NULL DEFAULT 0;"
+	"UPDATE invocations SET bytes = length(CAST(log AS BLOB));"
+	"UPDATE functions SET"
+	"  invoked = (SELECT count(*) FROM invocations v WHERE v.fn = name),"
+	"  errors = (SELECT count(*) FROM invocations v WHERE v.fn = name AND"
+	"    v.status != 'ok'),"
+	"  log_bytes = (SELECT coalesce(sum(bytes), 0) FROM invocations v"
+	"    WHERE v.fn = name);"
+	"CREATE TRIGGER invocations_counted AFTER INSERT ON invocations BEGIN"
+	"  UPDATE functions SET invoked = invoked + 1,"
+	"    errors = errors + (NEW.status != 'ok'),"
+	"    log_bytes = log_bytes + NEW.bytes WHERE name = NEW.fn;"
+	"END;"
+	"CREATE TRIGGER invocations_dropped AFTER DELETE ON invocations BEGIN"
+	"  UPDATE functions SET log_bytes = log_bytes - OLD.bytes"
+	"    WHERE name = OLD.fn;"
+	"END;",
 };
 #define STORE_VERSION ((int)(sizeof store_migrations / sizeof store_migrations[0]))
 

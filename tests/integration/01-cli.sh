@@ -32,5 +32,5 @@ expect_eq "complete option" "$OUT" "--timeout"
 expect_rc 2 H </dev/null
 # The store was created with the current schema, in WAL mode.
 expect_eq "wal" "$(q 'PRAGMA journal_mode')" "wal"
-expect_eq "schema" "$(q "PRAGMA user_version")" "3"
+expect_eq "schema" "$(q "PRAGMA user_version")" "4"
 exit 0

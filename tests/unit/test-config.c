@@ -166,6 +166,45 @@ test_xdg(void)
 	free(xdg);
 }
 
+/* Log retention sizes: defaults, units, the range, a bad value refused. */
+static void
+test_sizes(void)
+{
+	char	*cause = NULL;
+
+	unsetenv("HEARTH_LOGS_FN_BYTES");
+	unsetenv("HEARTH_LOGS_TOTAL_BYTES");
+	put("");
+	CHECK("size-1.1", config_get_size("logs.fn_bytes") == 16LL << 20);
+	CHECK("size-1.2", config_get_size("logs.total_bytes") == 256LL << 20);
+	CHECK("size-1.3", config_write("logs.fn_bytes", "2G", &cause) == 0 &&
+	    config_get_size("logs.fn_bytes") == 2LL << 30);
+	CHECK("size-1.4", config_write("logs.fn_bytes", "100k", &cause) == 0 &&
+	    config_get_size("logs.fn_bytes") == 100LL << 10);
+	CHECK("size-1.5", config_write("logs.total_bytes", "1048576", &cause) == 0 &&
+	    config_get_size("logs.total_bytes") == 1048576);
+	CHECK("size-2.1", config_write("logs.fn_bytes", "1K", &cause) == -1);
+	CHECK_STR("size-2.2", cause, "logs.fn_bytes: '1K' is not a size from "
+	    "64K to 1024G (bytes, or a number with K, M or G)");
+	free(cause);
+	cause = NULL;
+	CHECK("size-2.3", config_write("logs.total_bytes", "lots", &cause) == -1);
+	free(cause);
+	cause = NULL;
+	CHECK("size-2.4", config_write("logs.total_bytes", "2T", &cause) == -1);
+	free(cause);
+	cause = NULL;
+	CHECK("size-2.5", config_write("logs.total_bytes", "M", &cause) == -1);
+	free(cause);
+	/* A bad value from the environment counts as the default. */
+	setenv("HEARTH_LOGS_FN_BYTES", "tiny", 1);
+	CHECK("size-3.1", config_get_size("logs.fn_bytes") == 16LL << 20);
+	setenv("HEARTH_LOGS_FN_BYTES", "1M", 1);
+	CHECK("size-3.2", config_get_size("logs.fn_bytes") == 1LL << 20);
+	unsetenv("HEARTH_LOGS_FN_BYTES");
+	put("");
+}
+
 int
 main(void)
 {
@@ -181,6 +220,7 @@ main(void)
 	test_bad_file();
 	test_write();
 	test_xdg();
+	test_sizes();
 	util_rmtree(home);
 	CHECK_DONE();
 }

@@ -165,6 +165,170 @@ test_handler_file(const char *dir)
 	free(code);
 }
 
+/* A count from the store, -1 if the query fails. */
+static long long
+count_sql(struct store *st, const char *sql)
+{
+	sqlite3_stmt	*stmt = store_prepare(st, sql);
+	long long	 v = -1;
+
+	if (sqlite3_step(stmt) == SQLITE_ROW)
+		v = sqlite3_column_int64(stmt, 0);
+	sqlite3_finalize(stmt);
+	return v;
+}
+
+/* Store one invocation of fn through logs_store, with len bytes of output. */
+static int
+store_one(struct store *st, struct fn *fn, int status, size_t len)
+{
+	struct invoke_result	 res;
+	char			*cause = NULL;
+	int			 rc;
+
+	memset(&res, 0, sizeof res);
+	res.status = status;
+	res.logs = xmalloc(len + 1);
+	memset(res.logs, 'x', len);
+	res.logs_len = len;
+	snprintf(res.request_id, sizeof res.request_id, "req");
+	res.duration_ms = 1;
+	rc = logs_store(st, fn, &res, &cause);
+	if (rc != 0) {
+		fprintf(stderr, "logs_store: %s\n", cause);
+		free(cause);
+	}
+	free(res.logs);
+	return rc;
+}
+
+/*
+ * Bounded state: counters count every invocation, not the rows kept;
+ * logs stay under their per-function and host byte caps, oldest dropped
+ * first; an instance whose process is gone is not listed as ready.
+ */
+static void
+test_bounded(struct store *st)
+{
+	char			 cname[] = "c", dname[] = "d";
+	struct fn		 c = { .name = cname, .memory_mb = 128 };
+	struct fn		 d = { .name = dname, .memory_mb = 128 };
+	struct list_fn_show	 show;
+	struct list_fn		*fns;
+	struct list_fn_stats	 fs;
+	struct list_inst	*in;
+	char			*cause = NULL, *sql;
+	long long		 kept, bytes, oldest;
+	int			 i, fails = 0, n;
+	pid_t			 dead;
+
+	exec_sql(st, "bound-0.1", "INSERT INTO functions (name, runtime, "
+	    "handler, memory_mb, timeout_s, created, updated) VALUES "
+	    "('c', 'python3', 'app.handler', 128, 3, 1, 1), "
+	    "('d', 'python3', 'app.handler', 128, 3, 1, 1)");
+
+	/* 2,100 invocations, one in ten an error: rows are capped, counts not. */
+	for (i = 0; i < FN_LOG_KEEP + 100; i++)
+		fails += store_one(st, &c, i % 10 == 0 ? INVOKE_ERROR : INVOKE_OK,
+		    10) != 0;
+	CHECK("bound-1.1", fails == 0);
+	kept = count_sql(st, "SELECT count(*) FROM invocations WHERE fn = 'c'");
+	CHECK("bound-1.2", kept >= FN_LOG_KEEP && kept < FN_LOG_KEEP + 64);
+	CHECK("bound-1.3", list_fn_show(st, "c", &show, &cause) == 0);
+	CHECK("bound-1.4", show.invocations == FN_LOG_KEEP + 100);
+	CHECK("bound-1.5", show.errors == (FN_LOG_KEEP + 100) / 10);
+	list_fn_show_free(&show);
+	CHECK("bound-1.6", list_fns(st, &fns, &n, &cause) == 0);
+	for (i = 0; i < n; i++)
+		if (strcmp(fns[i].name, "c") == 0)
+			CHECK("bound-1.7", fns[i].invocations == FN_LOG_KEEP + 100 &&
+			    fns[i].errors == (FN_LOG_KEEP + 100) / 10);
+	list_fns_free(fns, n);
+	CHECK("bound-1.8", list_fn_stats(st, "c", &fs, &cause) == 0 &&
+	    fs.invocations == FN_LOG_KEEP + 100);
+	/* The byte counter is the sum of what is kept. */
+	CHECK("bound-1.9", count_sql(st, "SELECT log_bytes FROM functions "
+	    "WHERE name = 'c'") == count_sql(st, "SELECT sum(length(CAST(log "
+	    "AS BLOB))) FROM invocations WHERE fn = 'c'"));
+
+	/* A chatty function stays under logs.fn_bytes, oldest dropped first. */
+	setenv("HEARTH_LOGS_FN_BYTES", "256K", 1);
+	exec_sql(st, "bound-2.0", "DELETE FROM invocations WHERE fn = 'c'");
+	CHECK("bound-2.1", count_sql(st, "SELECT log_bytes FROM functions "
+	    "WHERE name = 'c'") == 0);
+	for (i = 0; i < 40; i++)
+		fails += store_one(st, &c, INVOKE_OK, 60000) != 0;
+	CHECK("bound-2.2", fails == 0);
+	bytes = count_sql(st, "SELECT sum(length(CAST(log AS BLOB))) FROM "
+	    "invocations WHERE fn = 'c'");
+	CHECK("bound-2.3", bytes <= 256 * 1024 && bytes > 256 * 1024 - 70000);
+	CHECK("bound-2.4", bytes == count_sql(st, "SELECT log_bytes FROM "
+	    "functions WHERE name = 'c'"));
+	/* The newest are the ones kept: the ids are the last consecutive ones. */
+	CHECK("bound-2.5", count_sql(st, "SELECT max(id) - min(id) + 1 - count(*) "
+	    "FROM invocations WHERE fn = 'c'") == 0 &&
+	    count_sql(st, "SELECT max(id) FROM invocations WHERE fn = 'c'") ==
+	    count_sql(st, "SELECT max(id) FROM invocations"));
+	CHECK("bound-2.6", list_fn_show(st, "c", &show, &cause) == 0 &&
+	    show.invocations == FN_LOG_KEEP + 100 + 40);
+	list_fn_show_free(&show);
+	/* A record bigger than the cap is still kept: the newest always is. */
+	setenv("HEARTH_LOGS_FN_BYTES", "64K", 1);
+	CHECK("bound-2.7", store_one(st, &c, INVOKE_OK, 65000) == 0);
+	CHECK("bound-2.8", count_sql(st, "SELECT count(*) FROM invocations "
+	    "WHERE fn = 'c'") == 1);
+	unsetenv("HEARTH_LOGS_FN_BYTES");
+
+	/* The host cap: all functions together, the oldest anywhere first. */
+	setenv("HEARTH_LOGS_TOTAL_BYTES", "512K", 1);
+	oldest = count_sql(st, "SELECT max(id) FROM invocations WHERE fn = 'c'");
+	for (i = 0; i < 20; i++)
+		fails += store_one(st, &d, INVOKE_OK, 60000) != 0;
+	CHECK("bound-3.1", fails == 0);
+	bytes = count_sql(st, "SELECT sum(length(CAST(log AS BLOB))) FROM "
+	    "invocations");
+	CHECK("bound-3.2", bytes <= 512 * 1024 && bytes > 512 * 1024 - 70000);
+	CHECK("bound-3.3", count_sql(st, "SELECT sum(log_bytes) FROM functions") ==
+	    bytes);
+	/* c's record was older than every one of d's: it went first. */
+	sql = xasprintf("SELECT count(*) FROM invocations WHERE id <= %lld", oldest);
+	CHECK("bound-3.4", count_sql(st, sql) == 0);
+	free(sql);
+	CHECK("bound-3.5", count_sql(st, "SELECT max(id) - min(id) + 1 - count(*) "
+	    "FROM invocations WHERE fn = 'd'") == 0);
+	CHECK("bound-3.6", list_fn_show(st, "c", &show, &cause) == 0 &&
+	    show.invocations == FN_LOG_KEEP + 100 + 41);
+	list_fn_show_free(&show);
+	unsetenv("HEARTH_LOGS_TOTAL_BYTES");
+
+	/*
+	 * A ready row whose process is gone (killed from outside, a gc that
+	 * could not remove it) lists as gone and counts as no instance.
+	 */
+	if ((dead = fork()) == 0)
+		_exit(0);
+	waitpid(dead, NULL, 0);
+	sql = xasprintf("INSERT INTO instances (id, fn, runtime, driver, state, "
+	    "pid, sock, memory_mb, created, last_used) VALUES ('00000000dead', "
+	    "'d', 'python3', 'ns', 'ready', %d, '/d.sock', 128, 1, 1)", (int)dead);
+	exec_sql(st, "bound-4.0", sql);
+	free(sql);
+	CHECK("bound-4.1", list_insts(st, &in, &n, &cause) == 0);
+	for (i = 0; i < n; i++)
+		if (strcmp(in[i].id, "00000000dead") == 0)
+			CHECK_STR("bound-4.2", in[i].state, "gone");
+	list_insts_free(in, n);
+	CHECK("bound-4.3", list_fn_show(st, "d", &show, &cause) == 0 &&
+	    show.instances == 0);
+	list_fn_show_free(&show);
+	CHECK("bound-4.4", list_fns(st, &fns, &n, &cause) == 0);
+	for (i = 0; i < n; i++)
+		if (strcmp(fns[i].name, "d") == 0)
+			CHECK("bound-4.5", fns[i].instances == 0);
+	list_fns_free(fns, n);
+	exec_sql(st, "bound-4.6", "DELETE FROM instances WHERE id = '00000000dead'");
+}
+
 int
 main(void)
 {
@@ -437,6 +601,7 @@ main(void)
 
 	test_handler_file(dir);
 	test_stream(dir);
+	test_bounded(st);
 
 	store_close(st);
 	util_rmtree(dir);
