@@ -97,6 +97,9 @@ print("  cgroup charge        %5.1f MiB (private memory of both, page tables, ke
 print("  beyond the runtime   %5.1f MiB (cgroup charge - runtime private memory)" % ((cg - r_uss) / n / 1024))
 '
 echo
+echo "-- load: concurrent clients x 2,000 invocations (a python handler working 10 ms)"
+sh "$(dirname "$0")/bench-load.sh"
+echo
 sh "$(dirname "$0")/bench-vm.sh" "$B"
 echo
 echo "-- console (tmux 120x40)"
