@@ -80,6 +80,36 @@ expect_rc 0 H vm rm --all
 for id in $ids; do gone "$id" "spread"; done
 [ -z "$(ls "$HEARTH_HOME/run")" ] || fail "run left: $(ls "$HEARTH_HOME/run")"
 
+# 20.2b kills of clients that claim from the pool (claimed, being
+# configured, serving): what is left is ready, the rest goes.
+export HEARTH_POOL_SIZE=1
+for d in 0.01 0.03 0.06 0.1 0.2; do
+	expect_rc 0 H vm pool python3
+	"$HEARTH" fn invoke f >/dev/null 2>&1 &
+	p=$!
+	BG_PIDS="$BG_PIDS $p"
+	sleep $d
+	kill -9 $p 2>/dev/null
+	wait $p 2>/dev/null
+done
+# A client that got as far as serving started a detached refill: wait
+# for those of this HEARTH_HOME to finish (they are not ours to kill).
+i=0
+while grep -lz "^HEARTH_HOME=$HEARTH_HOME\$" /proc/[0-9]*/environ 2>/dev/null |
+    sed 's#environ$#cmdline#' | xargs -r grep -lz '^pool$' 2>/dev/null | grep -q .; do
+	i=$((i + 1)); [ $i -lt 600 ] || fail "pool refill never ended"; sleep 0.05
+done
+sleep 0.2
+ids=$(q "SELECT id FROM instances")
+expect_rc 0 H vm ls
+for id in $(q "SELECT id FROM instances"); do
+	expect_eq "pool: $id ready" "$(q "SELECT state FROM instances WHERE id='$id'")" ready
+done
+expect_rc 0 H vm rm --all
+for id in $ids; do gone "$id" "pool"; done
+[ -z "$(ls "$HEARTH_HOME/run")" ] || fail "run left: $(ls "$HEARTH_HOME/run")"
+export HEARTH_POOL_SIZE=0
+
 # 20.3 a destroy that fails is an error naming the instance, the row
 # stays (marked gone, never ready), and the next vm rm finishes it.  A
 # child cgroup makes the instance's memory cgroup impossible to remove.
