@@ -73,6 +73,8 @@ static const struct inst_state {
 	int		 owned;		/* its owner file's lock says who has it */
 	int		 live_keeps;	/* the janitor keeps it while its VM runs */
 } inst_states[] = {
+	/* (A row with no owner file at all counts as owned for a start's
+	 * longest time, vm_start_max_s: an older hearth may be making it.) */
 	{ "starting", "ready -", "its owner alone (inst_spawn, pool_claim): "
 	  "inst_mark_ready, inst_end", 1, 0 },
 	{ "ready", "starting -", "anyone: pool_claim (pool rows), inst_end", 0, 1 },
@@ -986,6 +988,12 @@ inst_gc_dead(struct store *st, struct inst *in)
 	if (s->owned) {
 		if ((fd = inst_owner_try(st, in->id, &absent)) == -1 && !absent)
 			return 0;	/* its owner is alive */
+		/*
+		 * No owner file: a hearth from before owner files may be
+		 * starting it; past the slowest start, nobody is.
+		 */
+		if (absent && util_now() - in->created <= vm_start_max_s())
+			return 0;
 		in->owner_fd = fd;
 		if ((now = inst_load(st, in->id)) == NULL)
 			return 0;	/* ended meanwhile */

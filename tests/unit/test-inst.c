@@ -142,7 +142,8 @@ main(void)
 	/*
 	 * inst-5: the janitor applies inst_states.  A row 'starting' whose
 	 * owner file nobody holds (its owner died: a client killed in a cold
-	 * start) goes at once, VM or not; one whose owner holds the lock
+	 * start) goes at once, VM or not, and one with no owner file once it
+	 * is older than a start may take; one whose owner holds the lock
 	 * stays; a 'gone' one (its destroy failed) is destroyed again; a run
 	 * directory no row names goes unless its owner file is held.
 	 */
@@ -151,7 +152,9 @@ main(void)
 	    "('0000000000aa', 'f', 'python3', 'ns', 'starting', 0, '', 128, "
 	    "%.0f, 0), ('0000000000bb', 'f', 'python3', 'ns', 'starting', 0, '', "
 	    "128, %.0f, 0), ('0000000000cc', 'f', 'python3', 'ns', 'gone', 0, "
-	    "'', 128, %.0f, 0)", util_now(), util_now(), util_now());
+	    "'', 128, %.0f, 0), ('0000000000ff', 'f', 'python3', 'ns', "
+	    "'starting', 0, '', 128, %.0f, 0)", util_now() - 100000, util_now(),
+	    util_now(), util_now());
 	CHECK("inst-5.1", store_exec(st, sql, &cause) == 0);
 	free(sql);
 	rundir = xasprintf("%s/run/0000000000bb.owner", st->home);
@@ -172,6 +175,10 @@ main(void)
 	    "WHERE id = '0000000000bb'") == 1);
 	CHECK("inst-5.4", fixture_int(st, "SELECT count(*) FROM instances "
 	    "WHERE id = '0000000000cc'") == 0);
+	/* No owner file, young: an older hearth may be starting it. */
+	CHECK("inst-5.41", fixture_int(st, "SELECT count(*) FROM instances "
+	    "WHERE id = '0000000000ff'") == 1);
+	CHECK("inst-5.42", inst_destroy(st, "0000000000ff", &cause) == 0);
 	rundir = xasprintf("%s/run/0000000000dd", st->home);
 	CHECK("inst-5.5", access(rundir, F_OK) == -1 && errno == ENOENT);
 	free(rundir);
