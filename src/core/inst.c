@@ -75,9 +75,11 @@ static const struct inst_state {
 } inst_states[] = {
 	/* (A row with no owner file at all counts as owned for a start's
 	 * longest time, vm_start_max_s: an older hearth may be making it.) */
-	{ "starting", "ready -", "its owner alone (inst_spawn, pool_claim): "
-	  "inst_mark_ready, inst_end", 1, 0 },
-	{ "ready", "starting -", "anyone: pool_claim (pool rows), inst_end", 0, 1 },
+	{ "starting", "ready gone -", "its owner alone (inst_spawn, "
+	  "pool_claim): inst_spawn (a pool row), inst_mark_ready, inst_end; "
+	  "the janitor once the owner died", 1, 0 },
+	{ "ready", "starting gone -", "anyone: pool_claim (pool rows), "
+	  "inst_end", 0, 1 },
 	{ "gone", "-", "the janitor, or vm rm: its destroy failed, retried", 0, 0 },
 	{ NULL, NULL, NULL, 0, 0 }
 };
@@ -983,8 +985,12 @@ inst_gc_dead(struct store *st, struct inst *in)
 	struct inst		*now;
 	int			 absent, fd;
 
-	if (s == NULL || drv == NULL)
-		return 1;
+	/* A driver this hearth lacks: its destroy would fail; leave it. */
+	if (drv == NULL)
+		return 0;
+	/* A state this table lacks (a newer hearth's): only liveness counts. */
+	if (s == NULL)
+		return in->pid == 0 || !drv->alive(in->id, in->pid);
 	if (s->owned) {
 		if ((fd = inst_owner_try(st, in->id, &absent)) == -1 && !absent)
 			return 0;	/* its owner is alive */
@@ -1000,9 +1006,11 @@ inst_gc_dead(struct store *st, struct inst *in)
 		snprintf(in->state, sizeof in->state, "%s", now->state);
 		in->pid = now->pid;
 		inst_free(now);
-		if ((s = inst_state_find(in->state)) == NULL || s->owned)
+		if ((s = inst_state_find(in->state)) != NULL && s->owned)
 			return 1;
 		inst_owner_drop(in);
+		if (s == NULL)
+			return in->pid == 0 || !drv->alive(in->id, in->pid);
 	}
 	return !s->live_keeps || in->pid == 0 || !drv->alive(in->id, in->pid);
 }
