@@ -29,6 +29,16 @@ gone() {
 	return 0
 }
 
+# settle: run the janitor (vm ls) until no row is 'starting'.  A killed
+# client's sandbox setup (its middle process, PID 1 before its exec)
+# holds the owner lock a moment longer; a live owner would hold it for good.
+settle() {
+	i=0
+	while expect_rc 0 H vm ls && [ "$(rows instances "WHERE state='starting'")" != 0 ]; do
+		i=$((i + 1)); [ $i -lt 200 ] || fail "rows left starting"; sleep 0.05
+	done
+}
+
 # paused STEP: start a cold invocation that stops at STEP; sets CPID.
 paused() {
 	rm -f "$HEARTH_HOME/paused-$1"
@@ -69,9 +79,8 @@ for d in 0.01 0.03 0.06 0.1 0.15 0.25 0.4; do
 	kill -9 $p 2>/dev/null
 	wait $p 2>/dev/null
 done
-sleep 0.2
 ids=$(q "SELECT id FROM instances")
-expect_rc 0 H vm ls
+settle
 # What is left is usable: ready, with a live sandbox.
 for id in $(q "SELECT id FROM instances"); do
 	expect_eq "spread: $id ready" "$(q "SELECT state FROM instances WHERE id='$id'")" ready
@@ -99,9 +108,8 @@ while grep -lz "^HEARTH_HOME=$HEARTH_HOME\$" /proc/[0-9]*/environ 2>/dev/null |
     sed 's#environ$#cmdline#' | xargs -r grep -lz '^pool$' 2>/dev/null | grep -q .; do
 	i=$((i + 1)); [ $i -lt 600 ] || fail "pool refill never ended"; sleep 0.05
 done
-sleep 0.2
 ids=$(q "SELECT id FROM instances")
-expect_rc 0 H vm ls
+settle
 for id in $(q "SELECT id FROM instances"); do
 	expect_eq "pool: $id ready" "$(q "SELECT state FROM instances WHERE id='$id'")" ready
 done
