@@ -376,32 +376,51 @@ cgroup_signal(const char *id, pid_t pid, int sig)
 	return rc == 0 ? 0 : -1;
 }
 
-/* SIGKILL every process in id's cgroup (QEMU and its shim, say). */
+/*
+ * SIGKILL every process in id's cgroup (QEMU and its shim, say) until it
+ * is empty: a process caught forking (a sandbox's middle process, say)
+ * may add one after the list was read.  Waits up to about two seconds.
+ */
 void
 cgroup_kill(const char *id)
 {
-	pid_t	*pids;
-	int	 i, n = cgroup_pids(id, &pids);
+	struct timespec	 ts = { 0, 2 * 1000 * 1000 };
+	pid_t		*pids;
+	int		 i, n, try;
 
-	for (i = 0; i < n; i++)
-		cgroup_signal(id, pids[i], SIGKILL);
-	free(pids);
+	for (try = 0; try < 1000; try++) {
+		if ((n = cgroup_pids(id, &pids)) == 0)
+			break;
+		for (i = 0; i < n; i++)
+			cgroup_signal(id, pids[i], SIGKILL);
+		free(pids);
+		nanosleep(&ts, NULL);
+	}
 }
 
-void
+/*
+ * Remove hearth/<id> (every controller's), waiting briefly for exiting
+ * processes to leave.  -1 with errno if one is still there.
+ */
+int
 cgroup_destroy(const char *id)
 {
 	struct timespec	 ts = { 0, 2 * 1000 * 1000 };
 	char		*dir;
-	int		 i, try;
+	int		 i, try, rc = 0, err = 0;
 
 	for (i = 0; cg_probe() == 2 ? i < 1 : cg_v1[i] != NULL; i++) {
 		dir = cg_dir(cg_probe() == 2 ? NULL : cg_v1[i], id);
 		for (try = 0; try < 250; try++) {
 			if (rmdir(dir) == 0 || errno == ENOENT)
 				break;
+			err = errno;
 			nanosleep(&ts, NULL);
 		}
+		if (try == 250)
+			rc = -1;
 		free(dir);
 	}
+	errno = err;
+	return rc;
 }

@@ -737,14 +737,27 @@ ns_info(const char *id, const char *run_dir, struct vm_info *vi)
 	snprintf(vi->console, sizeof vi->console, "%s/agent.log", run_dir);
 }
 
-/* Kill PID 1 (the kernel then kills the whole pid namespace) and clean up. */
+/*
+ * Kill PID 1 (the kernel then kills the whole pid namespace), then every
+ * process of the sandbox's cgroup, found by its id alone (a sandbox whose
+ * PID 1 was never recorded, its middle process), and clean up.  -1 with
+ * *cause if its cgroups or run directory stay.
+ */
 static int
 ns_destroy(const char *id, pid_t pid, const char *run_dir, char **cause)
 {
 	cgroup_signal(id, pid, SIGKILL);
-	cgroup_kill(id);	/* a sandbox whose PID 1 was never recorded */
-	cgroup_destroy(id);
-	util_rmtree(run_dir);
+	cgroup_kill(id);
+	if (cgroup_destroy(id) != 0) {
+		*cause = xasprintf("sandbox %s: its cgroup stays: %s", id,
+		    strerror(errno));
+		return -1;
+	}
+	if (util_rmtree(run_dir) != 0) {
+		*cause = xasprintf("sandbox %s: %s: %s", id, run_dir,
+		    strerror(errno));
+		return -1;
+	}
 	return 0;
 }
 

@@ -161,7 +161,7 @@ int	 cgroup_signal(const char *id, pid_t pid, int sig);
 void	 cgroup_kill(const char *id);
 int	 cgroup_runs(const char *id, pid_t pid);
 int	 cgroup_pids(const char *id, pid_t **out);
-void	 cgroup_destroy(const char *id);
+int	 cgroup_destroy(const char *id);
 const char *cgroup_mode(void);
 
 /* agent-client.c: the host side of proto.h, over libcurl. */

@@ -2,8 +2,9 @@
  * cmd-vm.c — vm rm and vm pool: ending instances and starting them early.
  *
  * Instances are the manager's: vm rm asks it to destroy the named ones
- * (one error line per id that fails) or, with --all, every instance,
- * pooled ones too; vm pool asks it to keep N pre-started instances of a
+ * or, with --all, every instance, pooled ones too — one error line for
+ * each it could not (its destroy failed, or its row could not be
+ * deleted) and a non-zero exit, never a count of what is still there; vm pool asks it to keep N pre-started instances of a
  * runtime under a driver, so a function's first invocation need not wait
  * for a boot.  Listing them is cmd-vm-ls.c's (vm ls, vm inspect); a
  * machine's console and snapshots are cmd-vm-info.c's; images are
@@ -21,18 +22,39 @@ cmd_vm_rm_one(struct cmd_ctx *ctx, const char *id, char **cause)
 	return inst_destroy(ctx->store, id, cause);
 }
 
+/* What vm rm --all could not remove: one error line each. */
+struct cmd_vm_rm_all {
+	struct cmd_ctx	*ctx;		/* where the errors go */
+	int		 failed;	/* how many */
+};
+
+static void
+cmd_vm_rm_failed(const char *cause, void *arg)
+{
+	struct cmd_vm_rm_all	*a = arg;
+
+	out_error(a->ctx, "%s", cause);
+	a->failed++;
+}
+
 static int
 cmd_vm_rm_exec(struct cmd_ctx *ctx)
 {
-	int	n;
+	struct cmd_vm_rm_all	 a = { ctx, 0 };
+	int			 n;
 
 	if (cmd_flag(ctx, "all")) {
 		if (ctx->argc > 0)
 			return cmd_error(ctx, CMD_USAGE, "vm rm: give IDs or --all, "
 			    "not both");
-		n = inst_destroy_fn(ctx->store, NULL);
+		n = inst_destroy_every(ctx->store, NULL, cmd_vm_rm_failed, &a);
+		/* And whatever a process that died left with no row. */
+		inst_gc(ctx->store);
 		if (ctx->format != OUT_JSON)
 			out_line(ctx, "removed %d instance%s", n, n == 1 ? "" : "s");
+		if (a.failed > 0)
+			return cmd_error(ctx, CMD_ERROR, "vm rm: %d instance%s "
+			    "not removed", a.failed, a.failed == 1 ? "" : "s");
 		return CMD_OK;
 	}
 	if (ctx->argc == 0)

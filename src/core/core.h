@@ -102,6 +102,8 @@ int	 fn_delete(struct store *st, const char *name, char **cause);
 int	 inst_reload(struct store *st, struct fn *fn, char **cause);
 int	 inst_destroy(struct store *st, const char *id, char **cause);
 int	 inst_destroy_fn(struct store *st, const char *name);
+int	 inst_destroy_every(struct store *st, const char *name,
+	    void (*failed)(const char *cause, void *arg), void *arg);
 void	 inst_gc(struct store *st);
 void	 inst_set_notify(void (*fn)(const char *line));
 

@@ -26,12 +26,20 @@
  * next invoker brings it current again).  A new instance takes the
  * function's current version in the statement that writes its row.
  *
- * Rows are written before the VM exists (state 'starting') and removed
- * after it is gone, so a crash leaves at worst a row that inst_gc cleans.
- * A new or claimed instance stays 'starting' — invisible to other
- * invokers — until its creator has configured it and it has served once;
- * only then is it 'ready' for everyone.  Agents exit on their own after an
- * idle TTL; inst_gc notices and removes what they leave behind.
+ * The lifecycle is the table inst_states below: every state, who may
+ * move a row out of it, and what the janitor (inst_gc) does with a row in
+ * it.  Whoever holds a row 'starting' (its creator, or the invoker that
+ * claimed it from the pool) holds an exclusive flock on its owner file,
+ * $HEARTH_HOME/run/ID.owner, which the kernel drops when that process
+ * dies, at whatever step.  The owner file is made and locked before the
+ * row is written, the row before the VM exists, and the VM's cgroup is
+ * named by the instance id: so whatever dies when, the next process that
+ * looks finds either a live owner (and leaves it alone) or a row or run
+ * directory whose lock it can take, and then destroys the VM by its id,
+ * pid or no pid.  A row is deleted only once its VM's destroy succeeded;
+ * one whose destroy failed becomes 'gone' and the janitor tries again.
+ * Agents exit on their own after an idle TTL; inst_gc notices and removes
+ * what they leave behind.
  */
 #include <sys/file.h>
 
@@ -49,6 +57,43 @@
 #define INST_PIDS_MAX		256	/* processes and threads */
 #define INST_IDLE_TTL		300	/* seconds a warm instance lives idle */
 #define INST_POOL_TTL		900	/* seconds a pool instance waits */
+
+/*
+ * The instance lifecycle, in one place.  A row is born 'starting' (by
+ * inst_spawn) and ends deleted (by inst_end, after its VM's destroy
+ * succeeded).  The janitor (inst_gc) looks at every row: an owned state
+ * is left alone while its owner file is locked, and destroyed once it is
+ * not (the owner died: client killed, console crashed); an unowned one is
+ * kept while its VM runs (live_keeps) and destroyed once it does not.
+ */
+static const struct inst_state {
+	const char	*name;		/* the row's state */
+	const char	*to;		/* states it may move to ("-": deleted) */
+	const char	*who;		/* who may move it */
+	int		 owned;		/* its owner file's lock says who has it */
+	int		 live_keeps;	/* the janitor keeps it while its VM runs */
+} inst_states[] = {
+	/* (A row with no owner file at all counts as owned for a start's
+	 * longest time, vm_start_max_s: an older hearth may be making it.) */
+	{ "starting", "ready gone -", "its owner alone (inst_spawn, "
+	  "pool_claim): inst_spawn (a pool row), inst_mark_ready, inst_end; "
+	  "the janitor once the owner died", 1, 0 },
+	{ "ready", "starting gone -", "anyone: pool_claim (pool rows), "
+	  "inst_end", 0, 1 },
+	{ "gone", "-", "the janitor, or vm rm: its destroy failed, retried", 0, 0 },
+	{ NULL, NULL, NULL, 0, 0 }
+};
+
+static const struct inst_state *
+inst_state_find(const char *name)
+{
+	const struct inst_state	*s;
+
+	for (s = inst_states; s->name != NULL; s++)
+		if (strcmp(s->name, name) == 0)
+			return s;
+	return NULL;
+}
 
 static void	(*inst_notify)(const char *line);	/* the front end's, or NULL */
 
@@ -79,6 +124,7 @@ inst_from_row(sqlite3_stmt *stmt)
 	in->code_version = sqlite3_column_int(stmt, 9);
 	in->created = sqlite3_column_double(stmt, 10);
 	in->last_used = sqlite3_column_double(stmt, 11);
+	in->owner_fd = -1;
 	return in;
 }
 
@@ -110,6 +156,8 @@ inst_free(struct inst *in)
 	free(in->runtime);
 	free(in->driver);
 	free(in->sock);
+	if (in->owner_fd != -1)
+		close(in->owner_fd);
 	free(in);
 }
 
@@ -146,36 +194,203 @@ inst_run_dir(struct store *st, const char *id)
 	return machine_run_dir(st, id);
 }
 
+/* Instance id's owner file (see the top of this file). */
+static char *
+inst_owner_path(struct store *st, const char *id)
+{
+	return xasprintf("%s/run/%s.owner", st->home, id);
+}
+
+/*
+ * Lock instance id's existing owner file without waiting: its descriptor,
+ * or -1 if another process holds it or there is none.
+ */
+int
+inst_owner_take(struct store *st, const char *id)
+{
+	char	*path = inst_owner_path(st, id);
+	int	 fd;
+
+	fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+	free(path);
+	if (fd != -1 && flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * Make instance id's owner file, saying its driver, and lock it: its
+ * descriptor, or -1 with *cause.
+ */
+static int
+inst_owner_make(struct store *st, const char *id, const char *driver,
+    char **cause)
+{
+	char	*dir = xasprintf("%s/run", st->home), *path;
+	int	 fd;
+
+	if (util_mkdirs(dir, 0700) == -1) {
+		*cause = xasprintf("%s: %s", dir, strerror(errno));
+		free(dir);
+		return -1;
+	}
+	free(dir);
+	path = inst_owner_path(st, id);
+	if ((fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0600)) == -1 || flock(fd, LOCK_EX | LOCK_NB) == -1 ||
+	    write(fd, driver, strlen(driver)) != (ssize_t)strlen(driver)) {
+		*cause = xasprintf("%s: %s", path, strerror(errno));
+		if (fd != -1) {
+			unlink(path);
+			close(fd);
+		}
+		free(path);
+		return -1;
+	}
+	free(path);
+	return fd;
+}
+
+/* Let go of in: nobody holds it 'starting' from this process any more. */
 static void
-inst_delete_row(struct store *st, const char *id)
+inst_owner_drop(struct inst *in)
+{
+	if (in->owner_fd != -1)
+		close(in->owner_fd);
+	in->owner_fd = -1;
+}
+
+static int
+inst_delete_row(struct store *st, const char *id, char **cause)
 {
 	sqlite3_stmt	*stmt = store_prepare(st, "DELETE FROM instances WHERE id = ?");
+	int		 rc = 0;
+
+	sqlite3_bind_text(stmt, 1, id, -1, SQLITE_STATIC);
+	if (sqlite3_step(stmt) != SQLITE_DONE) {
+		*cause = xasprintf("instance %s: its row stays: %s", id,
+		    sqlite3_errmsg(st->db));
+		rc = -1;
+	}
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+/* Mark id 'gone': its destroy failed, so nobody may use it but the janitor. */
+static void
+inst_mark_gone(struct store *st, const char *id)
+{
+	sqlite3_stmt	*stmt = store_prepare(st, "UPDATE instances SET "
+	    "state = 'gone' WHERE id = ?");
 
 	sqlite3_bind_text(stmt, 1, id, -1, SQLITE_STATIC);
 	sqlite3_step(stmt);
 	sqlite3_finalize(stmt);
 }
 
-/* Stop an instance's VM and forget it; why goes to the event feed. */
-void
-inst_kill_why(struct store *st, struct inst *in, const char *why)
+/*
+ * Test builds only in effect: with HEARTH_TEST_PAUSE=STEP in the
+ * environment, inst_spawn stops at that step (row, create, pid) forever,
+ * after writing its pid to $HEARTH_HOME/paused-STEP, so a test can kill
+ * it there.  Unset, this is one getenv.
+ */
+static void
+inst_test_pause(struct store *st, const char *step)
 {
-	const struct vm_driver	*drv = vm_driver_find(in->driver);
-	char			*dir = inst_run_dir(st, in->id), *cause = NULL;
+	const char	*want = getenv("HEARTH_TEST_PAUSE");
+	char		*path;
+	FILE		*f;
 
-	conn_drop(in->sock);
-	if (drv != NULL && drv->destroy(in->id, in->pid, dir, &cause) != 0)
-		free(cause);
-	inst_delete_row(st, in->id);
-	store_event(st, "reaped", in->id, "%s%s%s", in->fn != NULL ? in->fn : "pool",
-	    why != NULL ? ": " : "", why != NULL ? why : "");
-	free(dir);
+	if (want == NULL || strcmp(want, step) != 0)
+		return;
+	path = xasprintf("%s/paused-%s", st->home, step);
+	if ((f = fopen(path, "w")) != NULL) {
+		fprintf(f, "%d\n", (int)getpid());
+		fclose(f);
+	}
+	free(path);
+	for (;;)
+		pause();
 }
 
-void
+/*
+ * Destroy instance id's VM under driver (pid 0 if none was recorded: the
+ * driver finds it by id), its cgroups and run directory; then its owner
+ * file.  -1 with *cause naming the instance if anything stays.
+ */
+static int
+inst_destroy_vm(struct store *st, const char *id, const char *driver,
+    pid_t pid, char **cause)
+{
+	const struct vm_driver	*drv = vm_driver_find(driver);
+	char			*dir, *path, *err = NULL;
+	int			 rc = 0;
+
+	if (drv == NULL) {
+		*cause = xasprintf("instance %s: unknown driver '%s'", id, driver);
+		return -1;
+	}
+	dir = inst_run_dir(st, id);
+	if (drv->destroy(id, pid, dir, &err) != 0) {
+		*cause = xasprintf("instance %s: %s", id, err != NULL ? err :
+		    "destroy failed");
+		free(err);
+		rc = -1;
+	} else {
+		path = inst_owner_path(st, id);
+		unlink(path);
+		free(path);
+	}
+	free(dir);
+	return rc;
+}
+
+/*
+ * Stop in's VM and forget it; why goes to the event feed.  The row is
+ * deleted only once the VM is gone; -1 with *cause (naming in) if the
+ * destroy failed (the row stays, 'gone', for the janitor to retry) or the
+ * row could not be deleted.
+ */
+static int
+inst_end(struct store *st, struct inst *in, const char *why, char **cause)
+{
+	conn_drop(in->sock);
+	if (inst_destroy_vm(st, in->id, in->driver, in->pid, cause) != 0) {
+		inst_mark_gone(st, in->id);
+		inst_owner_drop(in);
+		store_event(st, "reap-failed", in->id, "%s", *cause);
+		return -1;
+	}
+	inst_owner_drop(in);
+	if (inst_delete_row(st, in->id, cause) != 0)
+		return -1;
+	store_event(st, "reaped", in->id, "%s%s%s", in->fn != NULL ? in->fn : "pool",
+	    why != NULL ? ": " : "", why != NULL ? why : "");
+	return 0;
+}
+
+/*
+ * Stop an instance's VM and forget it; why goes to the event feed, and so
+ * does a failure (the janitor retries it).  -1 if it failed.
+ */
+int
+inst_kill_why(struct store *st, struct inst *in, const char *why)
+{
+	char	*cause = NULL;
+
+	if (inst_end(st, in, why, &cause) != 0) {
+		free(cause);
+		return -1;
+	}
+	return 0;
+}
+
+int
 inst_kill(struct store *st, struct inst *in)
 {
-	inst_kill_why(st, in, NULL);
+	return inst_kill_why(st, in, NULL);
 }
 
 /*
@@ -199,6 +414,12 @@ inst_mark_ready(struct store *st, struct inst *in)
 	sqlite3_step(stmt);
 	store_done(stmt);
 	snprintf(in->state, sizeof in->state, "ready");
+	/*
+	 * After the row says 'ready': a janitor that takes the lock then
+	 * sees it ready.  Had the update failed, the row stays 'starting'
+	 * with no owner and the janitor ends it.
+	 */
+	inst_owner_drop(in);
 }
 
 /*
@@ -381,7 +602,7 @@ inst_spawn(struct store *st, const char *runtime, const char *driver,
 	struct inst		*in;
 	sqlite3_stmt		*stmt;
 	char			*image, *rootfs = NULL, *dir = NULL, *code = NULL;
-	char			**cmd = NULL, sock[512];
+	char			**cmd = NULL, sock[512], *err, *path;
 	struct buf		 env = { 0 };
 	pid_t			 pid;
 	int			 i;
@@ -403,6 +624,9 @@ inst_spawn(struct store *st, const char *runtime, const char *driver,
 	in->memory_mb = fn != NULL ? fn->memory_mb : INST_POOL_MEMORY;
 	rootfs = xasprintf("%s/rootfs", image);
 	dir = inst_run_dir(st, in->id);
+	/* Owned before the row exists: a row never lacks its owner file. */
+	if ((in->owner_fd = inst_owner_make(st, in->id, drv->name, cause)) == -1)
+		goto fail;
 
 	/*
 	 * The code is the function's current version, read by the statement
@@ -426,16 +650,16 @@ inst_spawn(struct store *st, const char *runtime, const char *driver,
 	if (sqlite3_step(stmt) != SQLITE_ROW) {
 		*cause = xasprintf("store: %s", sqlite3_errmsg(st->db));
 		sqlite3_finalize(stmt);
-		goto fail;
+		goto fail_owner;
 	}
 	in->code_version = sqlite3_column_int(stmt, 0);
 	sqlite3_step(stmt);
 	sqlite3_finalize(stmt);
 	if (fn != NULL && in->code_version == 0) {
 		*cause = xasprintf("function '%s' was deleted", fn->name);
-		inst_delete_row(st, in->id);
-		goto fail;
+		goto fail_vm;
 	}
+	inst_test_pause(st, "row");
 	code = fn != NULL ? fn_code_dir(st, fn->name, in->code_version) : NULL;
 
 	memset(&spec, 0, sizeof spec);
@@ -462,10 +686,10 @@ inst_spawn(struct store *st, const char *runtime, const char *driver,
 		spec.idle_ttl_s = atoi(getenv("HEARTH_IDLE_TTL"));
 	if (drv->create(&spec, &pid, sock, sizeof sock, cause) != 0) {
 		inst_notices(st, in->id);
-		inst_delete_row(st, in->id);
-		goto fail;
+		goto fail_vm;
 	}
 	inst_notices(st, in->id);
+	inst_test_pause(st, "create");
 	in->pid = pid;
 	in->sock = xstrdup(sock);
 	in->last_used = util_now();
@@ -483,13 +707,40 @@ inst_spawn(struct store *st, const char *runtime, const char *driver,
 	sqlite3_bind_text(stmt, 3, fn == NULL ? "ready" : "starting", -1,
 	    SQLITE_STATIC);
 	sqlite3_bind_text(stmt, 4, in->id, -1, SQLITE_STATIC);
-	sqlite3_step(stmt);
+	if (sqlite3_step(stmt) != SQLITE_DONE) {
+		*cause = xasprintf("store: %s", sqlite3_errmsg(st->db));
+		sqlite3_finalize(stmt);
+		goto fail_vm;
+	}
 	sqlite3_finalize(stmt);
 	snprintf(in->state, sizeof in->state, "%s", fn == NULL ? "ready" :
 	    "starting");
+	if (fn == NULL)
+		inst_owner_drop(in);	/* a pool instance is anyone's */
 	store_event(st, "started", in->id, "%s %s %s, pid %d",
 	    fn != NULL ? fn->name : "pool", runtime, drv->noun, (int)pid);
+	inst_test_pause(st, "pid");
 	goto out;
+fail_vm:
+	/*
+	 * Whatever create left (a sandbox whose pid never came back, its
+	 * cgroups) goes by its id; if it cannot, the row stays for the
+	 * janitor, which takes the owner lock once this process lets go.
+	 */
+	err = NULL;
+	if (inst_destroy_vm(st, in->id, drv->name, 0, &err) != 0) {
+		inst_mark_gone(st, in->id);
+		store_event(st, "reap-failed", in->id, "%s", err);
+		free(err);
+		goto fail;
+	}
+	if (inst_delete_row(st, in->id, &err) != 0)
+		free(err);
+	goto fail;
+fail_owner:
+	path = inst_owner_path(st, in->id);
+	unlink(path);
+	free(path);
 fail:
 	inst_free(in);
 	in = NULL;
@@ -647,23 +898,30 @@ int
 inst_destroy(struct store *st, const char *id, char **cause)
 {
 	struct inst	*in;
+	int		 rc;
 
 	if ((in = inst_load(st, id)) == NULL) {
 		*cause = xasprintf("no instance '%s'", id);
 		return -1;
 	}
-	inst_kill(st, in);
+	rc = inst_end(st, in, "removed", cause);
 	inst_free(in);
-	return 0;
+	return rc;
 }
 
-/* Destroy every instance of function name (or every one, if NULL). */
+/*
+ * Destroy every instance of function name (or every one, if NULL); each
+ * failure's cause, naming its instance, goes to failed (if not NULL).
+ * Returns how many were removed.
+ */
 int
-inst_destroy_fn(struct store *st, const char *name)
+inst_destroy_every(struct store *st, const char *name,
+    void (*failed)(const char *cause, void *arg), void *arg)
 {
 	sqlite3_stmt	*stmt;
 	struct inst	**list;
-	int		 n, i;
+	char		*cause;
+	int		 n, i, done = 0;
 
 	if (name != NULL) {
 		stmt = store_prepare(st, "SELECT " INST_COLUMNS
@@ -673,53 +931,203 @@ inst_destroy_fn(struct store *st, const char *name)
 		stmt = store_prepare(st, "SELECT " INST_COLUMNS " FROM instances");
 	n = inst_rows(stmt, &list);
 	sqlite3_finalize(stmt);
-	for (i = 0; i < n; i++)
-		inst_kill(st, list[i]);
+	for (i = 0; i < n; i++) {
+		cause = NULL;
+		if (inst_end(st, list[i], "removed", &cause) == 0)
+			done++;
+		else if (failed != NULL)
+			failed(cause, arg);
+		free(cause);
+	}
 	inst_free_rows(list, n);
-	return n;
+	return done;
 }
 
-/*
- * Seconds an instance may take to start before a row without a VM counts
- * as left behind by a crashed hearth: as long as the slowest driver's
- * start may take (a microVM boots, then is saved).
- */
-static double
-inst_start_grace(void)
+/* Destroy every instance of function name (or every one, if NULL). */
+int
+inst_destroy_fn(struct store *st, const char *name)
 {
-	return vm_start_max_s();
+	return inst_destroy_every(st, name, NULL, NULL);
 }
 
 /*
- * Remove instances whose VM is gone (idle TTL, killed from outside, host
- * reboot) and rows stuck in 'starting' by a crashed hearth.
+ * Lock instance id's owner file without waiting, as inst_owner_take;
+ * *absent says whether there was none.
+ */
+static int
+inst_owner_try(struct store *st, const char *id, int *absent)
+{
+	char	*path = inst_owner_path(st, id);
+	int	 fd;
+
+	*absent = 0;
+	if ((fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		*absent = errno == ENOENT;
+	else if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		close(fd);
+		fd = -1;
+	}
+	free(path);
+	return fd;
+}
+
+/*
+ * Apply inst_states to in: 1 if the janitor should end it.  An owned row
+ * whose owner file it can lock (or that has none) was left by a process
+ * that died; the lock, taken, stays in in until it is ended, and the row
+ * is read again under it (its owner may have let go on making it ready).
+ */
+static int
+inst_gc_dead(struct store *st, struct inst *in)
+{
+	const struct inst_state	*s = inst_state_find(in->state);
+	const struct vm_driver	*drv = vm_driver_find(in->driver);
+	struct inst		*now;
+	int			 absent, fd;
+
+	/* A driver this hearth lacks: its destroy would fail; leave it. */
+	if (drv == NULL)
+		return 0;
+	/* A state this table lacks (a newer hearth's): only liveness counts. */
+	if (s == NULL)
+		return in->pid == 0 || !drv->alive(in->id, in->pid);
+	if (s->owned) {
+		if ((fd = inst_owner_try(st, in->id, &absent)) == -1 && !absent)
+			return 0;	/* its owner is alive */
+		/*
+		 * No owner file: a hearth from before owner files may be
+		 * starting it; past the slowest start, nobody is.
+		 */
+		if (absent && util_now() - in->created <= vm_start_max_s())
+			return 0;
+		in->owner_fd = fd;
+		if ((now = inst_load(st, in->id)) == NULL)
+			return 0;	/* ended meanwhile */
+		snprintf(in->state, sizeof in->state, "%s", now->state);
+		in->pid = now->pid;
+		inst_free(now);
+		if ((s = inst_state_find(in->state)) != NULL && s->owned)
+			return 1;
+		inst_owner_drop(in);
+		if (s == NULL)
+			return in->pid == 0 || !drv->alive(in->id, in->pid);
+	}
+	return !s->live_keeps || in->pid == 0 || !drv->alive(in->id, in->pid);
+}
+
+/* Does instance id have a row? */
+static int
+inst_has_row(struct store *st, const char *id)
+{
+	sqlite3_stmt	*stmt = store_prepare(st, "SELECT 1 FROM instances "
+	    "WHERE id = ?");
+	int		 found;
+
+	sqlite3_bind_text(stmt, 1, id, -1, SQLITE_STATIC);
+	found = sqlite3_step(stmt) == SQLITE_ROW;
+	sqlite3_finalize(stmt);
+	return found;
+}
+
+/*
+ * Destroy orphan id under the driver its owner file names; with none
+ * (a run directory an older hearth left), under every driver: each
+ * finds a machine by its id.
+ */
+static int
+inst_gc_orphan(struct store *st, const char *id, const char *driver,
+    char **cause)
+{
+	const struct vm_driver	*drv;
+	int			 i, rc = 0;
+
+	if (vm_driver_find(driver) != NULL)
+		return inst_destroy_vm(st, id, driver, 0, cause);
+	for (i = 0; (drv = vm_driver_at(i)) != NULL; i++) {
+		if (rc == 0 && inst_destroy_vm(st, id, drv->name, 0, cause) != 0)
+			rc = -1;
+	}
+	return rc;
+}
+
+/*
+ * Destroy what no row names under $HEARTH_HOME/run: an owner file or run
+ * directory left by a process that died before writing its row or after
+ * deleting part of it.  One whose owner file is locked is being made.
+ */
+static void
+inst_gc_orphans(struct store *st)
+{
+	struct dirent	*de;
+	struct buf	 b = { 0 };
+	DIR		*d;
+	char		*root = xasprintf("%s/run", st->home), *path, *err = NULL;
+	char		 id[VM_ID_LEN];
+	size_t		 len;
+	int		 fd, absent;
+
+	if ((d = opendir(root)) == NULL) {
+		free(root);
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		len = strspn(de->d_name, "0123456789abcdef");
+		if (len != VM_ID_LEN - 1 || (de->d_name[len] != '\0' &&
+		    strcmp(de->d_name + len, ".owner") != 0))
+			continue;
+		memcpy(id, de->d_name, len);
+		id[len] = '\0';
+		if (inst_has_row(st, id))
+			continue;
+		if ((fd = inst_owner_try(st, id, &absent)) == -1 && !absent)
+			continue;
+		/* Locked: a row written since means its owner finished. */
+		if (!inst_has_row(st, id)) {
+			path = inst_owner_path(st, id);
+			buf_free(&b);
+			if (util_read_file(path, &b, 64, &err) != 0) {
+				free(err);
+				err = NULL;
+			}
+			free(path);
+			if (inst_gc_orphan(st, id, b.len > 0 ? b.data : "",
+			    &err) != 0) {
+				store_event(st, "reap-failed", id, "%s", err);
+				free(err);
+				err = NULL;
+			} else
+				store_event(st, "reaped", id, "left behind");
+		}
+		if (fd != -1)
+			close(fd);
+	}
+	buf_free(&b);
+	closedir(d);
+	free(root);
+}
+
+/*
+ * The janitor: apply inst_states to every row (end instances whose VM is
+ * gone — idle TTL, killed from outside, host reboot — and those whose
+ * owner died while starting them), then destroy what no row names.
  */
 void
 inst_gc(struct store *st)
 {
 	sqlite3_stmt		*stmt;
-	struct inst		**list, *in;
-	const struct vm_driver	*drv;
+	struct inst		**list;
 	int			 n, i;
 
 	stmt = store_prepare(st, "SELECT " INST_COLUMNS " FROM instances");
 	n = inst_rows(stmt, &list);
 	sqlite3_finalize(stmt);
-	for (i = 0; i < n; i++) {
-		in = list[i];
-		drv = vm_driver_find(in->driver);
-		/*
-		 * Dead: its VM is gone, or it never got one (a hearth that
-		 * crashed while creating it) and its start grace has passed.  A
-		 * 'starting' instance with a VM may be serving its first,
-		 * long invocation: only its liveness counts.
-		 */
-		if (in->pid == 0 ? strcmp(in->state, "starting") == 0 &&
-		    util_now() - in->created > inst_start_grace() :
-		    (drv == NULL || !drv->alive(in->id, in->pid)))
-			inst_kill_why(st, in, "gone (idle TTL or killed)");
-	}
+	for (i = 0; i < n; i++)
+		if (inst_gc_dead(st, list[i]))
+			inst_kill_why(st, list[i], strcmp(list[i]->state,
+			    "starting") == 0 ? "its owner died while starting it" :
+			    "gone (idle TTL or killed)");
 	inst_free_rows(list, n);
+	inst_gc_orphans(st);
 	/* Code that only those instances, or generations since ended, used. */
 	stmt = store_prepare(st, "SELECT name FROM functions");
 	while (sqlite3_step(stmt) == SQLITE_ROW)

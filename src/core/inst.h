@@ -21,7 +21,7 @@ struct inst {
 	char	*fn;		/* owner, NULL in the pool */
 	char	*runtime;	/* image runtime */
 	char	*driver;	/* vm driver name */
-	char	 state[16];	/* starting (its creator's alone) | ready */
+	char	 state[16];	/* a state of inst.c's inst_states table */
 	pid_t	 pid;		/* VM's main process, 0 before it has one */
 	char	*sock;		/* agent channel */
 	int	 memory_mb;	/* current limit */
@@ -29,6 +29,8 @@ struct inst {
 	int	 code_version;	/* code it shows at /var/task */
 	double	 created;	/* epoch seconds */
 	double	 last_used;	/* as read from the store */
+	int	 owner_fd;	/* its owner file, locked, while this process
+				   holds it 'starting'; else -1 */
 };
 /* What inst_from_row reads, in its order: SELECT or RETURNING these. */
 #define INST_COLUMNS "id, fn, runtime, driver, state, pid, sock, " \
@@ -45,8 +47,9 @@ int	 inst_bring_current(struct store *st, struct inst *in, struct fn *fn,
 	    int write_row, char **cause);
 void	 inst_update_row(struct store *st, struct inst *in);
 void	 inst_mark_ready(struct store *st, struct inst *in);
-void	 inst_kill(struct store *st, struct inst *in);
-void	 inst_kill_why(struct store *st, struct inst *in, const char *why);
+int	 inst_kill(struct store *st, struct inst *in);
+int	 inst_kill_why(struct store *st, struct inst *in, const char *why);
+int	 inst_owner_take(struct store *st, const char *id);
 
 /*
  * conn.c: agent connections kept for this process.

@@ -88,27 +88,41 @@ pool_fill(struct store *st, const char *runtime, const char *driver, int n,
 /*
  * Claim a pool instance for fn's runtime under driver, or NULL if the
  * pool is empty.  The instance is fn's, still 'starting' (no other
- * invoker sees it) and not yet configured for fn.
+ * invoker sees it) and not yet configured for fn.  Its owner file is
+ * locked before the single UPDATE that makes it fn's, so a claimer that
+ * dies at any step leaves a row the janitor can tell is nobody's (inst.c).
  */
 struct inst *
 pool_claim(struct store *st, const struct fn *fn, const char *driver)
 {
-	sqlite3_stmt	*stmt;
+	sqlite3_stmt	*list, *stmt;
 	struct inst	*in = NULL;
+	int		 fd;
 
-	stmt = store_stmt(st, "UPDATE instances SET fn = ?1, last_used = ?3, "
-	    "state = 'starting' "
-	    "WHERE id = (SELECT id FROM instances WHERE fn IS NULL AND "
-	    "runtime = ?2 AND driver = ?4 AND state = 'ready' ORDER BY created "
-	    "LIMIT 1) "
-	    "AND fn IS NULL RETURNING " INST_COLUMNS);
-	sqlite3_bind_text(stmt, 1, fn->name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 2, fn->runtime, -1, SQLITE_STATIC);
-	sqlite3_bind_double(stmt, 3, util_now());
-	sqlite3_bind_text(stmt, 4, driver, -1, SQLITE_STATIC);
-	if (sqlite3_step(stmt) == SQLITE_ROW)
-		in = inst_from_row(stmt);
-	store_done(stmt);
+	list = store_prepare(st, "SELECT id FROM instances WHERE fn IS NULL "
+	    "AND runtime = ? AND driver = ? AND state = 'ready' ORDER BY created");
+	sqlite3_bind_text(list, 1, fn->runtime, -1, SQLITE_STATIC);
+	sqlite3_bind_text(list, 2, driver, -1, SQLITE_STATIC);
+	while (in == NULL && sqlite3_step(list) == SQLITE_ROW) {
+		/* Locked by another claimer, or the janitor: the next one. */
+		if ((fd = inst_owner_take(st, (const char *)
+		    sqlite3_column_text(list, 0))) == -1)
+			continue;
+		stmt = store_stmt(st, "UPDATE instances SET fn = ?1, "
+		    "last_used = ?3, state = 'starting' WHERE id = ?2 AND "
+		    "fn IS NULL AND state = 'ready' RETURNING " INST_COLUMNS);
+		sqlite3_bind_text(stmt, 1, fn->name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(stmt, 2, (const char *)sqlite3_column_text(list,
+		    0), -1, SQLITE_STATIC);
+		sqlite3_bind_double(stmt, 3, util_now());
+		if (sqlite3_step(stmt) == SQLITE_ROW) {
+			in = inst_from_row(stmt);
+			in->owner_fd = fd;
+		} else
+			close(fd);
+		store_done(stmt);
+	}
+	sqlite3_finalize(list);
 	return in;
 }
 

@@ -4,11 +4,19 @@
  * reload swaps the code of the warm instance and code only moves forward
  * (a caller holding an old copy of the function neither moves an instance
  * back nor starts one on old code), gc removes a row whose VM is
- * gone (and a row a crashed hearth left 'starting'), destroy ends one, and
+ * gone, the janitor applies the lifecycle table (a row 'starting' whose
+ * owner died goes, VM or not; one whose owner lives stays; a 'gone' one
+ * and a run directory no row names go), destroy ends one, and
  * Lambda's environment and error shapes.  Every process it starts is
  * checked gone, by pid, and killed if not.
  */
+#include <sys/file.h>
+#include <sys/stat.h>
+
 #include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include "fixture.h"
 #include "check.h"
@@ -27,7 +35,7 @@ main(void)
 	struct inst		*in, *again;
 	const struct vm_driver	*ns = vm_driver_find("ns");
 	pid_t			 pid;
-	int			 rc;
+	int			 rc, lockfd, heldfd;
 
 	if (mkdtemp(dir) == NULL)
 		return 1;
@@ -132,24 +140,63 @@ main(void)
 	}
 
 	/*
-	 * inst-5: a row left 'starting' without a VM by a crashed hearth goes
-	 * once its start grace has passed, not before.
+	 * inst-5: the janitor applies inst_states.  A row 'starting' whose
+	 * owner file nobody holds (its owner died: a client killed in a cold
+	 * start) goes at once, VM or not, and one with no owner file once it
+	 * is older than a start may take; one whose owner holds the lock
+	 * stays; a 'gone' one (its destroy failed) is destroyed again; a run
+	 * directory no row names goes unless its owner file is held.
 	 */
 	sql = xasprintf("INSERT INTO instances (id, fn, runtime, driver, state, "
 	    "pid, sock, memory_mb, created, last_used) VALUES "
 	    "('0000000000aa', 'f', 'python3', 'ns', 'starting', 0, '', 128, "
 	    "%.0f, 0), ('0000000000bb', 'f', 'python3', 'ns', 'starting', 0, '', "
-	    "128, %.0f, 0)", util_now() - 100000, util_now());
+	    "128, %.0f, 0), ('0000000000cc', 'f', 'python3', 'ns', 'gone', 0, "
+	    "'', 128, %.0f, 0), ('0000000000ff', 'f', 'python3', 'ns', "
+	    "'starting', 0, '', 128, %.0f, 0)", util_now() - 100000, util_now(),
+	    util_now(), util_now());
 	CHECK("inst-5.1", store_exec(st, sql, &cause) == 0);
 	free(sql);
+	rundir = xasprintf("%s/run/0000000000bb.owner", st->home);
+	lockfd = open(rundir, O_RDWR | O_CREAT, 0600);
+	CHECK("inst-5.0", lockfd != -1 && flock(lockfd, LOCK_EX) == 0);
+	free(rundir);
+	rundir = xasprintf("%s/run/0000000000dd", st->home);
+	CHECK("inst-5.01", mkdir(rundir, 0700) == 0);
+	free(rundir);
+	rundir = xasprintf("%s/run/0000000000ee.owner", st->home);
+	heldfd = open(rundir, O_RDWR | O_CREAT, 0600);
+	CHECK("inst-5.02", heldfd != -1 && flock(heldfd, LOCK_EX) == 0);
+	free(rundir);
 	inst_gc(st);
 	CHECK("inst-5.2", fixture_int(st, "SELECT count(*) FROM instances "
 	    "WHERE id = '0000000000aa'") == 0);
 	CHECK("inst-5.3", fixture_int(st, "SELECT count(*) FROM instances "
 	    "WHERE id = '0000000000bb'") == 1);
+	CHECK("inst-5.4", fixture_int(st, "SELECT count(*) FROM instances "
+	    "WHERE id = '0000000000cc'") == 0);
+	/* No owner file, young: an older hearth may be starting it. */
+	CHECK("inst-5.41", fixture_int(st, "SELECT count(*) FROM instances "
+	    "WHERE id = '0000000000ff'") == 1);
+	CHECK("inst-5.42", inst_destroy(st, "0000000000ff", &cause) == 0);
+	rundir = xasprintf("%s/run/0000000000dd", st->home);
+	CHECK("inst-5.5", access(rundir, F_OK) == -1 && errno == ENOENT);
+	free(rundir);
+	rundir = xasprintf("%s/run/0000000000ee.owner", st->home);
+	CHECK("inst-5.6", access(rundir, F_OK) == 0);
+	close(heldfd);
+	inst_gc(st);
+	CHECK("inst-5.7", access(rundir, F_OK) == -1 && errno == ENOENT);
+	free(rundir);
+	/* Its owner lets go without making it ready: it died, in effect. */
+	close(lockfd);
+	inst_gc(st);
+	CHECK("inst-5.8", fixture_int(st, "SELECT count(*) FROM instances") == 0);
+	CHECK("inst-5.9", fixture_int(st, "SELECT count(*) FROM events WHERE "
+	    "kind = 'reaped' AND detail = 'f: its owner died while starting "
+	    "it'") == 2);
 
 	/* inst-6: destroy ends one instance, by id; an unknown id is an error. */
-	CHECK("inst-6.1", inst_destroy(st, "0000000000bb", &cause) == 0);
 	rc = invoke_run(st, fn, "{}", 2, &res, &cause);
 	CHECK("inst-6.2", rc == 0 && res.status == INVOKE_OK && res.cold == 1);
 	invoke_result_free(&res);

@@ -1,8 +1,8 @@
 /*
  * test-pool.c — the pool on a temp store with real ns sandboxes: filling
  * it, waiting for its runtimes, a claim that makes an instance a
- * function's (and takes nothing of another runtime or driver), an invoke
- * served from it, the notices spawning passes to the front end's hook,
+ * function's (and takes nothing of another runtime or driver) and holds
+ * it against the janitor until its claimer dies, an invoke served from it, the notices spawning passes to the front end's hook,
  * and a destroy that leaves no process, row or directory behind.
  */
 #include <dirent.h>
@@ -62,6 +62,7 @@ main(void)
 	struct invoke_result	 res;
 	const struct vm_driver	*ns = vm_driver_find("ns");
 	sqlite3_stmt		*stmt;
+	pid_t			 pid;
 	int			 rc;
 
 	if (mkdtemp(dir) == NULL)
@@ -131,6 +132,9 @@ main(void)
 	CHECK("pool-3.5", fixture_int(st, sql) == 1);
 	free(sql);
 	CHECK("pool-3.6", pool_count(st, "python3") == 2);
+	/* Its claimer holds its owner lock: the janitor leaves it alone. */
+	inst_gc(st);
+	CHECK("pool-3.7", fixture_int(st, "SELECT count(*) FROM instances") == 3);
 
 	/* pool-4: the claimer configures it for p; then it serves p warm. */
 	CHECK("pool-4.1", inst_bring_current(st, in, p, 0, &cause) == 0);
@@ -156,8 +160,27 @@ main(void)
 	CHECK("pool-5.6", fixture_int(st, "SELECT count(*) FROM events "
 	    "WHERE kind = 'started'") == 3);
 
+	/*
+	 * pool-5b: a claimer that dies before the instance served (here:
+	 * lets go of it, as the kernel would) leaves a row 'starting' that
+	 * the janitor ends, sandbox and all.
+	 */
+	other = pool_claim(st, p, "ns");
+	CHECK("pool-5b.1", other != NULL);
+	if (other != NULL) {
+		pid = other->pid;
+		inst_free(other);
+		inst_gc(st);
+		CHECK("pool-5b.2", fixture_int(st, "SELECT count(*) FROM "
+		    "instances") == 2);
+		CHECK("pool-5b.3", fixture_gone(pid));
+		CHECK("pool-5b.4", fixture_int(st, "SELECT count(*) FROM events "
+		    "WHERE kind = 'reaped' AND detail = 'p: its owner died while "
+		    "starting it'") == 1);
+	}
+
 	/* pool-6: destroy leaves no process, row, run directory or cgroup. */
-	CHECK("pool-6.1", inst_destroy_fn(st, NULL) == 3);
+	CHECK("pool-6.1", inst_destroy_fn(st, NULL) == 2);
 	CHECK("pool-6.2", fixture_int(st, "SELECT count(*) FROM instances") == 0);
 	CHECK("pool-6.3", fixture_npids == 3);
 	CHECK("pool-6.4", !ns->alive(in->id, in->pid));

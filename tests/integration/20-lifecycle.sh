@@ -1,0 +1,144 @@
+# The instance lifecycle is crash-safe: a client killed at any step of a
+# cold start leaves nothing the next hearth process that looks does not
+# destroy (row, sandbox processes, cgroups, run directory), and vm rm
+# never says it removed what it did not.
+#
+# HEARTH_TEST_PAUSE=STEP stops inst_spawn at STEP (row: its row written,
+# no VM yet; create: the sandbox made, its pid not yet recorded; pid: the
+# row complete, before the first invocation) after writing its pid to
+# $HEARTH_HOME/paused-STEP, so each kill lands exactly there.
+. "$(dirname "$0")/../lib.sh"
+
+mkpy "$T/code" f '    return "ok"'
+expect_rc 0 H fn create f --runtime python3 --handler f.handler --code "$T/code"
+
+# procs_of ID: how many host processes are in instance ID's cgroup.
+procs_of() {
+	grep -l "/hearth/$1\$" /proc/[0-9]*/cgroup 2>/dev/null | wc -l
+}
+
+# gone ID WHAT: nothing of instance ID is left.
+gone() {
+	expect_eq "$2: row" "$(rows instances "WHERE id='$1'")" 0
+	expect_eq "$2: processes" "$(procs_of "$1")" 0
+	for c in /sys/fs/cgroup/*/hearth/"$1" /sys/fs/cgroup/hearth/"$1"; do
+		[ -e "$c" ] && fail "$2: cgroup $c left behind"
+	done
+	[ -e "$HEARTH_HOME/run/$1" ] && fail "$2: run directory left behind"
+	[ -e "$HEARTH_HOME/run/$1.owner" ] && fail "$2: owner file left behind"
+	return 0
+}
+
+# settle: run the janitor (vm ls) until no row is 'starting'.  A killed
+# client's sandbox setup (its middle process, PID 1 before its exec)
+# holds the owner lock a moment longer; a live owner would hold it for good.
+settle() {
+	i=0
+	while expect_rc 0 H vm ls && [ "$(rows instances "WHERE state='starting'")" != 0 ]; do
+		i=$((i + 1)); [ $i -lt 200 ] || fail "rows left starting"; sleep 0.05
+	done
+}
+
+# paused STEP: start a cold invocation that stops at STEP; sets CPID.
+paused() {
+	rm -f "$HEARTH_HOME/paused-$1"
+	HEARTH_TEST_PAUSE=$1 "$HEARTH" fn invoke f >/dev/null 2>&1 &
+	CPID=$!
+	BG_PIDS="$BG_PIDS $CPID"
+	i=0
+	until [ -s "$HEARTH_HOME/paused-$1" ]; do
+		i=$((i + 1)); [ $i -lt 600 ] || fail "$1: never paused"; sleep 0.05
+	done
+}
+
+# 20.1 a client killed at each step of a cold start; the janitor (vm ls,
+# then vm rm --all) destroys what it left.
+for step in row create pid; do
+	for janitor in "vm ls" "vm rm --all"; do
+		paused $step
+		id=$(q "SELECT id FROM instances WHERE state='starting'")
+		[ -n "$id" ] || fail "$step: no starting row"
+		# A starting instance whose owner is alive is left alone.
+		expect_rc 0 H vm ls
+		expect_eq "$step: owner alive, kept" "$(rows instances "WHERE id='$id'")" 1
+		kill -9 "$CPID"
+		wait "$CPID" 2>/dev/null
+		# Its sandbox's middle process may still be finishing the setup.
+		sleep 0.2
+		expect_rc 0 H $janitor
+		gone "$id" "$step, then $janitor"
+	done
+done
+
+# 20.2 the same without the hook: kills at a spread of delays.
+for d in 0.01 0.03 0.06 0.1 0.15 0.25 0.4; do
+	"$HEARTH" fn invoke f >/dev/null 2>&1 &
+	p=$!
+	BG_PIDS="$BG_PIDS $p"
+	sleep $d
+	kill -9 $p 2>/dev/null
+	wait $p 2>/dev/null
+done
+ids=$(q "SELECT id FROM instances")
+settle
+# What is left is usable: ready, with a live sandbox.
+for id in $(q "SELECT id FROM instances"); do
+	expect_eq "spread: $id ready" "$(q "SELECT state FROM instances WHERE id='$id'")" ready
+done
+expect_rc 0 H vm rm --all
+for id in $ids; do gone "$id" "spread"; done
+[ -z "$(ls "$HEARTH_HOME/run")" ] || fail "run left: $(ls "$HEARTH_HOME/run")"
+
+# 20.2b kills of clients that claim from the pool (claimed, being
+# configured, serving): what is left is ready, the rest goes.
+export HEARTH_POOL_SIZE=1
+for d in 0.01 0.03 0.06 0.1 0.2; do
+	expect_rc 0 H vm pool python3
+	"$HEARTH" fn invoke f >/dev/null 2>&1 &
+	p=$!
+	BG_PIDS="$BG_PIDS $p"
+	sleep $d
+	kill -9 $p 2>/dev/null
+	wait $p 2>/dev/null
+done
+# A client that got as far as serving started a detached refill: wait
+# for those of this HEARTH_HOME to finish (they are not ours to kill).
+i=0
+while grep -lz "^HEARTH_HOME=$HEARTH_HOME\$" /proc/[0-9]*/environ 2>/dev/null |
+    sed 's#environ$#cmdline#' | xargs -r grep -lz '^pool$' 2>/dev/null | grep -q .; do
+	i=$((i + 1)); [ $i -lt 600 ] || fail "pool refill never ended"; sleep 0.05
+done
+ids=$(q "SELECT id FROM instances")
+settle
+for id in $(q "SELECT id FROM instances"); do
+	expect_eq "pool: $id ready" "$(q "SELECT state FROM instances WHERE id='$id'")" ready
+done
+expect_rc 0 H vm rm --all
+for id in $ids; do gone "$id" "pool"; done
+[ -z "$(ls "$HEARTH_HOME/run")" ] || fail "run left: $(ls "$HEARTH_HOME/run")"
+export HEARTH_POOL_SIZE=0
+
+# 20.3 a destroy that fails is an error naming the instance, the row
+# stays (marked gone, never ready), and the next vm rm finishes it.  A
+# child cgroup makes the instance's memory cgroup impossible to remove.
+expect_rc 0 H fn invoke f
+id=$(q "SELECT id FROM instances WHERE fn='f'")
+cg=/sys/fs/cgroup/memory/hearth/$id
+[ -d "$cg" ] || cg=/sys/fs/cgroup/hearth/$id
+[ -d "$cg" ] || skip "no cgroup directory for $id"
+mkdir "$cg/stuck" || skip "cannot make a child cgroup"
+expect_rc 1 H vm rm "$id"
+expect_in "20.3 error names it" "$ERR" "$id"
+expect_not_in "20.3 not claimed" "$OUT" "removed $id"
+expect_eq "20.3 row kept, gone" "$(q "SELECT state FROM instances WHERE id='$id'")" gone
+expect_rc 1 H vm rm --all
+expect_in "20.3 --all names it" "$ERR" "$id"
+expect_in "20.3 --all count" "$OUT" "removed 0 instances"
+# Nobody invokes it: a new instance serves.
+expect_rc 0 H fn invoke f
+expect_eq "20.3 served elsewhere" "$OUT" '"ok"'
+rmdir "$cg/stuck"
+expect_rc 0 H vm rm --all
+gone "$id" "20.3 after the fix"
+[ -z "$(ls "$HEARTH_HOME/run")" ] || fail "run left: $(ls "$HEARTH_HOME/run")"
+exit 0
