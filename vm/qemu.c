@@ -531,8 +531,16 @@ qemu_destroy(const char *id, pid_t pid, const char *run_dir, char **cause)
 		for (i = 0; i < 200 && cgroup_contains(id, pid); i++)
 			nanosleep(&ts, NULL);
 	cgroup_kill(id);
-	cgroup_destroy(id);
-	util_rmtree(run_dir);
+	if (cgroup_destroy(id) != 0) {
+		*cause = xasprintf("microVM %s: its cgroup stays: %s", id,
+		    strerror(errno));
+		return -1;
+	}
+	if (util_rmtree(run_dir) != 0) {
+		*cause = xasprintf("microVM %s: %s: %s", id, run_dir,
+		    strerror(errno));
+		return -1;
+	}
 	return 0;
 }
 
