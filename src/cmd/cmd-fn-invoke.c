@@ -119,6 +119,9 @@ cmd_fn_invoke_json(struct cmd_ctx *ctx, const struct invoke_result *res)
 	out_table_free(t);
 }
 
+/* Has this process said that an invocation's logs were not stored? */
+static int	cmd_fn_invoke_lost;
+
 static int
 cmd_fn_invoke_exec(struct cmd_ctx *ctx)
 {
@@ -139,8 +142,16 @@ cmd_fn_invoke_exec(struct cmd_ctx *ctx)
 		goto out;
 	}
 	if (logs_store(ctx->store, fn, &res, &cause) != 0) {
-		/* The invocation happened: report it, but say logs were lost. */
-		out_note(ctx, "%s: logs not stored: %s", fn->name, cause);
+		/*
+		 * The invocation happened: report it, but say logs were lost,
+		 * once a process: a shell or batch on a full disk would say
+		 * the same thing after every result otherwise.
+		 */
+		if (!cmd_fn_invoke_lost) {
+			out_note(ctx, "%s: logs not stored: %s (said once; later "
+			    "invocations' logs may be lost too)", fn->name, cause);
+			cmd_fn_invoke_lost = 1;
+		}
 		free(cause);
 		cause = NULL;
 	}
