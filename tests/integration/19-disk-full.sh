@@ -61,7 +61,7 @@ expect_eq "config temp files" "$(ls -A "$HEARTH_HOME" | grep -c '^config.')" 0
 
 # Room for the store, not for new code or a big record: the copy fails
 # and goes; an invocation runs on the old code and says once, for a whole
-# batch, that its logs were not stored.
+# batch or bench, that its logs were not stored.
 fill 48
 expect_rc 1 H fn update f --code "$T/v2"
 once "update, nearly full" "$ERR" "No space left on device"
@@ -74,6 +74,9 @@ expect_rc 0 H -f "$T/three.hearth"
 expect_eq "old code serves" "$(printf '%s\n' "$OUT" | grep -c '"v1\\n"')" 3
 once "batch" "$ERR" "logs not stored"
 once "batch" "$ERR" "No space left on device"
+expect_rc 0 H fn bench f '{"n": 5000}' -n 4 -c 2
+once "bench" "$ERR" "logs of 4 of 4 invocations not stored"
+once "bench" "$ERR" "No space left on device"
 
 # Space again: everything works, and the logs are stored.
 rm -f "$FILL"
