@@ -52,6 +52,9 @@ once "update, full" "$ERR" "No space left on device"
 expect_eq "update, full: one line" "$(printf '%s\n' "$ERR" | wc -l)" 1
 expect_not_in "update, full" "$ERR" "File exists"
 no_stage "update, full"
+expect_rc 1 H fn create g --runtime python3 --handler app.handler --code "$T/v1"
+once "create, full" "$ERR" "No space left on device"
+[ -e "$HEARTH_HOME/code/g" ] && fail "create, full: left code/g"
 expect_rc 1 H fn invoke f
 once "invoke, full" "$ERR" "No space left on device"
 expect_rc 1 H config set logs.fn_bytes 1M
@@ -67,6 +70,10 @@ expect_rc 1 H fn update f --code "$T/v2"
 once "update, nearly full" "$ERR" "No space left on device"
 expect_not_in "update, nearly full" "$ERR" "File exists"
 no_stage "update, nearly full"
+expect_rc 1 H fn create g --runtime python3 --handler app.handler --code "$T/v2"
+once "create, nearly full" "$ERR" "No space left on device"
+[ -e "$HEARTH_HOME/code/g" ] && fail "create, nearly full: left code/g"
+expect_eq "create, nearly full: no row" "$(rows functions "WHERE name = 'g'")" 0
 expect_rc 0 H fn show f -o json
 expect_in "code version kept" "$(json_get "$OUT" 'd["code_dir"]')" "/code/f/v1"
 for i in 1 2 3; do echo "fn invoke f '{\"n\": 5000}'"; done > "$T/three.hearth"
