@@ -59,6 +59,7 @@ expect_rc 1 H fn invoke f
 once "invoke, full" "$ERR" "No space left on device"
 expect_rc 1 H config set logs.fn_bytes 1M
 once "config set, full" "$ERR" "No space left on device"
+expect_in "config set, full: names the file" "$ERR" "/config: No space left on device"
 cmp -s "$HEARTH_HOME/config" "$T/config.before" || fail "config changed on a full disk"
 expect_eq "config temp files" "$(ls -A "$HEARTH_HOME" | grep -c '^config.')" 0
 
