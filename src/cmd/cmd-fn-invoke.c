@@ -11,7 +11,9 @@
  * json the result is read strictly and written again, or becomes a JSON
  * string if it is not JSON.  fn bench forks C workers, each with its own
  * store connection and agent connections (none may cross a fork), and
- * reports latency percentiles and throughput over N invocations.
+ * reports latency percentiles and throughput over N invocations.  Logs
+ * that could not be stored (a full disk) do not fail an invocation that
+ * ran; that they were lost is said once a process, or once a bench run.
  */
 #include <sys/wait.h>
 
