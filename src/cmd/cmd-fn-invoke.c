@@ -11,7 +11,9 @@
  * json the result is read strictly and written again, or becomes a JSON
  * string if it is not JSON.  fn bench forks C workers, each with its own
  * store connection and agent connections (none may cross a fork), and
- * reports latency percentiles and throughput over N invocations.
+ * reports latency percentiles and throughput over N invocations.  Logs
+ * that could not be stored (a full disk) do not fail an invocation that
+ * ran; that they were lost is said once a process, or once a bench run.
  */
 #include <sys/wait.h>
 
@@ -119,6 +121,9 @@ cmd_fn_invoke_json(struct cmd_ctx *ctx, const struct invoke_result *res)
 	out_table_free(t);
 }
 
+/* Has this process said that an invocation's logs were not stored? */
+static int	cmd_fn_invoke_lost;
+
 static int
 cmd_fn_invoke_exec(struct cmd_ctx *ctx)
 {
@@ -139,8 +144,16 @@ cmd_fn_invoke_exec(struct cmd_ctx *ctx)
 		goto out;
 	}
 	if (logs_store(ctx->store, fn, &res, &cause) != 0) {
-		/* The invocation happened: report it, but say logs were lost. */
-		out_note(ctx, "%s: logs not stored: %s", fn->name, cause);
+		/*
+		 * The invocation happened: report it, but say logs were lost,
+		 * once a process: a shell or batch on a full disk would say
+		 * the same thing after every result otherwise.
+		 */
+		if (!cmd_fn_invoke_lost) {
+			out_note(ctx, "%s: logs not stored: %s (said once; later "
+			    "invocations' logs may be lost too)", fn->name, cause);
+			cmd_fn_invoke_lost = 1;
+		}
 		free(cause);
 		cause = NULL;
 	}
@@ -197,6 +210,17 @@ cmd_fn_bench_cmp(const void *a, const void *b)
 enum bench_mode { BENCH_WARM, BENCH_COLD, BENCH_POOL };
 
 /*
+ * What a bench worker sends for each invocation.  Smaller than PIPE_BUF,
+ * so the workers' writes to the one pipe never interleave.
+ */
+struct bench_rec {
+	double	us;		/* latency, -1 if it did not run */
+	int	kind;		/* 0 warm, 1 failed, 2 cold */
+	int	lost;		/* its logs were not stored */
+	char	why[200];	/* why not, if lost */
+};
+
+/*
  * Make the next invocation start the way mode asks, outside the timed
  * part: cold destroys the function's instances (and uses no pool); pool
  * destroys them and waits for a pool instance whose runtime is loaded.
@@ -231,7 +255,7 @@ cmd_fn_bench_worker(struct cmd_ctx *ctx, const char *home, const char *name,
 	struct store		*st;
 	struct fn		*fn;
 	char			*cause = NULL;
-	double			 rec[2];
+	struct bench_rec	 rec;
 	uint64_t		 t0;
 	int			 i;
 
@@ -245,21 +269,26 @@ cmd_fn_bench_worker(struct cmd_ctx *ctx, const char *home, const char *name,
 	}
 	for (i = 0; i < n; i++) {
 		cmd_fn_bench_prepare(ctx, st, fn, mode);
+		memset(&rec, 0, sizeof rec);
 		t0 = util_mono_us();
 		if (invoke_run(st, fn, payload, len, &res, &cause) != 0) {
 			free(cause);
 			cause = NULL;
-			rec[0] = -1;
-			rec[1] = 1;
+			rec.us = -1;
+			rec.kind = 1;
 		} else {
-			logs_store(st, fn, &res, &cause);
+			/* Timed: storing the logs is part of an invocation. */
+			if (logs_store(st, fn, &res, &cause) != 0) {
+				rec.lost = 1;
+				snprintf(rec.why, sizeof rec.why, "%s", cause);
+			}
 			free(cause);
 			cause = NULL;
-			rec[0] = (double)(util_mono_us() - t0);
-			rec[1] = res.status != INVOKE_OK ? 1 : res.cold ? 2 : 0;
+			rec.us = (double)(util_mono_us() - t0);
+			rec.kind = res.status != INVOKE_OK ? 1 : res.cold ? 2 : 0;
 			invoke_result_free(&res);
 		}
-		if (write(fd, rec, sizeof rec) != sizeof rec)
+		if (write(fd, &rec, sizeof rec) != sizeof rec)
 			_exit(1);
 	}
 	if (mode != BENCH_WARM)
@@ -298,10 +327,12 @@ cmd_fn_bench_exec(struct cmd_ctx *ctx)
 	struct buf	 payload = { 0 };
 	struct fn	*fn;
 	char		*cause = NULL;
-	double		*lat, rec[2], p50, p95, p99, max, rps;
+	struct bench_rec rec;
+	double		*lat, p50, p95, p99, max, rps;
 	long long	 n = 200, c = 1;
 	uint64_t	 t0, wall;
-	int		 fds[2], i, rc, got = 0, errors = 0, cold = 0;
+	int		 fds[2], i, rc, got = 0, errors = 0, cold = 0, lost = 0;
+	char		 why[sizeof rec.why] = "";
 	enum bench_mode	 mode;
 	pid_t		*pids;
 
@@ -352,19 +383,25 @@ cmd_fn_bench_exec(struct cmd_ctx *ctx)
 		}
 	}
 	close(fds[1]);
-	while (read(fds[0], rec, sizeof rec) == sizeof rec) {
-		if (rec[1] == 1)
+	while (read(fds[0], &rec, sizeof rec) == sizeof rec) {
+		if (rec.lost && lost++ == 0)
+			memcpy(why, rec.why, sizeof why);
+		if (rec.kind == 1)
 			errors++;
 		else {
-			if (rec[1] == 2)
+			if (rec.kind == 2)
 				cold++;
-			lat[got++] = rec[0];
+			lat[got++] = rec.us;
 		}
 	}
 	wall = util_mono_us() - t0;
 	close(fds[0]);
 	for (i = 0; i < c; i++)
 		waitpid(pids[i], NULL, 0);
+	/* Said once for the run, not once a worker or an invocation. */
+	if (lost > 0)
+		out_note(ctx, "%s: logs of %d of %lld invocations not stored: %s",
+		    fn->name, lost, n, why);
 	qsort(lat, got, sizeof *lat, cmd_fn_bench_cmp);
 	p50 = cmd_fn_pct(lat, got, 50);
 	p95 = cmd_fn_pct(lat, got, 95);

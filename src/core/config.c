@@ -13,7 +13,6 @@
  * (struct vm_setting, e.g. qemu.*), in the registry's order: a driver
  * brings its settings with it, and config knows none of them by name.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -407,18 +406,17 @@ config_write(const char *key, const char *value, char **cause)
 	}
 	if (!done && value != NULL)
 		buf_printf(&out, "set %s %s\n", key, value);
-	tmp = xasprintf("%s.new", path);
+	tmp = xstrdup(path);
 	*strrchr(tmp, '/') = '\0';
 	util_mkdirs(tmp, 0700);
 	free(tmp);
-	tmp = xasprintf("%s.new", path);
-	rc = util_write_file(tmp, out.data != NULL ? out.data : "", out.len, cause);
-	if (rc == 0 && rename(tmp, path) == -1) {
-		*cause = xasprintf("%s: %s", path, strerror(errno));
-		unlink(tmp);
-		rc = -1;
-	}
-	free(tmp);
+	/*
+	 * util_write_file writes a temporary file beside it and renames it
+	 * over path, removing it if anything fails (a full disk): the old
+	 * file stays whole, and the error names the config file.
+	 */
+	rc = util_write_file(path, out.data != NULL ? out.data : "", out.len,
+	    cause);
 	free(path);
 	buf_free(&in);
 	buf_free(&out);

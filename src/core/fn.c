@@ -513,7 +513,7 @@ fn_create(struct store *st, const struct fn_spec *spec, struct fn **fnp,
 		/* Another process created it since we looked. */
 		*cause = step == SQLITE_CONSTRAINT ?
 		    xasprintf("function '%s' already exists", name) :
-		    xasprintf("store: %s", sqlite3_errmsg(st->db));
+		    xasprintf("store: %s", store_errmsg(st));
 		store_rollback(st);
 		goto fail;
 	}
@@ -622,7 +622,13 @@ fn_update(struct store *st, const struct fn_spec *spec, struct fn **fnp,
 	sqlite3_bind_int(stmt, 10, fn->version);
 	step = sqlite3_step(stmt);
 	sqlite3_finalize(stmt);
-	if (step != SQLITE_DONE || sqlite3_changes(st->db) != 1) {
+	if (step != SQLITE_DONE) {
+		/* The store refused (a full disk, say): say why, not "changed". */
+		*cause = xasprintf("store: %s", store_errmsg(st));
+		store_rollback(st);
+		goto out;
+	}
+	if (sqlite3_changes(st->db) != 1) {
 		store_rollback(st);
 		*cause = xasprintf("function '%s' changed while updating it; "
 		    "try again", name);

@@ -297,14 +297,30 @@ store_private(const char *path, int create, char **cause)
 	return rc;
 }
 
+/*
+ * Why the last call on st failed, for a message.  A full disk reaches
+ * SQLite as SQLITE_FULL ("database or disk is full") or, when the -wal or
+ * -shm file cannot grow, as an I/O error whose system errno is ENOSPC
+ * ("disk I/O error"): both are said the way every other full-disk
+ * failure in hearth is, so the operator sees one cause, not three.
+ */
+const char *
+store_errmsg(struct store *st)
+{
+	if (st->db == NULL)
+		return "out of memory";
+	if ((sqlite3_extended_errcode(st->db) & 0xff) == SQLITE_FULL ||
+	    ((sqlite3_extended_errcode(st->db) & 0xff) == SQLITE_IOERR &&
+	    sqlite3_system_errno(st->db) == ENOSPC))
+		return strerror(ENOSPC);
+	return sqlite3_errmsg(st->db);
+}
+
 int
 store_exec(struct store *st, const char *sql, char **cause)
 {
-	char	*err = NULL;
-
-	if (sqlite3_exec(st->db, sql, NULL, NULL, &err) != SQLITE_OK) {
-		*cause = xasprintf("store: %s", err != NULL ? err : "error");
-		sqlite3_free(err);
+	if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
+		*cause = xasprintf("store: %s", store_errmsg(st));
 		return -1;
 	}
 	return 0;
@@ -494,7 +510,7 @@ store_open(const char *home, char **cause)
 	}
 	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-		*cause = xasprintf("%s: %s", path, sqlite3_errmsg(st->db));
+		*cause = xasprintf("%s: %s", path, store_errmsg(st));
 		goto fail;
 	}
 	sqlite3_busy_timeout(st->db, 10000);

@@ -22,6 +22,8 @@ struct store {
 	int	 ncached;	/* entries used in cache */
 };
 int	 store_exec(struct store *st, const char *sql, char **cause);
+/* Why the last call failed; a full disk is strerror(ENOSPC). */
+const char *store_errmsg(struct store *st);
 sqlite3_stmt *store_prepare(struct store *st, const char *sql);
 sqlite3_stmt *store_stmt(struct store *st, const char *sql);
 void	 store_done(sqlite3_stmt *stmt);

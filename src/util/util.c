@@ -157,6 +157,31 @@ util_read_file(const char *path, struct buf *b, size_t max, char **cause)
 }
 
 /*
+ * Write all len bytes of data to fd, going on after short writes and
+ * EINTR; -1 with errno set on error (ENOSPC if a write took nothing).
+ */
+static int
+util_write_all(int fd, const void *data, size_t len)
+{
+	const char	*p = data;
+	ssize_t		 w;
+
+	while (len > 0) {
+		if ((w = write(fd, p, len)) == -1 && errno == EINTR)
+			continue;
+		if (w == -1)
+			return -1;
+		if (w == 0) {
+			errno = ENOSPC;
+			return -1;
+		}
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+/*
  * Write a file atomically: temporary name, fsync, rename.  The file is
  * private (0600): what hearth writes this way is its own state.
  */
@@ -164,19 +189,27 @@ int
 util_write_file(const char *path, const void *data, size_t len, char **cause)
 {
 	char	*tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
-	int	 fd;
+	int	 fd, error;
 
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd == -1)
 		goto fail;
-	if (write(fd, data, len) != (ssize_t)len || fsync(fd) == -1) {
+	/*
+	 * A short write is not an error by itself, and leaves errno as it
+	 * was (often EEXIST from making the directory): write the rest, so
+	 * that a full disk is reported as the next write's ENOSPC.
+	 */
+	if (util_write_all(fd, data, len) == -1 || fsync(fd) == -1) {
+		error = errno;
 		close(fd);
 		unlink(tmp);
+		errno = error;
 		goto fail;
 	}
-	close(fd);
-	if (rename(tmp, path) == -1) {
+	if (close(fd) == -1 || rename(tmp, path) == -1) {
+		error = errno;
 		unlink(tmp);
+		errno = error;
 		goto fail;
 	}
 	free(tmp);
@@ -307,7 +340,7 @@ util_copy_data(int in, int out, const char *what, uint64_t *size,
     char **cause)
 {
 	char	buf[65536];
-	ssize_t	n, w, done;
+	ssize_t	n;
 
 	for (;;) {
 		if ((n = read(in, buf, sizeof buf)) == -1 && errno == EINTR)
@@ -320,15 +353,10 @@ util_copy_data(int in, int out, const char *what, uint64_t *size,
 			return 0;
 		if (*size + n > UTIL_CODE_MAX)
 			return util_copy_toobig(what, cause);
-		for (done = 0; done < n; done += w) {
-			if ((w = write(out, buf + done, n - done)) == -1 &&
-			    errno == EINTR)
-				w = 0;
-			else if (w == -1) {
-				*cause = xasprintf("%s: copying it: %s", what,
-				    strerror(errno));
-				return -1;
-			}
+		if (util_write_all(out, buf, n) == -1) {
+			*cause = xasprintf("%s: copying it: %s", what,
+			    strerror(errno));
+			return -1;
 		}
 		*size += n;
 	}
@@ -355,7 +383,11 @@ util_copy_file(int in, mode_t mode, int dfd, const char *name,
 		*cause = xasprintf("%s: making its copy: %s", what, strerror(errno));
 		rc = -1;
 	}
-	close(out);
+	/* Some filesystems (NFS, FUSE) report a full disk only here. */
+	if (close(out) == -1 && rc == 0) {
+		*cause = xasprintf("%s: copying it: %s", what, strerror(errno));
+		rc = -1;
+	}
 	return rc;
 }
 

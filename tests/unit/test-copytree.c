@@ -1,13 +1,18 @@
 /*
  * test-copytree.c — copying code: exact modes whatever the umask, links
  * kept as links, a followed top-level link, special files and deep or
- * self-holding trees refused, the size limit from a stream.
+ * self-holding trees refused, the size limit from a stream, and a full
+ * disk (a file size limit stands in for one) reported as itself.
  */
+#include <sys/resource.h>
 #include <sys/stat.h>
 
+#include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <limits.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -126,7 +131,53 @@ main(void)
 	CHECK("copy-6.4", cause != NULL && strstr(cause, "code from stdin: over the 250 MB") != NULL);
 	close(fds[0]);
 	free(cause);
+	cause = NULL;
 	free(p);
+
+	/*
+	 * A disk that fills mid-write: the first write is short and leaves
+	 * errno as it was (EEXIST here, as after util_mkdirs of a directory
+	 * that exists), the next fails.  The message is the real cause, and
+	 * no temporary file is left.
+	 */
+	{
+		struct rlimit	 old, small = { 4096, 4096 };
+		char		 big[10000];
+
+		memset(big, 'x', sizeof big);
+		signal(SIGXFSZ, SIG_IGN);
+		getrlimit(RLIMIT_FSIZE, &old);
+		small.rlim_max = old.rlim_max;
+		CHECK("copy-7.0", setrlimit(RLIMIT_FSIZE, &small) == 0);
+		p = xasprintf("%s/full", dir);
+		errno = EEXIST;
+		CHECK("copy-7.1", util_write_file(p, big, sizeof big, &cause) == -1);
+		CHECK("copy-7.2", cause != NULL && strstr(cause, strerror(EFBIG)) != NULL);
+		CHECK("copy-7.3", cause != NULL && strstr(cause, strerror(EEXIST)) == NULL);
+		free(cause);
+		cause = NULL;
+		CHECK("copy-7.4", access(p, F_OK) == -1);
+		q = xasprintf("%s.tmp.%d", p, (int)getpid());
+		CHECK("copy-7.5", access(q, F_OK) == -1);
+		free(q);
+		free(p);
+
+		/* The same for code copied from a stream. */
+		p = xasprintf("%s/full.py", dir);
+		CHECK("copy-7.6", pipe(fds) == 0);
+		CHECK("copy-7.7", write(fds[1], big, sizeof big) == sizeof big);
+		close(fds[1]);
+		size = 0;
+		errno = EEXIST;
+		CHECK("copy-7.8", util_copyfd(fds[0], "code from stdin", p, &size, &cause) == -1);
+		CHECK("copy-7.9", cause != NULL && strstr(cause, strerror(EFBIG)) != NULL);
+		close(fds[0]);
+		free(cause);
+		cause = NULL;
+		free(p);
+		setrlimit(RLIMIT_FSIZE, &old);
+		signal(SIGXFSZ, SIG_DFL);
+	}
 
 	util_rmtree(dir);
 	free(src);

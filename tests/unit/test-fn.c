@@ -1,7 +1,8 @@
 /*
  * test-fn.c — the manager's function operations on a temporary store:
  * create, update (versions, code versions, environment), delete, and
- * that bad input or a name in use leaves nothing half-written.
+ * that bad input, a name in use or a full store leaves nothing
+ * half-written.
  */
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -395,6 +396,67 @@ test_delete(struct store *st)
 	free(cause);
 }
 
+/*
+ * A store that cannot grow (max_page_count stands in for a full disk,
+ * and gives SQLite's SQLITE_FULL): fn update says so, as every full-disk
+ * failure is said, not that the function changed meanwhile, and leaves
+ * the function, its code and its directory as they were.
+ */
+static void
+test_full(struct store *st)
+{
+	struct fn_spec	 spec;
+	struct fn	*fn;
+	char		*cause = NULL, *sql, value[4001], *set[] = { NULL, NULL };
+	int		 stages, before;
+
+	fn = fn_load(st, "g", &cause);
+	CHECK("full-1.0", fn != NULL);
+	if (fn == NULL)
+		return;
+	before = fn->code_version;
+	fn_free(fn);
+	sql = xasprintf("PRAGMA max_page_count = %d",
+	    count(st, "PRAGMA page_count"));
+	CHECK("full-1.1", store_exec(st, sql, &cause) == 0);
+	free(sql);
+	/* Use up the free pages, so the next write needs a new one. */
+	while (store_exec(st, "INSERT INTO events (ts, kind, subject, detail) "
+	    "VALUES (0, 'filler', 'g', printf('%.2000c', 'x'))", &cause) == 0)
+		;
+	CHECK_STR("full-1.2", cause, "store: No space left on device");
+	free(cause);
+	cause = NULL;
+
+	memset(value, 'v', sizeof value - 1);
+	value[sizeof value - 1] = '\0';
+	set[0] = xasprintf("BIG=%s", value);
+	memset(&spec, 0, sizeof spec);
+	spec.name = "g";
+	spec.code = code;
+	spec.env_set = set;
+	CHECK("full-1.3", fn_update(st, &spec, NULL, &cause) == -1);
+	CHECK_STR("full-1.4", cause, "store: No space left on device");
+	free(cause);
+	cause = NULL;
+	fn = fn_load(st, "g", &cause);
+	CHECK("full-1.5", fn != NULL && fn->code_version == before &&
+	    strstr(fn->env, "BIG") == NULL);
+	fn_free(fn);
+	CHECK("full-1.6", entries("g", &stages) >= 1 && stages == 0);
+	sql = xasprintf("v%d", before + 1);
+	CHECK("full-1.7", !has("g", sql));
+	free(sql);
+
+	/* Room again: the same update goes through. */
+	CHECK("full-2.1", store_exec(st, "PRAGMA max_page_count = 1073741823; "
+	    "DELETE FROM events WHERE kind = 'filler'", &cause) == 0);
+	CHECK("full-2.2", fn_update(st, &spec, &fn, &cause) == 0 && fn != NULL &&
+	    fn->code_version == before + 1 && strstr(fn->env, "BIG") != NULL);
+	fn_free(fn);
+	free(set[0]);
+}
+
 int
 main(void)
 {
@@ -421,6 +483,7 @@ main(void)
 	test_stdin(st);
 	test_update(st);
 	test_delete(st);
+	test_full(st);
 	store_close(st);
 	util_rmtree(dir);
 	free(app);
