@@ -55,7 +55,7 @@ list_end(struct store *st, int rc, char **cause)
 {
 	if (rc == SQLITE_DONE || rc == SQLITE_ROW)
 		return 0;
-	*cause = xasprintf("store: %s", sqlite3_errmsg(st->db));
+	*cause = xasprintf("store: %s", store_errmsg(st));
 	return -1;
 }
 

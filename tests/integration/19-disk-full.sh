@@ -82,7 +82,10 @@ expect_rc 0 H -f "$T/three.hearth"
 expect_eq "old code serves" "$(printf '%s\n' "$OUT" | grep -c '"v1\\n"')" 3
 once "batch" "$ERR" "logs not stored"
 once "batch" "$ERR" "No space left on device"
-expect_rc 0 H fn bench f '{"n": 5000}' -n 4 -c 2
+# (One client: the warm instance serves it.  A second instance may not
+# fit in what is left, since its row, owner lock and run directory need
+# room too.)
+expect_rc 0 H fn bench f '{"n": 5000}' -n 4 -c 1
 once "bench" "$ERR" "logs of 4 of 4 invocations not stored"
 once "bench" "$ERR" "No space left on device"
 
