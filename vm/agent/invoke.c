@@ -46,6 +46,8 @@ struct invoke_log {
 	size_t		 rstart;	/* oldest byte's slot in ring */
 	size_t		 rlen;		/* bytes held in ring */
 	unsigned long long cut;		/* bytes of output gone from the ring */
+	char		 before;	/* the last byte gone: '\n' if the ring
+					   starts a line */
 };
 
 struct invocation {
@@ -93,13 +95,16 @@ invoke_log_append(struct invoke_log *l, const char *p, size_t n, int platform)
 		l->ring = amalloc(INVOKE_LOG_TAIL);
 	}
 	if (n > INVOKE_LOG_TAIL) {	/* only its end can stay */
-		l->cut += n - INVOKE_LOG_TAIL;
+		l->cut += l->rlen + n - INVOKE_LOG_TAIL;
+		l->rstart = l->rlen = 0;
 		p += n - INVOKE_LOG_TAIL;
+		l->before = p[-1];
 		n = INVOKE_LOG_TAIL;
 	}
 	if (l->rlen + n > INVOKE_LOG_TAIL) {
 		k = l->rlen + n - INVOKE_LOG_TAIL;
 		l->cut += k;
+		l->before = l->ring[(l->rstart + k - 1) % INVOKE_LOG_TAIL];
 		l->rstart = (l->rstart + k) % INVOKE_LOG_TAIL;
 		l->rlen -= k;
 	}
@@ -128,9 +133,10 @@ invoke_log_seal(struct invoke_log *l)
 		return;
 	if (l->cut > 0) {
 		/* The ring was overrun: it may start mid-line. */
-		while (i < l->rlen && l->ring[(l->rstart + i) % INVOKE_LOG_TAIL] != '\n')
+		while (l->before != '\n' && i < l->rlen &&
+		    l->ring[(l->rstart + i) % INVOKE_LOG_TAIL] != '\n')
 			i++;
-		i = i < l->rlen ? i + 1 : 0;
+		i = l->before != '\n' && i < l->rlen ? i + 1 : 0;
 		l->cut += i;
 		if (l->head.len > 0 && l->head.data[l->head.len - 1] != '\n')
 			sbuf_add(&l->head, "\n", 1);
@@ -147,6 +153,7 @@ invoke_log_seal(struct invoke_log *l)
 	l->ring = NULL;
 	l->rstart = l->rlen = 0;
 	l->cut = 0;
+	l->before = 0;
 	l->out = INVOKE_LOG_HEAD;
 }
 
