@@ -11,7 +11,8 @@
  * falls behind a flood is told by the agent how many bytes it missed, a
  * line of its own.  Once a second the store is read too, for records no
  * stream showed (an instance that died before its stream opened, or no
- * agent that answered), which are printed whole.
+ * agent that answered), which are printed whole, and for the END and
+ * REPORT of those whose stream broke off before them.
  *
  * Everything goes out as a streamed table: for a person, what the
  * function wrote (exact to a pipe or a file, escaped on a terminal); with
@@ -69,6 +70,7 @@ cmd_fn_logs_put(struct out_table *t, const struct logs_rec *r)
 struct cmd_fn_logs_follow {
 	struct out_table *t;			/* where lines go */
 	char		  seen[LOGS_SEEN][40];	/* request ids shown live, a ring */
+	char		  reported[LOGS_SEEN];	/* and whether their REPORT was */
 	int		  nseen;		/* next slot */
 	struct {
 		char	id[64];			/* instance id */
@@ -102,6 +104,7 @@ cmd_fn_logs_row(struct out_table *t, double ts, const char *reqid,
 	out_cell_str_len(t, "line", line, len);
 }
 
+/* The seen[] slot of request id reqid, -1 if no stream showed it. */
 static int
 cmd_fn_logs_seen(struct cmd_fn_logs_follow *f, const char *reqid)
 {
@@ -109,8 +112,34 @@ cmd_fn_logs_seen(struct cmd_fn_logs_follow *f, const char *reqid)
 
 	for (i = 0; i < LOGS_SEEN; i++)
 		if (strcmp(f->seen[i], reqid) == 0)
-			return 1;
-	return 0;
+			return i;
+	return -1;
+}
+
+/*
+ * A stored record: whole if no stream showed it; if one did but not its
+ * end (the agent died, or the stream did), its END and REPORT lines, as
+ * hearth wrote them.
+ */
+static void
+cmd_fn_logs_stored(struct cmd_fn_logs_follow *f, const struct logs_rec *r)
+{
+	const char	*p = r->text, *end = r->text + r->len, *nl;
+	int		 i = cmd_fn_logs_seen(f, r->request_id);
+
+	if (i == -1) {
+		cmd_fn_logs_put(f->t, r);
+		return;
+	}
+	if (f->reported[i])
+		return;
+	for (; p < end; p = nl + 1) {
+		if ((nl = memchr(p, '\n', end - p)) == NULL)
+			nl = end;
+		if ((nl - p > 15 && strncmp(p, "END RequestId: ", 15) == 0) ||
+		    (nl - p > 18 && strncmp(p, "REPORT RequestId: ", 18) == 0))
+			cmd_fn_logs_row(f->t, r->ts, r->request_id, p, nl - p);
+	}
 }
 
 /* One NDJSON line from an agent: {ts, request_id, source, line}. */
@@ -121,6 +150,7 @@ cmd_fn_logs_on_line(const char *json, void *arg)
 	cJSON		*j = cJSON_Parse(json), *line, *ts, *reqid;
 	double		 when;
 	const char	*id;
+	int		 i = 0;
 
 	if (j == NULL)
 		return;
@@ -132,10 +162,14 @@ cmd_fn_logs_on_line(const char *json, void *arg)
 	if (cJSON_IsString(line) && when >= f->inst[f->cur].floor_ms) {
 		if (f->inst[f->cur].last_ms < when)
 			f->inst[f->cur].last_ms = when;
-		if (*id != '\0' && !cmd_fn_logs_seen(f, id)) {
-			snprintf(f->seen[f->nseen], sizeof f->seen[0], "%s", id);
+		if (*id != '\0' && (i = cmd_fn_logs_seen(f, id)) == -1) {
+			i = f->nseen;
+			snprintf(f->seen[i], sizeof f->seen[0], "%s", id);
+			f->reported[i] = 0;
 			f->nseen = (f->nseen + 1) % LOGS_SEEN;
 		}
+		if (*id != '\0' && strncmp(line->valuestring, "REPORT ", 7) == 0)
+			f->reported[i] = 1;
 		cmd_fn_logs_row(f->t, when / 1000, id, line->valuestring,
 		    strlen(line->valuestring));
 	}
@@ -215,8 +249,7 @@ cmd_fn_logs_follow(struct cmd_ctx *ctx, struct out_table *t, const char *name,
 				if (util_now() - recs[i].ts < LOGS_GRACE)
 					break;	/* its lines may still be coming */
 				last = recs[i].id;
-				if (!cmd_fn_logs_seen(f, recs[i].request_id))
-					cmd_fn_logs_put(t, &recs[i]);
+				cmd_fn_logs_stored(f, &recs[i]);
 			}
 			logs_recs_free(recs, n);
 		}

@@ -3,7 +3,8 @@
 # follower that falls behind a flood is told exactly how many bytes it
 # missed instead of going silent; the stored record of a huge output keeps
 # its first and last lines and says exactly how many bytes were cut
-# between; START is there once.
+# between; START is there once; if an agent dies mid-invocation, the
+# follower shows the END and REPORT hearth stored for it.
 #
 # Nothing here depends on timing: the live handler waits for a file the
 # test creates only once the follower has shown its first line, and the
@@ -69,7 +70,25 @@ expect_in "19.1 the rest" "$(cat "$T/follow")" "live-last [1]"
 expect_eq "19.1 START once" "$(grep -c '^START RequestId' "$T/follow")" 1
 kill "$fpid"; wait "$fpid" 2>/dev/null; BG_PIDS=""
 
-# 19.2 A flood: 300,000 lines of 32 bytes, then "flood-last".
+# 19.2 The agent dies mid-invocation: its stream breaks off before the
+# END, and the follower shows the END and REPORT hearth stored for it.
+"$HEARTH" fn logs live -f --tail 0 >"$T/follow" 2>&1 & fpid=$!
+BG_PIDS=$fpid
+sleep 0.3
+H fn invoke live >"$T/inv.out" 2>&1 & inv=$!
+BG_PIDS="$fpid $inv"
+wait_for x "$T/follow" live-first || { go; fail "19.2 nothing followed: $(cat "$T/follow")"; }
+kill -9 "$(q "SELECT pid FROM instances WHERE fn='live'")"
+wait "$inv"
+BG_PIDS=$fpid
+req=$(sed -n 's/^START RequestId: \([^ ]*\) .*/\1/p' "$T/follow" | tail -1)
+[ -n "$req" ] || fail "19.2 no START followed: $(cat "$T/follow")"
+wait_for x "$T/follow" "REPORT RequestId: $req" || fail "19.2 no REPORT after the agent died: $(cat "$T/follow")"
+expect_eq "19.2 START once" "$(grep -c "^START RequestId: $req" "$T/follow")" 1
+expect_eq "19.2 END once" "$(grep -c "^END RequestId: $req" "$T/follow")" 1
+kill "$fpid"; wait "$fpid" 2>/dev/null; BG_PIDS=""
+
+# 19.3 A flood: 300,000 lines of 32 bytes, then "flood-last".
 N=300000
 mkpy "$T/flood" app "    w = sys.stdout.write
     for i in range(0, $N, 1000):
@@ -91,7 +110,7 @@ req=$(H fn logs fl -o json | /usr/bin/python3 -c 'import json,sys; print(json.lo
 cat <&3 >"$T/follow" & cpid=$!
 BG_PIDS="$fpid $cpid"
 wait_for x "$T/follow" "REPORT RequestId: $req" ||
-	fail "19.2 the follower never got to the REPORT: $(tail -c 2000 "$T/follow") $(cat "$T/follow.err")"
+	fail "19.3 the follower never got to the REPORT: $(tail -c 2000 "$T/follow") $(cat "$T/follow.err")"
 kill "$fpid"; wait "$fpid" 2>/dev/null
 kill "$cpid"; wait "$cpid" 2>/dev/null
 exec 3>&-
@@ -99,7 +118,7 @@ BG_PIDS=""
 total=$((N * 32 + 11))
 # What the follower shows of the flood, plus what it was told it missed,
 # is all of it, to the byte.
-/usr/bin/python3 - "$T/follow" "$total" <<'PY' || fail "19.2 follower: see above"
+/usr/bin/python3 - "$T/follow" "$total" <<'PY' || fail "19.3 follower: see above"
 import re, sys
 text = open(sys.argv[1], "rb").read().decode("utf-8", "replace")
 shown = sum(len(l) + 1 for l in text.split("\n") if l.startswith("flood-"))
@@ -113,12 +132,12 @@ PY
 # The stored record: the first lines, the last, an exact count between.
 expect_rc 0 H fn logs fl
 rec=$(printf '%s\n' "$OUT" | awk -v r="$req" 'index($0, "START RequestId: " r) { on = 1 } on { print } index($0, "REPORT RequestId: " r) { on = 0 }')
-expect_eq "19.2 START once" "$(printf '%s\n' "$OUT" | grep -c "^START RequestId: $req")" 1
-expect_in "19.2 first line kept" "$rec" "flood-0000000000000000000000000"
-expect_in "19.2 last line kept" "$rec" "flood-last"
-expect_in "19.2 the line before it" "$rec" "flood-$(printf '%025d' $((N - 1)))"
+expect_eq "19.3 START once" "$(printf '%s\n' "$OUT" | grep -c "^START RequestId: $req")" 1
+expect_in "19.3 first line kept" "$rec" "flood-0000000000000000000000000"
+expect_in "19.3 last line kept" "$rec" "flood-last"
+expect_in "19.3 the line before it" "$rec" "flood-$(printf '%025d' $((N - 1)))"
 printf '%s\n' "$rec" >"$T/rec"
-/usr/bin/python3 - "$T/rec" "$total" <<'PY' || fail "19.2 stored record: see above"
+/usr/bin/python3 - "$T/rec" "$total" <<'PY' || fail "19.3 stored record: see above"
 import re, sys
 lines = open(sys.argv[1]).read().split("\n")
 kept = sum(len(l) + 1 for l in lines if l.startswith("flood-"))
