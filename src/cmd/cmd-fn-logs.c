@@ -1,13 +1,26 @@
 /*
  * cmd-fn-logs.c — fn logs: a function's stored logs, and following them.
  *
- * The lines come from the manager (logs_tail, then logs_since polled ten
- * times a second, which sees invocations made by any process) and go out
- * as a streamed table: for a person, what the function wrote (exact to a
- * pipe or a file, escaped on a terminal); with -o json, one {ts,
- * request_id, line} row per line, in one array, or with -f one object a
- * line.
+ * The stored lines come from the manager (logs_tail).  Following (-f),
+ * the lines come live from the agents of the function's instances, as
+ * the console's log pane gets them (stream.c): each line as the runtime
+ * writes it, then END and REPORT, from whichever process invoked; a
+ * stream to an instance opens as it appears.  Lines an agent sent before
+ * following began (its backlog) were stored or are of an invocation
+ * already under way: they are skipped by their time.  A follower that
+ * falls behind a flood is told by the agent how many bytes it missed, a
+ * line of its own.  Once a second the store is read too, for records no
+ * stream showed (an instance that died before its stream opened, or no
+ * agent that answered), which are printed whole, and for the END and
+ * REPORT of those whose stream broke off before them.
+ *
+ * Everything goes out as a streamed table: for a person, what the
+ * function wrote (exact to a pipe or a file, escaped on a terminal); with
+ * -o json, one {ts, request_id, line} row per line, in one array, or with
+ * -f one object a line.
  */
+#include <cjson/cJSON.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,34 +62,212 @@ cmd_fn_logs_put(struct out_table *t, const struct logs_rec *r)
 	}
 }
 
-/* Print what came after last until the function goes or the output closes. */
+#define LOGS_SEEN	512	/* request ids remembered as shown live */
+#define LOGS_INSTS	64	/* instances whose last line time is kept */
+#define LOGS_GRACE	2.0	/* s: a stored record's lines may still come */
+
+/* A follower: the table it writes to and what it has shown. */
+struct cmd_fn_logs_follow {
+	struct out_table *t;			/* where lines go */
+	char		  seen[LOGS_SEEN][40];	/* request ids shown live, a ring */
+	char		  reported[LOGS_SEEN];	/* and whether their REPORT was */
+	int		  nseen;		/* next slot */
+	struct {
+		char	id[64];			/* instance id */
+		double	last_ms;		/* newest line from it */
+		double	floor_ms;		/* its stream's lines before: skipped */
+		struct stream *s;		/* that stream, NULL once closed */
+	}		  inst[LOGS_INSTS];	/* a ring: a stream reopened */
+	int		  ninst;		/* next slot */
+	int		  cur;			/* inst[] slot of the stream read */
+};
+
+/* One row: time (epoch s), request id, the line's len bytes. */
+static void
+cmd_fn_logs_row(struct out_table *t, double ts, const char *reqid,
+    const char *line, size_t len)
+{
+	char		 iso[40];
+	time_t		 secs = (time_t)ts;
+	struct tm	 tm;
+	size_t		 n;
+
+	out_stream_text(t, line, len);
+	out_stream_text(t, "\n", 1);
+	gmtime_r(&secs, &tm);
+	n = strftime(iso, sizeof iso, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(iso + n, sizeof iso - n, ".%03dZ",
+	    (int)((ts - secs) * 1000) % 1000);
+	out_table_row(t);
+	out_cell_str(t, "ts", iso);
+	out_cell_str(t, "request_id", reqid);
+	out_cell_str_len(t, "line", line, len);
+}
+
+/* The seen[] slot of request id reqid, -1 if no stream showed it. */
+static int
+cmd_fn_logs_seen(struct cmd_fn_logs_follow *f, const char *reqid)
+{
+	int	i;
+
+	for (i = 0; i < LOGS_SEEN; i++)
+		if (strcmp(f->seen[i], reqid) == 0)
+			return i;
+	return -1;
+}
+
+/*
+ * A stored record: whole if no stream showed it; if one did but not its
+ * end (the agent died, or the stream did), its END and REPORT lines, as
+ * hearth wrote them.
+ */
+static void
+cmd_fn_logs_stored(struct cmd_fn_logs_follow *f, const struct logs_rec *r)
+{
+	const char	*p = r->text, *end = r->text + r->len, *nl;
+	int		 i = cmd_fn_logs_seen(f, r->request_id);
+
+	if (i == -1) {
+		cmd_fn_logs_put(f->t, r);
+		return;
+	}
+	if (f->reported[i])
+		return;
+	for (; p < end; p = nl + 1) {
+		if ((nl = memchr(p, '\n', end - p)) == NULL)
+			nl = end;
+		if ((nl - p > 15 && strncmp(p, "END RequestId: ", 15) == 0) ||
+		    (nl - p > 18 && strncmp(p, "REPORT RequestId: ", 18) == 0))
+			cmd_fn_logs_row(f->t, r->ts, r->request_id, p, nl - p);
+	}
+}
+
+/* One NDJSON line from an agent: {ts, request_id, source, line}. */
+static void
+cmd_fn_logs_on_line(const char *json, void *arg)
+{
+	struct cmd_fn_logs_follow *f = arg;
+	cJSON		*j = cJSON_Parse(json), *line, *ts, *reqid;
+	double		 when;
+	const char	*id;
+	int		 i = 0;
+
+	if (j == NULL)
+		return;
+	line = cJSON_GetObjectItem(j, "line");
+	ts = cJSON_GetObjectItem(j, "ts");
+	reqid = cJSON_GetObjectItem(j, "request_id");
+	when = cJSON_IsNumber(ts) ? ts->valuedouble : util_now() * 1000;
+	id = cJSON_IsString(reqid) ? reqid->valuestring : "";
+	if (cJSON_IsString(line) && when >= f->inst[f->cur].floor_ms) {
+		if (f->inst[f->cur].last_ms < when)
+			f->inst[f->cur].last_ms = when;
+		if (*id != '\0' && (i = cmd_fn_logs_seen(f, id)) == -1) {
+			i = f->nseen;
+			snprintf(f->seen[i], sizeof f->seen[0], "%s", id);
+			f->reported[i] = 0;
+			f->nseen = (f->nseen + 1) % LOGS_SEEN;
+		}
+		if (*id != '\0' && strncmp(line->valuestring, "REPORT ", 7) == 0)
+			f->reported[i] = 1;
+		cmd_fn_logs_row(f->t, when / 1000, id, line->valuestring,
+		    strlen(line->valuestring));
+	}
+	cJSON_Delete(j);
+}
+
+/*
+ * The inst[] slot of stream s's instance, made if new.  Its lines from
+ * before following began are skipped, and a stream reopened to an
+ * instance skips what the last one showed (its backlog again).
+ */
+static int
+cmd_fn_logs_inst(struct cmd_fn_logs_follow *f, struct stream *s,
+    double start_ms)
+{
+	const char	*id = stream_id(s);
+	int		 i;
+
+	for (i = 0; i < LOGS_INSTS; i++)
+		if (strcmp(f->inst[i].id, id) == 0)
+			break;
+	if (i == LOGS_INSTS) {
+		i = f->ninst;
+		f->ninst = (f->ninst + 1) % LOGS_INSTS;
+		snprintf(f->inst[i].id, sizeof f->inst[i].id, "%s", id);
+		f->inst[i].last_ms = start_ms - 1;
+		f->inst[i].s = NULL;
+	}
+	if (f->inst[i].s != s) {
+		f->inst[i].s = s;
+		f->inst[i].floor_ms = f->inst[i].last_ms + 1;
+	}
+	return i;
+}
+
+/* Follow the agents' streams until the function goes or the output closes. */
 static int
 cmd_fn_logs_follow(struct cmd_ctx *ctx, struct out_table *t, const char *name,
     long long last)
 {
-	struct timespec	 ts = { 0, 100 * 1000 * 1000 };
-	struct logs_rec	*recs;
-	char		*cause = NULL;
-	int		 n, i, tick;
+	struct cmd_fn_logs_follow *f = xcalloc(1, sizeof *f);
+	struct stream	**streams = NULL;
+	struct pollfd	 *pfd = NULL;
+	struct logs_rec	 *recs;
+	char		 *cause = NULL;
+	double		  start_ms = util_now() * 1000, next_check = 0;
+	int		  n, i, ns = 0, rc = CMD_OK;
 
+	f->t = t;
 	if (last == 0)
 		last = logs_start_id(ctx->store, NULL, 0);
-	for (tick = 0;; tick++) {
-		/* Once a second: stop following a function that is gone. */
-		if (tick % 10 == 9 && !logs_fn_exists(ctx->store, name))
-			return cmd_error(ctx, CMD_ERROR, "function '%s' was deleted",
-			    name);
-		if (logs_since(ctx->store, name, last, 0, &recs, &n, &cause) != 0)
-			return cmd_fail(ctx, CMD_ERROR, cause);
-		for (i = 0; i < n; i++) {
-			last = recs[i].id;
-			cmd_fn_logs_put(t, &recs[i]);
+	for (;;) {
+		stream_sync(ctx->store, name, STREAM_KIND_LOGS, &streams, &ns);
+		for (i = 0; i < ns;) {
+			f->cur = cmd_fn_logs_inst(f, streams[i], start_ms);
+			if (stream_read(streams[i], cmd_fn_logs_on_line, f) == -1) {
+				f->inst[f->cur].s = NULL;
+				stream_close(streams[i]);
+				streams[i] = streams[--ns];
+			} else
+				i++;
 		}
-		logs_recs_free(recs, n);
-		if (out_stream_flush(t) != 0)
-			return cmd_error(ctx, CMD_ERROR, "output closed");
-		nanosleep(&ts, NULL);
+		if (util_now() >= next_check) {
+			/* Once a second: is it there, and what no stream showed. */
+			next_check = util_now() + 1;
+			if (!logs_fn_exists(ctx->store, name)) {
+				rc = cmd_error(ctx, CMD_ERROR, "function '%s' was "
+				    "deleted", name);
+				break;
+			}
+			if (logs_since(ctx->store, name, last, 0, &recs, &n,
+			    &cause) != 0) {
+				rc = cmd_fail(ctx, CMD_ERROR, cause);
+				break;
+			}
+			for (i = 0; i < n; i++) {
+				if (util_now() - recs[i].ts < LOGS_GRACE)
+					break;	/* its lines may still be coming */
+				last = recs[i].id;
+				cmd_fn_logs_stored(f, &recs[i]);
+			}
+			logs_recs_free(recs, n);
+		}
+		if (out_stream_flush(t) != 0) {
+			rc = cmd_error(ctx, CMD_ERROR, "output closed");
+			break;
+		}
+		pfd = xrealloc(pfd, sizeof *pfd * (ns + 1));
+		for (i = 0; i < ns; i++) {
+			pfd[i].fd = stream_fd(streams[i]);
+			pfd[i].events = POLLIN;
+		}
+		poll(pfd, ns, 100);
 	}
+	free(pfd);
+	stream_close_all(streams, ns);
+	free(f);
+	return rc;
 }
 
 static int

@@ -10,7 +10,7 @@
  * on the warm path.
  *
  * Retention: each invocation keeps at most LOGS_OUTPUT_MAX bytes of
- * output; each function its last FN_LOG_KEEP invocations and no more
+ * output (the agent cuts to less, vm/agent/invoke.c); each function its last FN_LOG_KEEP invocations and no more
  * than logs.fn_bytes of log; all functions together no more than
  * logs.total_bytes.  Whatever is over goes oldest first (of the function,
  * then of the host), in the transaction that stored the newest, which is
@@ -45,14 +45,20 @@ logs_status_name(int status)
 /*
  * Build the log text of one invocation into b.  The agent writes the
  * START, END and REPORT lines around the output itself (they are in its
- * live stream too); only when no agent answered does hearth write them.
- * Output beyond LOGS_OUTPUT_MAX keeps its head and its last lines.
+ * live stream too) and cuts a huge output in the middle, under
+ * LOGS_OUTPUT_MAX, saying how much it cut; hearth writes each of those
+ * lines only if the log has none (no agent answered, or one lost them),
+ * so START is there once.  A log over LOGS_OUTPUT_MAX (an agent that did
+ * not cut) keeps its head and its last lines, with the count of what
+ * went between.
  */
 static void
 logs_format(const struct fn *fn, const struct invoke_result *res, struct buf *b)
 {
 	const char	*tail;
 	size_t		 n = res->logs_len, keep_tail = 4096;
+	char		 start[80], end[80], report[80];
+	int		 has_start, has_end, has_report;
 
 	if (n > LOGS_OUTPUT_MAX) {
 		tail = res->logs + n - keep_tail;
@@ -64,15 +70,23 @@ logs_format(const struct fn *fn, const struct invoke_result *res, struct buf *b)
 		buf_add(b, res->logs, n);
 	if (b->len > 0 && b->data[b->len - 1] != '\n')
 		buf_addstr(b, "\n");
-	if (strstr(b->data != NULL ? b->data : "", "REPORT RequestId: ") != NULL)
-		return;
-	buf_printf(b, "START RequestId: %s Version: $LATEST\n", res->request_id);
-	buf_printf(b, "END RequestId: %s\n", res->request_id);
-	buf_printf(b, "REPORT RequestId: %s\tDuration: %.2f ms\tBilled Duration: "
-	    "%.0f ms\tMemory Size: %d MB\tMax Memory Used: %d MB\tStatus: %s\n",
-	    res->request_id, res->duration_ms,
-	    ceil(res->duration_ms < 1 ? 1 : res->duration_ms), fn->memory_mb,
-	    res->max_mem_mb, logs_status_name(res->status));
+	snprintf(start, sizeof start, "START RequestId: %s ", res->request_id);
+	snprintf(end, sizeof end, "END RequestId: %s", res->request_id);
+	snprintf(report, sizeof report, "REPORT RequestId: %s", res->request_id);
+	has_start = b->len > 0 && memmem(b->data, b->len, start, strlen(start));
+	has_end = b->len > 0 && memmem(b->data, b->len, end, strlen(end));
+	has_report = b->len > 0 && memmem(b->data, b->len, report, strlen(report));
+	if (!has_start)
+		buf_printf(b, "START RequestId: %s Version: $LATEST\n",
+		    res->request_id);
+	if (!has_end)
+		buf_printf(b, "END RequestId: %s\n", res->request_id);
+	if (!has_report)
+		buf_printf(b, "REPORT RequestId: %s\tDuration: %.2f ms\tBilled "
+		    "Duration: %.0f ms\tMemory Size: %d MB\tMax Memory Used: %d "
+		    "MB\tStatus: %s\n", res->request_id, res->duration_ms,
+		    ceil(res->duration_ms < 1 ? 1 : res->duration_ms),
+		    fn->memory_mb, res->max_mem_mb, logs_status_name(res->status));
 }
 
 /* A statement that yields one integer: that integer, 0 if none. */

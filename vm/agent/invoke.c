@@ -16,9 +16,14 @@
  *
  * The log is what the runtime writes while an invocation runs, between
  * START and END/REPORT lines the agent writes itself, as on Lambda; what
- * it writes between invocations is kept for the next one.  It is cut at
- * PROTO_LOG_MAX, leaving room for the agent's END and REPORT lines, and
- * every line also goes to log followers as it arrives (stream.c).
+ * it writes between invocations is kept for the next one.  Every line
+ * also goes to log followers as it arrives (stream.c).  A huge output is
+ * cut in the middle: the log keeps its first INVOKE_LOG_HEAD bytes and
+ * its last INVOKE_LOG_TAIL (a ring, from the first line start in it),
+ * and says exactly how many bytes were cut between.  The two together
+ * stay under what the host stores of an invocation (LOGS_OUTPUT_MAX in
+ * src/core/logs.c), so this cut is the only one and its count exact;
+ * the agent's own lines (START, END, REPORT, ...) are always kept.
  */
 #include <stdarg.h>
 #include <stdint.h>
@@ -30,7 +35,20 @@
 #include "agent.h"
 
 #define INVOKE_INIT_LIMIT_MS	10000	/* runtime init budget, as on Lambda */
-#define INVOKE_PLATFORM_ROOM	4096	/* log kept for END and REPORT lines */
+#define INVOKE_LOG_HEAD		(32 * 1024)	/* output kept from the start */
+#define INVOKE_LOG_TAIL		(24 * 1024)	/* and from the end */
+
+/* The log being captured: its head, then a ring of its latest bytes. */
+struct invoke_log {
+	struct sbuf	 head;		/* the log up to INVOKE_LOG_HEAD of output */
+	size_t		 out;		/* bytes of runtime output in head */
+	char		*ring;		/* INVOKE_LOG_TAIL bytes, once head is full */
+	size_t		 rstart;	/* oldest byte's slot in ring */
+	size_t		 rlen;		/* bytes held in ring */
+	unsigned long long cut;		/* bytes of output gone from the ring */
+	char		 before;	/* the last byte gone: '\n' if the ring
+					   starts a line */
+};
 
 struct invocation {
 	struct conn	*host;		/* who is waiting, NULL if they left */
@@ -43,31 +61,100 @@ struct invocation {
 	uint64_t	 deadline;	/* µs, monotonic */
 	int		 delivered;	/* the runtime has the event */
 	int		 cold;		/* the runtime was started for it */
-	struct sbuf	 logs;		/* output captured during it */
+	struct invoke_log logs;		/* output captured during it */
 };
 
 static struct invocation *cur;		/* the invocation in flight */
-static struct sbuf	 idle_logs;	/* output while no invocation runs */
+static struct invoke_log idle_logs;	/* output while no invocation runs */
 static struct sbuf	 partial[2];	/* stdout, stderr: a line not yet ended */
 
 /*
- * Keep b under PROTO_LOG_MAX, saying so once when output is cut: the
- * runtime's output up to INVOKE_PLATFORM_ROOM short of it, so that the
- * agent's own END and REPORT lines always fit.
+ * Add to log l: platform lines (the agent's own, a few an invocation) go
+ * whole to the head, so START is never cut (in a cut log it comes after
+ * the head's output); output fills the head to INVOKE_LOG_HEAD, then the
+ * ring, whose oldest bytes are counted as cut.
  */
 static void
-invoke_log_append(struct sbuf *b, const char *p, size_t n, int platform)
+invoke_log_append(struct invoke_log *l, const char *p, size_t n, int platform)
 {
-	static const char cut[] = "\n[hearth: output truncated]\n";
-	size_t		  max = PROTO_LOG_MAX - (platform ? 0 : INVOKE_PLATFORM_ROOM);
+	size_t	room, k, slot;
 
-	if (b->len + n <= max)
-		sbuf_add(b, p, n);
-	else if (b->len < max) {
-		sbuf_add(b, p, max - b->len);
-		if (!platform)
-			sbuf_add(b, cut, sizeof cut - 1);
+	if (platform) {
+		sbuf_add(&l->head, p, n);
+		return;
 	}
+	if (l->ring == NULL) {
+		room = INVOKE_LOG_HEAD - l->out;
+		k = n < room ? n : room;
+		sbuf_add(&l->head, p, k);
+		l->out += k;
+		p += k;
+		n -= k;
+		if (n == 0)
+			return;
+		l->ring = amalloc(INVOKE_LOG_TAIL);
+	}
+	if (n > INVOKE_LOG_TAIL) {	/* only its end can stay */
+		l->cut += l->rlen + n - INVOKE_LOG_TAIL;
+		l->rstart = l->rlen = 0;
+		p += n - INVOKE_LOG_TAIL;
+		l->before = p[-1];
+		n = INVOKE_LOG_TAIL;
+	}
+	if (l->rlen + n > INVOKE_LOG_TAIL) {
+		k = l->rlen + n - INVOKE_LOG_TAIL;
+		l->cut += k;
+		l->before = l->ring[(l->rstart + k - 1) % INVOKE_LOG_TAIL];
+		l->rstart = (l->rstart + k) % INVOKE_LOG_TAIL;
+		l->rlen -= k;
+	}
+	while (n > 0) {
+		slot = (l->rstart + l->rlen) % INVOKE_LOG_TAIL;
+		k = INVOKE_LOG_TAIL - slot < n ? INVOKE_LOG_TAIL - slot : n;
+		memcpy(l->ring + slot, p, k);
+		l->rlen += k;
+		p += k;
+		n -= k;
+	}
+}
+
+/*
+ * Close log l into one buffer: the head, and if output went to the ring,
+ * a line saying how many bytes were cut, then the ring from its first
+ * line start (the bytes before it are cut too).  l is left empty, with
+ * the buffer as its head: later lines append to it whole.
+ */
+static void
+invoke_log_seal(struct invoke_log *l)
+{
+	size_t	i = 0, k, slot;
+
+	if (l->ring == NULL)
+		return;
+	if (l->cut > 0) {
+		/* The ring was overrun: it may start mid-line. */
+		while (l->before != '\n' && i < l->rlen &&
+		    l->ring[(l->rstart + i) % INVOKE_LOG_TAIL] != '\n')
+			i++;
+		i = l->before != '\n' && i < l->rlen ? i + 1 : 0;
+		l->cut += i;
+		if (l->head.len > 0 && l->head.data[l->head.len - 1] != '\n')
+			sbuf_add(&l->head, "\n", 1);
+		sbuf_printf(&l->head, "[hearth: output truncated] %llu bytes of "
+		    "output not kept here\n", l->cut);
+	}
+	for (; i < l->rlen; i += k) {
+		slot = (l->rstart + i) % INVOKE_LOG_TAIL;
+		k = INVOKE_LOG_TAIL - slot < l->rlen - i ? INVOKE_LOG_TAIL - slot :
+		    l->rlen - i;
+		sbuf_add(&l->head, l->ring + slot, k);
+	}
+	free(l->ring);
+	l->ring = NULL;
+	l->rstart = l->rlen = 0;
+	l->cut = 0;
+	l->before = 0;
+	l->out = INVOKE_LOG_HEAD;
 }
 
 /* Send the complete lines in partial[i] to the log stream. */
@@ -186,6 +273,7 @@ invoke_finish(const char *status, const void *body, size_t len,
 	invoke_drain(err);
 	invoke_log_lines(0, 1);
 	invoke_log_lines(1, 1);
+	invoke_log_seal(&inv->logs);	/* END and REPORT go after all output */
 	dur = inv->delivered ? now_us() - inv->t_deliver : 0;
 	rss = runtime_max_rss_kb();
 	init_us = inv->cold ? runtime_take_init_us() : 0;
@@ -207,21 +295,22 @@ invoke_finish(const char *status, const void *body, size_t len,
 	stream_record(dur, strcmp(status, PROTO_STATUS_OK) != 0);
 	sbuf_printf(&hdr, "%s: %s\r\n%s: %zu\r\n%s: %llu\r\n%s: %llu\r\n"
 	    "%s: %ld\r\n", PROTO_H_STATUS, status,
-	    PROTO_H_LOG_LENGTH, inv->logs.len,
+	    PROTO_H_LOG_LENGTH, inv->logs.head.len,
 	    PROTO_H_DURATION_US, (unsigned long long)dur,
 	    PROTO_H_INIT_US, (unsigned long long)init_us,
 	    PROTO_H_MAX_RSS_KB, rss);
 	if (detail != NULL)
 		sbuf_printf(&hdr, "%s: %s\r\n", PROTO_H_DETAIL, detail);
-	if (inv->logs.len)
-		sbuf_add(&all, inv->logs.data, inv->logs.len);
+	if (inv->logs.head.len)
+		sbuf_add(&all, inv->logs.head.data, inv->logs.head.len);
 	if (len)
 		sbuf_add(&all, body, len);
 	if (inv->host != NULL)
 		conn_reply(inv->host, 200, hdr.data, all.data, all.len);
 	sbuf_free(&hdr);
 	sbuf_free(&all);
-	sbuf_free(&inv->logs);
+	sbuf_free(&inv->logs.head);
+	free(inv->logs.ring);
 	free(inv->payload);
 	free(inv);
 	cur = NULL;

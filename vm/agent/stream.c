@@ -6,8 +6,13 @@
  * runtime prints (and the START/END/REPORT lines the agent writes around
  * each invocation) goes to log followers as it happens, and once a second
  * a stats object goes to stats followers.  New log followers first get the
- * last STREAM_BACKLOG lines.  A follower that stops reading is dropped
- * rather than allowed to grow the agent without bound.
+ * last STREAM_BACKLOG lines.  A follower that falls behind (more than
+ * STREAM_SLOW unsent) misses output lines rather than grow the agent
+ * without bound, and once it has caught up gets a line saying exactly how
+ * many bytes of output it missed, before the next line; the agent's own
+ * lines (START, END, REPORT) always go, so a follower learns how every
+ * invocation ended.  One that stops reading altogether (STREAM_STUCK
+ * unsent) is closed.
  */
 #include <sys/stat.h>
 
@@ -20,11 +25,14 @@
 #include "agent.h"
 
 #define STREAM_BACKLOG	200		/* log lines a new follower gets */
-#define STREAM_SLOW	(4 << 20)	/* unsent bytes before a follower is dropped */
+#define STREAM_SLOW	(4 << 20)	/* unsent bytes before a follower misses lines */
+#define STREAM_STUCK	(8 << 20)	/* unsent bytes before it is closed */
 #define STREAM_LAT	256		/* durations kept for percentiles */
 
 static char	*backlog[STREAM_BACKLOG];	/* recent log lines as JSON */
 static int	 backlog_next;			/* slot for the next one */
+static unsigned long long missed[AGENT_MAX_CONNS];	/* per conns[] slot:
+					   output bytes a follower missed */
 
 static struct {
 	uint64_t	 invocations;		/* served since start */
@@ -58,17 +66,65 @@ stream_json_string(struct sbuf *b, const char *s, size_t len)
 	sbuf_add(b, "\"", 1);
 }
 
-/* Queue one NDJSON line as an HTTP chunk on c; drop c if it lags. */
+/* Queue one NDJSON line as an HTTP chunk on c; close c if it is stuck. */
 static void
 stream_chunk(struct conn *c, const char *json, size_t len)
 {
-	if (c->out.len - c->out_off > STREAM_SLOW) {
+	if (c->out.len - c->out_off > STREAM_STUCK) {
 		conn_close(c);
 		return;
 	}
 	sbuf_printf(&c->out, "%zx\r\n", len + 1);
 	sbuf_add(&c->out, json, len);
 	sbuf_add(&c->out, "\n\r\n", 3);
+}
+
+/* 1234567 as "1,234,567" into buf. */
+static void
+stream_grouped(char *buf, size_t size, unsigned long long v)
+{
+	char	tmp[32];
+	size_t	n, i, o = 0;
+
+	n = (size_t)snprintf(tmp, sizeof tmp, "%llu", v);
+	for (i = 0; i < n && o + 2 < size; i++) {
+		if (i > 0 && (n - i) % 3 == 0)
+			buf[o++] = ',';
+		buf[o++] = tmp[i];
+	}
+	buf[o] = '\0';
+}
+
+/*
+ * Queue a log line (bytes of output, 0 for the agent's own) on follower
+ * c: missed, and counted, while c lags; once it has caught up, first the
+ * count of what it missed.
+ */
+static void
+stream_log_chunk(struct conn *c, const char *reqid, const char *json,
+    size_t len, size_t bytes)
+{
+	struct sbuf		 b = { 0 };
+	unsigned long long	*m = &missed[c - conns];
+	char			 num[32];
+
+	if (bytes > 0 && c->out.len - c->out_off > STREAM_SLOW) {
+		*m += bytes;
+		return;
+	}
+	if (*m > 0) {
+		stream_grouped(num, sizeof num, *m);
+		sbuf_printf(&b, "{\"ts\": %llu, \"request_id\": \"%s\", "
+		    "\"source\": \"hearth\", \"dropped\": %llu, \"line\": "
+		    "\"[hearth: this follower fell behind: %s bytes dropped]\"}",
+		    (unsigned long long)epoch_ms(), reqid, *m, num);
+		*m = 0;
+		stream_chunk(c, b.data, b.len);
+		sbuf_free(&b);
+		if (c->fd == -1)
+			return;
+	}
+	stream_chunk(c, json, len);
 }
 
 static void
@@ -92,6 +148,7 @@ stream_subscribe(struct conn *c, int kind)
 	    "application/x-ndjson\r\nTransfer-Encoding: chunked\r\n\r\n");
 	c->stream = kind;
 	c->held = 1;	/* no further requests on this connection */
+	missed[c - conns] = 0;
 	if (kind == STREAM_LOGS) {
 		for (i = 0; i < STREAM_BACKLOG; i++) {
 			slot = (backlog_next + i) % STREAM_BACKLOG;
@@ -113,6 +170,8 @@ void
 stream_log(const char *reqid, const char *source, const char *line, size_t len)
 {
 	struct sbuf	b = { 0 };
+	size_t		bytes = len + 1;	/* of output, with its newline */
+	int		i;
 
 	if (len > PROTO_STREAM_TEXT_MAX)	/* the host drops longer lines */
 		len = PROTO_STREAM_TEXT_MAX;
@@ -123,7 +182,10 @@ stream_log(const char *reqid, const char *source, const char *line, size_t len)
 	free(backlog[backlog_next]);
 	backlog[backlog_next] = b.data;
 	backlog_next = (backlog_next + 1) % STREAM_BACKLOG;
-	stream_send(STREAM_LOGS, b.data, b.len);
+	for (i = 0; i < AGENT_MAX_CONNS; i++)
+		if (conns[i].fd != -1 && conns[i].stream == STREAM_LOGS)
+			stream_log_chunk(&conns[i], reqid, b.data, b.len,
+			    strcmp(source, "platform") == 0 ? 0 : bytes);
 }
 
 /* Count an invocation that took dur µs. */
