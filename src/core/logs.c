@@ -226,7 +226,7 @@ logs_store(struct store *st, const struct fn *fn, const struct invoke_result *re
 	if (rc == SQLITE_DONE)
 		rc = logs_retain(st, fn->name, sqlite3_last_insert_rowid(st->db));
 	if (rc != SQLITE_DONE) {
-		*cause = xasprintf("store: %s", sqlite3_errmsg(st->db));
+		*cause = xasprintf("store: %s", store_errmsg(st));
 		store_rollback(st);
 		return -1;
 	}
@@ -307,7 +307,7 @@ logs_tail(struct store *st, const char *name, int tail, struct logs_rec **recs,
 			lines++;
 	}
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-		*cause = xasprintf("store: %s", sqlite3_errmsg(st->db));
+		*cause = xasprintf("store: %s", store_errmsg(st));
 		sqlite3_finalize(stmt);
 		logs_recs_free(*recs, *n);
 		*recs = NULL;
@@ -358,7 +358,7 @@ logs_since(struct store *st, const char *name, long long since, int max,
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
 		logs_rec_read(stmt, logs_rec_add(recs, n));
 	if (rc != SQLITE_DONE) {
-		*cause = xasprintf("store: %s", sqlite3_errmsg(st->db));
+		*cause = xasprintf("store: %s", store_errmsg(st));
 		store_done(stmt);
 		logs_recs_free(*recs, *n);
 		*recs = NULL;
