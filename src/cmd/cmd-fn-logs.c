@@ -65,12 +65,14 @@ cmd_fn_logs_put(struct out_table *t, const struct logs_rec *r)
 #define LOGS_SEEN	512	/* request ids remembered as shown live */
 #define LOGS_INSTS	64	/* instances whose last line time is kept */
 #define LOGS_GRACE	2.0	/* s: a stored record's lines may still come */
+#define LOGS_SLOW	60.0	/* s: an open stream's lines no longer awaited */
 
 /* A follower: the table it writes to and what it has shown. */
 struct cmd_fn_logs_follow {
 	struct out_table *t;			/* where lines go */
 	char		  seen[LOGS_SEEN][40];	/* request ids shown live, a ring */
 	char		  reported[LOGS_SEEN];	/* and whether their REPORT was */
+	int		  seen_inst[LOGS_SEEN];	/* inst[] slot of the stream showing it */
 	int		  nseen;		/* next slot */
 	struct {
 		char	id[64];			/* instance id */
@@ -118,21 +120,27 @@ cmd_fn_logs_seen(struct cmd_fn_logs_follow *f, const char *reqid)
 
 /*
  * A stored record: whole if no stream showed it; if one did but not its
- * end (the agent died, or the stream did), its END and REPORT lines, as
- * hearth wrote them.
+ * end, its END and REPORT lines as hearth wrote them once that stream is
+ * gone (the agent died, or the stream did).  0 while the stream that
+ * showed it is still open: it is only slow (a follower draining a flood),
+ * and its own lines, the count of what it dropped included, will come —
+ * unless the record is late (LOGS_SLOW old), when it is shown anyway.
  */
-static void
-cmd_fn_logs_stored(struct cmd_fn_logs_follow *f, const struct logs_rec *r)
+static int
+cmd_fn_logs_stored(struct cmd_fn_logs_follow *f, const struct logs_rec *r,
+    int late)
 {
 	const char	*p = r->text, *end = r->text + r->len, *nl;
 	int		 i = cmd_fn_logs_seen(f, r->request_id);
 
 	if (i == -1) {
 		cmd_fn_logs_put(f->t, r);
-		return;
+		return 1;
 	}
 	if (f->reported[i])
-		return;
+		return 1;
+	if (f->inst[f->seen_inst[i]].s != NULL && !late)
+		return 0;
 	for (; p < end; p = nl + 1) {
 		if ((nl = memchr(p, '\n', end - p)) == NULL)
 			nl = end;
@@ -140,6 +148,7 @@ cmd_fn_logs_stored(struct cmd_fn_logs_follow *f, const struct logs_rec *r)
 		    (nl - p > 18 && strncmp(p, "REPORT RequestId: ", 18) == 0))
 			cmd_fn_logs_row(f->t, r->ts, r->request_id, p, nl - p);
 	}
+	return 1;
 }
 
 /* One NDJSON line from an agent: {ts, request_id, source, line}. */
@@ -166,6 +175,7 @@ cmd_fn_logs_on_line(const char *json, void *arg)
 			i = f->nseen;
 			snprintf(f->seen[i], sizeof f->seen[0], "%s", id);
 			f->reported[i] = 0;
+			f->seen_inst[i] = f->cur;
 			f->nseen = (f->nseen + 1) % LOGS_SEEN;
 		}
 		if (*id != '\0' && strncmp(line->valuestring, "REPORT ", 7) == 0)
@@ -205,6 +215,21 @@ cmd_fn_logs_inst(struct cmd_fn_logs_follow *f, struct stream *s,
 	return i;
 }
 
+/* Forget the streams stream_sync closed (their instances went). */
+static void
+cmd_fn_logs_forget(struct cmd_fn_logs_follow *f, struct stream **streams,
+    int ns)
+{
+	int	i, k;
+
+	for (i = 0; i < LOGS_INSTS; i++) {
+		for (k = 0; k < ns && streams[k] != f->inst[i].s; k++)
+			;
+		if (k == ns)
+			f->inst[i].s = NULL;
+	}
+}
+
 /* Follow the agents' streams until the function goes or the output closes. */
 static int
 cmd_fn_logs_follow(struct cmd_ctx *ctx, struct out_table *t, const char *name,
@@ -223,6 +248,7 @@ cmd_fn_logs_follow(struct cmd_ctx *ctx, struct out_table *t, const char *name,
 		last = logs_start_id(ctx->store, NULL, 0);
 	for (;;) {
 		stream_sync(ctx->store, name, STREAM_KIND_LOGS, &streams, &ns);
+		cmd_fn_logs_forget(f, streams, ns);
 		for (i = 0; i < ns;) {
 			f->cur = cmd_fn_logs_inst(f, streams[i], start_ms);
 			if (stream_read(streams[i], cmd_fn_logs_on_line, f) == -1) {
@@ -246,10 +272,11 @@ cmd_fn_logs_follow(struct cmd_ctx *ctx, struct out_table *t, const char *name,
 				break;
 			}
 			for (i = 0; i < n; i++) {
-				if (util_now() - recs[i].ts < LOGS_GRACE)
+				if (util_now() - recs[i].ts < LOGS_GRACE ||
+				    (!cmd_fn_logs_stored(f, &recs[i],
+				    util_now() - recs[i].ts > LOGS_SLOW)))
 					break;	/* its lines may still be coming */
 				last = recs[i].id;
-				cmd_fn_logs_stored(f, &recs[i]);
 			}
 			logs_recs_free(recs, n);
 		}
