@@ -66,6 +66,15 @@
  * not (the owner died: client killed, console crashed); an unowned one is
  * kept while its VM runs (live_keeps) and destroyed once it does not.
  */
+/* The idle TTL of a function's instance: $HEARTH_IDLE_TTL, else 300 s. */
+int
+inst_idle_ttl(void)
+{
+	const char	*v = getenv("HEARTH_IDLE_TTL");
+
+	return v != NULL ? atoi(v) : INST_IDLE_TTL;
+}
+
 static const struct inst_state {
 	const char	*name;		/* the row's state */
 	const char	*to;		/* states it may move to ("-": deleted) */
@@ -674,7 +683,7 @@ inst_spawn(struct store *st, const char *runtime, const char *driver,
 	spec.cpu_milli = lambda_cpu_milli(in->memory_mb);
 	spec.pids_max = INST_PIDS_MAX;
 	spec.tmp_mb = LAMBDA_TMP_MB;
-	spec.idle_ttl_s = fn != NULL ? INST_IDLE_TTL : INST_POOL_TTL;
+	spec.idle_ttl_s = fn != NULL ? inst_idle_ttl() : INST_POOL_TTL;
 	spec.prewarm_able = image_prewarm(image);
 	spec.prewarm = fn == NULL && spec.prewarm_able;
 	if (fn != NULL) {
@@ -682,7 +691,7 @@ inst_spawn(struct store *st, const char *runtime, const char *driver,
 		lambda_env(fn, in->id, &env);
 		spec.config = env.data;
 	}
-	if (getenv("HEARTH_IDLE_TTL") != NULL)
+	if (fn == NULL && getenv("HEARTH_IDLE_TTL") != NULL)
 		spec.idle_ttl_s = atoi(getenv("HEARTH_IDLE_TTL"));
 	if (drv->create(&spec, &pid, sock, sizeof sock, cause) != 0) {
 		inst_notices(st, in->id);
@@ -836,9 +845,14 @@ inst_bring_current(struct store *st, struct inst *in, struct fn *fn,
 			goto out;
 		in->memory_mb = fn->memory_mb;
 	}
-	/* New code always comes with a configuration: it restarts the runtime. */
+	/*
+	 * New code always comes with a configuration: it restarts the
+	 * runtime.  The configuration carries the function's idle TTL, so a
+	 * claimed pool instance stops waiting the pool's.
+	 */
 	if (conf || code) {
 		lambda_env(fn, in->id, &env);
+		buf_printf(&env, PROTO_ENV_IDLE_TTL "=%d\n", inst_idle_ttl());
 		who = xasprintf("instance %s", in->id);
 		conf_rc = agent_configure(conn_get(in->sock), who, env.data,
 		    env.len, cause);

@@ -266,6 +266,13 @@ rt_config_set(const char *body, size_t len)
 	    line = strtok_r(NULL, "\n", &save)) {
 		if (strchr(line, '=') == NULL)
 			continue;
+		/* The host's idle TTL for this function, not the runtime's. */
+		if (strncmp(line, PROTO_ENV_IDLE_TTL "=",
+		    sizeof PROTO_ENV_IDLE_TTL) == 0) {
+			agent_set_idle_ttl(strtol(line + sizeof PROTO_ENV_IDLE_TTL,
+			    NULL, 10));
+			continue;
+		}
 		cfg_env = realloc(cfg_env, sizeof *cfg_env * (n + 2));
 		if (cfg_env == NULL)
 			die("out of memory");
@@ -276,7 +283,12 @@ rt_config_set(const char *body, size_t len)
 	configured = 1;
 }
 
-/* POST /configure: the runtime's environment, from now on. */
+/*
+ * POST /configure: the runtime's environment, from now on.  A line
+ * HEARTH_IDLE_TTL=N (PROTO_ENV_IDLE_TTL) is the agent's, not the
+ * runtime's: the idle TTL of the function it now serves (a claimed pool
+ * instance was born with the pool's).
+ */
 void
 runtime_host_configure(struct conn *c, const char *body, size_t len)
 {
