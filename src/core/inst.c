@@ -57,6 +57,8 @@
 #define INST_PIDS_MAX		256	/* processes and threads */
 #define INST_IDLE_TTL		300	/* seconds a warm instance lives idle */
 #define INST_POOL_TTL		900	/* seconds a pool instance waits */
+#define INST_SCALE_WINDOW	60	/* seconds "recent peak" looks back */
+#define INST_RETIRE_TTL		1	/* a retired instance's idle TTL, s */
 
 /*
  * The instance lifecycle, in one place.  A row is born 'starting' (by
@@ -201,6 +203,13 @@ char *
 inst_run_dir(struct store *st, const char *id)
 {
 	return machine_run_dir(st, id);
+}
+
+/* The file that says instance id was retired (inst_scale_down). */
+static char *
+inst_retired_path(struct store *st, const char *id)
+{
+	return xasprintf("%s/run/%s/retired", st->home, id);
 }
 
 /* Instance id's owner file (see the top of this file). */
@@ -862,6 +871,9 @@ inst_bring_current(struct store *st, struct inst *in, struct fn *fn,
 			goto out;
 		if (conf)
 			in->fn_version = fn->version;
+		dir = inst_retired_path(st, in->id);	/* its TTL is whole */
+		unlink(dir);
+		free(dir);
 	}
 	free(in->fn);
 	in->fn = xstrdup(fn->name);
@@ -874,6 +886,70 @@ out:
 		inst_write_config(st, in, 0);
 	inst_code_unlock(lock);
 	return rc;
+}
+
+/*
+ * Scale down what a burst scaled up: keep warm about as many of function
+ * name's instances as its recent peak concurrency needs, and retire the
+ * rest long before their idle TTL.
+ *
+ * "Recent peak" is measured by last_used: invokers try instances most
+ * recently used first (invoke.c), so an instance serves only when every
+ * one used more recently was busy, and the number used within the last
+ * window (INST_SCALE_WINDOW, or $HEARTH_SCALE_WINDOW seconds, a test
+ * knob) is the peak number busy at once within it.  Those are kept, and
+ * the most recently used one always (it waits its full idle TTL, as
+ * Lambda keeps an environment); every other, idle longer than the window,
+ * is retired, oldest-idle first.
+ *
+ * Retiring does not destroy the sandbox here: that would race with an
+ * invoker that just picked it.  It sets the agent's idle TTL to
+ * INST_RETIRE_TTL by a /configure that carries only the TTL (which
+ * leaves the runtime alone), so the agent exits by its own idle
+ * handshake — after an invocation it took, never under one — and the
+ * janitor removes the row once the VM is gone.  A file in the run
+ * directory marks it retired, so a later pass does not reset the
+ * agent's idle clock again; a reconfiguration (inst_bring_current) gives
+ * the full TTL back and clears it.
+ */
+void
+inst_scale_down(struct store *st, const char *name)
+{
+	sqlite3_stmt	*stmt;
+	struct inst	**list;
+	char		*path, *who, *err = NULL, body[64];
+	const char	*w = getenv("HEARTH_SCALE_WINDOW");
+	double		 window = w != NULL && atoi(w) > 0 ? atoi(w) :
+			    INST_SCALE_WINDOW;
+	int		 n, i, fd;
+
+	stmt = store_prepare(st, "SELECT " INST_COLUMNS " FROM instances "
+	    "WHERE fn = ? AND state = 'ready' ORDER BY last_used DESC");
+	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
+	n = inst_rows(stmt, &list);
+	sqlite3_finalize(stmt);
+	snprintf(body, sizeof body, PROTO_ENV_IDLE_TTL "=%d\n", INST_RETIRE_TTL);
+	for (i = n - 1; i >= 1; i--) {
+		if (util_now() - list[i]->last_used <= window)
+			break;		/* it and every later one: recent */
+		path = inst_retired_path(st, list[i]->id);
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+		    O_CLOEXEC, 0600);
+		free(path);
+		if (fd == -1)
+			continue;	/* retired already (or its VM gone) */
+		close(fd);
+		who = xasprintf("instance %s", list[i]->id);
+		if (agent_configure(conn_get(list[i]->sock), who, body,
+		    strlen(body), &err) == 0)
+			store_event(st, "retired", list[i]->id, "idle %.0f s, "
+			    "beyond %s's recent peak", util_now() -
+			    list[i]->last_used, name);
+		free(err);
+		err = NULL;
+		free(who);
+	}
+	inst_free_rows(list, n);
 }
 
 /* Hot reload: bring every warm instance of fn up to date now. */
@@ -1123,7 +1199,8 @@ inst_gc_orphans(struct store *st)
 /*
  * The janitor: apply inst_states to every row (end instances whose VM is
  * gone — idle TTL, killed from outside, host reboot — and those whose
- * owner died while starting them), then destroy what no row names.
+ * owner died while starting them), then destroy what no row names, and
+ * retire instances beyond each function's recent peak (inst_scale_down).
  */
 void
 inst_gc(struct store *st)
@@ -1142,6 +1219,11 @@ inst_gc(struct store *st)
 			    "gone (idle TTL or killed)");
 	inst_free_rows(list, n);
 	inst_gc_orphans(st);
+	stmt = store_prepare(st, "SELECT DISTINCT fn FROM instances "
+	    "WHERE fn IS NOT NULL");
+	while (sqlite3_step(stmt) == SQLITE_ROW)
+		inst_scale_down(st, (const char *)sqlite3_column_text(stmt, 0));
+	sqlite3_finalize(stmt);
 	/* Code that only those instances, or generations since ended, used. */
 	stmt = store_prepare(st, "SELECT name FROM functions");
 	while (sqlite3_step(stmt) == SQLITE_ROW)

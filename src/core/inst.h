@@ -38,6 +38,7 @@ struct inst {
 #define INST_POOL_MEMORY	128	/* a pool instance's limit until claimed */
 struct inst *inst_from_row(sqlite3_stmt *stmt);
 int	 inst_idle_ttl(void);
+void	 inst_scale_down(struct store *st, const char *name);
 int	 inst_rows(sqlite3_stmt *stmt, struct inst ***listp);
 void	 inst_free(struct inst *in);
 void	 inst_free_rows(struct inst **list, int n);

@@ -218,8 +218,10 @@ invoke_run(struct store *st, struct fn *fn, const char *payload, size_t len,
 		}
 	}
 	inst_free_rows(cands, n);
-	if (served)
+	if (served) {
+		inst_scale_down(st, fn->name);	/* a trickle after a burst */
 		return 0;
+	}
 
 	res->cold = 1;
 	in = pool_size() > 0 ? pool_claim(st, fn, driver) : NULL;

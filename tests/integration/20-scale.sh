@@ -1,9 +1,11 @@
 # Scale down what a burst scaled up (issue 10, item 8): a claimed pool
-# instance takes its function's idle TTL, not the pool's.
+# instance takes its function's idle TTL, not the pool's; instances beyond
+# the recent peak concurrency are reaped long before their idle TTL.
 . "$(dirname "$0")/../lib.sh"
 
 export HEARTH_POOL_SIZE=1
-mkpy "$T/code" f '    return "ok"'
+mkpy "$T/code" f '    time.sleep(event.get("sleep", 0))
+    return "ok"'
 expect_rc 0 H fn create f --runtime python3 --handler f.handler --code "$T/code"
 
 # alive PID: the process runs (and is no zombie).
@@ -26,4 +28,29 @@ while alive "$pool_pid"; do
 	[ $i -lt 200 ] || fail "20s.1 the claimed instance kept the pool's TTL"
 	sleep 0.05
 done
+expect_rc 0 H vm rm --all
+
+# 20s.2 A burst of 4 concurrent invocations makes 4 instances; a trickle
+# of one at a time after it needs one: the other 3 are reaped once the
+# window (HEARTH_SCALE_WINDOW, 2 s here) has passed, not after 300 s.
+export HEARTH_POOL_SIZE=0 HEARTH_SCALE_WINDOW=2
+BG_PIDS=""
+for k in 1 2 3 4; do
+	H fn invoke f '{"sleep": 1}' >/dev/null 2>&1 & BG_PIDS="$BG_PIDS $!"
+done
+for p in $BG_PIDS; do
+	wait "$p" || fail "20s.2 a burst invocation failed"
+done
+BG_PIDS=""
+expect_eq "20s.2 burst instances" "$(rows instances "WHERE fn='f'")" 4
+i=0
+until [ "$(rows instances "WHERE fn='f'")" = 1 ]; do
+	i=$((i + 1))
+	[ $i -lt 100 ] || fail "20s.2 extra instances kept: $(rows instances "WHERE fn='f'")"
+	expect_rc 0 H fn invoke f
+	expect_rc 0 H vm ls
+	sleep 0.2
+done
+expect_rc 0 H fn invoke f
+expect_eq "20s.2 the warm one serves" "$OUT" '"ok"'
 expect_rc 0 H vm rm --all
