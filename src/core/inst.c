@@ -68,6 +68,78 @@
  * not (the owner died: client killed, console crashed); an unowned one is
  * kept while its VM runs (live_keeps) and destroyed once it does not.
  */
+/*
+ * The memory budget: what the limits of every instance (running,
+ * starting, idle, pool) may add up to, the setting instances.memory, by
+ * default half the host's RAM (inst_memory_default).  Limits, not use:
+ * an instance may grow to its limit, and the budget is there so that
+ * every one can without the host swapping or its OOM killer choosing.
+ * inst_spawn starts no instance beyond it; the invoker waits a little for
+ * a warm one and then fails with inst_throttled's error, as Lambda
+ * throttles past its concurrency limit.
+ */
+long long
+inst_memory_budget_mb(void)
+{
+	return config_get_size("instances.memory") >> 20;
+}
+
+/* instances.memory's default: half of MemTotal (4G if unreadable). */
+const char *
+inst_memory_default(void)
+{
+	static char	 def[32];
+	FILE		*f;
+	char		 line[128];
+	long long	 kb = 0;
+
+	if (def[0] != '\0')
+		return def;
+	if ((f = fopen("/proc/meminfo", "re")) != NULL) {
+		while (fgets(line, sizeof line, f) != NULL)
+			if (sscanf(line, "MemTotal: %lld kB", &kb) == 1)
+				break;
+		fclose(f);
+	}
+	if (kb >= 2048)
+		snprintf(def, sizeof def, "%lldM", kb / 2 / 1024);
+	else
+		snprintf(def, sizeof def, "4G");
+	return def;
+}
+
+/* The memory all instances' limits add up to now, in MB. */
+static long long
+inst_memory_used_mb(struct store *st)
+{
+	sqlite3_stmt	*stmt = store_prepare(st, "SELECT "
+	    "coalesce(sum(memory_mb), 0) FROM instances");
+	long long	 mb = 0;
+
+	if (sqlite3_step(stmt) == SQLITE_ROW)
+		mb = sqlite3_column_int64(stmt, 0);
+	sqlite3_finalize(stmt);
+	return mb;
+}
+
+/* Would a new instance of memory_mb go beyond the budget? */
+int
+inst_over_budget(struct store *st, int memory_mb)
+{
+	return inst_memory_used_mb(st) + memory_mb > inst_memory_budget_mb();
+}
+
+/* The error of an instance of memory_mb the budget has no room for. */
+char *
+inst_throttled(struct store *st, int memory_mb)
+{
+	return xasprintf("TooManyRequestsException: Rate Exceeded: a new "
+	    "instance (%d MB) would take the instances' memory past their "
+	    "budget, instances.memory = %lld MB (%lld MB in use); no warm "
+	    "instance came free", memory_mb, inst_memory_budget_mb(),
+	    inst_memory_used_mb(st));
+}
+
 /* The idle TTL of a function's instance: $HEARTH_IDLE_TTL, else 300 s. */
 int
 inst_idle_ttl(void)
@@ -656,7 +728,8 @@ inst_spawn(struct store *st, const char *runtime, const char *driver,
 	    "state, pid, sock, memory_mb, fn_version, code_version, created, "
 	    "last_used) SELECT ?1, ?2, ?3, ?4, 'starting', 0, '', ?5, 0, "
 	    "coalesce((SELECT code_version FROM functions WHERE name = ?2), 0), "
-	    "?6, ?7 RETURNING code_version");
+	    "?6, ?7 WHERE (SELECT coalesce(sum(memory_mb), 0) FROM instances) "
+	    "+ ?5 <= ?8 RETURNING code_version");
 	sqlite3_bind_text(stmt, 1, in->id, -1, SQLITE_STATIC);
 	if (fn != NULL)
 		sqlite3_bind_text(stmt, 2, fn->name, -1, SQLITE_STATIC);
@@ -665,8 +738,11 @@ inst_spawn(struct store *st, const char *runtime, const char *driver,
 	sqlite3_bind_int(stmt, 5, in->memory_mb);
 	sqlite3_bind_double(stmt, 6, util_now());
 	sqlite3_bind_double(stmt, 7, util_now());
-	if (sqlite3_step(stmt) != SQLITE_ROW) {
-		*cause = xasprintf("store: %s", sqlite3_errmsg(st->db));
+	/* The budget is checked by the statement that spends it: atomic. */
+	sqlite3_bind_int64(stmt, 8, inst_memory_budget_mb());
+	if ((i = sqlite3_step(stmt)) != SQLITE_ROW) {
+		*cause = i == SQLITE_DONE ? inst_throttled(st, in->memory_mb) :
+		    xasprintf("store: %s", sqlite3_errmsg(st->db));
 		sqlite3_finalize(stmt);
 		goto fail_owner;
 	}

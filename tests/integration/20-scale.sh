@@ -54,3 +54,25 @@ done
 expect_rc 0 H fn invoke f
 expect_eq "20s.2 the warm one serves" "$OUT" '"ok"'
 expect_rc 0 H vm rm --all
+
+# 20s.3 A memory budget (instances.memory) with room for one instance of
+# g: while it is busy, an invocation that would need a second waits, then
+# fails throttled and exits non-zero; the warm one still serves.
+export HEARTH_INSTANCES_MEMORY=200M
+expect_rc 0 H fn create g --runtime python3 --handler f.handler --code "$T/code" --memory 128 --timeout 20
+expect_rc 0 H fn invoke g
+expect_eq "20s.3 one instance" "$(rows instances "WHERE fn='g'")" 1
+H fn invoke g '{"sleep": 8}' >/dev/null 2>&1 & BG_PIDS=$!
+# Until the sleeper holds the instance, a probe is served by it.
+i=0
+until ! H fn invoke g >"$T/p.out" 2>"$T/p.err"; do
+	i=$((i + 1)); [ $i -lt 100 ] || fail "20s.3 never throttled"; sleep 0.05
+done
+expect_in "20s.3 throttled" "$(cat "$T/p.err")" "TooManyRequestsException"
+expect_eq "20s.3 no second instance" "$(rows instances "WHERE fn='g'")" 1
+wait "$BG_PIDS" || fail "20s.3 the busy invocation failed"
+BG_PIDS=""
+expect_rc 0 H fn invoke g
+expect_eq "20s.3 the warm one serves" "$OUT" '"ok"'
+expect_rc 0 H config ls
+expect_in "20s.3 the setting" "$OUT" "instances.memory"
