@@ -149,6 +149,38 @@ inst_idle_ttl(void)
 	return v != NULL ? atoi(v) : INST_IDLE_TTL;
 }
 
+/* How far back "recent peak" looks (inst_scale_down), in seconds. */
+static int
+inst_scale_window(void)
+{
+	const char	*w = getenv("HEARTH_SCALE_WINDOW");	/* a test knob */
+
+	return w != NULL && atoi(w) > 0 ? atoi(w) : INST_SCALE_WINDOW;
+}
+
+/*
+ * The idle TTL instance id of function name gets (at birth, on a claim,
+ * on a reconfiguration): the full one if it is the function's only
+ * instance, else the scale-down window — one beyond the first was made
+ * for a burst, and stays only while a burst needs it (inst_scale_down).
+ */
+static int
+inst_fn_ttl(struct store *st, const char *name, const char *id)
+{
+	sqlite3_stmt	*stmt = store_prepare(st, "SELECT count(*) FROM "
+	    "instances WHERE fn = ? AND id != ? AND state != 'gone'");
+	int		 others = 0, ttl = inst_idle_ttl();
+
+	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 2, id, -1, SQLITE_STATIC);
+	if (sqlite3_step(stmt) == SQLITE_ROW)
+		others = sqlite3_column_int(stmt, 0);
+	sqlite3_finalize(stmt);
+	if (others > 0 && (ttl <= 0 || ttl > inst_scale_window()))
+		ttl = inst_scale_window();
+	return ttl;
+}
+
 static const struct inst_state {
 	const char	*name;		/* the row's state */
 	const char	*to;		/* states it may move to ("-": deleted) */
@@ -768,7 +800,8 @@ inst_spawn(struct store *st, const char *runtime, const char *driver,
 	spec.cpu_milli = lambda_cpu_milli(in->memory_mb);
 	spec.pids_max = INST_PIDS_MAX;
 	spec.tmp_mb = LAMBDA_TMP_MB;
-	spec.idle_ttl_s = fn != NULL ? inst_idle_ttl() : INST_POOL_TTL;
+	spec.idle_ttl_s = fn != NULL ? inst_fn_ttl(st, fn->name, in->id) :
+	    INST_POOL_TTL;
 	spec.prewarm_able = image_prewarm(image);
 	spec.prewarm = fn == NULL && spec.prewarm_able;
 	if (fn != NULL) {
@@ -937,7 +970,8 @@ inst_bring_current(struct store *st, struct inst *in, struct fn *fn,
 	 */
 	if (conf || code) {
 		lambda_env(fn, in->id, &env);
-		buf_printf(&env, PROTO_ENV_IDLE_TTL "=%d\n", inst_idle_ttl());
+		buf_printf(&env, PROTO_ENV_IDLE_TTL "=%d\n",
+		    inst_fn_ttl(st, fn->name, in->id));
 		who = xasprintf("instance %s", in->id);
 		conf_rc = agent_configure(conn_get(in->sock), who, env.data,
 		    env.len, cause);
@@ -967,7 +1001,12 @@ out:
 /*
  * Scale down what a burst scaled up: keep warm about as many of function
  * name's instances as its recent peak concurrency needs, and retire the
- * rest long before their idle TTL.
+ * rest long before their idle TTL.  Mostly the agents do it themselves:
+ * an instance started (or claimed) while its function has another gets
+ * the window as its idle TTL (inst_fn_ttl), so once a burst is over the
+ * instances it added exit a window after their last use, whether or not
+ * any hearth runs then.  This pass catches the rest (an instance that
+ * got the full TTL as the only one, then was outlived by others).
  *
  * "Recent peak" is measured by last_used: invokers try instances most
  * recently used first (invoke.c), so an instance serves only when every
@@ -994,9 +1033,7 @@ inst_scale_down(struct store *st, const char *name)
 	sqlite3_stmt	*stmt;
 	struct inst	**list;
 	char		*path, *who, *err = NULL, body[64];
-	const char	*w = getenv("HEARTH_SCALE_WINDOW");
-	double		 window = w != NULL && atoi(w) > 0 ? atoi(w) :
-			    INST_SCALE_WINDOW;
+	double		 window = inst_scale_window();
 	int		 n, i, fd;
 
 	stmt = store_prepare(st, "SELECT " INST_COLUMNS " FROM instances "
