@@ -57,7 +57,7 @@
 #define INST_PIDS_MAX		256	/* processes and threads */
 #define INST_IDLE_TTL		300	/* seconds a warm instance lives idle */
 #define INST_POOL_TTL		900	/* seconds a pool instance waits */
-#define INST_SCALE_WINDOW	60	/* seconds "recent peak" looks back */
+#define INST_SCALE_WINDOW	30	/* seconds "recent peak" looks back */
 #define INST_RETIRE_TTL		1	/* a retired instance's idle TTL, s */
 
 /*
