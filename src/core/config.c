@@ -114,6 +114,11 @@ static const struct setting config_own[] = {
 	  NULL /* config_table: the drivers registered */, config_check_driver },
 	{ "pool.size", "HEARTH_POOL_SIZE", "1", NULL,
 	  "prestarted instances kept per runtime and driver", config_check_count },
+	{ "instances.memory", "HEARTH_INSTANCES_MEMORY", NULL,
+	  inst_memory_default, "memory the limits of all instances may add up "
+	  "to (K, M, G; default half the host's RAM); past it an invocation "
+	  "waits for a warm instance, then fails TooManyRequestsException",
+	  config_check_size },
 	{ "logs.fn_bytes", "HEARTH_LOGS_FN_BYTES", "16M", NULL,
 	  "invocation logs kept per function, in bytes (K, M, G); oldest "
 	  "dropped first", config_check_size },

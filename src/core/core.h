@@ -106,6 +106,7 @@ int	 inst_destroy_every(struct store *st, const char *name,
 	    void (*failed)(const char *cause, void *arg), void *arg);
 void	 inst_gc(struct store *st);
 void	 inst_set_notify(void (*fn)(const char *line));
+const char *inst_memory_default(void);
 
 /* conn.c: the agent connections this process keeps open. */
 void	 conn_close_all(void);

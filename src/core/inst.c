@@ -57,6 +57,8 @@
 #define INST_PIDS_MAX		256	/* processes and threads */
 #define INST_IDLE_TTL		300	/* seconds a warm instance lives idle */
 #define INST_POOL_TTL		900	/* seconds a pool instance waits */
+#define INST_SCALE_WINDOW	30	/* seconds "recent peak" looks back */
+#define INST_RETIRE_TTL		1	/* a retired instance's idle TTL, s */
 
 /*
  * The instance lifecycle, in one place.  A row is born 'starting' (by
@@ -66,6 +68,119 @@
  * not (the owner died: client killed, console crashed); an unowned one is
  * kept while its VM runs (live_keeps) and destroyed once it does not.
  */
+/*
+ * The memory budget: what the limits of every instance (running,
+ * starting, idle, pool) may add up to, the setting instances.memory, by
+ * default half the host's RAM (inst_memory_default).  Limits, not use:
+ * an instance may grow to its limit, and the budget is there so that
+ * every one can without the host swapping or its OOM killer choosing.
+ * inst_spawn starts no instance beyond it; the invoker waits a little for
+ * a warm one and then fails with inst_throttled's error, as Lambda
+ * throttles past its concurrency limit.
+ */
+long long
+inst_memory_budget_mb(void)
+{
+	return config_get_size("instances.memory") >> 20;
+}
+
+/* instances.memory's default: half of MemTotal (4G if unreadable). */
+const char *
+inst_memory_default(void)
+{
+	static char	 def[32];
+	FILE		*f;
+	char		 line[128];
+	long long	 kb = 0;
+
+	if (def[0] != '\0')
+		return def;
+	if ((f = fopen("/proc/meminfo", "re")) != NULL) {
+		while (fgets(line, sizeof line, f) != NULL)
+			if (sscanf(line, "MemTotal: %lld kB", &kb) == 1)
+				break;
+		fclose(f);
+	}
+	if (kb >= 2048)
+		snprintf(def, sizeof def, "%lldM", kb / 2 / 1024);
+	else
+		snprintf(def, sizeof def, "4G");
+	return def;
+}
+
+/* The memory all instances' limits add up to now, in MB. */
+static long long
+inst_memory_used_mb(struct store *st)
+{
+	sqlite3_stmt	*stmt = store_prepare(st, "SELECT "
+	    "coalesce(sum(memory_mb), 0) FROM instances");
+	long long	 mb = 0;
+
+	if (sqlite3_step(stmt) == SQLITE_ROW)
+		mb = sqlite3_column_int64(stmt, 0);
+	sqlite3_finalize(stmt);
+	return mb;
+}
+
+/* Would a new instance of memory_mb go beyond the budget? */
+int
+inst_over_budget(struct store *st, int memory_mb)
+{
+	return inst_memory_used_mb(st) + memory_mb > inst_memory_budget_mb();
+}
+
+/* The error of an instance of memory_mb the budget has no room for. */
+char *
+inst_throttled(struct store *st, int memory_mb)
+{
+	return xasprintf("TooManyRequestsException: Rate Exceeded: a new "
+	    "instance (%d MB) would take the instances' memory past their "
+	    "budget, instances.memory = %lld MB (%lld MB in use); no warm "
+	    "instance came free", memory_mb, inst_memory_budget_mb(),
+	    inst_memory_used_mb(st));
+}
+
+/* The idle TTL of a function's instance: $HEARTH_IDLE_TTL, else 300 s. */
+int
+inst_idle_ttl(void)
+{
+	const char	*v = getenv("HEARTH_IDLE_TTL");
+
+	return v != NULL ? atoi(v) : INST_IDLE_TTL;
+}
+
+/* How far back "recent peak" looks (inst_scale_down), in seconds. */
+static int
+inst_scale_window(void)
+{
+	const char	*w = getenv("HEARTH_SCALE_WINDOW");	/* a test knob */
+
+	return w != NULL && atoi(w) > 0 ? atoi(w) : INST_SCALE_WINDOW;
+}
+
+/*
+ * The idle TTL instance id of function name gets (at birth, on a claim,
+ * on a reconfiguration): the full one if it is the function's only
+ * instance, else the scale-down window — one beyond the first was made
+ * for a burst, and stays only while a burst needs it (inst_scale_down).
+ */
+static int
+inst_fn_ttl(struct store *st, const char *name, const char *id)
+{
+	sqlite3_stmt	*stmt = store_prepare(st, "SELECT count(*) FROM "
+	    "instances WHERE fn = ? AND id != ? AND state != 'gone'");
+	int		 others = 0, ttl = inst_idle_ttl();
+
+	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 2, id, -1, SQLITE_STATIC);
+	if (sqlite3_step(stmt) == SQLITE_ROW)
+		others = sqlite3_column_int(stmt, 0);
+	sqlite3_finalize(stmt);
+	if (others > 0 && (ttl <= 0 || ttl > inst_scale_window()))
+		ttl = inst_scale_window();
+	return ttl;
+}
+
 static const struct inst_state {
 	const char	*name;		/* the row's state */
 	const char	*to;		/* states it may move to ("-": deleted) */
@@ -192,6 +307,13 @@ char *
 inst_run_dir(struct store *st, const char *id)
 {
 	return machine_run_dir(st, id);
+}
+
+/* The file that says instance id was retired (inst_scale_down). */
+static char *
+inst_retired_path(struct store *st, const char *id)
+{
+	return xasprintf("%s/run/%s/retired", st->home, id);
 }
 
 /* Instance id's owner file (see the top of this file). */
@@ -638,7 +760,8 @@ inst_spawn(struct store *st, const char *runtime, const char *driver,
 	    "state, pid, sock, memory_mb, fn_version, code_version, created, "
 	    "last_used) SELECT ?1, ?2, ?3, ?4, 'starting', 0, '', ?5, 0, "
 	    "coalesce((SELECT code_version FROM functions WHERE name = ?2), 0), "
-	    "?6, ?7 RETURNING code_version");
+	    "?6, ?7 WHERE (SELECT coalesce(sum(memory_mb), 0) FROM instances) "
+	    "+ ?5 <= ?8 RETURNING code_version");
 	sqlite3_bind_text(stmt, 1, in->id, -1, SQLITE_STATIC);
 	if (fn != NULL)
 		sqlite3_bind_text(stmt, 2, fn->name, -1, SQLITE_STATIC);
@@ -647,8 +770,11 @@ inst_spawn(struct store *st, const char *runtime, const char *driver,
 	sqlite3_bind_int(stmt, 5, in->memory_mb);
 	sqlite3_bind_double(stmt, 6, util_now());
 	sqlite3_bind_double(stmt, 7, util_now());
-	if (sqlite3_step(stmt) != SQLITE_ROW) {
-		*cause = xasprintf("store: %s", sqlite3_errmsg(st->db));
+	/* The budget is checked by the statement that spends it: atomic. */
+	sqlite3_bind_int64(stmt, 8, inst_memory_budget_mb());
+	if ((i = sqlite3_step(stmt)) != SQLITE_ROW) {
+		*cause = i == SQLITE_DONE ? inst_throttled(st, in->memory_mb) :
+		    xasprintf("store: %s", sqlite3_errmsg(st->db));
 		sqlite3_finalize(stmt);
 		goto fail_owner;
 	}
@@ -674,7 +800,8 @@ inst_spawn(struct store *st, const char *runtime, const char *driver,
 	spec.cpu_milli = lambda_cpu_milli(in->memory_mb);
 	spec.pids_max = INST_PIDS_MAX;
 	spec.tmp_mb = LAMBDA_TMP_MB;
-	spec.idle_ttl_s = fn != NULL ? INST_IDLE_TTL : INST_POOL_TTL;
+	spec.idle_ttl_s = fn != NULL ? inst_fn_ttl(st, fn->name, in->id) :
+	    INST_POOL_TTL;
 	spec.prewarm_able = image_prewarm(image);
 	spec.prewarm = fn == NULL && spec.prewarm_able;
 	if (fn != NULL) {
@@ -682,7 +809,7 @@ inst_spawn(struct store *st, const char *runtime, const char *driver,
 		lambda_env(fn, in->id, &env);
 		spec.config = env.data;
 	}
-	if (getenv("HEARTH_IDLE_TTL") != NULL)
+	if (fn == NULL && getenv("HEARTH_IDLE_TTL") != NULL)
 		spec.idle_ttl_s = atoi(getenv("HEARTH_IDLE_TTL"));
 	if (drv->create(&spec, &pid, sock, sizeof sock, cause) != 0) {
 		inst_notices(st, in->id);
@@ -836,9 +963,15 @@ inst_bring_current(struct store *st, struct inst *in, struct fn *fn,
 			goto out;
 		in->memory_mb = fn->memory_mb;
 	}
-	/* New code always comes with a configuration: it restarts the runtime. */
+	/*
+	 * New code always comes with a configuration: it restarts the
+	 * runtime.  The configuration carries the function's idle TTL, so a
+	 * claimed pool instance stops waiting the pool's.
+	 */
 	if (conf || code) {
 		lambda_env(fn, in->id, &env);
+		buf_printf(&env, PROTO_ENV_IDLE_TTL "=%d\n",
+		    inst_fn_ttl(st, fn->name, in->id));
 		who = xasprintf("instance %s", in->id);
 		conf_rc = agent_configure(conn_get(in->sock), who, env.data,
 		    env.len, cause);
@@ -848,6 +981,9 @@ inst_bring_current(struct store *st, struct inst *in, struct fn *fn,
 			goto out;
 		if (conf)
 			in->fn_version = fn->version;
+		dir = inst_retired_path(st, in->id);	/* its TTL is whole */
+		unlink(dir);
+		free(dir);
 	}
 	free(in->fn);
 	in->fn = xstrdup(fn->name);
@@ -860,6 +996,73 @@ out:
 		inst_write_config(st, in, 0);
 	inst_code_unlock(lock);
 	return rc;
+}
+
+/*
+ * Scale down what a burst scaled up: keep warm about as many of function
+ * name's instances as its recent peak concurrency needs, and retire the
+ * rest long before their idle TTL.  Mostly the agents do it themselves:
+ * an instance started (or claimed) while its function has another gets
+ * the window as its idle TTL (inst_fn_ttl), so once a burst is over the
+ * instances it added exit a window after their last use, whether or not
+ * any hearth runs then.  This pass catches the rest (an instance that
+ * got the full TTL as the only one, then was outlived by others).
+ *
+ * "Recent peak" is measured by last_used: invokers try instances most
+ * recently used first (invoke.c), so an instance serves only when every
+ * one used more recently was busy, and the number used within the last
+ * window (INST_SCALE_WINDOW, or $HEARTH_SCALE_WINDOW seconds, a test
+ * knob) is the peak number busy at once within it.  Those are kept, and
+ * the most recently used one always (it waits its full idle TTL, as
+ * Lambda keeps an environment); every other, idle longer than the window,
+ * is retired, oldest-idle first.
+ *
+ * Retiring does not destroy the sandbox here: that would race with an
+ * invoker that just picked it.  It sets the agent's idle TTL to
+ * INST_RETIRE_TTL by a /configure that carries only the TTL (which
+ * leaves the runtime alone), so the agent exits by its own idle
+ * handshake — after an invocation it took, never under one — and the
+ * janitor removes the row once the VM is gone.  A file in the run
+ * directory marks it retired, so a later pass does not reset the
+ * agent's idle clock again; a reconfiguration (inst_bring_current) gives
+ * the full TTL back and clears it.
+ */
+void
+inst_scale_down(struct store *st, const char *name)
+{
+	sqlite3_stmt	*stmt;
+	struct inst	**list;
+	char		*path, *who, *err = NULL, body[64];
+	double		 window = inst_scale_window();
+	int		 n, i, fd;
+
+	stmt = store_prepare(st, "SELECT " INST_COLUMNS " FROM instances "
+	    "WHERE fn = ? AND state = 'ready' ORDER BY last_used DESC");
+	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
+	n = inst_rows(stmt, &list);
+	sqlite3_finalize(stmt);
+	snprintf(body, sizeof body, PROTO_ENV_IDLE_TTL "=%d\n", INST_RETIRE_TTL);
+	for (i = n - 1; i >= 1; i--) {
+		if (util_now() - list[i]->last_used <= window)
+			break;		/* it and every later one: recent */
+		path = inst_retired_path(st, list[i]->id);
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+		    O_CLOEXEC, 0600);
+		free(path);
+		if (fd == -1)
+			continue;	/* retired already (or its VM gone) */
+		close(fd);
+		who = xasprintf("instance %s", list[i]->id);
+		if (agent_configure(conn_get(list[i]->sock), who, body,
+		    strlen(body), &err) == 0)
+			store_event(st, "retired", list[i]->id, "idle %.0f s, "
+			    "beyond %s's recent peak", util_now() -
+			    list[i]->last_used, name);
+		free(err);
+		err = NULL;
+		free(who);
+	}
+	inst_free_rows(list, n);
 }
 
 /* Hot reload: bring every warm instance of fn up to date now. */
@@ -1109,7 +1312,8 @@ inst_gc_orphans(struct store *st)
 /*
  * The janitor: apply inst_states to every row (end instances whose VM is
  * gone — idle TTL, killed from outside, host reboot — and those whose
- * owner died while starting them), then destroy what no row names.
+ * owner died while starting them), then destroy what no row names, and
+ * retire instances beyond each function's recent peak (inst_scale_down).
  */
 void
 inst_gc(struct store *st)
@@ -1128,6 +1332,11 @@ inst_gc(struct store *st)
 			    "gone (idle TTL or killed)");
 	inst_free_rows(list, n);
 	inst_gc_orphans(st);
+	stmt = store_prepare(st, "SELECT DISTINCT fn FROM instances "
+	    "WHERE fn IS NOT NULL");
+	while (sqlite3_step(stmt) == SQLITE_ROW)
+		inst_scale_down(st, (const char *)sqlite3_column_text(stmt, 0));
+	sqlite3_finalize(stmt);
 	/* Code that only those instances, or generations since ended, used. */
 	stmt = store_prepare(st, "SELECT name FROM functions");
 	while (sqlite3_step(stmt) == SQLITE_ROW)

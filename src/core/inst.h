@@ -37,6 +37,11 @@ struct inst {
 	"memory_mb, fn_version, code_version, created, last_used"
 #define INST_POOL_MEMORY	128	/* a pool instance's limit until claimed */
 struct inst *inst_from_row(sqlite3_stmt *stmt);
+int	 inst_idle_ttl(void);
+long long inst_memory_budget_mb(void);
+int	 inst_over_budget(struct store *st, int memory_mb);
+char	*inst_throttled(struct store *st, int memory_mb);
+void	 inst_scale_down(struct store *st, const char *name);
 int	 inst_rows(sqlite3_stmt *stmt, struct inst ***listp);
 void	 inst_free(struct inst *in);
 void	 inst_free_rows(struct inst **list, int n);

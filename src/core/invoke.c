@@ -4,7 +4,10 @@
  * The agent serves one invocation at a time and answers 409 when busy, so
  * any number of hearth processes can share instances without locks: an
  * invoker tries the function's warm instances, most recently used first,
- * then claims one from the pool, then starts a new one.  An event no
+ * then claims one from the pool, then starts a new one — unless the
+ * instances' memory budget (inst.c) has no room for it: then it waits a
+ * little for a warm one and fails TooManyRequestsException, as Lambda
+ * throttles, rather than over-commit the host.  An event no
  * agent took (AGENT_NOT_SENT: refused, or gone before one byte of an
  * answer — an agent exiting idle, say) goes to the next instance, and,
  * if a claimed or new one does not take it either, to one more new one;
@@ -17,9 +20,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "inst.h"
 #include "proto.h"
+
+#define INVOKE_THROTTLE_MS	2000	/* wait this long for a warm instance */
+#define INVOKE_THROTTLE_POLL_MS	50	/* looking again this often */
 
 /* Make res a failed invocation: Sandbox.Failure, saying msg, no logs. */
 static void
@@ -174,22 +181,18 @@ invoke_send(struct store *st, struct inst *in, struct fn *fn, const char *payloa
 }
 
 /*
- * Invoke fn with payload: warm instance, else pool, else a new one.
- * Returns 0 with res filled (whatever the handler did), -1 with *cause if
- * no instance could run it.
+ * Try fn's warm instances under driver, most recently used first: 1 when
+ * one served the invocation (res filled), 0 if none could.
  */
-int
-invoke_run(struct store *st, struct fn *fn, const char *payload, size_t len,
-    struct invoke_result *res, char **cause)
+static int
+invoke_warm(struct store *st, struct fn *fn, const char *driver,
+    const char *payload, size_t len, struct invoke_result *res)
 {
 	sqlite3_stmt	*stmt;
-	struct inst	**cands, *in = NULL;
-	const char	*driver = fn_driver(fn->driver);
+	struct inst	**cands, *in;
 	char		*err = NULL;
-	int		 n, i, rc, served = 0, retried = 0;
+	int		 n, i, rc, served = 0;
 
-	memset(res, 0, sizeof *res);
-	lambda_request_id(res->request_id);
 	stmt = store_stmt(st, "SELECT " INST_COLUMNS " FROM instances "
 	    "WHERE fn = ? AND driver = ? AND state = 'ready' "
 	    "ORDER BY last_used DESC");
@@ -219,18 +222,54 @@ invoke_run(struct store *st, struct fn *fn, const char *payload, size_t len,
 	}
 	inst_free_rows(cands, n);
 	if (served)
+		inst_scale_down(st, fn->name);	/* a trickle after a burst */
+	return served;
+}
+
+/*
+ * Invoke fn with payload: warm instance, else pool, else a new one — if
+ * the memory budget has room for it (inst.c); if not, wait up to
+ * INVOKE_THROTTLE_MS for a warm one to come free, then fail throttled.
+ * Returns 0 with res filled (whatever the handler did), -1 with *cause if
+ * no instance could run it.
+ */
+int
+invoke_run(struct store *st, struct fn *fn, const char *payload, size_t len,
+    struct invoke_result *res, char **cause)
+{
+	struct inst	*in = NULL;
+	const char	*driver = fn_driver(fn->driver);
+	double		 until;
+	int		 rc, retried = 0;
+
+	memset(res, 0, sizeof *res);
+	lambda_request_id(res->request_id);
+	if (invoke_warm(st, fn, driver, payload, len, res))
 		return 0;
 
 	res->cold = 1;
 	in = pool_size() > 0 ? pool_claim(st, fn, driver) : NULL;
 	if (in != NULL) {
 		/* Its row is written once, by inst_mark_ready below. */
-		if (inst_bring_current(st, in, fn, 0, &err) != 0) {
-			free(err);
-			err = NULL;
+		if (inst_bring_current(st, in, fn, 0, cause) != 0) {
+			free(*cause);
+			*cause = NULL;
 			inst_kill(st, in);
 			inst_free(in);
 			in = NULL;
+		}
+	}
+	/* No room for a new one: wait for a warm one (pool claims count). */
+	until = util_now() + INVOKE_THROTTLE_MS / 1000.0;
+	while (in == NULL && inst_over_budget(st, fn->memory_mb)) {
+		if (util_now() >= until) {
+			*cause = inst_throttled(st, fn->memory_mb);
+			return -1;
+		}
+		usleep(INVOKE_THROTTLE_POLL_MS * 1000);
+		if (invoke_warm(st, fn, driver, payload, len, res)) {
+			res->cold = 0;
+			return 0;
 		}
 	}
 	for (;;) {

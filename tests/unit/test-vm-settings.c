@@ -32,6 +32,7 @@ int
 main(void)
 {
 	static const char *keys[] = { "driver.default", "pool.size",
+	    "instances.memory",
 	    "logs.fn_bytes", "logs.total_bytes",
 	    "qemu.binary", "qemu.kernel", "qemu.boot_timeout", NULL };
 	char		*dir = home, *cause = NULL, *s;

@@ -266,6 +266,13 @@ rt_config_set(const char *body, size_t len)
 	    line = strtok_r(NULL, "\n", &save)) {
 		if (strchr(line, '=') == NULL)
 			continue;
+		/* The host's idle TTL for this function, not the runtime's. */
+		if (strncmp(line, PROTO_ENV_IDLE_TTL "=",
+		    sizeof PROTO_ENV_IDLE_TTL) == 0) {
+			agent_set_idle_ttl(strtol(line + sizeof PROTO_ENV_IDLE_TTL,
+			    NULL, 10));
+			continue;
+		}
 		cfg_env = realloc(cfg_env, sizeof *cfg_env * (n + 2));
 		if (cfg_env == NULL)
 			die("out of memory");
@@ -276,12 +283,50 @@ rt_config_set(const char *body, size_t len)
 	configured = 1;
 }
 
-/* POST /configure: the runtime's environment, from now on. */
+/*
+ * Is body only HEARTH_IDLE_TTL lines (a host retiring an instance beyond
+ * its function's recent peak)?  Then set the TTL and leave the runtime
+ * and its environment alone.
+ */
+static int
+rt_ttl_only(const char *body, size_t len)
+{
+	const char	*p = body, *end = body + len, *nl;
+	size_t		 klen = sizeof PROTO_ENV_IDLE_TTL;	/* with '=' */
+	long		 ttl = -1;
+
+	for (; p < end; p = nl + 1) {
+		if ((nl = memchr(p, '\n', end - p)) == NULL)
+			nl = end;
+		if (nl == p)
+			continue;
+		if ((size_t)(nl - p) <= klen || strncmp(p, PROTO_ENV_IDLE_TTL
+		    "=", klen) != 0)
+			return 0;
+		ttl = strtol(p + klen, NULL, 10);
+	}
+	if (ttl < 0)
+		return 0;
+	agent_set_idle_ttl(ttl);
+	return 1;
+}
+
+/*
+ * POST /configure: the runtime's environment, from now on.  A line
+ * HEARTH_IDLE_TTL=N (PROTO_ENV_IDLE_TTL) is the agent's, not the
+ * runtime's: the idle TTL of the function it now serves (a claimed pool
+ * instance was born with the pool's).  A body of that line alone changes
+ * only the TTL.
+ */
 void
 runtime_host_configure(struct conn *c, const char *body, size_t len)
 {
 	int	first = !configured;
 
+	if (rt_ttl_only(body, len)) {
+		conn_reply(c, 204, NULL, NULL, 0);
+		return;
+	}
 	rt_config_set(body, len);
 	if (rt.sp.init == 0)
 		rt_spawn(0);
