@@ -72,7 +72,9 @@ invoke_oom(struct invoke_result *res, int memory_mb)
 /*
  * Send one invocation to in.  Returns 1 if in was busy, 0 when it served
  * the invocation (res filled), -1 when it failed to (dead: caller
- * destroys it and tries another).  An instance that stopped answering or
+ * destroys it and tries another), -2 when the agent never took the event
+ * (it may be dead, or alive with every connection slot in use, or
+ * draining to exit idle: the caller asks before it ends it).  An instance that stopped answering or
  * broke a cap may have run the event: its invocation fails (0, res says
  * why) and it is ended, never retried elsewhere.
  */
@@ -90,7 +92,7 @@ invoke_send(struct store *st, struct inst *in, struct fn *fn, const char *payloa
 	rc = agent_request(conn_get(in->sock), "POST", PROTO_PATH_INVOKE, payload,
 	    len, res->request_id, (long)fn->timeout_s * 1000, wait_ms, &r, cause);
 	if (rc == AGENT_NOT_SENT)
-		return -1;	/* never delivered: another instance may run it */
+		return -2;	/* never delivered: another instance may run it */
 	if (rc == AGENT_OVER_CAP) {
 		/*
 		 * Only a subverted agent (or whatever took its place) sends
@@ -188,10 +190,11 @@ static int
 invoke_warm(struct store *st, struct fn *fn, const char *driver,
     const char *payload, size_t len, struct invoke_result *res)
 {
-	sqlite3_stmt	*stmt;
-	struct inst	**cands, *in;
-	char		*err = NULL;
-	int		 n, i, rc, served = 0;
+	const struct vm_driver	*drv;
+	sqlite3_stmt		*stmt;
+	struct inst		**cands, *in;
+	char			*err = NULL;
+	int			 n, i, rc, served = 0;
 
 	stmt = store_stmt(st, "SELECT " INST_COLUMNS " FROM instances "
 	    "WHERE fn = ? AND driver = ? AND state = 'ready' "
@@ -214,9 +217,18 @@ invoke_warm(struct store *st, struct fn *fn, const char *driver,
 		rc = invoke_send(st, in, fn, payload, len, res, &err);
 		if (rc == 0)
 			served = 1;
-		else if (rc == -1) {
+		else if (rc < 0) {
 			free(err);
 			err = NULL;
+			/*
+			 * An agent that took no connection but is alive is
+			 * full (64 clients on 48 slots) or exiting idle: not
+			 * ended here, where a busy one would be killed.  The
+			 * janitor judges it by its liveness.
+			 */
+			if (rc == -2 && (drv = vm_driver_find(in->driver)) != NULL &&
+			    drv->alive(in->id, in->pid))
+				continue;
 			inst_kill(st, in);
 		}
 	}
@@ -284,6 +296,8 @@ invoke_run(struct store *st, struct fn *fn, const char *payload, size_t len,
 			}
 		}
 		rc = invoke_send(st, in, fn, payload, len, res, cause);
+		if (rc == -2)
+			rc = -1;
 		if (rc != -1 || retried)
 			break;
 		/*

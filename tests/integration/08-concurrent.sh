@@ -42,4 +42,13 @@ expect_eq "race winner works" "$OUT" "9"
 # Callers at once need more than one instance; each served.
 n=$(rows instances "WHERE fn='par'")
 [ "$n" -ge 2 ] || fail "expected several instances for parallel callers, got $n"
+# More clients than an agent has connection slots (48): one whose slots
+# are all taken refuses the connection, which is busy, not dead.  Every
+# invocation is served, and no warm instance is ended for it.
+printf 'import time\ndef handler(event, context):\n    time.sleep(0.01)\n    return event\n' > "$T/code/slow.py"
+expect_rc 0 H fn create many --runtime python3 --handler slow.handler --code "$T/code"
+expect_rc 0 H fn bench many -n 2000 -c 64
+expect_in "64 clients: all served" "$OUT" "2000 ok, 0 errors"
+expect_eq "64 clients: no instance ended" "$(q "SELECT count(*) FROM events WHERE kind = 'reaped' AND detail LIKE 'many%'")" 0
+
 exit 0
