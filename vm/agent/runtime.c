@@ -238,10 +238,12 @@ rt_maybe_restart(void)
 		/*
 		 * Its parked /next must not receive an event now: an
 		 * invocation arriving before the reap waits for the new one.
+		 * Killed first: a SIGKILL pending, the runtime never runs
+		 * again to see the close and print a traceback into the log.
 		 */
+		rt_kill();
 		if (rt.next != NULL)
 			conn_close(rt.next);
-		rt_kill();
 		rt.stale = 0;
 		rt.restarting = 1;
 		/* rt_reaped() starts the new one. */
