@@ -129,6 +129,39 @@ inst_over_budget(struct store *st, int memory_mb)
 	return inst_memory_used_mb(st) + memory_mb > inst_memory_budget_mb();
 }
 
+/*
+ * Give instance in a limit of memory_mb in the budget, checked by the
+ * statement that spends it (as inst_spawn's insert does), before its
+ * cgroup grows: a claimed pool instance (INST_POOL_MEMORY) raised to its
+ * function's memory, or a warm one after `fn update --memory`.  -1 with
+ * the throttling error if the budget has no room; the row is unchanged.
+ */
+static int
+inst_budget_take(struct store *st, struct inst *in, int memory_mb,
+    char **cause)
+{
+	sqlite3_stmt	*stmt = store_prepare(st, "UPDATE instances SET "
+	    "memory_mb = ?1 WHERE id = ?2 AND (?1 <= memory_mb OR ?1 <= "
+	    "memory_mb + ?3 - (SELECT coalesce(sum(memory_mb), 0) FROM "
+	    "instances))");
+	int		 rc;
+
+	sqlite3_bind_int(stmt, 1, memory_mb);
+	sqlite3_bind_text(stmt, 2, in->id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 3, inst_memory_budget_mb());
+	rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE) {
+		*cause = xasprintf("store: %s", store_errmsg(st));
+		return -1;
+	}
+	if (sqlite3_changes(st->db) == 0) {
+		*cause = inst_throttled(st, memory_mb);
+		return -1;
+	}
+	return 0;
+}
+
 /* The error of an instance of memory_mb the budget has no room for. */
 char *
 inst_throttled(struct store *st, int memory_mb)
@@ -393,7 +426,7 @@ inst_delete_row(struct store *st, const char *id, char **cause)
 	sqlite3_bind_text(stmt, 1, id, -1, SQLITE_STATIC);
 	if (sqlite3_step(stmt) != SQLITE_DONE) {
 		*cause = xasprintf("instance %s: its row stays: %s", id,
-		    sqlite3_errmsg(st->db));
+		    store_errmsg(st));
 		rc = -1;
 	}
 	sqlite3_finalize(stmt);
@@ -774,7 +807,7 @@ inst_spawn(struct store *st, const char *runtime, const char *driver,
 	sqlite3_bind_int64(stmt, 8, inst_memory_budget_mb());
 	if ((i = sqlite3_step(stmt)) != SQLITE_ROW) {
 		*cause = i == SQLITE_DONE ? inst_throttled(st, in->memory_mb) :
-		    xasprintf("store: %s", sqlite3_errmsg(st->db));
+		    xasprintf("store: %s", store_errmsg(st));
 		sqlite3_finalize(stmt);
 		goto fail_owner;
 	}
@@ -835,7 +868,7 @@ inst_spawn(struct store *st, const char *runtime, const char *driver,
 	    SQLITE_STATIC);
 	sqlite3_bind_text(stmt, 4, in->id, -1, SQLITE_STATIC);
 	if (sqlite3_step(stmt) != SQLITE_DONE) {
-		*cause = xasprintf("store: %s", sqlite3_errmsg(st->db));
+		*cause = xasprintf("store: %s", store_errmsg(st));
 		sqlite3_finalize(stmt);
 		goto fail_vm;
 	}
@@ -959,7 +992,8 @@ inst_bring_current(struct store *st, struct inst *in, struct fn *fn,
 	}
 	conf = in->fn_version < fn->version;
 	if (conf && in->memory_mb != fn->memory_mb) {
-		if (drv->set_memory(in->id, fn->memory_mb, cause) != 0)
+		if (inst_budget_take(st, in, fn->memory_mb, cause) != 0 ||
+		    drv->set_memory(in->id, fn->memory_mb, cause) != 0)
 			goto out;
 		in->memory_mb = fn->memory_mb;
 	}

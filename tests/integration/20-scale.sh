@@ -76,3 +76,21 @@ expect_rc 0 H fn invoke g
 expect_eq "20s.3 the warm one serves" "$OUT" '"ok"'
 expect_rc 0 H config ls
 expect_in "20s.3 the setting" "$OUT" "instances.memory"
+
+# 20s.4 A claimed pool instance (128 MB until claimed) raised to its
+# function's memory is held to the budget as a new one is: with g's warm
+# instance and the pool's (256 of 300 MB), h (256 MB) cannot claim, nor
+# start one; it fails throttled, and the limits never add up past 300.
+export HEARTH_INSTANCES_MEMORY=300M HEARTH_POOL_SIZE=1
+expect_rc 0 H fn create h --runtime python3 --handler f.handler --code "$T/code" --memory 256
+expect_rc 0 H vm pool python3
+expect_eq "20s.4 pool instance" "$(rows instances "WHERE fn IS NULL")" 1
+expect_rc 1 H fn invoke h
+expect_in "20s.4 throttled" "$ERR" "TooManyRequestsException"
+used=$(q "SELECT coalesce(sum(memory_mb), 0) FROM instances")
+[ "$used" -le 300 ] || fail "20s.4 limits add up to $used MB, past the 300 MB budget"
+expect_eq "20s.4 h has none" "$(rows instances "WHERE fn='h'")" 0
+expect_rc 0 H vm rm --all
+expect_rc 0 H fn invoke h
+expect_eq "20s.4 with room, h serves" "$OUT" '"ok"'
+expect_rc 0 H vm rm --all
