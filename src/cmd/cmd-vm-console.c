@@ -63,6 +63,9 @@ cmd_vm_console_follow(struct cmd_ctx *ctx, const struct machine *m,
 			buf_add(&pend, chunk, (size_t)got);
 		rotated = stat(path, &now) == 0 && fstat(fd, &was) == 0 &&
 		    now.st_ino != was.st_ino;
+		/* What the old log got between the read and its rename. */
+		while (rotated && (got = read(fd, chunk, sizeof chunk)) > 0)
+			buf_add(&pend, chunk, (size_t)got);
 		n = pend.len;
 		if (alive && !rotated && pend.len > before) {
 			if ((nl = memrchr(pend.data, '\n', pend.len)) != NULL)

@@ -46,6 +46,19 @@ expect_rc 1 H fn invoke f
 expect_in "boot timeout" "$ERR" "the agent did not answer within 2 s"
 expect_in "serial tail" "$ERR" "serial console ends: (nothing on the serial console)"
 expect_eq "no instance left behind" "$(rows instances)" "0"
+
+# An agent of another protocol (an image built by an older hearth, whose
+# agent would not acknowledge the events it takes): refused at once with
+# what to do, not served.  The wrapper says the old agents' ready lines on
+# the console, where the guest's would come, before a QEMU that waits.
+for said in "hearth-agent: vm ready" "hearth-agent: vm ready, protocol 1"; do
+	printf '#!/bin/sh\necho "%s"\nexec qemu-system-x86_64 -S "$@"\n' "$said" > "$T/qemu-old"
+	chmod +x "$T/qemu-old"
+	expect_rc 0 H config set qemu.binary "$T/qemu-old"
+	expect_rc 1 H fn invoke f
+	expect_in "old agent refused: $said" "$ERR" "this hearth protocol 2: rebuild its image"
+	expect_eq "no instance left behind" "$(rows instances)" "0"
+done
 expect_rc 0 H config unset qemu.boot_timeout
 expect_rc 0 H config unset qemu.binary
 

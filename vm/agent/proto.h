@@ -86,7 +86,15 @@
 #define PROTO_TOKEN_LEN		32	/* hex digits */
 #define PROTO_SEED_LEN		32	/* bytes of entropy in /rekey */
 #define PROTO_VM_FW_CFG		"opt/hearth/env"	/* agent settings */
+/*
+ * A microVM's agent says PROTO_VM_READY_LINE ", protocol N" on its
+ * console once it listens, N being the PROTO_VERSION it was built with.
+ * The shim boots only an agent of its own version: an older one (say, an
+ * image built before PROTO_ACCEPTED, version 2) would not acknowledge an
+ * event it took, and the host would run that event again elsewhere.
+ */
 #define PROTO_VM_READY_LINE	"hearth-agent: vm ready"	/* on the console */
+#define PROTO_VERSION		2	/* 2: PROTO_ACCEPTED acknowledges /invoke */
 #define PROTO_VM_CMD_FILE	"/opt/hearth/cmd"	/* runtime argv, a line each */
 #define PROTO_CODE_MAX		(250 * 1024 * 1024)	/* code, unpacked: Lambda's 250 MB */
 

@@ -364,7 +364,7 @@ vm_init(void)
 	vm_if_up(fd, VM_NIC, PROTO_VM_GUEST_ADDR, "255.255.255.0");
 	close(fd);
 	vm_listen();
-	fprintf(stderr, PROTO_VM_READY_LINE "\n");
+	fprintf(stderr, PROTO_VM_READY_LINE ", protocol %d\n", PROTO_VERSION);
 	return vm_runtime_cmd();
 }
 

@@ -282,8 +282,19 @@ boot_wait(int status_fd, int sfd, int timeout_s, int restoring)
 			shim_describe_exit(st, why, sizeof why);
 			shim_fail(status_fd, "%s%s%s", why, last[0] ? ": " : "", last);
 		}
+		if (!restoring && console_ready() != 0 &&
+		    console_ready() != PROTO_VERSION) {
+			if (console_ready() < 0)
+				snprintf(why, sizeof why, "an unversioned one");
+			else
+				snprintf(why, sizeof why, "protocol %d",
+				    console_ready());
+			shim_fail(status_fd, "the VM's agent speaks %s, this hearth "
+			    "protocol %d: rebuild its image (make images)", why,
+			    PROTO_VERSION);
+		}
 		if (seen == 0 && (restoring ? boot_wait_running(deadline) == 0 :
-		    console_ready()))
+		    console_ready() != 0))
 			seen = shim_now_ms();
 		if (seen != 0) {
 			boot_random_hex(seed, PROTO_SEED_LEN);

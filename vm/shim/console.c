@@ -39,7 +39,7 @@ struct sink {
 	size_t		 tail_len;	/* bytes in tail */
 };
 
-static int		 ready;		/* PROTO_VM_READY_LINE was seen */
+static int		 ready;		/* the agent's protocol, once it said so */
 static struct sink	 sinks[CONSOLE_STREAMS] = {
 	{ "console.log", SHIM_CONSOLE_MAX, -1, -1, 0, "", 0 },
 	{ "qemu.log", SHIM_QEMU_LOG_MAX, -1, -1, 0, "", 0 },
@@ -98,6 +98,43 @@ console_write(struct sink *s, const char *p, size_t n)
 	}
 }
 
+/*
+ * Look for the agent's ready line in the console's tail: the version it
+ * speaks, or -1 for a line without one (an agent from before versions).
+ * Reads are smaller than the tail, so a line is whole in it once its
+ * newline came; until then, look again after the next read.
+ */
+static void
+console_find_ready(struct sink *s)
+{
+	const char	*p, *nl;
+	char		 rest[32];
+	size_t		 len;
+	int		 v, end = 0;
+
+	if ((p = memmem(s->tail, s->tail_len, PROTO_VM_READY_LINE,
+	    strlen(PROTO_VM_READY_LINE))) == NULL)
+		return;
+	p += strlen(PROTO_VM_READY_LINE);
+	if ((nl = memchr(p, '\n', s->tail + s->tail_len - p)) == NULL)
+		return;
+	/* What follows it on its line, without a serial console's \r. */
+	len = nl - p;
+	if (len > 0 && p[len - 1] == '\r')
+		len--;
+	if (len >= sizeof rest) {
+		ready = -1;
+		return;
+	}
+	memcpy(rest, p, len);
+	rest[len] = '\0';
+	if (sscanf(rest, ", protocol %d%n", &v, &end) == 1 && v > 0 &&
+	    (size_t)end == len)
+		ready = v;
+	else
+		ready = -1;
+}
+
 /* Read what QEMU wrote to s, into its log and its tail. */
 static void
 console_read(struct sink *s)
@@ -125,10 +162,8 @@ console_read(struct sink *s)
 	memcpy(s->tail + s->tail_len, buf, n);
 	s->tail_len += n;
 	s->tail[s->tail_len] = '\0';
-	/* Reads are smaller than the tail, so the line is whole in it. */
-	if (s == SHIM_CONSOLE && !ready && memmem(s->tail, s->tail_len,
-	    PROTO_VM_READY_LINE, strlen(PROTO_VM_READY_LINE)) != NULL)
-		ready = 1;
+	if (s == SHIM_CONSOLE && ready == 0)
+		console_find_ready(s);
 }
 
 /* Open both logs (in RUN_DIR, the shim's directory): the console's appended to. */
@@ -149,7 +184,10 @@ console_attach(int out, int err)
 	fcntl(err, F_SETFL, O_NONBLOCK);
 }
 
-/* Has the guest said on its console that the agent listens? */
+/*
+ * Has the guest said on its console that the agent listens?  The
+ * protocol version it said (-1: an agent too old to say), 0 if not yet.
+ */
 int
 console_ready(void)
 {
