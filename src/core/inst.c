@@ -42,6 +42,7 @@
  * what they leave behind.
  */
 #include <sys/file.h>
+#include <sys/stat.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -59,6 +60,7 @@
 #define INST_POOL_TTL		900	/* seconds a pool instance waits */
 #define INST_SCALE_WINDOW	30	/* seconds "recent peak" looks back */
 #define INST_RETIRE_TTL		1	/* a retired instance's idle TTL, s */
+#define INST_STAGE_STALE	3600	/* s: a staging directory left behind */
 
 /*
  * The instance lifecycle, in one place.  A row is born 'starting' (by
@@ -683,10 +685,29 @@ inst_code_used(struct store *st, const char *name, int v)
 }
 
 /*
+ * Remove a staging directory (fn.c's .stage-*) left by an fn create or
+ * update that died while copying the code in.  One still being written
+ * has no lock to tell it by, so its age does: staging copies at most
+ * PROTO_CODE_MAX bytes, which takes seconds, not INST_STAGE_STALE.
+ */
+static void
+inst_prune_stage(const char *root, const char *name)
+{
+	struct stat	 sb;
+	char		*dir = xasprintf("%s/%s", root, name);
+
+	if (lstat(dir, &sb) == 0 && util_now() - (double)sb.st_mtime >
+	    INST_STAGE_STALE)
+		util_rmtree(dir);
+	free(dir);
+}
+
+/*
  * Remove function name's code versions that nothing uses: older than the
  * current one, named by no instance row, run by no runtime generation
  * (their directory locks exclusively).  A version still running stays
- * until a later look: the next update, `vm ls` or `fn ls`.
+ * until a later look: the next update, `vm ls` or `fn ls`.  So do the
+ * staging directories fn create or update left when they died.
  */
 static void
 inst_prune_code(struct store *st, const char *name)
@@ -706,6 +727,10 @@ inst_prune_code(struct store *st, const char *name)
 	    (d = opendir(root)) == NULL)
 		goto out;
 	while ((de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, ".stage-", 7) == 0) {
+			inst_prune_stage(root, de->d_name);
+			continue;
+		}
 		if (de->d_name[0] != 'v')
 			continue;
 		v = strtol(de->d_name + 1, &end, 10);

@@ -182,4 +182,13 @@ for d in "$code"/v*; do
 	[ "$(rows instances "WHERE fn='cv' AND code_version=$v")" -gt 0 ] ||
 	    fail "v$v is kept though no instance uses it (current v$cur)"
 done
+
+# --- Staging left by an update that died while copying code in: one an
+# hour old goes at the next look; one being written now stays.
+mkdir -p "$HEARTH_HOME/code/cv/.stage-dead/sub" "$HEARTH_HOME/code/cv/.stage-live"
+echo x > "$HEARTH_HOME/code/cv/.stage-dead/sub/f"
+touch -d '2 hours ago' "$HEARTH_HOME/code/cv/.stage-dead"
+expect_rc 0 H vm ls
+[ -e "$HEARTH_HOME/code/cv/.stage-dead" ] && fail "a dead update's staging is kept"
+[ -d "$HEARTH_HOME/code/cv/.stage-live" ] || fail "a staging directory in use was removed"
 exit 0
