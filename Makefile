@@ -89,7 +89,7 @@ FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -Wno-format-nonliteral -g -O1 \
 	   -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined \
 	   -fno-sanitize-recover=all -Isrc -Isrc/util -Isrc/core -Ivm -Ivm/agent
 FUZZ_SRCS_http   := vm/agent/http.c
-FUZZ_SRCS_reply  := vm/agent-client.c src/util/util.c src/util/xmalloc.c
+FUZZ_SRCS_reply  := vm/agent-client.c src/util/util.c src/util/xmalloc.c src/util/interrupt.c
 FUZZ_SRCS_stream := vm/agent-stream.c src/util/util.c src/util/xmalloc.c
 FUZZ_SRCS_code   := vm/agent/code.c vm/bundle.c src/util/util.c src/util/xmalloc.c
 FUZZ_INCLUDED    := vm/agent-client.c vm/agent-stream.c

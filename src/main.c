@@ -98,6 +98,8 @@ main(int argc, char **argv)
 			return CMD_USAGE;
 		}
 	}
+	/* Ctrl-C: die, but not before ending an instance being started. */
+	util_interrupt_catch(1);
 	if (file != NULL) {
 		if (i < argc) {
 			fprintf(stderr, "hearth: -f takes no command arguments\n");
@@ -117,5 +119,6 @@ main(int argc, char **argv)
 		rc = CMD_USAGE;
 	}
 	run_env_free(&env);
+	util_interrupt_end();
 	return rc;
 }

@@ -2,19 +2,30 @@
  * shell.c — the readline shell.
  *
  * Each line is run through the same command table as every other front
- * end.  History is kept in $HEARTH_HOME/history.  Tab completes command
- * words, then the matched command's options, then its positional
- * arguments (function names, instance ids) read from the store.
+ * end.  History is kept in $HEARTH_HOME/history, each line appended as it
+ * runs (a shell that is killed loses none; a full disk loses the line, not
+ * the file).  Tab completes command words, then the matched command's
+ * options, then its positional arguments (function names, instance ids)
+ * read from the store.
+ *
+ * Ctrl-C is bash's: at the prompt it drops the line being typed; while a
+ * command runs it ends that command (util_interrupted: an invocation
+ * stops waiting, a follower stops following) and the shell goes on.
  */
 #include <readline/history.h>
 #include <readline/readline.h>
 
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "hearth.h"
+
+#define SHELL_HISTORY	1000	/* lines of history kept */
 
 static struct run_env	*shell_env;
 static char		**shell_cands;	/* candidates for the word being completed */
@@ -66,7 +77,29 @@ shell_complete(const char *text, int start, int end)
 	return rl_completion_matches(text, shell_generator);
 }
 
-/* Read a line: readline on a terminal, plain getline otherwise (no echo). */
+/*
+ * Readline calls this when a signal interrupted its read, and then reads
+ * on.  Ctrl-C drops the line being typed: it is echoed as ^C and the
+ * prompt comes again, empty, on a line of its own.
+ */
+static int
+shell_on_signal(void)
+{
+	if (!util_interrupted)
+		return 0;
+	util_interrupted = 0;
+	rl_echo_signal_char(SIGINT);
+	rl_crlf();
+	rl_replace_line("", 0);
+	rl_on_new_line();
+	rl_redisplay();
+	return 0;
+}
+
+/*
+ * Read a line: readline on a terminal, plain getline otherwise (no echo,
+ * and a Ctrl-C drops what was read of the line).
+ */
 static char *
 shell_read(int tty)
 {
@@ -76,12 +109,28 @@ shell_read(int tty)
 
 	if (tty)
 		return readline("hearth> ");
-	if ((n = getline(&line, &cap, stdin)) == -1) {
-		free(line);
-		return NULL;
+	while ((n = getline(&line, &cap, stdin)) == -1) {
+		if (errno != EINTR || !util_interrupted) {
+			free(line);
+			return NULL;
+		}
+		util_interrupted = 0;
+		clearerr(stdin);
 	}
 	line[strcspn(line, "\n")] = '\0';
 	return line;
+}
+
+/* Append line to the history file; the file is made if there is none. */
+static void
+shell_remember(const char *hist, const char *line)
+{
+	int	fd;
+
+	add_history(line);
+	if ((fd = open(hist, O_WRONLY | O_CREAT | O_CLOEXEC, 0600)) != -1)
+		close(fd);
+	append_history(1, hist);
 }
 
 /* Run the interactive shell until EOF, `exit` or `quit`. */
@@ -98,9 +147,13 @@ shell_main(struct run_env *env)
 	util_mkdirs(store_home_default(), 0700);
 	rl_readline_name = "hearth";
 	rl_attempted_completion_function = shell_complete;
+	/* Readline leaves SIGINT to us, and tells us when it interrupts it. */
+	rl_catch_signals = 0;
+	rl_signal_event_hook = shell_on_signal;
+	util_interrupt_catch(0);
 	using_history();
 	read_history(hist);
-	stifle_history(1000);
+	stifle_history(SHELL_HISTORY);
 	if (tty)
 		printf("hearth %s shell — 'help' lists commands, Ctrl-D quits\n",
 		    HEARTH_VERSION);
@@ -108,19 +161,25 @@ shell_main(struct run_env *env)
 		char *s = line + strspn(line, " \t");
 
 		if (*s != '\0' && *s != '#') {
-			add_history(s);
+			shell_remember(hist, s);
 			if (strcmp(s, "exit") == 0 || strcmp(s, "quit") == 0) {
 				free(line);
 				break;
 			}
+			util_interrupted = 0;
 			rc = run_line(env, s);
+			if (util_interrupted && tty)
+				putchar('\n');	/* after the ^C the terminal echoed */
+			util_interrupted = 0;
 		}
 		free(line);
 	}
 	if (tty && line == NULL)
 		putchar('\n');
-	write_history(hist);
+	/* Rewritten through a new file: a full disk leaves the old one. */
+	history_truncate_file(hist, SHELL_HISTORY);
 	free(hist);
+	util_interrupt_catch(1);
 	util_free_argv(shell_ncands, shell_cands);
 	shell_cands = NULL;
 	shell_ncands = 0;

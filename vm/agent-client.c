@@ -276,6 +276,22 @@ agent_on_header(char *p, size_t size, size_t n, void *arg)
 }
 
 /*
+ * curl calls this as the transfer goes, and at least once a second while
+ * it waits (sooner once a signal interrupted its poll): Ctrl-C ends it.
+ */
+static int
+agent_on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
+    curl_off_t ultotal, curl_off_t ulnow)
+{
+	(void)arg;
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	return util_interrupted != 0;
+}
+
+/*
  * Send one request.  reqid and timeout_ms become headers when set;
  * wait_ms bounds the whole exchange.  Returns 0 with *r filled when the
  * agent answered (any final HTTP status); otherwise *cause says why and r
@@ -310,10 +326,13 @@ agent_on_header(char *p, size_t size, size_t n, void *arg)
  *   - a final answer: what it says (409, 503: not taken, busy).
  *
  * Other requests get no 102; their callers make no such distinction.
- * The rules need an agent of this build: the ns driver runs its own, and
- * a microVM's initramfs must be remade with it (make images; snapshots
- * are keyed by the initramfs).  An older agent sends no 102, so an event
- * it ran before dying would count as not sent.
+ * The rules need an agent that sends the 102: the ns driver runs its
+ * own, and a microVM's shim boots only an agent of its PROTO_VERSION
+ * (vm/shim/boot.c), so an image built before the 102 is refused.
+ *
+ * Ctrl-C (util_interrupted) ends the exchange at once, AGENT_INTERRUPTED:
+ * the caller decides what the instance is worth (one it was starting is
+ * destroyed; a warm one is left to finish the event and go idle).
  */
 int
 agent_request(struct agent_conn *c, const char *method, const char *path,
@@ -343,6 +362,8 @@ agent_request(struct agent_conn *c, const char *method, const char *path,
 		curl_easy_setopt(c->curl, CURLOPT_UNIX_SOCKET_PATH, c->sock);
 	curl_easy_setopt(c->curl, CURLOPT_URL, url);
 	curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c->curl, CURLOPT_XFERINFOFUNCTION, agent_on_progress);
+	curl_easy_setopt(c->curl, CURLOPT_NOPROGRESS, 0L);
 	curl_easy_setopt(c->curl, CURLOPT_ERRORBUFFER, errbuf);
 	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, agent_on_body);
 	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, &x);
@@ -384,6 +405,11 @@ agent_request(struct agent_conn *c, const char *method, const char *path,
 		buf_free(&x.body);
 		memset(r, 0, sizeof *r);
 		return AGENT_OVER_CAP;
+	}
+	if (rc == CURLE_ABORTED_BY_CALLBACK) {
+		*cause = xstrdup("interrupted");
+		buf_free(&x.body);
+		return AGENT_INTERRUPTED;
 	}
 	if (rc != CURLE_OK) {
 		*cause = xasprintf("agent: %s", errbuf[0] != '\0' ? errbuf :

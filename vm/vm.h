@@ -180,6 +180,7 @@ struct agent_reply {
 #define AGENT_NOT_SENT	(-1)	/* not one byte answered: not taken */
 #define AGENT_NO_ANSWER	(-2)	/* taken (maybe run), not answered */
 #define AGENT_OVER_CAP	(-3)	/* the reply broke a cap: the agent is hostile */
+#define AGENT_INTERRUPTED (-4)	/* Ctrl-C (util_interrupted): maybe taken */
 struct agent_conn;
 struct agent_conn *agent_connect(const char *sock);
 struct agent_conn *agent_connect_fd(int fd);

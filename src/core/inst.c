@@ -50,6 +50,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "inst.h"
@@ -247,6 +248,9 @@ inst_state_find(const char *name)
 
 static void	(*inst_notify)(const char *line);	/* the front end's, or NULL */
 
+static int	inst_owner_try(struct store *, const char *, int *);
+static int	inst_take(struct store *, struct inst *, char **);
+
 /* Hand the VM layer's notices to fn (NULL: only the event feed has them). */
 void
 inst_set_notify(void (*fn)(const char *line))
@@ -306,8 +310,7 @@ inst_free(struct inst *in)
 	free(in->runtime);
 	free(in->driver);
 	free(in->sock);
-	if (in->owner_fd != -1)
-		close(in->owner_fd);
+	inst_owner_drop(in);
 	free(in);
 }
 
@@ -410,12 +413,27 @@ inst_owner_make(struct store *st, const char *id, const char *driver,
 	return fd;
 }
 
+/*
+ * Hold in by its owner file's locked descriptor fd (-1: none).  While
+ * this process holds an instance, Ctrl-C does not kill it at once
+ * (util_hold): whoever holds it ends it, or makes it ready, first.
+ */
+void
+inst_owner_set(struct inst *in, int fd)
+{
+	in->owner_fd = fd;
+	if (fd != -1)
+		util_hold(1);
+}
+
 /* Let go of in: nobody holds it 'starting' from this process any more. */
-static void
+void
 inst_owner_drop(struct inst *in)
 {
-	if (in->owner_fd != -1)
+	if (in->owner_fd != -1) {
 		close(in->owner_fd);
+		util_hold(-1);
+	}
 	in->owner_fd = -1;
 }
 
@@ -449,9 +467,10 @@ inst_mark_gone(struct store *st, const char *id)
 
 /*
  * Test builds only in effect: with HEARTH_TEST_PAUSE=STEP in the
- * environment, inst_spawn stops at that step (row, create, pid) forever,
- * after writing its pid to $HEARTH_HOME/paused-STEP, so a test can kill
- * it there.  Unset, this is one getenv.
+ * environment, inst_spawn stops at that step (row, create, pid) until
+ * killed or interrupted, after writing its pid to
+ * $HEARTH_HOME/paused-STEP, so a test can kill or interrupt it there.
+ * Unset, this is one getenv.
  */
 static void
 inst_test_pause(struct store *st, const char *step)
@@ -468,7 +487,7 @@ inst_test_pause(struct store *st, const char *step)
 		fclose(f);
 	}
 	free(path);
-	for (;;)
+	while (!util_interrupted)	/* Ctrl-C goes on: see what it ends */
 		pause();
 }
 
@@ -785,7 +804,7 @@ inst_spawn(struct store *st, const char *runtime, const char *driver,
 	char			**cmd = NULL, sock[512], *err, *path;
 	struct buf		 env = { 0 };
 	pid_t			 pid;
-	int			 i;
+	int			 i, fd;
 
 	if (drv == NULL) {
 		*cause = xasprintf("unknown driver '%s'", driver);
@@ -805,8 +824,9 @@ inst_spawn(struct store *st, const char *runtime, const char *driver,
 	rootfs = xasprintf("%s/rootfs", image);
 	dir = inst_run_dir(st, in->id);
 	/* Owned before the row exists: a row never lacks its owner file. */
-	if ((in->owner_fd = inst_owner_make(st, in->id, drv->name, cause)) == -1)
+	if ((fd = inst_owner_make(st, in->id, drv->name, cause)) == -1)
 		goto fail;
+	inst_owner_set(in, fd);
 
 	/*
 	 * The code is the function's current version, read by the statement
@@ -1166,9 +1186,52 @@ inst_destroy(struct store *st, const char *id, char **cause)
 		*cause = xasprintf("no instance '%s'", id);
 		return -1;
 	}
-	rc = inst_end(st, in, "removed", cause);
+	if ((rc = inst_take(st, in, cause)) == 1) {
+		*cause = xasprintf("no instance '%s' (its start failed)", id);
+		rc = -1;
+	} else if (rc == 0)
+		rc = inst_end(st, in, "removed", cause);
 	inst_free(in);
 	return rc;
+}
+
+/*
+ * Before vm rm ends in: a row another process is starting (an owned
+ * state, inst_states) is that process's alone until it lets go, so wait
+ * for its owner lock — a start takes at most vm_start_max_s — and read
+ * the row again under it.  0 with in held and current; 1 if the row went
+ * meanwhile (the start failed, and its creator cleaned up); -1 with
+ * *cause if the owner held on past the longest start.
+ */
+static int
+inst_take(struct store *st, struct inst *in, char **cause)
+{
+	const struct inst_state	*s = inst_state_find(in->state);
+	struct timespec		 ts = { 0, 20 * 1000 * 1000 };
+	struct inst		*now;
+	double			 until = util_now() + vm_start_max_s();
+	int			 fd, absent;
+
+	if (s == NULL || !s->owned || in->owner_fd != -1)
+		return 0;
+	while ((fd = inst_owner_try(st, in->id, &absent)) == -1 && !absent) {
+		if (util_now() > until) {
+			*cause = xasprintf("instance %s: still being started by "
+			    "another process; not removed", in->id);
+			return -1;
+		}
+		nanosleep(&ts, NULL);
+	}
+	inst_owner_set(in, fd);
+	if ((now = inst_load(st, in->id)) == NULL)
+		return 1;
+	snprintf(in->state, sizeof in->state, "%s", now->state);
+	in->pid = now->pid;
+	free(in->sock);
+	in->sock = now->sock;
+	now->sock = NULL;
+	inst_free(now);
+	return 0;
 }
 
 /*
@@ -1183,7 +1246,7 @@ inst_destroy_every(struct store *st, const char *name,
 	sqlite3_stmt	*stmt;
 	struct inst	**list;
 	char		*cause;
-	int		 n, i, done = 0;
+	int		 n, i, rc, done = 0;
 
 	if (name != NULL) {
 		stmt = store_prepare(st, "SELECT " INST_COLUMNS
@@ -1195,7 +1258,9 @@ inst_destroy_every(struct store *st, const char *name,
 	sqlite3_finalize(stmt);
 	for (i = 0; i < n; i++) {
 		cause = NULL;
-		if (inst_end(st, list[i], "removed", &cause) == 0)
+		if ((rc = inst_take(st, list[i], &cause)) == 1)
+			continue;	/* its start failed: its creator ended it */
+		if (rc == 0 && inst_end(st, list[i], "removed", &cause) == 0)
 			done++;
 		else if (failed != NULL)
 			failed(cause, arg);
@@ -1262,7 +1327,7 @@ inst_gc_dead(struct store *st, struct inst *in)
 		 */
 		if (absent && util_now() - in->created <= vm_start_max_s())
 			return 0;
-		in->owner_fd = fd;
+		inst_owner_set(in, fd);
 		if ((now = inst_load(st, in->id)) == NULL)
 			return 0;	/* ended meanwhile */
 		snprintf(in->state, sizeof in->state, "%s", now->state);

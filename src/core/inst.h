@@ -55,6 +55,8 @@ void	 inst_mark_ready(struct store *st, struct inst *in);
 int	 inst_kill(struct store *st, struct inst *in);
 int	 inst_kill_why(struct store *st, struct inst *in, const char *why);
 int	 inst_owner_take(struct store *st, const char *id);
+void	 inst_owner_set(struct inst *in, int fd);
+void	 inst_owner_drop(struct inst *in);
 
 /*
  * conn.c: agent connections kept for this process.

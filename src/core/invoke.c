@@ -74,7 +74,8 @@ invoke_oom(struct invoke_result *res, int memory_mb)
  * the invocation (res filled), -1 when it failed to (dead: caller
  * destroys it and tries another), -2 when the agent never took the event
  * (it may be dead, or alive with every connection slot in use, or
- * draining to exit idle: the caller asks before it ends it).  An instance that stopped answering or
+ * draining to exit idle: the caller asks before it ends it), -3 when
+ * Ctrl-C ended the wait (util_interrupted).  An instance that stopped answering or
  * broke a cap may have run the event: its invocation fails (0, res says
  * why) and it is ended, never retried elsewhere.
  */
@@ -93,6 +94,8 @@ invoke_send(struct store *st, struct inst *in, struct fn *fn, const char *payloa
 	    len, res->request_id, (long)fn->timeout_s * 1000, wait_ms, &r, cause);
 	if (rc == AGENT_NOT_SENT)
 		return -2;	/* never delivered: another instance may run it */
+	if (rc == AGENT_INTERRUPTED)
+		return -3;	/* Ctrl-C: the caller judges the instance */
 	if (rc == AGENT_OVER_CAP) {
 		/*
 		 * Only a subverted agent (or whatever took its place) sends
@@ -182,9 +185,19 @@ invoke_send(struct store *st, struct inst *in, struct fn *fn, const char *payloa
 	return 0;
 }
 
+/* Ctrl-C: what invoke_run says when it ends on it. */
+static int
+invoke_interrupted(char **cause)
+{
+	free(*cause);
+	*cause = xstrdup("interrupted");
+	return -1;
+}
+
 /*
  * Try fn's warm instances under driver, most recently used first: 1 when
- * one served the invocation (res filled), 0 if none could.
+ * one served the invocation (res filled), 0 if none could, -1 on Ctrl-C
+ * (the instance it was waiting on goes on with the event, and idles).
  */
 static int
 invoke_warm(struct store *st, struct fn *fn, const char *driver,
@@ -204,8 +217,12 @@ invoke_warm(struct store *st, struct fn *fn, const char *driver,
 	n = inst_rows(stmt, &cands);
 	store_done(stmt);
 
-	for (i = 0; i < n && !served; i++) {
+	for (i = 0; i < n && served == 0; i++) {
 		in = cands[i];
+		if (util_interrupted) {
+			served = -1;
+			break;
+		}
 		if (in->fn_version != fn->version || in->code_version != fn->code_version) {
 			if (inst_bring_current(st, in, fn, 1, &err) != 0) {
 				free(err);
@@ -217,7 +234,11 @@ invoke_warm(struct store *st, struct fn *fn, const char *driver,
 		rc = invoke_send(st, in, fn, payload, len, res, &err);
 		if (rc == 0)
 			served = 1;
-		else if (rc < 0) {
+		else if (rc == -3) {
+			free(err);
+			err = NULL;
+			served = -1;
+		} else if (rc < 0) {
 			free(err);
 			err = NULL;
 			/*
@@ -233,7 +254,7 @@ invoke_warm(struct store *st, struct fn *fn, const char *driver,
 		}
 	}
 	inst_free_rows(cands, n);
-	if (served)
+	if (served == 1)
 		inst_scale_down(st, fn->name);	/* a trickle after a burst */
 	return served;
 }
@@ -255,11 +276,14 @@ invoke_run(struct store *st, struct fn *fn, const char *payload, size_t len,
 	int		 rc, retried = 0;
 
 	memset(res, 0, sizeof *res);
+	*cause = NULL;
 	lambda_request_id(res->request_id);
-	if (invoke_warm(st, fn, driver, payload, len, res))
-		return 0;
+	if ((rc = invoke_warm(st, fn, driver, payload, len, res)) != 0)
+		return rc > 0 ? 0 : invoke_interrupted(cause);
 
 	res->cold = 1;
+	if (util_interrupted)
+		return invoke_interrupted(cause);
 	in = pool_size() > 0 ? pool_claim(st, fn, driver) : NULL;
 	if (in != NULL) {
 		/* Its row is written once, by inst_mark_ready below. */
@@ -279,12 +303,14 @@ invoke_run(struct store *st, struct fn *fn, const char *payload, size_t len,
 			return -1;
 		}
 		usleep(INVOKE_THROTTLE_POLL_MS * 1000);
-		if (invoke_warm(st, fn, driver, payload, len, res)) {
+		if ((rc = invoke_warm(st, fn, driver, payload, len, res)) != 0) {
 			res->cold = 0;
-			return 0;
+			return rc > 0 ? 0 : invoke_interrupted(cause);
 		}
 	}
 	for (;;) {
+		if (in == NULL && util_interrupted)
+			return invoke_interrupted(cause);
 		if (in == NULL) {
 			if ((in = inst_spawn(st, fn->runtime, driver, fn,
 			    cause)) == NULL)
@@ -298,7 +324,7 @@ invoke_run(struct store *st, struct fn *fn, const char *payload, size_t len,
 		rc = invoke_send(st, in, fn, payload, len, res, cause);
 		if (rc == -2)
 			rc = -1;
-		if (rc != -1 || retried)
+		if (rc != -1 || retried || util_interrupted)
 			break;
 		/*
 		 * Not taken (a claimed pool instance that was exiting idle,
@@ -313,6 +339,10 @@ invoke_run(struct store *st, struct fn *fn, const char *payload, size_t len,
 		retried = 1;
 	}
 	if (rc != 0) {
+		/*
+		 * Ctrl-C on a new instance: it is destroyed, event and all,
+		 * so that nothing of the interrupted command is left.
+		 */
 		if (rc == 1)
 			*cause = xasprintf("instance %s: busy", in->id);
 		inst_kill(st, in);

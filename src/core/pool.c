@@ -117,7 +117,7 @@ pool_claim(struct store *st, const struct fn *fn, const char *driver)
 		sqlite3_bind_double(stmt, 3, util_now());
 		if (sqlite3_step(stmt) == SQLITE_ROW) {
 			in = inst_from_row(stmt);
-			in->owner_fd = fd;
+			inst_owner_set(in, fd);
 		} else
 			close(fd);
 		store_done(stmt);
