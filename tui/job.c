@@ -6,8 +6,9 @@
  * with stdout and stderr on pipes the event loop reads without blocking
  * (tmux's job.c is the model).  When the child exits, its done callback
  * decides what the operator sees.  A command that misbehaves cannot take
- * the console with it.
+ * the console with it, and a console that dies takes its jobs with it.
  */
+#include <sys/prctl.h>
 #include <sys/wait.h>
 
 #include <errno.h>
@@ -31,6 +32,7 @@ tui_job_start(struct tui *t, const char *title, char **argv,
     void (*done)(struct tui *, struct tui_job *), const char *arg)
 {
 	struct tui_job	*j;
+	pid_t		 parent;
 	int		 o[2], e[2], n, fd;
 	char		**av;
 
@@ -49,7 +51,15 @@ tui_job_start(struct tui *t, const char *title, char **argv,
 	j->done = done;
 	j->status = -1;
 	j->pane_gen = t->pane_gen;
+	parent = getpid();
 	if ((j->pid = fork()) == 0) {
+		/*
+		 * A console that dies (kill -9, a crash) interrupts its jobs
+		 * as Ctrl-C would: each ends what it was starting and dies,
+		 * rather than run on for nobody (util_interrupt_catch).
+		 */
+		if (prctl(PR_SET_PDEATHSIG, SIGINT) == -1 || getppid() != parent)
+			_exit(127);
 		signal(SIGINT, SIG_DFL);
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGHUP, SIG_DFL);

@@ -500,6 +500,7 @@ ns_create(const struct vm_spec *spec, pid_t *pidp, char *sock, size_t socklen,
 			ns_child(spec, errp[1], lfd, cfgfd, sync[1]);
 		}
 		close(sync[1]);
+		vm_test_pause("middle");
 		if (ns_map_userns(procfd, pid, sync[0]) != 0) {
 			kill(pid, SIGKILL);
 			_exit(1);

@@ -17,10 +17,15 @@
  * (a snapshot that could not be used, TCG instead of KVM) through
  * vm_notice; the manager takes them and shows them.
  */
+#include <sys/stat.h>
+
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "util.h"
 #include "vm.h"
@@ -191,6 +196,38 @@ vm_notice(const char *fmt, ...)
 	va_end(ap);
 	buf_printf(&vm_notices, "%s\n", msg);
 	free(msg);
+}
+
+/*
+ * A fault test's hook, harmless otherwise (one getenv): with
+ * HEARTH_TEST_PAUSE=step in the environment, the process that gets here
+ * writes its pid to $HEARTH_HOME/paused-STEP and stops there until it is
+ * killed, interrupted (it goes on: a test sees what Ctrl-C ends) or the
+ * file is removed (it goes on: a test has done something meanwhile, such
+ * as killing another process).  The manager's steps of a start (row,
+ * create, pid) and the ns driver's middle process (middle) call it.
+ */
+void
+vm_test_pause(const char *step)
+{
+	struct timespec	 ts = { 0, 10 * 1000 * 1000 };
+	struct stat	 sb;
+	const char	*want = getenv("HEARTH_TEST_PAUSE");
+	char		*path;
+	int		 fd;
+
+	if (want == NULL || strcmp(want, step) != 0)
+		return;
+	path = xasprintf("%s/paused-%s", vm_home(), step);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	free(path);
+	if (fd == -1)
+		return;
+	dprintf(fd, "%d\n", (int)getpid());
+	/* By descriptor: a sandbox's pivot_root may hide the path from here. */
+	while (!util_interrupted && fstat(fd, &sb) == 0 && sb.st_nlink > 0)
+		nanosleep(&ts, NULL);
+	close(fd);
 }
 
 /* The notices since the last call, one a line, or NULL; caller frees. */

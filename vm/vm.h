@@ -140,6 +140,7 @@ const char *vm_setting(const char *key);
 int	 vm_check_path(const char *value, char **cause);
 int	 vm_check_seconds(const char *value, char **cause);
 void	 vm_notice(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void	 vm_test_pause(const char *step);
 char	*vm_notice_take(void);
 
 /* accel.c: "kvm" when hardware virtualization is here and fast, else "tcg". */

@@ -466,32 +466,6 @@ inst_mark_gone(struct store *st, const char *id)
 }
 
 /*
- * Test builds only in effect: with HEARTH_TEST_PAUSE=STEP in the
- * environment, inst_spawn stops at that step (row, create, pid) until
- * killed or interrupted, after writing its pid to
- * $HEARTH_HOME/paused-STEP, so a test can kill or interrupt it there.
- * Unset, this is one getenv.
- */
-static void
-inst_test_pause(struct store *st, const char *step)
-{
-	const char	*want = getenv("HEARTH_TEST_PAUSE");
-	char		*path;
-	FILE		*f;
-
-	if (want == NULL || strcmp(want, step) != 0)
-		return;
-	path = xasprintf("%s/paused-%s", st->home, step);
-	if ((f = fopen(path, "w")) != NULL) {
-		fprintf(f, "%d\n", (int)getpid());
-		fclose(f);
-	}
-	free(path);
-	while (!util_interrupted)	/* Ctrl-C goes on: see what it ends */
-		pause();
-}
-
-/*
  * Destroy instance id's VM under driver (pid 0 if none was recorded: the
  * driver finds it by id), its cgroups and run directory; then its owner
  * file.  -1 with *cause naming the instance if anything stays.
@@ -863,7 +837,7 @@ inst_spawn(struct store *st, const char *runtime, const char *driver,
 		*cause = xasprintf("function '%s' was deleted", fn->name);
 		goto fail_vm;
 	}
-	inst_test_pause(st, "row");
+	vm_test_pause("row");
 	code = fn != NULL ? fn_code_dir(st, fn->name, in->code_version) : NULL;
 
 	memset(&spec, 0, sizeof spec);
@@ -894,7 +868,7 @@ inst_spawn(struct store *st, const char *runtime, const char *driver,
 		goto fail_vm;
 	}
 	inst_notices(st, in->id);
-	inst_test_pause(st, "create");
+	vm_test_pause("create");
 	in->pid = pid;
 	in->sock = xstrdup(sock);
 	in->last_used = util_now();
@@ -924,7 +898,7 @@ inst_spawn(struct store *st, const char *runtime, const char *driver,
 		inst_owner_drop(in);	/* a pool instance is anyone's */
 	store_event(st, "started", in->id, "%s %s %s, pid %d",
 	    fn != NULL ? fn->name : "pool", runtime, drv->noun, (int)pid);
-	inst_test_pause(st, "pid");
+	vm_test_pause("pid");
 	goto out;
 fail_vm:
 	/*

@@ -315,21 +315,22 @@ invoke_run(struct store *st, struct fn *fn, const char *payload, size_t len,
 			if ((in = inst_spawn(st, fn->runtime, driver, fn,
 			    cause)) == NULL)
 				return -1;
-			if (inst_bring_current(st, in, fn, 0, cause) != 0) {
-				inst_kill(st, in);
-				inst_free(in);
-				return -1;
-			}
+			/* Not configured (its agent died, say): not sent. */
+			rc = inst_bring_current(st, in, fn, 0, cause) == 0 ? 0 : -1;
+		} else
+			rc = 0;
+		if (rc == 0) {
+			rc = invoke_send(st, in, fn, payload, len, res, cause);
+			if (rc == -2)
+				rc = -1;
 		}
-		rc = invoke_send(st, in, fn, payload, len, res, cause);
-		if (rc == -2)
-			rc = -1;
 		if (rc != -1 || retried || util_interrupted)
 			break;
 		/*
-		 * Not taken (a claimed pool instance that was exiting idle,
-		 * say): the event never started, so one more new instance
-		 * may run it.  Once: a second is not likely to do better.
+		 * Not taken (a claimed pool instance that was exiting idle, a
+		 * new one whose agent died before it was configured): the
+		 * event never started, so one more new instance may run it.
+		 * Once: a second is not likely to do better.
 		 */
 		free(*cause);
 		*cause = NULL;

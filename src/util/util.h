@@ -61,15 +61,15 @@ int	 util_split(const char *line, int *argc, char ***argv, char **cause);
 void	 util_free_argv(int argc, char **argv);
 
 /*
- * Ctrl-C (interrupt.c).  A front end that catches it calls
- * util_interrupt_catch; SIGINT then sets util_interrupted, which the long
- * waits (agent requests, followers) look at and end early on.  A
- * one-shot command (die set) dies of it at once, as by default — unless
- * it holds something its death would leave behind (util_hold: an
- * instance it is starting, an owner lock).  Then the holder sees
- * util_interrupted, ends what it holds, and the front end dies of the
- * signal once the command has returned (util_interrupt_end), so its
- * parent sees a process killed by SIGINT, as from any program.
+ * Ctrl-C, hangups and TERM (interrupt.c).  A front end that catches them
+ * calls util_interrupt_catch; the signal then sets util_interrupted,
+ * which the long waits (agent requests, followers) look at and end early
+ * on.  A one-shot command (die set) dies of it at once, as by default —
+ * unless it holds something its death would leave behind (util_hold: an
+ * instance it is starting).  Then the holder sees util_interrupted, ends
+ * what it holds, and the front end dies of the signal once the command
+ * has returned (util_interrupt_end), so its parent sees a process killed
+ * by it, as from any program.  In the shell, SIGINT ends the command only.
  */
 extern volatile sig_atomic_t util_interrupted;
 void	 util_interrupt_catch(int die);

@@ -141,4 +141,83 @@ rmdir "$cg/stuck"
 expect_rc 0 H vm rm --all
 gone "$id" "20.3 after the fix"
 [ -z "$(ls "$HEARTH_HOME/run")" ] || fail "run left: $(ls "$HEARTH_HOME/run")"
+
+# paused_at STEP: start a cold invocation that stops at STEP (its output in
+# $T/p.out and $T/p.err); sets CPID, and PPID_AT to the paused process.
+paused_at() {
+	rm -f "$HEARTH_HOME/paused-$1"
+	HEARTH_TEST_PAUSE=$1 "$HEARTH" fn invoke f >"$T/p.out" 2>"$T/p.err" &
+	CPID=$!
+	BG_PIDS="$BG_PIDS $CPID"
+	i=0
+	until [ -s "$HEARTH_HOME/paused-$1" ]; do
+		i=$((i + 1)); [ $i -lt 600 ] || fail "$1: never paused"; sleep 0.05
+	done
+	PPID_AT=$(cat "$HEARTH_HOME/paused-$1")
+}
+
+# 20.4 the ns driver's middle process (it maps the sandbox's user
+# namespace) dies during the setup: the client says so, exits 1 and
+# leaves nothing; with the client killed too, the janitor finds it all.
+paused_at middle
+id=$(q "SELECT id FROM instances WHERE state='starting'")
+kill -9 "$PPID_AT"
+wait "$CPID"
+expect_eq "20.4 the client failed" "$?" 1
+expect_in "20.4 said why" "$(cat "$T/p.err")" "sandbox $id"
+gone "$id" "20.4 middle killed"
+paused_at middle
+id=$(q "SELECT id FROM instances WHERE state='starting'")
+kill -9 "$CPID" "$PPID_AT"
+wait "$CPID" 2>/dev/null
+sleep 0.2
+expect_rc 0 H vm ls
+gone "$id" "20.4 client and middle killed, then vm ls"
+
+# 20.5 the agent dies after its sandbox was made, before it was
+# configured: the event was never sent, so a second new instance runs it;
+# the first is gone.
+paused_at pid
+id=$(q "SELECT id FROM instances WHERE state='starting'")
+agent=$(q "SELECT pid FROM instances WHERE id='$id'")
+[ "$agent" -gt 0 ] || fail "20.5 no agent pid recorded"
+kill -9 "$agent"
+rm -f "$HEARTH_HOME/paused-pid"		# go on
+# The second new instance stops at the same step: let it go on too.
+i=0
+until [ -s "$HEARTH_HOME/paused-pid" ]; do
+	i=$((i + 1)); [ $i -lt 600 ] || fail "20.5 no second instance"; sleep 0.05
+done
+rm -f "$HEARTH_HOME/paused-pid"
+wait "$CPID"
+expect_eq "20.5 served" "$?" 0
+expect_eq "20.5 by another instance" "$(cat "$T/p.out")" '"ok"'
+gone "$id" "20.5 agent killed"
+expect_rc 0 H vm rm --all
+
+# 20.6 the console dies (kill -9) while a job of its starts an instance:
+# the job is interrupted with it, destroys what it was starting and
+# exits; nothing is left, with no janitor run.
+. "$(dirname "$0")/../tmux-lib.sh"
+rm -f "$HEARTH_HOME/paused-pid"
+tm new-session -d -s c -x 120 -y 40 "env HEARTH_HOME=$HEARTH_HOME HEARTH_POOL_SIZE=0 HEARTH_DRIVER=ns HEARTH_TEST_PAUSE=pid LANG=C.UTF-8 TERM=xterm-256color $HEARTH"
+TMUX_PID=$(tm display-message -p '#{pid}')
+con=$(tm display-message -p -t c '#{pane_pid}')
+wait_for c "Functions"
+wait_for c "^ *f "
+keys c i
+wait_for c "invoke f with payload"
+keys c Enter
+i=0
+until [ -s "$HEARTH_HOME/paused-pid" ]; do
+	i=$((i + 1)); [ $i -lt 600 ] || fail "20.6 the console's job never paused"; sleep 0.05
+done
+job=$(cat "$HEARTH_HOME/paused-pid")
+id=$(q "SELECT id FROM instances WHERE state='starting'")
+kill -9 "$con"
+i=0
+while kill -0 "$job" 2>/dev/null; do
+	i=$((i + 1)); [ $i -lt 200 ] || fail "20.6 the job outlived its console"; sleep 0.05
+done
+gone "$id" "20.6 console killed"
 exit 0
