@@ -7,7 +7,9 @@
 # /) and image.json (name, runtime, command, size).  A rootfs holds the
 # runtime's files (from dpkg's lists and the interpreter's library tree),
 # the shared libraries they need (ldd closure), the bootstrap from
-# images/NAME/, and empty mount points.  An image is rebuilt only when its
+# images/NAME/, /opt/hearth/environment (variables only the image knows,
+# which the agent adds to its runtime's: AWS_EXECUTION_ENV), and empty
+# mount points.  An image is rebuilt only when its
 # stamp (package versions and recipe files) changes, so a rebuild with
 # nothing changed takes well under a second.
 set -eu
@@ -105,6 +107,9 @@ recipe_python3() {
 	    invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)' \
 	    "$1/rootfs/opt/hearth/bootstrap.py" \
 	    "$1/rootfs/opt/hearth/__pycache__/bootstrap.cpython-$(/usr/bin/python3 -c 'import sys; print("%d%d" % sys.version_info[:2])').pyc"
+	# Lambda's name for this runtime, from the interpreter the image holds.
+	printf 'AWS_EXECUTION_ENV=AWS_Lambda_python%s\n' "$(/usr/bin/python3 -c \
+	    'import sys; print("%d.%d" % sys.version_info[:2])')" > "$1/rootfs/opt/hearth/environment"
 	cmd='["/usr/bin/python3", "-S", "-u", "-c", "import sys; sys.path.insert(0, \"/opt/hearth\"); import bootstrap; bootstrap.main()"]'
 }
 
@@ -116,6 +121,9 @@ recipe_node() {
 		[ "$node" = /usr/bin/node ] || echo /usr/bin/node
 	} | copy_closure "$1/rootfs"
 	cp "$here/node/bootstrap.js" "$1/rootfs/opt/hearth/bootstrap.js"
+	# Lambda's name for this runtime: nodejs<major>.x.
+	printf 'AWS_EXECUTION_ENV=AWS_Lambda_nodejs%s.x\n' \
+	    "$(/usr/bin/node -p 'process.versions.node.split(".")[0]')" > "$1/rootfs/opt/hearth/environment"
 	cmd='["/usr/bin/node", "--max-semi-space-size=4", "/opt/hearth/bootstrap.js"]'
 }
 

@@ -101,6 +101,45 @@ config_check_size(const char *v, char **cause)
 }
 
 /*
+ * A region as AWS names them: two letters, one or more words, a number
+ * (us-east-1, us-gov-west-1, ap-southeast-4).  SDKs build endpoints from
+ * it, so a name of another shape ("local") breaks their region logic.
+ */
+static int
+config_check_region(const char *v, char **cause)
+{
+	const char	*p = v;
+	int		 words = 0;
+
+	if (strlen(v) <= 32 && p[0] >= 'a' && p[0] <= 'z' && p[1] >= 'a' &&
+	    p[1] <= 'z') {
+		for (p += 2; *p == '-' && p[1] >= 'a' && p[1] <= 'z'; words++)
+			for (p++; *p >= 'a' && *p <= 'z'; p++)
+				;
+		if (words > 0 && *p == '-' && p[1] >= '0' && p[1] <= '9') {
+			for (p++; *p >= '0' && *p <= '9'; p++)
+				;
+			if (*p == '\0')
+				return 0;
+		}
+	}
+	*cause = xasprintf("'%s' is not a region (like us-east-1)", v);
+	return -1;
+}
+
+/* An AWS account id: twelve digits. */
+static int
+config_check_account(const char *v, char **cause)
+{
+	size_t	n = strspn(v, "0123456789");
+
+	if (n == 12 && v[n] == '\0')
+		return 0;
+	*cause = xasprintf("'%s' is not an account id (twelve digits)", v);
+	return -1;
+}
+
+/*
  * Log retention (logs.c): what the store keeps of invocation logs, the
  * oldest dropped first.  16M a function holds its whole FN_LOG_KEEP
  * rows at an ordinary 8 KB of log each, and still 250 invocations of a
@@ -125,6 +164,12 @@ static const struct setting config_own[] = {
 	{ "logs.total_bytes", "HEARTH_LOGS_TOTAL_BYTES", "256M", NULL,
 	  "invocation logs kept in all, in bytes (K, M, G); oldest dropped "
 	  "first", config_check_size },
+	{ "lambda.region", "HEARTH_LAMBDA_REGION", "us-east-1", NULL,
+	  "the region instances see (AWS_REGION, AWS_DEFAULT_REGION, ARNs); "
+	  "instances started after a change get it", config_check_region },
+	{ "lambda.account_id", "HEARTH_LAMBDA_ACCOUNT_ID", "000000000000", NULL,
+	  "the account id in function ARNs (context.invoked_function_arn)",
+	  config_check_account },
 };
 
 static struct setting	*settings;	/* config_own, then every driver's */

@@ -239,22 +239,89 @@ fn_free(struct fn *fn)
 }
 
 /*
+ * The variables a function may not set: those Lambda reserves (its
+ * "defined runtime environment variables" marked reserved), which hearth
+ * sets for every instance, and hearth's own.  A name ending in '*' is a
+ * prefix.  TZ is in Lambda's reserved table but Lambda accepts it, and so
+ * does hearth, with LANG, PATH, LD_LIBRARY_PATH, NODE_PATH and PYTHONPATH
+ * (the user's value wins); AWS_LAMBDA_LOG_LEVEL and AWS_LAMBDA_LOG_FORMAT
+ * stand in for Lambda's logging configuration, which hearth has no option
+ * for.
+ */
+static const struct {
+	const char	*name;		/* a variable, or a prefix ending '*' */
+	const char	*why;		/* why not, NULL: a function may set it */
+} fn_reserved[] = {
+	{ "AWS_LAMBDA_LOG_LEVEL", NULL },	/* allowed: see above */
+	{ "AWS_LAMBDA_LOG_FORMAT", NULL },
+	{ "AWS_REGION", "Lambda reserves it; hearth sets it from the setting "
+	  "lambda.region" },
+	{ "AWS_DEFAULT_REGION", "Lambda reserves it; hearth sets it from the "
+	  "setting lambda.region" },
+	{ "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "Lambda reserves it; hearth sets "
+	  "it from --memory" },
+	{ "AWS_LAMBDA_FUNCTION_TIMEOUT", "Lambda reserves it; hearth sets it "
+	  "from --timeout" },
+	{ "_HANDLER", "Lambda reserves it; hearth sets it from --handler" },
+	{ "AWS_LAMBDA_*", "Lambda reserves it; hearth sets it" },
+	{ "AWS_EXECUTION_ENV", "Lambda reserves it; the runtime image sets it" },
+	{ "_X_AMZN_TRACE_ID", "Lambda reserves it; each invocation sets it" },
+	{ "AWS_ACCESS_KEY", "Lambda reserves it for the execution role's keys" },
+	{ "AWS_ACCESS_KEY_ID", "Lambda reserves it for the execution role's "
+	  "keys" },
+	{ "AWS_SECRET_ACCESS_KEY", "Lambda reserves it for the execution "
+	  "role's keys" },
+	{ "AWS_SESSION_TOKEN", "Lambda reserves it for the execution role's "
+	  "keys" },
+	{ "LAMBDA_TASK_ROOT", "Lambda reserves it; hearth sets it" },
+	{ "LAMBDA_RUNTIME_DIR", "Lambda reserves it; hearth sets it" },
+	{ "HEARTH_*", "hearth reserves HEARTH_ names for its own settings" },
+};
+
+/*
+ * Is key reserved?  Returns why (for the error), or NULL if a function
+ * may set it.  The first entry that matches
+ * decides, so an exception precedes its prefix.
+ */
+static const char *
+fn_env_reserved(const char *key)
+{
+	const char	*name;
+	size_t		 i, n;
+
+	for (i = 0; i < nitems(fn_reserved); i++) {
+		name = fn_reserved[i].name;
+		n = strlen(name);
+		if (name[n - 1] == '*' ? strncmp(key, name, n - 1) == 0 :
+		    strcmp(key, name) == 0)
+			return fn_reserved[i].why;
+	}
+	return NULL;
+}
+
+/*
  * May a function set variable key?  A name of letters, digits and '_' not
- * starting with a digit, and none of the names the runtime itself sets.
+ * starting with a digit, and none of the names Lambda reserves: the
+ * runtime's environment sets those, and a function's value would be
+ * ignored or, worse, believed by some runtimes and not others.
  */
 int
 fn_valid_env_name(const char *key, char **cause)
 {
-	const char	*p;
+	const char	*p, *why;
 
 	for (p = key; *p != '\0'; p++)
 		if (!(isalnum((unsigned char)*p) || *p == '_') ||
 		    (p == key && isdigit((unsigned char)*p)))
 			break;
-	if (*key == '\0' || *p != '\0' || strncmp(key, "AWS_LAMBDA_", 11) == 0 ||
-	    strncmp(key, "LAMBDA_", 7) == 0 || strcmp(key, "_HANDLER") == 0) {
+	if (*key == '\0' || *p != '\0') {
 		*cause = xasprintf("'%s' is not a variable name a function may "
 		    "set", key);
+		return -1;
+	}
+	if ((why = fn_env_reserved(key)) != NULL) {
+		*cause = xasprintf("'%s' is not a variable name a function may "
+		    "set: %s", key, why);
 		return -1;
 	}
 	return 0;

@@ -8,43 +8,120 @@
  * UUID form, and failures reported as Lambda reports them — a JSON object
  * with an errorType (Runtime.OutOfMemory, Sandbox.Failure) and an
  * errorMessage that starts "RequestId: ... Error: ...".  Everything here
- * is a pure function of its arguments (and of the host's core count).
+ * is a function of its arguments, the settings lambda.region and
+ * lambda.account_id, the host's core count and the date.
+ *
+ * The environment is the host's part of it; the image adds what only it
+ * knows (AWS_EXECUTION_ENV, its runtime's version), and the agent keeps
+ * the last value of a key it is given, so a function's own TZ, LANG,
+ * PATH, LD_LIBRARY_PATH, NODE_PATH or PYTHONPATH replaces hearth's
+ * default.  The keys Lambda reserves never come from the function
+ * (fn_valid_env_name refuses them; one stored before that is skipped).
  */
 #include <cjson/cJSON.h>
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "esc.h"
 #include "inst.h"
+#include "proto.h"
 
 #define LAMBDA_MB_PER_CPU	1769	/* memory that buys a whole core */
 
-/* Build the runtime's environment for fn as "KEY=VALUE\n" lines. */
+#ifndef PROTO_ENV_FUNCTION_ARN
+/* The invoked function's ARN, for the agent (not the runtime's variable). */
+#define PROTO_ENV_FUNCTION_ARN	"HEARTH_FUNCTION_ARN"
+#endif
+
+/* Defaults a function may replace with its own value. */
+static const char *const lambda_defaults[] = {
+	"PATH=/usr/local/bin:/usr/bin:/bin",
+	"LANG=C.UTF-8",
+	"TZ=:UTC",
+	"HOME=/tmp",
+	"PYTHONUNBUFFERED=1",
+	"PYTHONDONTWRITEBYTECODE=1",
+};
+
+/*
+ * Write the log stream name of an instance configured now to out (80
+ * bytes), in Lambda's shape: the UTC date, the version, and 32 hex digits
+ * — here the instance id, then random ones, so that an operator can tell
+ * the instance from its stream and a reconfigured instance (on Lambda, a
+ * new execution environment) starts a stream of its own.
+ */
+static void
+lambda_log_stream(const char *id, char *out, size_t len)
+{
+	char		 hex[33];
+	time_t		 now = time(NULL);
+	struct tm	 tm;
+
+	util_random_hex(hex, sizeof hex);
+	memcpy(hex, id, strlen(id) < 32 ? strlen(id) : 32);
+	gmtime_r(&now, &tm);
+	snprintf(out, len, "%04d/%02d/%02d/[$LATEST]%s", tm.tm_year + 1900,
+	    tm.tm_mon + 1, tm.tm_mday, hex);
+}
+
+/*
+ * Build the runtime's environment for fn, on instance id, as "KEY=VALUE\n"
+ * lines, and the agent's line with the function's ARN.
+ */
 void
 lambda_env(const struct fn *fn, const char *id, struct buf *b)
 {
-	cJSON	*env, *it;
+	const char	*region = config_get("lambda.region");
+	cJSON		*env, *it;
+	char		 stream[80], *err = NULL;
+	size_t		 i, klen;
 
+	if ((env = cJSON_Parse(fn->env)) != NULL && !cJSON_IsObject(env)) {
+		cJSON_Delete(env);
+		env = NULL;
+	}
+	lambda_log_stream(id, stream, sizeof stream);
 	buf_printf(b, "_HANDLER=%s\n", fn->handler);
 	buf_printf(b, "AWS_LAMBDA_FUNCTION_NAME=%s\n", fn->name);
 	buf_printf(b, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE=%d\n", fn->memory_mb);
 	buf_printf(b, "AWS_LAMBDA_FUNCTION_VERSION=$LATEST\n");
 	buf_printf(b, "AWS_LAMBDA_FUNCTION_TIMEOUT=%d\n", fn->timeout_s);
-	buf_printf(b, "AWS_LAMBDA_LOG_STREAM_NAME=%s\n", id);
+	/* provisioned-concurrency once an operator can provision instances */
+	buf_printf(b, "AWS_LAMBDA_INITIALIZATION_TYPE=on-demand\n");
+	buf_printf(b, "AWS_LAMBDA_LOG_STREAM_NAME=%s\n", stream);
 	buf_printf(b, "AWS_LAMBDA_LOG_GROUP_NAME=/aws/lambda/%s\n", fn->name);
-	buf_printf(b, "AWS_REGION=local\nAWS_DEFAULT_REGION=local\n");
+	buf_printf(b, "AWS_REGION=%s\nAWS_DEFAULT_REGION=%s\n", region, region);
 	buf_printf(b, "LAMBDA_TASK_ROOT=/var/task\nLAMBDA_RUNTIME_DIR=/opt/hearth\n");
-	buf_printf(b, "PATH=/usr/local/bin:/usr/bin:/bin\nLANG=C.UTF-8\nTZ=:UTC\n");
-	buf_printf(b, "HOME=/tmp\nPYTHONUNBUFFERED=1\nPYTHONDONTWRITEBYTECODE=1\n");
-	if ((env = cJSON_Parse(fn->env)) != NULL) {
-		cJSON_ArrayForEach(it, env)
-			if (cJSON_IsString(it))
-				buf_printf(b, "%s=%s\n", it->string, it->valuestring);
+	for (i = 0; i < nitems(lambda_defaults); i++) {
+		klen = strcspn(lambda_defaults[i], "=");
+		it = NULL;
+		if (env != NULL)
+			cJSON_ArrayForEach(it, env)
+				if (strlen(it->string) == klen && strncmp(it->string,
+				    lambda_defaults[i], klen) == 0)
+					break;
+		if (it == NULL)
+			buf_printf(b, "%s\n", lambda_defaults[i]);
+	}
+	if (env != NULL) {
+		cJSON_ArrayForEach(it, env) {
+			if (!cJSON_IsString(it) ||
+			    fn_valid_env_name(it->string, &err) != 0 ||
+			    fn_valid_env_value(it->valuestring, &err) != 0) {
+				free(err);	/* reserved: hearth's value stands */
+				err = NULL;
+				continue;
+			}
+			buf_printf(b, "%s=%s\n", it->string, it->valuestring);
+		}
 		cJSON_Delete(env);
 	}
+	buf_printf(b, PROTO_ENV_FUNCTION_ARN "=arn:aws:lambda:%s:%s:function:%s\n",
+	    region, config_get("lambda.account_id"), fn->name);
 }
 
 /*

@@ -89,6 +89,20 @@ test_env(void)
 	free(cause);
 	CHECK("env-1.6", fn_valid_env_name("A-B", &cause) == -1);
 	free(cause);
+	/* Lambda's reserved keys, named with where their value comes from. */
+	CHECK("env-1.6a", fn_valid_env_name("AWS_REGION", &cause) == -1);
+	CHECK_STR("env-1.6b", cause, "'AWS_REGION' is not a variable name a "
+	    "function may set: Lambda reserves it; hearth sets it from the "
+	    "setting lambda.region");
+	free(cause);
+	CHECK("env-1.6c", fn_valid_env_name("AWS_LAMBDA_ANYTHING", &cause) == -1);
+	free(cause);
+	CHECK("env-1.6d", fn_valid_env_name("HEARTH_IDLE_TTL", &cause) == -1);
+	free(cause);
+	CHECK("env-1.6e", fn_valid_env_name("TZ", &cause) == 0 &&
+	    fn_valid_env_name("PYTHONPATH", &cause) == 0 &&
+	    fn_valid_env_name("AWS_LAMBDA_LOG_LEVEL", &cause) == 0 &&
+	    fn_valid_env_name("LAMBDA_X", &cause) == 0);
 	CHECK("env-1.7", fn_valid_env_value("a b=c", &cause) == 0);
 	CHECK("env-1.8", fn_valid_env_value("a\nb", &cause) == -1);
 	CHECK_STR("env-1.9", cause, "value contains a newline");

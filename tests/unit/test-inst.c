@@ -25,7 +25,8 @@ int
 main(void)
 {
 	char			 dir[] = "/tmp/hearth-unit.XXXXXX", *cause = NULL;
-	char			*code, *rundir, *sql, *body;
+	char			*code, *rundir, *sql, *body, *saved;
+	const char		*p;
 	struct buf		 env = { 0 };
 	size_t			 len;
 	cJSON			*j;
@@ -244,9 +245,26 @@ main(void)
 	/* inst-8: Lambda's shapes, which runtimes and callers parse. */
 	lambda_env(fn, "0123456789ab", &env);
 	CHECK("inst-8.1", strstr(env.data, "\nAWS_LAMBDA_FUNCTION_NAME=f\n") != NULL);
-	CHECK("inst-8.2", strstr(env.data, "\nAWS_LAMBDA_LOG_STREAM_NAME=0123456789ab\n") != NULL);
+	/* YYYY/MM/DD/[$LATEST] and 32 hex digits, the instance id first. */
+	CHECK("inst-8.2", (p = strstr(env.data, "\nAWS_LAMBDA_LOG_STREAM_NAME="))
+	    != NULL && strncmp(p + 38, "/[$LATEST]0123456789ab", 22) == 0 &&
+	    strspn(p + 60, "0123456789abcdef") == 20 && p[80] == '\n');
 	CHECK("inst-8.3", strstr(env.data, "\nGREETING=hi\n") != NULL);
 	CHECK("inst-8.4", strncmp(env.data, "_HANDLER=app.handler\n", 21) == 0);
+	CHECK("inst-8.4a", strstr(env.data, "\nAWS_REGION=us-east-1\n") != NULL &&
+	    strstr(env.data, "\nAWS_LAMBDA_INITIALIZATION_TYPE=on-demand\n") != NULL &&
+	    strstr(env.data, "\nTZ=:UTC\n") != NULL && strstr(env.data,
+	    "\nHEARTH_FUNCTION_ARN=arn:aws:lambda:us-east-1:000000000000:"
+	    "function:f\n") != NULL);
+	buf_free(&env);
+	/* The function's TZ replaces the default; a reserved key never lands. */
+	saved = fn->env;
+	fn->env = (char *)"{\"TZ\":\"JST-9\",\"AWS_REGION\":\"eu-west-1\"}";
+	lambda_env(fn, "0123456789ab", &env);
+	CHECK("inst-8.4b", strstr(env.data, "\nTZ=JST-9\n") != NULL &&
+	    strstr(env.data, "TZ=:UTC") == NULL &&
+	    strstr(env.data, "eu-west-1") == NULL);
+	fn->env = saved;
 	buf_free(&env);
 	body = lambda_oom_error("r-1", 128, &len);
 	CHECK_STR("inst-8.5", body, "{\"errorType\": \"Runtime.OutOfMemory\", "

@@ -34,6 +34,7 @@ main(void)
 	static const char *keys[] = { "driver.default", "pool.size",
 	    "instances.memory",
 	    "logs.fn_bytes", "logs.total_bytes",
+	    "lambda.region", "lambda.account_id",
 	    "qemu.binary", "qemu.kernel", "qemu.boot_timeout", NULL };
 	char		*dir = home, *cause = NULL, *s;
 	const char	*help, *k, *auto_name;

@@ -7,9 +7,16 @@
  * one ends — it exited, it was killed at a deadline — everything it
  * started dies with it and, so that the next invocation works, a fresh
  * one starts.  Its environment is the body of the host's POST
- * /configure; a new one (hot reload) restarts the runtime once nothing is
- * in flight.  A prewarmed runtime (pool sandboxes) starts before there is
- * any, parks on GET .../hearth/config and gets it there.  A runtime that
+ * /configure over the image's own lines (RT_IMAGE_ENV), each key once,
+ * its last value winning: so a function's TZ or PYTHONPATH replaces the
+ * default the host sends before it.  Lines for HEARTH_ keys are the
+ * agent's (proto.h's PROTO_ENV_*), never the runtime's.  A new
+ * configuration (hot reload) restarts the runtime once nothing is in
+ * flight.  A prewarmed runtime (pool sandboxes) starts before there is
+ * any, parks on GET .../hearth/config and gets it there — unless the
+ * function sets a variable a runtime reads only as it starts
+ * (rt_startup_key), which a running one could not apply: then a fresh one
+ * starts with it.  A runtime that
  * reported POST .../init/error is not restarted when it exits: the next
  * invocation or configuration starts one.
  *
@@ -23,6 +30,7 @@
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -48,21 +56,84 @@ static struct {
 	char		**argv;		/* command to run */
 } rt;
 
+/*
+ * KEY=VALUE lines an image adds to its runtime's environment (what only
+ * the image knows: AWS_EXECUTION_ENV, naming its runtime's version),
+ * written by images/build.sh.  The host's lines come after them.
+ */
+#define RT_IMAGE_ENV	"/opt/hearth/environment"
+#define RT_AGENT_KEY	"HEARTH_"	/* a line for the agent, not the runtime */
+
 static char		**cfg_env;	/* runtime environment from /configure */
+static char		**agent_env;	/* the HEARTH_ lines of /configure */
+static char		**image_env;	/* RT_IMAGE_ENV's lines */
 static int		 configured;	/* /configure has been received */
 static int		 prewarm;	/* start the runtime before /configure */
 
-/* The value of key in the runtime's environment, NULL if unset. */
+/* The index of the line for key (klen bytes) in env, -1 if none. */
+static int
+rt_env_find(char **env, const char *key, size_t klen)
+{
+	int	i;
+
+	for (i = 0; env != NULL && env[i] != NULL; i++)
+		if (strncmp(env[i], key, klen) == 0 && env[i][klen] == '=')
+			return i;
+	return -1;
+}
+
+/* The value of key in env, NULL if unset. */
+static const char *
+rt_env_get(char **env, const char *key)
+{
+	int	i = rt_env_find(env, key, strlen(key));
+
+	return i == -1 ? NULL : env[i] + strlen(key) + 1;
+}
+
+/*
+ * Set line ("KEY=VALUE") in *envp, an array of *np strings that the
+ * caller frees: it replaces the key's earlier line, so the last wins.
+ */
+static void
+rt_env_set(char ***envp, int *np, const char *line)
+{
+	int	 i = rt_env_find(*envp, line, strcspn(line, "="));
+	char	*copy = strdup(line);
+
+	if (copy == NULL)
+		die("out of memory");
+	if (i != -1) {
+		free((*envp)[i]);
+		(*envp)[i] = copy;
+		return;
+	}
+	if ((*envp = realloc(*envp, sizeof **envp * (*np + 2))) == NULL)
+		die("out of memory");
+	(*envp)[(*np)++] = copy;
+	(*envp)[*np] = NULL;
+}
+
+/* Free an environment array and its strings. */
+static void
+rt_env_free(char **env)
+{
+	int	i;
+
+	for (i = 0; env != NULL && env[i] != NULL; i++)
+		free(env[i]);
+	free(env);
+}
+
+/*
+ * The value of key in the runtime's environment, or for a HEARTH_ key in
+ * the agent's lines; NULL if unset.
+ */
 const char *
 runtime_config_get(const char *key)
 {
-	size_t	n = strlen(key);
-	int	i;
-
-	for (i = 0; cfg_env != NULL && cfg_env[i] != NULL; i++)
-		if (strncmp(cfg_env[i], key, n) == 0 && cfg_env[i][n] == '=')
-			return cfg_env[i] + n + 1;
-	return NULL;
+	return rt_env_get(strncmp(key, RT_AGENT_KEY, sizeof RT_AGENT_KEY - 1)
+	    == 0 ? agent_env : cfg_env, key);
 }
 
 /* Has the host sent /configure (or was the agent born with it)? */
@@ -98,6 +169,61 @@ runtime_take_init_us(void)
 	return us;
 }
 
+#define RT_RUNTIME_API	"AWS_LAMBDA_RUNTIME_API"
+
+/*
+ * A prewarmed runtime's environment: what the host sends every function
+ * for the keys a runtime reads as it starts (rt_startup_key), so that
+ * most functions can take over a prewarmed runtime.
+ */
+static char *rt_bare[] = { (char *)"PATH=/usr/local/bin:/usr/bin:/bin",
+    (char *)"LANG=C.UTF-8", (char *)"HOME=/tmp",
+    (char *)"PYTHONUNBUFFERED=1", (char *)"PYTHONDONTWRITEBYTECODE=1",
+    (char *)PROTO_ENV_PREWARM "=1", NULL };
+
+/*
+ * Is the variable of line ("KEY=...") one a runtime reads only as it
+ * starts?  Python's sys.path (PYTHONPATH) and flags, node's module paths
+ * and options, the dynamic linker's paths, the C library's locale: a
+ * running runtime told a new value later would not apply it.  TZ and
+ * PATH are read when used.
+ */
+static int
+rt_startup_key(const char *line)
+{
+	static const char *const prefixes[] = { "PYTHON", "NODE_", "LD_",
+	    "LC_", "LANG=", "LANGUAGE=", "UV_", "MALLOC_", "GLIBC_TUNABLES=" };
+	size_t	i;
+
+	for (i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++)
+		if (strncmp(line, prefixes[i], strlen(prefixes[i])) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * May the prewarmed runtime take cfg_env over?  Only if every variable
+ * read at start has the value (or the absence) it started with.
+ */
+static int
+rt_prewarm_fits(void)
+{
+	int	i, j;
+
+	for (i = 0; cfg_env[i] != NULL; i++) {
+		if (!rt_startup_key(cfg_env[i]))
+			continue;
+		j = rt_env_find(rt_bare, cfg_env[i], strcspn(cfg_env[i], "="));
+		if (j == -1 || strcmp(rt_bare[j], cfg_env[i]) != 0)
+			return 0;
+	}
+	for (j = 0; rt_bare[j] != NULL; j++)
+		if (rt_startup_key(rt_bare[j]) && rt_env_find(cfg_env,
+		    rt_bare[j], strcspn(rt_bare[j], "=")) == -1)
+			return 0;
+	return 1;
+}
+
 /*
  * Start the runtime.  A prewarmed start (pool instances, before any
  * function is assigned) gets a bare environment and HEARTH_PREWARM=1: the
@@ -108,19 +234,17 @@ runtime_take_init_us(void)
 static void
 rt_spawn(int warm)
 {
-	static char *bare[] = { (char *)"PATH=/usr/local/bin:/usr/bin:/bin",
-	    (char *)"LANG=C.UTF-8", (char *)"HOME=/tmp",
-	    (char *)PROTO_ENV_PREWARM "=1", NULL };
-	int	i, n;
-	char	**src = warm ? bare : cfg_env, **env;
+	int	i, n, m = 0;
+	char	**src = warm ? rt_bare : cfg_env, **env;
 
 	for (n = 0; src != NULL && src[n] != NULL; n++)
 		;
 	env = amalloc(sizeof *env * (n + 2));
 	for (i = 0; i < n; i++)
-		env[i] = src[i];
-	env[n++] = (char *)"AWS_LAMBDA_RUNTIME_API=" PROTO_RUNTIME_API;
-	env[n] = NULL;
+		if (strncmp(src[i], RT_RUNTIME_API "=", sizeof RT_RUNTIME_API) != 0)
+			env[m++] = src[i];
+	env[m++] = (char *)RT_RUNTIME_API "=" PROTO_RUNTIME_API;
+	env[m] = NULL;
 	if (spawn_runtime(&rt.sp, rt.argv, env) == -1)
 		die("start the runtime: %s", strerror(errno));
 	free(env);
@@ -250,23 +374,30 @@ rt_maybe_restart(void)
 	}
 }
 
-/* Replace the runtime's environment with "KEY=VALUE\n" lines. */
+/*
+ * Replace the runtime's environment with the image's lines and then
+ * body's "KEY=VALUE\n" lines, each key once with its last value.
+ */
 static void
 rt_config_set(const char *body, size_t len)
 {
 	char	*copy, *line, *save = NULL;
-	int	 n = 0, i;
+	int	 n = 0, na = 0, i;
 
-	for (i = 0; cfg_env != NULL && cfg_env[i] != NULL; i++)
-		free(cfg_env[i]);
-	free(cfg_env);
+	rt_env_free(cfg_env);
+	rt_env_free(agent_env);
+	cfg_env = amalloc(sizeof *cfg_env);
+	cfg_env[0] = NULL;
+	agent_env = amalloc(sizeof *agent_env);
+	agent_env[0] = NULL;
+	for (i = 0; image_env != NULL && image_env[i] != NULL; i++)
+		rt_env_set(&cfg_env, &n, image_env[i]);
 	copy = amalloc(len + 1);
 	memcpy(copy, body, len);
 	copy[len] = '\0';
-	cfg_env = amalloc(sizeof *cfg_env);
 	for (line = strtok_r(copy, "\n", &save); line != NULL;
 	    line = strtok_r(NULL, "\n", &save)) {
-		if (strchr(line, '=') == NULL)
+		if (strchr(line, '=') == NULL || *line == '=')
 			continue;
 		/* The host's idle TTL for this function, not the runtime's. */
 		if (strncmp(line, PROTO_ENV_IDLE_TTL "=",
@@ -275,14 +406,37 @@ rt_config_set(const char *body, size_t len)
 			    NULL, 10));
 			continue;
 		}
-		cfg_env = realloc(cfg_env, sizeof *cfg_env * (n + 2));
-		if (cfg_env == NULL)
-			die("out of memory");
-		cfg_env[n++] = strdup(line);
+		if (strncmp(line, RT_AGENT_KEY, sizeof RT_AGENT_KEY - 1) == 0)
+			rt_env_set(&agent_env, &na, line);
+		else
+			rt_env_set(&cfg_env, &n, line);
 	}
-	cfg_env[n] = NULL;
 	free(copy);
 	configured = 1;
+}
+
+/* Read the image's own lines (RT_IMAGE_ENV), if it has any. */
+static void
+rt_image_env(void)
+{
+	char	 buf[4096], *line, *save = NULL;
+	ssize_t	 len;
+	int	 fd, n = 0;
+
+	if ((fd = open(RT_IMAGE_ENV, O_RDONLY | O_CLOEXEC)) == -1)
+		return;
+	len = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (len <= 0)
+		return;
+	buf[len] = '\0';
+	image_env = amalloc(sizeof *image_env);
+	image_env[0] = NULL;
+	for (line = strtok_r(buf, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save))
+		if (strchr(line, '=') != NULL && *line != '=' &&
+		    strncmp(line, RT_AGENT_KEY, sizeof RT_AGENT_KEY - 1) != 0)
+			rt_env_set(&image_env, &n, line);
 }
 
 /*
@@ -332,10 +486,15 @@ runtime_host_configure(struct conn *c, const char *body, size_t len)
 	rt_config_set(body, len);
 	if (rt.sp.init == 0)
 		rt_spawn(0);
-	else if (rt.prewarmed && !rt.config_sent && first) {
+	else if (rt.prewarmed && !rt.config_sent && first &&
+	    rt_prewarm_fits()) {
 		/* Its code came just before; later code never reaches it. */
 		spawn_hold_code(&rt.sp);
 		rt_send_config();	/* or when it asks, if still loading */
+	} else if (rt.prewarmed && !rt.config_sent && first) {
+		/* It could not apply them: a fresh one starts with them. */
+		rt.restarting = 1;
+		rt_kill();
 	} else {
 		rt.stale = 1;
 		rt_maybe_restart();
@@ -504,6 +663,7 @@ runtime_init(char **argv, int warm, const char *config)
 	rt.argv = argv;
 	rt.sp.out_fd = rt.sp.err_fd = rt.sp.status_fd = -1;
 	prewarm = warm;
+	rt_image_env();
 	if (config != NULL)
 		rt_config_set(config, strlen(config));
 	if (configured)
