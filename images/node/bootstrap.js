@@ -24,12 +24,12 @@ const fs = require('fs');
 const path = require('path');
 const util = require('util');
 
-const [HOST, PORT] = process.env.AWS_LAMBDA_RUNTIME_API.split(':');
 const PREFIX = '/2018-06-01/runtime';
 
 class RuntimeClient {
   constructor() {
-    this.sock = net.connect({ host: HOST, port: Number(PORT), noDelay: true });
+    const [host, port] = process.env.AWS_LAMBDA_RUNTIME_API.split(':');
+    this.sock = net.connect({ host, port: Number(port), noDelay: true });
     this.buf = Buffer.alloc(0);
     this.waiters = [];
     this.sock.on('data', (d) => { this.buf = Buffer.concat([this.buf, d]); this.poke(); });
@@ -313,4 +313,6 @@ async function main() {
   }
 }
 
-main();
+// Run as the runtime; required (tests), it only lends its logging.
+if (require.main === module) main();
+else module.exports = { patchConsole, logError, errorBody };
