@@ -290,4 +290,9 @@ esac
 expect_in "21.9 the error" "$OUT" "Runtime.ImportModuleError"
 expect_eq "21.9 START once" "$(printf '%s\n' "$OUT" | grep -c '^START ')" "1"
 expect_eq "21.9 final newline" "$(H fn logs broken | tail -c 1 | od -An -c | tr -d ' ')" '\n'
+# A record stored without its final newline (by an older hearth) is
+# printed with one all the same, stored and followed.
+q "UPDATE invocations SET log = rtrim(log, char(10)) WHERE fn = 'broken'"
+expect_eq "21.9 stored unended" "$(q "SELECT substr(log, -1) = char(10) FROM invocations WHERE fn = 'broken'")" "0"
+expect_eq "21.9 printed ended" "$(H fn logs broken | tail -c 1 | od -An -c | tr -d ' ')" '\n'
 exit 0
