@@ -7,7 +7,8 @@
 # line printed while nothing runs joins no invocation; errors are shaped
 # as Lambda's; each invocation gets a valid X-Ray trace id; the first
 # invocation after a hot reload is a cold start; a handler that fails to
-# load is logged START, END, REPORT, like any invocation.
+# load is logged START, END, REPORT, like any invocation.  The console's
+# logs pane shows lines whole and in order too.
 #
 # Nothing waits on a timing: followers are polled (bounded) for the lines
 # they must show.
@@ -295,4 +296,33 @@ expect_eq "21.9 final newline" "$(H fn logs broken | tail -c 1 | od -An -c | tr 
 q "UPDATE invocations SET log = rtrim(log, char(10)) WHERE fn = 'broken'"
 expect_eq "21.9 stored unended" "$(q "SELECT substr(log, -1) = char(10) FROM invocations WHERE fn = 'broken'")" "0"
 expect_eq "21.9 printed ended" "$(H fn logs broken | tail -c 1 | od -An -c | tr -d ' ')" '\n'
+# 21.10 The console's logs pane (tmux): each invocation's lines whole and
+# in order.  "aorder" sorts first, so it is the function selected.
+. "$(dirname "$0")/../tmux-lib.sh"
+mkpy "$T/py" aorder '    for i in range(5):
+        print("out", i)
+        print("err", i, file=sys.stderr)
+    return "ok"'
+blk5=$(/usr/bin/python3 -c 'print("|".join("out %d|err %d" % (i, i) for i in range(5)))')
+expect_rc 0 H fn create aorder --runtime python3 --handler aorder.handler --code "$T/py"
+expect_rc 0 H fn invoke aorder
+tm new-session -d -s main -x 120 -y 40 "env HEARTH_HOME=$HEARTH_HOME HEARTH_POOL_SIZE=0 \
+    HEARTH_DRIVER=ns LANG=C.UTF-8 TERM=xterm-256color $HEARTH"
+TMUX_PID=$(tm display-message -p '#{pid}')
+wait_for main "aorder"
+keys main l
+wait_for main "logs: aorder"
+n=0
+while [ $n -lt 5 ]; do
+	expect_rc 0 H fn invoke aorder --log
+	rid=$(printf '%s\n' "$ERR" | sed -n 's/^END RequestId: //p')
+	wait_for main "END RequestId: $rid"
+	screen main | sed 's/^│//; s/ *│$//' >"$T/pane"
+	got=$(awk -v rid="$rid" '$0 == "END RequestId: " rid { print b; exit }
+	    /^START RequestId: / { b = ""; on = 1; next }
+	    on { b = b (b == "" ? "" : "|") $0 }' "$T/pane")
+	expect_eq "21.10 console, run $n" "$got" "$blk5"
+	n=$((n + 1))
+done
+keys main q
 exit 0
