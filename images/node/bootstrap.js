@@ -213,19 +213,22 @@ process.on('beforeExit', () => {
 // returned); a promise still pending then never will settle: an error.
 function invokeHandler(fn, event, context) {
   return new Promise((resolve) => {
-    let finished = false, pending = false;
+    let finished = false, called = false, pending = false;
     const finish = (failed, value) => {
       if (finished) return;
       finished = true;
       onDrain = null;
       resolve({ failed, value });
     };
-    const done = (err, res) => (err !== undefined && err !== null ? finish(true, err) : finish(false, res));
-    const callback = (err, res) => {
+    // The first of the callback, done/succeed/fail and the promise counts.
+    const first = (f) => (...args) => { if (!called) { called = true; f(...args); } };
+    const done = first((err, res) => (err !== undefined && err !== null ? finish(true, err)
+      : finish(false, res)));
+    const callback = first((err, res) => {
       if (err !== undefined && err !== null) finish(true, err);
       else if (!context.callbackWaitsForEmptyEventLoop) finish(false, res);
       else onDrain = () => finish(false, res);
-    };
+    });
     context.done = done;
     context.succeed = (r) => done(null, r);
     context.fail = (e) => done(e === undefined || e === null ? 'handled' : e);
@@ -235,11 +238,11 @@ function invokeHandler(fn, event, context) {
       const r = fn(event, context, callback);
       if (r && typeof r.then === 'function') {
         pending = true;
-        r.then((v) => finish(false, v), (e) => finish(true, e));
-      } else if (fn.length < 3 && !finished) {
+        r.then(first((v) => finish(false, v)), first((e) => finish(true, e)));
+      } else if (fn.length < 3 && !called) {
         onDrain = () => finish(false, r);
       }
-    } catch (e) { finish(true, e); }
+    } catch (e) { first((x) => finish(true, x))(e); }
   });
 }
 

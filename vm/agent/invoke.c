@@ -310,8 +310,7 @@ invoke_finish(const char *status, const void *body, size_t len,
 	if (inv == NULL)
 		return;
 	runtime_fds(&out, &err);
-	invoke_drain(out);
-	invoke_drain(err);
+	invoke_drain(out);	/* stderr too: one pipe */
 	invoke_log_lines(1);
 	invoke_log_seal(&inv->logs);	/* END and REPORT go after all output */
 	/* Never delivered (the handler failed to load, say): START all the same. */
