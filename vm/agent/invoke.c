@@ -30,13 +30,15 @@
  *
  * The first invocation a generation serves is cold — the first of a
  * sandbox, and the first after a hot reload or a crash restarted the
- * runtime — and its REPORT carries the generation's Init Duration.  A huge output is
- * cut in the middle: the log keeps its first INVOKE_LOG_HEAD bytes and
- * its last INVOKE_LOG_TAIL (a ring, from the first line start in it),
- * and says exactly how many bytes were cut between.  The two together
- * stay under what the host stores of an invocation (LOGS_OUTPUT_MAX in
- * src/core/logs.c), so this cut is the only one and its count exact;
- * the agent's own lines (START, END, REPORT, ...) are always kept.
+ * runtime — and its REPORT carries the generation's Init Duration.
+ *
+ * A huge output is cut in the middle: the log keeps its first
+ * INVOKE_LOG_HEAD bytes and its last INVOKE_LOG_TAIL (a ring, from the
+ * first line start in it), and says exactly how many bytes were cut
+ * between.  The two together stay under what the host stores of an
+ * invocation (LOGS_OUTPUT_MAX in src/core/logs.c), so this cut is the
+ * only one and its count exact; the agent's own lines (START, END,
+ * REPORT, ...) are always kept.
  */
 #include <sys/random.h>
 
@@ -472,6 +474,7 @@ invoke_host(struct conn *c, const char *body, size_t len)
 			conn_reply(c, 409, NULL, "busy", 4);
 		return;
 	}
+	invoke_log_lines(1);	/* an unended line before it is not its own */
 	cur = calloc(1, sizeof *cur);
 	if (cur == NULL)
 		die("out of memory");
