@@ -166,7 +166,10 @@ class _LoggingLoader:
         # The module keeps its own loader: nothing else can tell.
         module.__loader__ = module.__spec__.loader = self.loader
         self.loader.exec_module(module)
-        setup_logging(module)
+        try:
+            setup_logging(module)
+        except Exception:
+            pass    # a "logging" of the function's own, not the stdlib's
 
     def __getattr__(self, name):
         return getattr(self.loader, name)
