@@ -45,6 +45,9 @@ cmd_fn_logs_put(struct out_table *t, const struct logs_rec *r)
 	size_t		 n, len = r->len;
 
 	out_stream_text(t, p, len);
+	/* Lines end with a newline, a record's last too (one stored unended). */
+	if (len > 0 && p[len - 1] != '\n')
+		out_stream_text(t, "\n", 1);
 	gmtime_r(&secs, &tm);
 	n = strftime(iso, sizeof iso, "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(iso + n, sizeof iso - n, ".%03dZ",

@@ -152,6 +152,12 @@ invoke_send(struct store *st, struct inst *in, struct fn *fn, const char *payloa
 	res->body[res->body_len] = '\0';
 	res->duration_ms = r.duration_us / 1000.0;
 	res->init_ms = r.init_us / 1000.0;
+	/*
+	 * A warm instance whose runtime restarted (a hot reload, say) ran
+	 * this one in a new runtime, after its init: a cold start too.
+	 */
+	if (r.init_us > 0)
+		res->cold = 1;
 	res->max_mem_mb = (int)((r.max_rss_kb + 1023) / 1024);
 	if (strcmp(r.status, PROTO_STATUS_OK) == 0)
 		res->status = INVOKE_OK;
@@ -304,7 +310,7 @@ invoke_run(struct store *st, struct fn *fn, const char *payload, size_t len,
 		}
 		usleep(INVOKE_THROTTLE_POLL_MS * 1000);
 		if ((rc = invoke_warm(st, fn, driver, payload, len, res)) != 0) {
-			res->cold = 0;
+			res->cold = res->init_ms > 0;	/* as invoke_send says */
 			return rc > 0 ? 0 : invoke_interrupted(cause);
 		}
 	}

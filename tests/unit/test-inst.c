@@ -90,8 +90,10 @@ main(void)
 	    strcmp(again->id, in->id) == 0 && again->pid == in->pid &&
 	    again->code_version == 2 && again->fn_version == 2);
 	inst_free(again);
+	/* The same sandbox, a new runtime: a cold start (issue 11). */
 	rc = invoke_run(st, fn, "{}", 2, &res, &cause);
-	CHECK("inst-3.5", rc == 0 && res.status == INVOKE_OK && res.cold == 0);
+	CHECK("inst-3.5", rc == 0 && res.status == INVOKE_OK && res.cold == 1 &&
+	    res.init_ms > 0);
 	CHECK_STR("inst-3.6", res.body, "\"v2\"");
 	invoke_result_free(&res);
 

@@ -136,11 +136,16 @@ main(void)
 	inst_gc(st);
 	CHECK("pool-3.7", fixture_int(st, "SELECT count(*) FROM instances") == 3);
 
-	/* pool-4: the claimer configures it for p; then it serves p warm. */
+	/*
+	 * pool-4: the claimer configures it for p; then it serves p, as a
+	 * ready instance — the first invocation p's handler runs in it, so
+	 * a cold start, with the handler's init (issue 11).
+	 */
 	CHECK("pool-4.1", inst_bring_current(st, in, p, 0, &cause) == 0);
 	inst_mark_ready(st, in);
 	rc = invoke_run(st, p, "{}", 2, &res, &cause);
-	CHECK("pool-4.2", rc == 0 && res.status == INVOKE_OK && res.cold == 0);
+	CHECK("pool-4.2", rc == 0 && res.status == INVOKE_OK && res.cold == 1 &&
+	    res.init_ms > 0);
 	CHECK_STR("pool-4.3", res.body, "\"from p\"");
 	invoke_result_free(&res);
 	other = fixture_only(st, "p");

@@ -15,16 +15,33 @@
  * may have (agent_request in vm/agent-client.c states the rules).
  *
  * The log is what the runtime writes while an invocation runs, between
- * START and END/REPORT lines the agent writes itself, as on Lambda; what
- * it writes between invocations is kept for the next one.  Every line
- * also goes to log followers as it arrives (stream.c).  A huge output is
- * cut in the middle: the log keeps its first INVOKE_LOG_HEAD bytes and
- * its last INVOKE_LOG_TAIL (a ring, from the first line start in it),
- * and says exactly how many bytes were cut between.  The two together
- * stay under what the host stores of an invocation (LOGS_OUTPUT_MAX in
- * src/core/logs.c), so this cut is the only one and its count exact;
- * the agent's own lines (START, END, REPORT, ...) are always kept.
+ * START and END/REPORT lines the agent writes itself, as on Lambda.  Its
+ * stdout and stderr are one pipe (spawn.c), so lines keep the order they
+ * were written in; a line is whole once its newline comes, and one cut
+ * short (no newline before END, a runtime that died) still ends before
+ * the agent's next line.  What a runtime generation writes while it
+ * starts, before it first asks for an event, is its init, kept for the
+ * invocation it serves first (on Lambda it comes before that START);
+ * what it writes once it has parked, while no invocation runs (a timer
+ * left running, a thread), belongs to no invocation: Lambda freezes the
+ * sandbox then, and the line would come out in a later invocation.  It
+ * goes to log followers only.  Every line goes to log followers as it
+ * arrives (stream.c).
+ *
+ * The first invocation a generation serves is cold — the first of a
+ * sandbox, and the first after a hot reload or a crash restarted the
+ * runtime — and its REPORT carries the generation's Init Duration.
+ *
+ * A huge output is cut in the middle: the log keeps its first
+ * INVOKE_LOG_HEAD bytes and its last INVOKE_LOG_TAIL (a ring, from the
+ * first line start in it), and says exactly how many bytes were cut
+ * between.  The two together stay under what the host stores of an
+ * invocation (LOGS_OUTPUT_MAX in src/core/logs.c), so this cut is the
+ * only one and its count exact; the agent's own lines (START, END,
+ * REPORT, ...) are always kept.
  */
+#include <sys/random.h>
+
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -65,8 +82,11 @@ struct invocation {
 };
 
 static struct invocation *cur;		/* the invocation in flight */
-static struct invoke_log idle_logs;	/* output while no invocation runs */
-static struct sbuf	 partial[2];	/* stdout, stderr: a line not yet ended */
+static struct invoke_log idle_logs;	/* a generation's init output */
+static struct sbuf	 partial;	/* output: a line not yet ended */
+static int		 gen_parked;	/* this generation has asked for an event */
+static int		 gen_served;	/* and has been given one */
+static uint64_t		 trace_rng;	/* xorshift state for trace ids, 0 unseeded */
 
 /*
  * Add to log l: platform lines (the agent's own, a few an invocation) go
@@ -157,52 +177,65 @@ invoke_log_seal(struct invoke_log *l)
 	l->out = INVOKE_LOG_HEAD;
 }
 
-/* Send the complete lines in partial[i] to the log stream. */
-static void
-invoke_log_lines(int i, int flush)
+/* The last byte added to log l, '\n' if it is empty. */
+static char
+invoke_log_last(const struct invoke_log *l)
 {
-	static const char *source[] = { "stdout", "stderr" };
-	struct sbuf	*p = &partial[i];
-	char		*nl, *start = p->data;
-	size_t		 left = p->len;
+	if (l->ring != NULL && l->rlen > 0)
+		return l->ring[(l->rstart + l->rlen - 1) % INVOKE_LOG_TAIL];
+	if (l->ring != NULL && l->cut > 0)
+		return l->before;
+	return l->head.len > 0 ? l->head.data[l->head.len - 1] : '\n';
+}
+
+/*
+ * Send the complete lines in partial to the log stream, and with flush
+ * the line not yet ended too.  Runtime output is "stdout" whichever of
+ * its two descriptors it went to: they are one pipe.
+ */
+static void
+invoke_log_lines(int flush)
+{
+	char	*nl, *start = partial.data;
+	size_t	 left = partial.len;
 
 	while (left > 0 && (nl = memchr(start, '\n', left)) != NULL) {
-		stream_log(cur != NULL ? cur->reqid : "", source[i], start,
+		stream_log(cur != NULL ? cur->reqid : "", "stdout", start,
 		    nl - start);
 		left -= nl - start + 1;
 		start = nl + 1;
 	}
 	if (flush && left > 0) {
-		stream_log(cur != NULL ? cur->reqid : "", source[i], start, left);
+		stream_log(cur != NULL ? cur->reqid : "", "stdout", start, left);
 		left = 0;
 	}
-	memmove(p->data, start, left);
-	p->len = left;
+	memmove(partial.data, start, left);
+	partial.len = left;
 }
 
 /*
- * Read whatever the runtime wrote on fd (one of runtime_fds()): into the
- * invocation's (or the idle) log, and line by line to log followers as
- * it arrives.
+ * Read whatever the runtime wrote on fd (runtime_fds()' out): into the
+ * invocation's log (or, while the generation starts, the one its first
+ * invocation gets), and line by line to log followers as it arrives.
  */
 void
 invoke_drain(int fd)
 {
-	char	tmp[65536];
-	ssize_t	n;
-	int	i, out, err;
+	struct invoke_log *l;
+	char		 tmp[65536];
+	ssize_t		 n;
 
-	runtime_fds(&out, &err);
-	i = fd == err;
 	if (fd == -1)
 		return;
 	while ((n = read(fd, tmp, sizeof tmp)) > 0) {
-		invoke_log_append(cur != NULL ? &cur->logs : &idle_logs, tmp, n, 0);
-		sbuf_add(&partial[i], tmp, n);
-		if (partial[i].len > PROTO_LOG_MAX)
-			invoke_log_lines(i, 1);	/* a line that never ends */
+		l = cur != NULL ? &cur->logs : gen_parked ? NULL : &idle_logs;
+		if (l != NULL)
+			invoke_log_append(l, tmp, n, 0);
+		sbuf_add(&partial, tmp, n);
+		if (partial.len > PROTO_LOG_MAX)
+			invoke_log_lines(1);	/* a line that never ends */
 	}
-	invoke_log_lines(i, 0);
+	invoke_log_lines(0);
 }
 
 /* Write a line of the agent's own (START, END, REPORT, timeouts) to the log. */
@@ -220,7 +253,11 @@ invoke_platform(const char *fmt, ...)
 		return;
 	if ((size_t)n >= sizeof line)
 		n = sizeof line - 1;
+	/* A line the runtime left unended ends here, before this one. */
+	invoke_log_lines(1);
 	if (cur != NULL) {
+		if (invoke_log_last(&cur->logs) != '\n')
+			invoke_log_append(&cur->logs, "\n", 1, cur->logs.ring == NULL);
 		invoke_log_append(&cur->logs, line, n, 1);
 		invoke_log_append(&cur->logs, "\n", 1, 1);
 	}
@@ -245,12 +282,18 @@ invoke_delivered(const char *id)
 	    (id == NULL || strcmp(id, cur->reqid) == 0);
 }
 
-/* The runtime restarts under the invocation waiting: it starts cold. */
+/*
+ * A runtime generation ended, and another may start: the invocation
+ * waiting, if any, starts cold; what the runtime writes until it asks
+ * for an event is its init; the first it is given is cold.
+ */
 void
 invoke_cold(void)
 {
 	if (cur != NULL)
 		cur->cold = 1;
+	gen_parked = 0;
+	gen_served = 0;
 }
 
 /* Answer the host for the invocation in flight and forget it. */
@@ -269,11 +312,12 @@ invoke_finish(const char *status, const void *body, size_t len,
 	if (inv == NULL)
 		return;
 	runtime_fds(&out, &err);
-	invoke_drain(out);
-	invoke_drain(err);
-	invoke_log_lines(0, 1);
-	invoke_log_lines(1, 1);
+	invoke_drain(out);	/* stderr too: one pipe */
+	invoke_log_lines(1);
 	invoke_log_seal(&inv->logs);	/* END and REPORT go after all output */
+	/* Never delivered (the handler failed to load, say): START all the same. */
+	if (!inv->delivered)
+		invoke_platform("START RequestId: %s Version: $LATEST", inv->reqid);
 	dur = inv->delivered ? now_us() - inv->t_deliver : 0;
 	rss = runtime_max_rss_kb();
 	init_us = inv->cold ? runtime_take_init_us() : 0;
@@ -333,19 +377,62 @@ invoke_crash(const char *detail)
 	invoke_finish(PROTO_STATUS_CRASH, body, n, detail);
 }
 
+/* A random 64-bit number, for trace ids: unique, not secret. */
+static uint64_t
+invoke_rand64(void)
+{
+	uint64_t	x;
+
+	if (trace_rng == 0) {
+		if (getrandom(&trace_rng, sizeof trace_rng, GRND_NONBLOCK) !=
+		    sizeof trace_rng)
+			trace_rng = now_us() ^ ((uint64_t)getpid() << 32);
+		trace_rng |= 1;		/* xorshift's state is never 0 */
+	}
+	x = trace_rng;
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	trace_rng = x;
+	return x * 0x2545f4914f6cdd1dULL;
+}
+
+/*
+ * An X-Ray trace header value for a new trace, as Lambda sends one when
+ * the caller sent none: Root=1-<epoch seconds, 8 hex>-<96 random bits,
+ * 24 hex>;Parent=<64 random bits, 16 hex>;Sampled=0.
+ */
+static void
+invoke_trace_id(char *buf, size_t size)
+{
+	uint64_t	a = invoke_rand64(), b = invoke_rand64(),
+			p = invoke_rand64();
+
+	snprintf(buf, size, "Root=1-%08llx-%08llx%016llx;Parent=%016llx;"
+	    "Sampled=0", (unsigned long long)(epoch_ms() / 1000) & 0xffffffffULL,
+	    (unsigned long long)(a >> 32), (unsigned long long)b,
+	    (unsigned long long)p);
+}
+
 /*
  * Answer the runtime's parked GET .../next (next) with the event in
  * flight, if it has not had it yet.  Returns 1 when it was delivered.
+ * Called whenever the runtime is parked: from now on what it writes
+ * while nothing runs is not its init's.
  */
 int
 invoke_deliver(struct conn *next)
 {
 	struct sbuf	 hdr = { 0 };
 	const char	*fn;
+	char		 trace[128];
 
+	gen_parked = 1;
 	if (cur == NULL || cur->delivered)
 		return 0;
+	gen_served = 1;
 	fn = runtime_config_get("AWS_LAMBDA_FUNCTION_NAME");
+	invoke_trace_id(trace, sizeof trace);
 	cur->t_deliver = now_us();
 	cur->deadline = cur->t_deliver + (uint64_t)cur->timeout_ms * 1000;
 	sbuf_printf(&hdr, "Content-Type: application/json\r\n"
@@ -353,9 +440,9 @@ invoke_deliver(struct conn *next)
 	    "Lambda-Runtime-Deadline-Ms: %llu\r\n"
 	    "Lambda-Runtime-Invoked-Function-Arn: "
 	    "arn:aws:lambda:local:000000000000:function:%s\r\n"
-	    "Lambda-Runtime-Trace-Id: Root=1-%s\r\n",
+	    "Lambda-Runtime-Trace-Id: %s\r\n",
 	    cur->reqid, (unsigned long long)(epoch_ms() + cur->timeout_ms),
-	    fn != NULL ? fn : "unknown", cur->reqid);
+	    fn != NULL ? fn : "unknown", trace);
 	conn_reply(next, 200, hdr.data, cur->payload, cur->len);
 	sbuf_free(&hdr);
 	cur->delivered = 1;
@@ -387,6 +474,7 @@ invoke_host(struct conn *c, const char *body, size_t len)
 			conn_reply(c, 409, NULL, "busy", 4);
 		return;
 	}
+	invoke_log_lines(1);	/* an unended line before it is not its own */
 	cur = calloc(1, sizeof *cur);
 	if (cur == NULL)
 		die("out of memory");
@@ -401,6 +489,8 @@ invoke_host(struct conn *c, const char *body, size_t len)
 	cur->logs = idle_logs;
 	memset(&idle_logs, 0, sizeof idle_logs);
 	cur->cold = runtime_prepare();
+	if (!gen_served)
+		cur->cold = 1;	/* a generation that started before it came */
 	cur->deadline = cur->t_arrive + (uint64_t)(cur->timeout_ms +
 	    (cur->cold ? INVOKE_INIT_LIMIT_MS : 0)) * 1000;
 	c->held = 1;

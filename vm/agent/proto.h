@@ -158,4 +158,11 @@
 #define PROTO_STREAM_LINE_MAX	(128 * 1024)
 #define PROTO_STREAM_BUF_MAX	(1024 * 1024)
 
+/*
+ * In GET /logs?follow, "source" is "stdout" for everything the runtime
+ * writes, to either descriptor: its stdout and stderr are one pipe, which
+ * keeps the order they were written in (vm/agent/spawn.c); "platform" is
+ * the agent's own lines, "hearth" a follower's count of what it missed.
+ */
+
 #endif

@@ -350,6 +350,7 @@ rt_reaped(int wstatus)
 		rt_spawn(0);
 	else if (!configured && prewarm)
 		rt_spawn(1);
+	invoke_cold();		/* whatever comes next, a new generation serves */
 }
 
 /* Restart a stale runtime once nothing is in flight (hot reload). */

@@ -22,6 +22,11 @@
  * version directory, which the host removes only once it can lock it
  * exclusively (src/core/inst.c), so nothing removes code that runs.
  *
+ * The runtime's stdout and stderr are one pipe, as a terminal is one
+ * device: the kernel keeps the order in which the runtime wrote to
+ * either, which two pipes read in turns cannot (Lambda, too, keeps one
+ * stream of both, in write order), so struct spawn's err_fd stays -1.
+ *
  * So ending a generation is killing its init — at a deadline, on a hot
  * reload, at shutdown — and that ends every process its code started,
  * setsid daemons included: nothing of old code outlives a reload to take
@@ -47,7 +52,7 @@
 
 /* In the runtime's process: stdio, a fresh signal state, confine, exec. */
 static void __attribute__((noreturn))
-spawn_exec(char **argv, char **env, int out, int err)
+spawn_exec(char **argv, char **env, int out)
 {
 	sigset_t	none;
 	int		fd;
@@ -64,7 +69,7 @@ spawn_exec(char **argv, char **env, int out, int err)
 		dup2(fd, 0);
 		close(fd);
 	}
-	if (dup2(out, 1) == -1 || dup2(err, 2) == -1)
+	if (dup2(out, 1) == -1 || dup2(out, 2) == -1)
 		_exit(127);
 	syscall(SYS_close_range, 3, ~0U, 0);
 	/* exec resets handlers, not what is ignored: the agent ignores SIGPIPE. */
@@ -130,11 +135,10 @@ spawn_lock_code(void)
  * its status on status and exits.
  */
 static void __attribute__((noreturn))
-spawn_init(char **argv, char **env, const int out[2], const int err[2],
-    int status)
+spawn_init(char **argv, char **env, const int out[2], int status)
 {
 	pid_t	rt, pid;
-	int	st, keep[] = { 0, 1, 2, out[1], err[1], status };
+	int	st, keep[] = { 0, 1, 2, out[1], status };
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	/* Hold nothing of the agent's: its sockets, its pipes to other runs. */
@@ -143,22 +147,21 @@ spawn_init(char **argv, char **env, const int out[2], const int err[2],
 	    mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) == -1 ||
 	    mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
 	    NULL) == -1) {
-		dprintf(err[1], "hearth-agent: runtime namespaces: %s\n",
+		dprintf(out[1], "hearth-agent: runtime namespaces: %s\n",
 		    strerror(errno));
 		_exit(127);
 	}
 	/* Held until this init exits: the generation's claim on its code. */
 	(void)spawn_lock_code();
 	if ((rt = fork()) == -1) {
-		dprintf(err[1], "hearth-agent: fork: %s\n", strerror(errno));
+		dprintf(out[1], "hearth-agent: fork: %s\n", strerror(errno));
 		_exit(127);
 	}
 	if (rt == 0) {
 		close(status);
-		spawn_exec(argv, env, out[1], err[1]);
+		spawn_exec(argv, env, out[1]);
 	}
 	close(out[1]);
-	close(err[1]);
 	for (;;) {
 		if ((pid = waitpid(-1, &st, 0)) == -1) {
 			if (errno == EINTR)
@@ -175,20 +178,19 @@ spawn_init(char **argv, char **env, const int out[2], const int err[2],
 
 /*
  * Start a runtime generation running argv with environment env.  Fills
- * *sp (the init's pid and the runtime's output pipes); 0, or -1 with
- * errno set.
+ * *sp (the init's pid and the runtime's output pipe, stdout and stderr
+ * both); 0, or -1 with errno set.
  */
 int
 spawn_runtime(struct spawn *sp, char **argv, char **env)
 {
-	int	out[2] = { -1, -1 }, err[2] = { -1, -1 }, status[2] = { -1, -1 };
+	int	out[2] = { -1, -1 }, status[2] = { -1, -1 };
 	int	saved;
 	pid_t	pid;
 
 	memset(sp, 0, sizeof *sp);
 	sp->out_fd = sp->err_fd = sp->status_fd = sp->code_fd = -1;
-	if (pipe2(out, O_CLOEXEC) == -1 || pipe2(err, O_CLOEXEC) == -1 ||
-	    pipe2(status, O_CLOEXEC) == -1)
+	if (pipe2(out, O_CLOEXEC) == -1 || pipe2(status, O_CLOEXEC) == -1)
 		goto fail;
 	/* A fork whose child is PID 1 of a new pid namespace. */
 	pid = (pid_t)syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, NULL, NULL, NULL,
@@ -197,26 +199,21 @@ spawn_runtime(struct spawn *sp, char **argv, char **env)
 		goto fail;
 	if (pid == 0) {
 		close(out[0]);
-		close(err[0]);
 		close(status[0]);
-		spawn_init(argv, env, out, err, status[1]);
+		spawn_init(argv, env, out, status[1]);
 	}
 	close(out[1]);
-	close(err[1]);
 	close(status[1]);
 	fcntl(out[0], F_SETFL, O_NONBLOCK);
-	fcntl(err[0], F_SETFL, O_NONBLOCK);
 	sp->init = pid;
 	sp->out_fd = out[0];
-	sp->err_fd = err[0];
+	sp->err_fd = -1;	/* stderr is on out_fd */
 	sp->status_fd = status[0];
 	return 0;
 fail:
 	saved = errno;
 	close(out[0]);
 	close(out[1]);
-	close(err[0]);
-	close(err[1]);
 	close(status[0]);
 	close(status[1]);
 	errno = saved;
