@@ -245,19 +245,37 @@ out_table_str_len(struct out_table *t, const void *s, size_t len)
 	out_table_cell(t, text.data, b.data);
 }
 
+/* The unit the cell being filled is shown in ("" for none). */
+static const char *
+out_table_unit(struct out_table *t)
+{
+	const char	*u = t->cols[t->next].unit;
+
+	return u != NULL ? u : "";
+}
+
+/* A whole number: with its column's unit in text (128MiB), bare in JSON. */
 static void
 out_table_int(struct out_table *t, long long v)
 {
-	out_table_cell(t, xasprintf("%lld", v), xasprintf("%lld", v));
+	out_table_cell(t, xasprintf("%lld%s", v, out_table_unit(t)),
+	    xasprintf("%lld", v));
 }
 
+/*
+ * A measured number: two decimals in text (one for MiB, which reads
+ * as 318.9MiB), with its column's unit; three decimals in JSON.
+ */
 static void
 out_table_num(struct out_table *t, double v)
 {
+	const char	*u = out_table_unit(t);
+
 	if (!isfinite(v))
 		out_table_cell(t, xstrdup("-"), xstrdup("null"));
 	else
-		out_table_cell(t, xasprintf("%.2f", v), xasprintf("%.3f", v));
+		out_table_cell(t, xasprintf("%.*f%s", strcmp(u, "MiB") == 0 ? 1 : 2,
+		    v, u), xasprintf("%.3f", v));
 }
 
 /* A point in time (epoch seconds): local text, ISO 8601 UTC in JSON. */
@@ -405,10 +423,23 @@ out_table_print(struct out_table *t, enum out_format fmt, FILE *f, int single)
 	fflush(f);
 }
 
-/* Show t, filled by a command, on its output in the format asked for. */
+/*
+ * Show t, filled by a command, on its output in the format asked for;
+ * with -q a list is its first column only (names, ids), one a line, in
+ * either format, as docker -q and kubectl -o name print it.
+ */
 void
 out_show(struct cmd_ctx *ctx, struct out_table *t, int single)
 {
+	int	r;
+
+	if (ctx->quiet && !single) {
+		out_table_check_row(t);
+		for (r = 0; r < t->nrows; r++)
+			fprintf(ctx->out, "%s\n", t->cells[r * t->ncols].text);
+		fflush(ctx->out);
+		return;
+	}
 	out_table_print(t, ctx->format, ctx->out, single);
 }
 
