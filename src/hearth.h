@@ -61,6 +61,7 @@ void	 out_cell_json_len(struct out_table *t, const char *key,
 	     const void *json, size_t len);
 void	 out_cell_time(struct out_table *t, const char *key, double when);
 void	 out_cell_bool(struct out_table *t, const char *key, int on);
+void	 out_cell_none(struct out_table *t, const char *key);
 void	 out_table_free(struct out_table *t);
 void	 out_json_string(struct buf *b, const char *s);
 void	 out_show(struct cmd_ctx *ctx, struct out_table *t, int single);

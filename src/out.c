@@ -183,6 +183,20 @@ out_cell_time(struct out_table *t, const char *key, double when)
 	out_table_time(t, when);
 }
 
+/* A cell of any type whose value is not known: "-" in text, null in JSON. */
+void
+out_cell_none(struct out_table *t, const char *key)
+{
+	int	c;
+
+	for (c = 0; c < t->ncols && strcmp(t->cols[c].key, key) != 0; c++)
+		;
+	if (c == t->ncols)
+		fatal("out_table: no column %s", key);
+	out_table_key(t, key, t->cols[c].type);
+	out_table_cell(t, xstrdup("-"), xstrdup("null"));
+}
+
 /* A yes-or-no cell: true or false, in text as in JSON. */
 void
 out_cell_bool(struct out_table *t, const char *key, int on)

@@ -61,7 +61,10 @@ cmd_vm_ls_exec(struct cmd_ctx *ctx)
 		out_cell_int(t, "memory_mb", r->memory_mb);
 		out_cell_num(t, "memory_used_mb", r->memory_used_mb);
 		out_cell_str(t, "start", r->start);
-		out_cell_int(t, "start_ms", r->start_ms);
+		if (r->start_ms >= 0)
+			out_cell_int(t, "start_ms", r->start_ms);
+		else
+			out_cell_none(t, "start_ms");	/* not known (yet) */
 		out_cell_int(t, "version", r->fn_version);
 		out_cell_int(t, "idle_s", (long long)r->idle_s);
 	}
@@ -79,7 +82,8 @@ const struct cmd_entry cmd_vm_ls_entry = {
 	.help = "list instances (sandboxes and VMs) with their memory use",
 	.long_help = "FUNCTION lists only that function's instances; '(pool)' "
 	    "the pooled ones.\nLIMIT and USED are MiB (memory_mb, "
-	    "memory_used_mb in -o json), STARTUP ms, IDLE s.",
+	    "memory_used_mb in -o json), STARTUP ms (start_ms; null, '-'\n"
+	    "while not known), IDLE s.",
 	.example = "hearth vm ls hello -q",
 	.flags = CMD_F_STORE | CMD_F_OUTPUT | CMD_F_LIST,
 	.complete = COMPLETE_FN,
@@ -132,7 +136,10 @@ cmd_vm_inspect_exec(struct cmd_ctx *ctx)
 	out_cell_int(t, "pid", r.pid);
 	out_cell_int(t, "vmm_pid", r.vmm_pid);
 	out_cell_str(t, "start", r.start);
-	out_cell_int(t, "start_ms", r.start_ms);
+	if (r.start_ms >= 0)
+		out_cell_int(t, "start_ms", r.start_ms);
+	else
+		out_cell_none(t, "start_ms");
 	out_cell_str(t, "note", r.note);
 	out_cell_str(t, "exit", r.exit);
 	out_cell_int(t, "memory_mb", r.memory_mb);

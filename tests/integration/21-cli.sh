@@ -140,4 +140,36 @@ expect_rc 2 sh -c "echo 'fn invoke hello {\"sleep\":1}' | '$HEARTH' shell"
 expect_in "quote hint" "$ERR" "quote JSON payloads"
 expect_rc 2 H fn invoke hello '{"a":}'
 expect_not_in "quoted payload: no hint" "$ERR" "quote JSON"
+
+# 21.10 Tab in a real terminal: the shell's readline and the console's
+# ':' prompt complete through the same engine, after the first word.
+command -v tmux >/dev/null || exit 0
+. "$(dirname "$0")/../tmux-lib.sh"
+env_line="HEARTH_HOME=$HEARTH_HOME HEARTH_POOL_SIZE=0 LANG=C.UTF-8 TERM=xterm-256color"
+tm new-session -d -s main -x 120 -y 30 "env $env_line sh"
+TMUX_PID=$(tm display-message -p '#{pid}')
+BG_PIDS=$(tm display-message -p -t main '#{pane_pid}')
+keys main "$HEARTH shell" Enter
+wait_for main "hearth>"
+keys main "fn create x --r" Tab
+wait_for main "hearth> fn create x --runtime *$"
+keys main "p" Tab
+wait_for main "hearth> fn create x --runtime python3 *$"
+keys main C-u "fn invoke he" Tab
+wait_for main "hearth> fn invoke hello *$"
+keys main C-u "help fn" Enter
+wait_for main "  fn invoke "
+keys main C-d
+wait_for main '^[#$] *$'
+keys main clear Enter "$HEARTH" Enter
+wait_for main "Functions"
+keys main ":fn create x --driver q" Tab
+wait_for main ":fn create x --driver qemu *$"
+keys main C-u "fn invoke hello -" Tab
+wait_for main ":fn invoke hello --"
+keys main Escape q
+wait_for main '^[#$] *$'
+tm kill-server
+BG_PIDS=""
+TMUX_PID=""
 exit 0
