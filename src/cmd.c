@@ -8,7 +8,12 @@
  * and types.  Every front end (argv, shell, batch files, the console
  * prompt) splits a line into words, finds the entry here and calls
  * cmd_parse, so parsing, help, usage and completion behave the same
- * everywhere.
+ * everywhere.  The leading words of commands make groups ("fn", "vm
+ * snapshot"): a group alone lists its commands (cmd_help_group), and
+ * words that name nothing get the nearest command (cmd_unknown).  Help
+ * (cmd_help) is the table printed in one format: an option's text holds
+ * its bounds and default, `required` puts it in the usage line, `values`
+ * and `complete` say what its value completes to.
  */
 #include <ctype.h>
 #include <stdio.h>

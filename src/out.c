@@ -9,7 +9,10 @@
  * Cells are filled by column key (out_cell_*), never by position: a key
  * the table lacks, a value of the wrong type, a cell set twice or a row
  * left incomplete is a bug in the command and stops the program at once,
- * so a misordered column cannot go unnoticed.
+ * so a misordered column cannot go unnoticed.  A number column may name
+ * its unit (MiB, ms, s): text shows it after every value (128MiB), JSON
+ * keeps the bare number in the unit the field's name says (memory_mb).
+ * With -q (ctx->quiet) a list is its first column alone.
  * Field names are an interface for scripts: never rename one.  Every
  * string goes through esc.c: escaped on one line in a table, strictly
  * escaped in JSON, so no cell can drive a terminal and every `-o json`

@@ -82,7 +82,11 @@ for sh in bash:hearth.bash zsh:_hearth fish:hearth.fish; do
 	expect_eq "completions/${sh#*:} is current" "$OUT" "$(cat "$SRC/completions/${sh#*:}")"
 done
 command -v zsh >/dev/null && { zsh -n "$SRC/completions/_hearth" || fail "zsh syntax"; }
-command -v fish >/dev/null && { fish -n "$SRC/completions/hearth.fish" || fail "fish syntax"; }
+if command -v fish >/dev/null; then
+	fish -n "$SRC/completions/hearth.fish" || fail "fish syntax"
+	got=$(PATH="$(dirname "$HEARTH"):$PATH" fish -c "source '$SRC/completions/hearth.fish'; complete -C'hearth fn create x --r'")
+	expect_eq "fish" "$got" "$(printf -- '--runtime\tpython3 or node')"
+fi
 
 # 21.6 fn show masks secret-looking values, as the console does.
 expect_rc 0 H fn show hello
@@ -169,6 +173,17 @@ keys main C-u "fn invoke hello -" Tab
 wait_for main ":fn invoke hello --"
 keys main Escape q
 wait_for main '^[#$] *$'
+if command -v zsh >/dev/null; then
+	keys main clear Enter "PATH=$(dirname "$HEARTH"):\$PATH zsh -f" Enter
+	keys main "autoload -U compinit && compinit -u && . $SRC/completions/_hearth && PS1='zsh> '" Enter
+	wait_for main "^zsh> *$"
+	keys main "hearth fn create x --r" Tab
+	wait_for main "^zsh> hearth fn create x --runtime *$"
+	keys main "p" Tab
+	wait_for main "^zsh> hearth fn create x --runtime python3 *$"
+	keys main C-u "exit" Enter
+	wait_for main '^[#$] *$'
+fi
 tm kill-server
 BG_PIDS=""
 TMUX_PID=""
