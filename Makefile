@@ -97,7 +97,7 @@ FUZZ_INCLUDED    := vm/agent-client.c vm/agent-stream.c
 FUZZ_OK = $(shell f=$$($(FUZZ_CC) -print-file-name=libclang_rt.fuzzer-$$(uname -m).a \
 	   2>/dev/null) && [ -e "$$f" ] && echo 1)
 
-.PHONY: all deps print-debs images run test bench install clean fuzz fuzz-build fuzz-corpus
+.PHONY: all deps print-debs images run test bench install completions clean fuzz fuzz-build fuzz-corpus
 all: $(B)/hearth $(B)/hearth-agent $(B)/hearth-shim
 
 print-debs:
@@ -222,6 +222,18 @@ install: all images
 	cp -a $(B)/images $(DESTDIR)$(PREFIX)/lib/hearth/
 	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions
 	install -m 644 completions/hearth.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/hearth
+	install -d $(DESTDIR)$(PREFIX)/share/zsh/site-functions
+	install -m 644 completions/_hearth $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_hearth
+	install -d $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
+	install -m 644 completions/hearth.fish $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/hearth.fish
+
+# The completion scripts are what `hearth completion SHELL` prints, kept in
+# the tree so an install needs no built binary to write them; 21-cli checks
+# they agree.
+completions: $(B)/hearth
+	$(B)/hearth completion bash > completions/hearth.bash
+	$(B)/hearth completion zsh > completions/_hearth
+	$(B)/hearth completion fish > completions/hearth.fish
 
 clean:
 	rm -rf $(B)

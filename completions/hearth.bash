@@ -1,6 +1,7 @@
-# bash completion for hearth.  Candidates come from `hearth complete`,
-# which walks hearth's own command table (and its store for names), so
-# this file never needs to change when commands do.
+# bash completion for hearth, printed by `hearth completion bash`.
+# Candidates come from `hearth complete`, which walks hearth's own
+# command table (and its store for names), so this file never needs to
+# change when commands do.
 _hearth()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]}

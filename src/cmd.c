@@ -8,12 +8,18 @@
  * and types.  Every front end (argv, shell, batch files, the console
  * prompt) splits a line into words, finds the entry here and calls
  * cmd_parse, so parsing, help, usage and completion behave the same
- * everywhere.
+ * everywhere.  The leading words of commands make groups ("fn", "vm
+ * snapshot"): a group alone lists its commands (cmd_help_group), and
+ * words that name nothing get the nearest command (cmd_unknown).  Help
+ * (cmd_help) is the table printed in one format: an option's text holds
+ * its bounds and default, `required` puts it in the usage line, `values`
+ * and `complete` say what its value completes to.
  */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "hearth.h"
 
@@ -24,7 +30,8 @@ extern const struct cmd_entry cmd_fn_create_entry, cmd_fn_update_entry,
     cmd_help_entry, cmd_version_entry, cmd_shell_entry, cmd_complete_entry,
     cmd_console_entry, cmd_vm_inspect_entry, cmd_vm_console_entry,
     cmd_snapshot_ls_entry, cmd_snapshot_rm_entry, cmd_config_ls_entry,
-    cmd_config_get_entry, cmd_config_set_entry, cmd_config_unset_entry;
+    cmd_config_get_entry, cmd_config_set_entry, cmd_config_unset_entry,
+    cmd_completion_entry;
 
 const struct cmd_entry *cmd_table[] = {
 	&cmd_fn_create_entry,
@@ -52,6 +59,7 @@ const struct cmd_entry *cmd_table[] = {
 	&cmd_shell_entry,
 	&cmd_console_entry,
 	&cmd_complete_entry,
+	&cmd_completion_entry,
 	NULL
 };
 
@@ -183,6 +191,13 @@ cmd_parse(const struct cmd_entry *e, int argc, char **argv,
 			}
 			continue;
 		}
+		if (o == -1 && (e->flags & CMD_F_LIST) &&
+		    (strcmp(name, "q") == 0 || strcmp(name, "quiet") == 0) &&
+		    val == NULL) {
+			free(name);
+			ctx->quiet = 1;
+			continue;
+		}
 		if (o == -1) {
 			*cause = xasprintf("unknown option '%s' for '%s'", arg, e->name);
 			free(name);
@@ -299,7 +314,23 @@ cmd_fail(struct cmd_ctx *ctx, int rc, char *cause)
 	return rc;
 }
 
-/* Append e's usage line to b. */
+/* Whether e takes options that are not required (shown as [options]). */
+static int
+cmd_has_optional(const struct cmd_entry *e)
+{
+	const struct cmd_opt	*o;
+
+	for (o = e->opts; o != NULL && o->name != NULL; o++)
+		if (!o->required)
+			return 1;
+	return (e->flags & (CMD_F_OUTPUT | CMD_F_LIST)) != 0;
+}
+
+/*
+ * Append e's usage line to b: its words, its positional arguments, its
+ * required options by long name, then [options] for the rest (as kubectl
+ * writes it), so what must be given is what the line spells out.
+ */
 void
 cmd_usage(const struct cmd_entry *e, struct buf *b)
 {
@@ -308,15 +339,287 @@ cmd_usage(const struct cmd_entry *e, struct buf *b)
 	buf_printf(b, "hearth %s", e->name);
 	if (e->usage != NULL && *e->usage != '\0')
 		buf_printf(b, " %s", e->usage);
-	for (o = e->opts; o != NULL && o->name != NULL; o++) {
-		if (o->type == OPT_FLAG)
-			buf_printf(b, " [--%s]", o->name);
-		else
-			buf_printf(b, " [--%s %s]%s", o->name, o->arg,
-			    o->type == OPT_LIST ? "..." : "");
+	for (o = e->opts; o != NULL && o->name != NULL; o++)
+		if (o->required)
+			buf_printf(b, " --%s %s", o->name, o->arg);
+	if (cmd_has_optional(e))
+		buf_addstr(b, " [options]");
+}
+
+/* Append one option line of help: short form, long form, text. */
+static void
+cmd_help_opt(struct buf *b, char short_name, const char *name,
+    const char *arg, const char *help, int required, int list)
+{
+	char	*l, *s;
+
+	l = arg != NULL ? xasprintf("--%s %s", name, arg) : xasprintf("--%s", name);
+	s = short_name != 0 ? xasprintf("-%c,", short_name) : xstrdup("");
+	buf_printf(b, "  %-3s %-22s %s%s%s\n", s, l, help,
+	    required ? " (required)" : "", list ? " (repeatable)" : "");
+	free(s);
+	free(l);
+}
+
+/* Append each line of text to b, indented by two spaces. */
+static void
+cmd_help_indent(struct buf *b, const char *text)
+{
+	const char	*p = text, *nl;
+
+	while (*p != '\0') {
+		nl = strchr(p, '\n');
+		buf_printf(b, "  %.*s\n", nl != NULL ? (int)(nl - p) : (int)strlen(p), p);
+		if (nl == NULL)
+			break;
+		p = nl + 1;
 	}
+}
+
+/*
+ * Append e's help to b, every command's in one format: usage line, the
+ * one-line help, alias, every option with its short form (bounds and
+ * default in its text), the paragraph, an example.
+ */
+void
+cmd_help(const struct cmd_entry *e, struct buf *b)
+{
+	const struct cmd_opt	*o;
+
+	buf_addstr(b, "usage: ");
+	cmd_usage(e, b);
+	buf_printf(b, "\n%s\n", e->help);
+	if (e->alias != NULL)
+		buf_printf(b, "alias: %s\n", e->alias);
+	buf_addstr(b, "\nOptions:\n");
+	for (o = e->opts; o != NULL && o->name != NULL; o++)
+		cmd_help_opt(b, o->short_name, o->name, o->arg, o->help,
+		    o->required, o->type == OPT_LIST);
 	if (e->flags & CMD_F_OUTPUT)
-		buf_addstr(b, " [-o json]");
+		cmd_help_opt(b, 'o', "output", "FORMAT", "text or json "
+		    "(default text)", 0, 0);
+	if (e->flags & CMD_F_LIST)
+		cmd_help_opt(b, 'q', "quiet", NULL, "print only the first "
+		    "column (names or ids), one a line", 0, 0);
+	cmd_help_opt(b, 'h', "help", NULL, "print this help", 0, 0);
+	if (e->long_help != NULL)
+		buf_printf(b, "\n%s\n", e->long_help);
+	if (e->example != NULL) {
+		buf_addstr(b, "\nExample:\n");
+		cmd_help_indent(b, e->example);
+	}
+}
+
+/* Split a command's name or alias into words; NULL-terminated, or NULL. */
+static char **
+cmd_words(const char *name, int *n)
+{
+	char	**w, *cause = NULL;
+
+	if (name == NULL || util_split(name, n, &w, &cause) != 0) {
+		free(cause);
+		return NULL;
+	}
+	return w;
+}
+
+/* Whether the first n words of argv are the first n of name (and name has more). */
+static int
+cmd_prefix_of(const char *name, int n, char **argv)
+{
+	char	**w;
+	int	  nw, i, ok;
+
+	if ((w = cmd_words(name, &nw)) == NULL)
+		return 0;
+	ok = nw > n;
+	for (i = 0; ok && i < n; i++)
+		ok = strcmp(w[i], argv[i]) == 0;
+	util_free_argv(nw, w);
+	return ok;
+}
+
+/*
+ * How many leading words of argv name a group (words that begin commands
+ * but are not one: "fn", "vm snapshot"), the longest; 0 for none.
+ */
+int
+cmd_group(int argc, char **argv)
+{
+	const struct cmd_entry	**e;
+	int			  n, best = 0;
+
+	for (n = 1; n <= argc; n++)
+		for (e = cmd_table; *e != NULL; e++)
+			if (cmd_prefix_of((*e)->name, n, argv) ||
+			    cmd_prefix_of((*e)->alias, n, argv)) {
+				best = n;
+				break;
+			}
+	return best;
+}
+
+/* Append the commands of the group argv names (its argc words) to b. */
+void
+cmd_help_group(int argc, char **argv, struct buf *b)
+{
+	const struct cmd_entry	**e;
+	struct buf		  g = { 0 };
+	int			  i;
+
+	for (i = 0; i < argc; i++)
+		buf_printf(&g, "%s%s", i > 0 ? " " : "", argv[i]);
+	buf_printf(b, "usage: hearth %s COMMAND [ARGS]\n\nCommands:\n", g.data);
+	for (e = cmd_table; *e != NULL; e++)
+		if (cmd_prefix_of((*e)->name, argc, argv) ||
+		    cmd_prefix_of((*e)->alias, argc, argv))
+			buf_printf(b, "  %-18s %s\n", (*e)->name, (*e)->help);
+	buf_printf(b, "\nRun 'hearth %s COMMAND --help' for a command's "
+	    "options.\n", g.data);
+	buf_free(&g);
+}
+
+/* The edit distance of a and b (adjacent swaps count one), at most 99. */
+static int
+cmd_distance(const char *a, const char *b)
+{
+	int	d[32][32], la = strlen(a), lb = strlen(b), i, j, c;
+
+	if (la > 30 || lb > 30)
+		return 99;
+	for (i = 0; i <= la; i++)
+		d[i][0] = i;
+	for (j = 0; j <= lb; j++)
+		d[0][j] = j;
+	for (i = 1; i <= la; i++)
+		for (j = 1; j <= lb; j++) {
+			c = a[i - 1] != b[j - 1];
+			d[i][j] = d[i - 1][j - 1] + c;
+			if (d[i - 1][j] + 1 < d[i][j])
+				d[i][j] = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < d[i][j])
+				d[i][j] = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
+			    a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < d[i][j])
+				d[i][j] = d[i - 2][j - 2] + 1;
+		}
+	return d[la][lb];
+}
+
+/*
+ * The error for argv, which names no command: "unknown command 'fn lss'"
+ * with the nearest command of its group when one is close (as git
+ * does: at most two edits, fewer than the word has letters, or a prefix
+ * of one), else where to look.  The caller frees it.
+ */
+char *
+cmd_unknown(int argc, char **argv)
+{
+	const struct cmd_entry	**e;
+	struct buf		  typed = { 0 }, near = { 0 };
+	char			**w, *s;
+	int			  g, i, k, nw, d, best = 99;
+
+	g = cmd_group(argc, argv);
+	for (i = 0; i <= g && i < argc; i++)
+		buf_printf(&typed, "%s%s", i > 0 ? " " : "", argv[i]);
+	for (e = cmd_table; g < argc && *e != NULL; e++) {
+		const char *names[2] = { (*e)->name, (*e)->alias };
+
+		for (k = 0; k < 2; k++) {
+			if ((w = cmd_words(names[k], &nw)) == NULL)
+				continue;
+			if (nw > g && (g == 0 || cmd_prefix_of(names[k], g, argv))) {
+				d = cmd_distance(argv[g], w[g]);
+				if (strncmp(w[g], argv[g], strlen(argv[g])) == 0)
+					d = 1;
+				if (d < best && d <= 2 && d < (int)strlen(argv[g])) {
+					best = d;
+					near.len = 0;
+					for (i = 0; i <= g; i++)
+						buf_printf(&near, "%s%s", i > 0 ? " " : "",
+						    w[i]);
+				}
+			}
+			util_free_argv(nw, w);
+		}
+	}
+	if (best < 99)
+		s = xasprintf("unknown command '%s' (did you mean '%s'?)",
+		    typed.data, near.data);
+	else if (g > 0) {
+		typed.len = 0;
+		for (i = 0; i < g; i++)
+			buf_printf(&typed, "%s%s", i > 0 ? " " : "", argv[i]);
+		s = xasprintf("unknown command '%s %s' (try 'help %s')",
+		    typed.data, argv[g], typed.data);
+	} else
+		s = xasprintf("unknown command '%s' (try 'help')", typed.data);
+	buf_free(&typed);
+	buf_free(&near);
+	return s;
+}
+
+/*
+ * Parse a --since value into *when (epoch s): a duration back from now
+ * (30s, 10m, 2h, 1d, or a sum such as 1h30m, as docker and kubectl take
+ * it) or an RFC 3339 time (2026-12-01T07:12:16Z, fractions and offsets
+ * allowed).  Returns -1 with *cause for anything else.
+ */
+int
+cmd_since(const char *s, double now, double *when, char **cause)
+{
+	const char	*p = s;
+	char		*end;
+	double		 n, total = 0, frac = 0;
+	struct tm	 tm;
+	int		 off = 0, oh, om, parts = 0;
+
+	memset(&tm, 0, sizeof tm);
+	end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (end == NULL)
+		end = strptime(s, "%Y-%m-%d %H:%M:%S", &tm);
+	if (end != NULL) {
+		if (*end == '.') {
+			frac = strtod(end, &end);
+		}
+		if (*end == 'Z' || *end == 'z')
+			end++;
+		else if ((*end == '+' || *end == '-') && isdigit((unsigned char)end[1]) &&
+		    sscanf(end + 1, "%2d:%2d", &oh, &om) == 2 && strlen(end) == 6) {
+			off = (oh * 3600 + om * 60) * (*end == '+' ? 1 : -1);
+			end += 6;
+		} else
+			goto bad;
+		if (*end != '\0')
+			goto bad;
+		*when = (double)timegm(&tm) + frac - off;
+		return 0;
+	}
+	while (*p != '\0') {
+		if (!isdigit((unsigned char)*p) && *p != '.')
+			goto bad;
+		n = strtod(p, &end);
+		if (end == p)
+			goto bad;
+		switch (*end) {
+		case 's': total += n; break;
+		case 'm': total += n * 60; break;
+		case 'h': total += n * 3600; break;
+		case 'd': total += n * 86400; break;
+		default: goto bad;
+		}
+		p = end + 1;
+		parts++;
+	}
+	if (parts == 0)
+		goto bad;
+	*when = now - total;
+	return 0;
+bad:
+	*cause = xasprintf("--since '%s': give a duration (30s, 10m, 2h, 1d) "
+	    "or an RFC 3339 time (2026-12-01T07:12:16Z)", s);
+	return -1;
 }
 
 /* Append the list of all commands with their one-line help to b. */
@@ -330,8 +633,8 @@ cmd_help_all(struct buf *b)
 	for (e = cmd_table; *e != NULL; e++)
 		buf_printf(b, "  %-14s %s\n", (*e)->name, (*e)->help);
 	buf_addstr(b, "\nRun 'hearth help COMMAND' or 'hearth COMMAND --help' "
-	    "for details.\nGlobal: -f FILE runs a batch file (-k keeps going), "
-	    "-o json for lists.\n");
+	    "for details ('hearth fn' lists a group).\nGlobal: -f FILE runs a "
+	    "batch file (-k keeps going), -o json for lists.\n");
 }
 
 /*
@@ -353,7 +656,7 @@ cmd_remove_each(struct cmd_ctx *ctx, int (*rm)(struct cmd_ctx *, const char *,
 			out_error(ctx, "%s", cause != NULL ? cause : "failed");
 			free(cause);
 			rc = CMD_ERROR;
-		} else
+		} else if (ctx->format != OUT_JSON)
 			out_line(ctx, "removed %s", ctx->argv[i]);
 	}
 	return rc;

@@ -22,6 +22,13 @@
 #define HEARTH_VERSION "0.1.0"
 
 /*
+ * The tables below (columns, options) are written positionally, naming
+ * only the fields a row uses: the trailing ones (a unit, required, the
+ * values an option completes to) are zero unless given, by design.
+ */
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+
+/*
  * out.c: every command's output goes through here.  A command hands over
  * a table (out_table_*, cells by key with out_cell_*, shown with out_show
  * or streamed with out_stream_*), a message line, what a function
@@ -36,6 +43,9 @@ struct out_col {
 	const char	*key;		/* stable JSON field name */
 	const char	*header;	/* text column header */
 	enum out_type	 type;		/* how the value is formatted */
+	const char	*unit;		/* text suffix ("MiB", "ms", "s") of an
+					   INT or NUM; JSON keeps the bare
+					   number, the unit the key names */
 };
 struct out_table;
 struct cmd_ctx;
@@ -51,6 +61,7 @@ void	 out_cell_json_len(struct out_table *t, const char *key,
 	     const void *json, size_t len);
 void	 out_cell_time(struct out_table *t, const char *key, double when);
 void	 out_cell_bool(struct out_table *t, const char *key, int on);
+void	 out_cell_none(struct out_table *t, const char *key);
 void	 out_table_free(struct out_table *t);
 void	 out_json_string(struct buf *b, const char *s);
 void	 out_show(struct cmd_ctx *ctx, struct out_table *t, int single);
@@ -79,14 +90,19 @@ void	 out_report(FILE *f, const char *where, const char *msg);
 #define CMD_USAGE	2
 
 enum cmd_opt_type { OPT_FLAG, OPT_STRING, OPT_LIST };
+enum cmd_complete { COMPLETE_NONE, COMPLETE_FN, COMPLETE_VM, COMPLETE_CMD,
+    COMPLETE_CONFIG };
 struct cmd_opt {
 	const char	*name;		/* long name without dashes */
 	char		 short_name;	/* single letter or 0 */
 	enum cmd_opt_type type;		/* flag, value, or repeatable value */
 	const char	*arg;		/* value placeholder in usage */
-	const char	*help;		/* one line */
+	const char	*help;		/* one line: bounds and default included */
+	int		 required;	/* the command refuses to run without it */
+	const char	*values;	/* what the value completes to, words
+					   separated by spaces, or NULL */
+	enum cmd_complete complete;	/* or names from the store it completes to */
 };
-enum cmd_complete { COMPLETE_NONE, COMPLETE_FN, COMPLETE_VM, COMPLETE_CMD };
 
 struct run_env;
 struct cmd_entry {
@@ -98,6 +114,7 @@ struct cmd_entry {
 	const char	*usage;		/* positional part of the usage line */
 	const char	*help;		/* one-line description */
 	const char	*long_help;	/* paragraph for `help CMD`, or NULL */
+	const char	*example;	/* example lines for `help CMD`, or NULL */
 	int		 flags;		/* CMD_F_* */
 	enum cmd_complete complete;	/* what positional arguments complete to */
 	int		(*exec)(struct cmd_ctx *ctx);	/* run; returns CMD_* */
@@ -105,6 +122,7 @@ struct cmd_entry {
 #define CMD_F_OUTPUT	0x1	/* accepts -o json */
 #define CMD_F_STORE	0x2	/* needs the store open */
 #define CMD_F_MUTATES	0x4	/* changes state or runs code: not in --readonly */
+#define CMD_F_LIST	0x8	/* a listing: accepts -q (first column only) */
 
 #define CMD_MAX_OPTS 16
 struct cmd_ctx {
@@ -118,6 +136,7 @@ struct cmd_ctx {
 	FILE	 *out;			/* where results go */
 	FILE	 *err;			/* where notes and errors go */
 	int	  interactive;		/* a person is at a terminal */
+	int	  quiet;		/* -q: a list prints its first column only */
 	char	 *cause;		/* error text set by the command */
 	struct run_env *run;		/* the front end running this command */
 };
@@ -133,6 +152,11 @@ int	 cmd_error(struct cmd_ctx *ctx, int rc, const char *fmt, ...)
 	     printflike(3, 4);
 int	 cmd_fail(struct cmd_ctx *ctx, int rc, char *cause);
 void	 cmd_usage(const struct cmd_entry *e, struct buf *b);
+void	 cmd_help(const struct cmd_entry *e, struct buf *b);
+int	 cmd_group(int argc, char **argv);
+void	 cmd_help_group(int argc, char **argv, struct buf *b);
+char	*cmd_unknown(int argc, char **argv);
+int	 cmd_since(const char *s, double now, double *when, char **cause);
 int	 cmd_remove_each(struct cmd_ctx *ctx, int (*rm)(struct cmd_ctx *ctx,
 	     const char *name, char **cause));
 void	 cmd_help_all(struct buf *b);
@@ -140,6 +164,9 @@ void	 cmd_help_all(struct buf *b);
 /* complete.c: completion candidates from the command table. */
 char	**complete_words(struct store *st, int argc, char **argv,
 	     const char *text, int *count);
+char	**complete_describe(struct store *st, int argc, char **argv,
+	     const char *text, int *count);
+int	 complete_script(const char *shell, struct buf *b);
 
 /* run.c: run one command line for any front end and route its result. */
 struct run_env {

@@ -64,11 +64,18 @@ main(int argc, char **argv)
 	for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1] != '\0'; i++) {
 		if (strcmp(argv[i], "-f") == 0 && i + 1 < argc)
 			file = argv[++i];
-		else if (strcmp(argv[i], "-k") == 0)
+		else if (strcmp(argv[i], "-f") == 0) {
+			fprintf(stderr, "hearth: -f needs a FILE of commands "
+			    "(- reads them from standard input)\n");
+			return CMD_USAGE;
+		} else if (strcmp(argv[i], "-k") == 0)
 			keep = 1;
 		else if (strcmp(argv[i], "--readonly") == 0)
 			env.readonly = 1;
-		else if (strcmp(argv[i], "-o") == 0 && i + 1 < argc) {
+		else if (strcmp(argv[i], "-o") == 0 && i + 1 == argc) {
+			fprintf(stderr, "hearth: -o needs a FORMAT: text or json\n");
+			return CMD_USAGE;
+		} else if (strcmp(argv[i], "-o") == 0) {
 			i++;
 			if (strcmp(argv[i], "json") == 0)
 				env.format = OUT_JSON;

@@ -9,7 +9,10 @@
  * Cells are filled by column key (out_cell_*), never by position: a key
  * the table lacks, a value of the wrong type, a cell set twice or a row
  * left incomplete is a bug in the command and stops the program at once,
- * so a misordered column cannot go unnoticed.
+ * so a misordered column cannot go unnoticed.  A number column may name
+ * its unit (MiB, ms, s): text shows it after every value (128MiB), JSON
+ * keeps the bare number in the unit the field's name says (memory_mb).
+ * With -q (ctx->quiet) a list is its first column alone.
  * Field names are an interface for scripts: never rename one.  Every
  * string goes through esc.c: escaped on one line in a table, strictly
  * escaped in JSON, so no cell can drive a terminal and every `-o json`
@@ -183,6 +186,20 @@ out_cell_time(struct out_table *t, const char *key, double when)
 	out_table_time(t, when);
 }
 
+/* A cell of any type whose value is not known: "-" in text, null in JSON. */
+void
+out_cell_none(struct out_table *t, const char *key)
+{
+	int	c;
+
+	for (c = 0; c < t->ncols && strcmp(t->cols[c].key, key) != 0; c++)
+		;
+	if (c == t->ncols)
+		fatal("out_table: no column %s", key);
+	out_table_key(t, key, t->cols[c].type);
+	out_table_cell(t, xstrdup("-"), xstrdup("null"));
+}
+
 /* A yes-or-no cell: true or false, in text as in JSON. */
 void
 out_cell_bool(struct out_table *t, const char *key, int on)
@@ -245,19 +262,37 @@ out_table_str_len(struct out_table *t, const void *s, size_t len)
 	out_table_cell(t, text.data, b.data);
 }
 
+/* The unit the cell being filled is shown in ("" for none). */
+static const char *
+out_table_unit(struct out_table *t)
+{
+	const char	*u = t->cols[t->next].unit;
+
+	return u != NULL ? u : "";
+}
+
+/* A whole number: with its column's unit in text (128MiB), bare in JSON. */
 static void
 out_table_int(struct out_table *t, long long v)
 {
-	out_table_cell(t, xasprintf("%lld", v), xasprintf("%lld", v));
+	out_table_cell(t, xasprintf("%lld%s", v, out_table_unit(t)),
+	    xasprintf("%lld", v));
 }
 
+/*
+ * A measured number: two decimals in text (one for MiB, which reads
+ * as 318.9MiB), with its column's unit; three decimals in JSON.
+ */
 static void
 out_table_num(struct out_table *t, double v)
 {
+	const char	*u = out_table_unit(t);
+
 	if (!isfinite(v))
 		out_table_cell(t, xstrdup("-"), xstrdup("null"));
 	else
-		out_table_cell(t, xasprintf("%.2f", v), xasprintf("%.3f", v));
+		out_table_cell(t, xasprintf("%.*f%s", strcmp(u, "MiB") == 0 ? 1 : 2,
+		    v, u), xasprintf("%.3f", v));
 }
 
 /* A point in time (epoch seconds): local text, ISO 8601 UTC in JSON. */
@@ -405,10 +440,23 @@ out_table_print(struct out_table *t, enum out_format fmt, FILE *f, int single)
 	fflush(f);
 }
 
-/* Show t, filled by a command, on its output in the format asked for. */
+/*
+ * Show t, filled by a command, on its output in the format asked for;
+ * with -q a list is its first column only (names, ids), one a line, in
+ * either format, as docker -q and kubectl -o name print it.
+ */
 void
 out_show(struct cmd_ctx *ctx, struct out_table *t, int single)
 {
+	int	r;
+
+	if (ctx->quiet && !single) {
+		out_table_check_row(t);
+		for (r = 0; r < t->nrows; r++)
+			fprintf(ctx->out, "%s\n", t->cells[r * t->ncols].text);
+		fflush(ctx->out);
+		return;
+	}
 	out_table_print(t, ctx->format, ctx->out, single);
 }
 

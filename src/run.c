@@ -21,6 +21,45 @@ run_report(struct run_env *env, const char *msg)
 	out_report(stderr, env->where, msg);
 }
 
+/* Whether the words (before any --) ask for help. */
+static int
+run_wants_help(int argc, char **argv)
+{
+	int	i;
+
+	for (i = 0; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * argv names no command.  A group's words ("fn", "vm snapshot"), alone
+ * or with --help, list the group's commands on the output, status 0, as
+ * docker and kubectl do for `docker image`, `kubectl config`.  Anything
+ * else is an unknown command, with the nearest one suggested (as git
+ * does), a usage error.
+ */
+static int
+run_group(struct run_env *env, int argc, char **argv)
+{
+	struct buf	 b = { 0 };
+	char		*cause;
+	int		 g = cmd_group(argc, argv);
+
+	if (g > 0 && (g == argc || run_wants_help(argc - g, argv + g))) {
+		cmd_help_group(g, argv, &b);
+		fputs(b.data, stdout);
+		fflush(stdout);
+		buf_free(&b);
+		return CMD_OK;
+	}
+	cause = cmd_unknown(argc, argv);
+	run_report(env, cause);
+	free(cause);
+	return CMD_USAGE;
+}
+
 /* Run the command in argv; returns CMD_OK, CMD_ERROR or CMD_USAGE. */
 int
 run_argv(struct run_env *env, int argc, char **argv)
@@ -28,29 +67,20 @@ run_argv(struct run_env *env, int argc, char **argv)
 	const struct cmd_entry	*e;
 	struct cmd_ctx		 ctx;
 	char			*cause = NULL;
-	int			 used, rc, i;
+	int			 used, rc;
 
 	if (argc == 0)
 		return CMD_OK;
-	if ((e = cmd_find(argc, argv, &used)) == NULL) {
-		cause = xasprintf("unknown command '%s' (try 'help')", argv[0]);
-		run_report(env, cause);
-		free(cause);
-		return CMD_USAGE;
-	}
-	for (i = used; i < argc; i++) {
-		if (strcmp(argv[i], "--") == 0)
-			break;
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			struct buf b = { 0 };
+	if ((e = cmd_find(argc, argv, &used)) == NULL)
+		return run_group(env, argc, argv);
+	if (run_wants_help(argc - used, argv + used)) {
+		struct buf b = { 0 };
 
-			cmd_usage(e, &b);
-			printf("usage: %s\n%s\n", b.data, e->help);
-			if (e->long_help != NULL)
-				printf("\n%s\n", e->long_help);
-			buf_free(&b);
-			return CMD_OK;
-		}
+		cmd_help(e, &b);
+		fputs(b.data, stdout);
+		fflush(stdout);
+		buf_free(&b);
+		return CMD_OK;
 	}
 	memset(&ctx, 0, sizeof ctx);
 	ctx.format = env->format;

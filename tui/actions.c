@@ -205,24 +205,6 @@ act_console(struct tui *t)
 	free(line);
 }
 
-/* Mask values of variables that look like secrets. */
-static int
-secret_name(const char *k)
-{
-	static const char *words[] = { "SECRET", "TOKEN", "PASSWORD", "PASSWD",
-	    "KEY", "CREDENTIAL", "AUTH", NULL };
-	char	up[128];
-	int	i;
-
-	for (i = 0; k[i] != '\0' && i < (int)sizeof up - 1; i++)
-		up[i] = (char)toupper((unsigned char)k[i]);
-	up[i] = '\0';
-	for (i = 0; words[i] != NULL; i++)
-		if (strstr(up, words[i]) != NULL)
-			return 1;
-	return 0;
-}
-
 #define DETAILS_RECENT	15	/* invocations the details pane lists */
 
 /* What `fn show` says, as text, and the function's recent invocations. */
@@ -253,7 +235,7 @@ details_fn(struct tui *t, const char *name)
 	if ((env = cJSON_Parse(fn->env)) != NULL && cJSON_GetArraySize(env) > 0) {
 		buf_addstr(&b, "\n");
 		cJSON_ArrayForEach(it, env)
-			buf_printf(&b, "  %s=%s\n", it->string, secret_name(it->string) ?
+			buf_printf(&b, "  %s=%s\n", it->string, list_env_secret(it->string) ?
 			    "********" : (cJSON_IsString(it) ? it->valuestring : ""));
 	} else
 		buf_addstr(&b, " (none)\n");

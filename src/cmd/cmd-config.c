@@ -52,7 +52,8 @@ const struct cmd_entry cmd_config_ls_entry = {
 	.long_help = "Settings are 'set KEY VALUE' lines in $HEARTH_HOME/config "
 	    "(the console's\n'bind' lines live there too).  An environment "
 	    "variable, where a setting has\none, wins over the file.",
-	.flags = CMD_F_OUTPUT,
+	.example = "hearth config ls -q",
+	.flags = CMD_F_OUTPUT | CMD_F_LIST,
 	.exec = cmd_config_ls_exec,
 };
 
@@ -74,6 +75,8 @@ const struct cmd_entry cmd_config_get_entry = {
 	.min_args = 1, .max_args = 1,
 	.usage = "KEY",
 	.help = "print one setting's value",
+	.example = "hearth config get pool.size",
+	.complete = COMPLETE_CONFIG,
 	.exec = cmd_config_get_exec,
 };
 
@@ -94,6 +97,8 @@ const struct cmd_entry cmd_config_set_entry = {
 	.min_args = 2, .max_args = 2,
 	.usage = "KEY VALUE",
 	.help = "change a setting in the config file",
+	.example = "hearth config set pool.size 2",
+	.complete = COMPLETE_CONFIG,
 	.flags = CMD_F_MUTATES,
 	.exec = cmd_config_set_exec,
 };
@@ -115,6 +120,8 @@ const struct cmd_entry cmd_config_unset_entry = {
 	.min_args = 1, .max_args = 1,
 	.usage = "KEY",
 	.help = "remove a setting from the config file (back to its default)",
+	.example = "hearth config unset pool.size",
+	.complete = COMPLETE_CONFIG,
 	.flags = CMD_F_MUTATES,
 	.exec = cmd_config_unset_exec,
 };

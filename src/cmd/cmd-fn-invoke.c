@@ -55,9 +55,12 @@ cmd_fn_payload(struct cmd_ctx *ctx, const char *arg, struct buf *b)
 	if ((j = cJSON_ParseWithLength(b->data, b->len)) == NULL) {
 		const char *at = cJSON_GetErrorPtr();
 
+		/* A shell (ours too) strips unquoted quotes: {"a":1} arrives as {a:1}. */
 		return cmd_error(ctx, CMD_USAGE, "payload is not valid JSON (near "
-		    "byte %ld)", at != NULL && at >= b->data ?
-		    (long)(at - b->data) : 0L);
+		    "byte %ld)%s", at != NULL && at >= b->data ?
+		    (long)(at - b->data) : 0L, memchr(b->data, '"', b->len) == NULL &&
+		    arg[0] != '@' && strcmp(arg, "-") != 0 ?
+		    "; quote JSON payloads: '{\"key\": \"value\"}'" : "");
 	}
 	cJSON_Delete(j);
 	return 0;

@@ -1,7 +1,8 @@
 /*
  * cmd-fn-ls.c — fn ls and fn show: functions as the manager lists them
  * (list_fns, list_fn_show), the same rows the console's Functions view
- * and details pane show.
+ * and details pane show.  A secret-looking variable is masked by the
+ * manager's one rule (list_env_masked), as the console masks it.
  */
 #include <stdlib.h>
 
@@ -12,8 +13,8 @@ static const struct out_col cmd_fn_ls_cols[] = {
 	{ "runtime", "RUNTIME", OUT_STR },
 	{ "driver", "DRIVER", OUT_STR },
 	{ "handler", "HANDLER", OUT_STR },
-	{ "memory_mb", "MEMORY", OUT_INT },
-	{ "timeout_s", "TIMEOUT", OUT_INT },
+	{ "memory_mb", "MEMORY", OUT_INT, "MiB" },
+	{ "timeout_s", "TIMEOUT", OUT_INT, "s" },
 	{ "version", "VERSION", OUT_INT },
 	{ "instances", "INSTANCES", OUT_INT },
 	{ "invocations", "INVOCATIONS", OUT_INT },
@@ -54,7 +55,8 @@ const struct cmd_entry cmd_fn_ls_entry = {
 	.alias = "fn list",
 	.min_args = 0, .max_args = 0,
 	.help = "list functions",
-	.flags = CMD_F_STORE | CMD_F_OUTPUT,
+	.example = "hearth fn ls -q",
+	.flags = CMD_F_STORE | CMD_F_OUTPUT | CMD_F_LIST,
 	.exec = cmd_fn_ls_exec,
 };
 
@@ -62,13 +64,13 @@ static const struct out_col cmd_fn_show_cols[] = {
 	{ "name", "Name", OUT_STR },
 	{ "runtime", "Runtime", OUT_STR },
 	{ "handler", "Handler", OUT_STR },
-	{ "memory_mb", "Memory (MB)", OUT_INT },
-	{ "timeout_s", "Timeout (s)", OUT_INT },
+	{ "memory_mb", "Memory", OUT_INT, "MiB" },
+	{ "timeout_s", "Timeout", OUT_INT, "s" },
 	{ "driver", "Driver", OUT_STR },
 	{ "driver_now", "Runs under", OUT_STR },
 	{ "env", "Environment", OUT_JSONRAW },
 	{ "version", "Version", OUT_INT },
-	{ "code_size", "Code size", OUT_INT },
+	{ "code_size", "Code size", OUT_INT, "B" },
 	{ "code_dir", "Code", OUT_STR },
 	{ "instances", "Instances", OUT_INT },
 	{ "invocations", "Invocations", OUT_INT },
@@ -82,7 +84,7 @@ cmd_fn_show_exec(struct cmd_ctx *ctx)
 {
 	struct out_table	*t;
 	struct list_fn_show	 s;
-	char			*cause = NULL;
+	char			*cause = NULL, *env;
 
 	if (list_fn_show(ctx->store, ctx->argv[0], &s, &cause) != 0)
 		return cmd_fail(ctx, CMD_ERROR, cause);
@@ -95,7 +97,10 @@ cmd_fn_show_exec(struct cmd_ctx *ctx)
 	out_cell_int(t, "timeout_s", s.fn->timeout_s);
 	out_cell_str(t, "driver", s.fn->driver);
 	out_cell_str(t, "driver_now", fn_driver(s.fn->driver));
-	out_cell_json(t, "env", s.fn->env);
+	env = cmd_flag(ctx, "show-secrets") ? xstrdup(s.fn->env) :
+	    list_env_masked(s.fn->env);
+	out_cell_json(t, "env", env);
+	free(env);
 	out_cell_int(t, "version", s.fn->version);
 	out_cell_int(t, "code_size", s.fn->code_size);
 	out_cell_str(t, "code_dir", s.code_dir);
@@ -110,12 +115,22 @@ cmd_fn_show_exec(struct cmd_ctx *ctx)
 	return CMD_OK;
 }
 
+static const struct cmd_opt cmd_fn_show_opts[] = {
+	{ "show-secrets", 0, OPT_FLAG, NULL, "print secret-looking variables "
+	    "(*SECRET*, *TOKEN*, *PASSWORD*, *KEY*, ...) in clear" },
+	{ NULL, 0, 0, NULL, NULL }
+};
+
 const struct cmd_entry cmd_fn_show_entry = {
 	.name = "fn show",
 	.alias = "fn get",
+	.opts = cmd_fn_show_opts,
 	.min_args = 1, .max_args = 1,
 	.usage = "NAME",
 	.help = "show a function's configuration and counters",
+	.long_help = "Values of variables whose names look secret are shown as "
+	    "******** (as in the\nconsole) unless --show-secrets is given.",
+	.example = "hearth fn show hello -o json",
 	.flags = CMD_F_STORE | CMD_F_OUTPUT,
 	.complete = COMPLETE_FN,
 	.exec = cmd_fn_show_exec,

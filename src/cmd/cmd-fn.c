@@ -16,24 +16,24 @@
 #include "hearth.h"
 
 static const struct cmd_opt cmd_fn_create_opts[] = {
-	{ "runtime", 'r', OPT_STRING, "RUNTIME", "python3 or node" },
-	{ "handler", 'H', OPT_STRING, "MOD.FUNC", "handler: module.function (python3), file.export (node)" },
-	{ "code", 'c', OPT_STRING, "PATH", "directory or file of code; - reads one file from stdin" },
-	{ "memory", 'm', OPT_STRING, "MB", "memory limit, 64 to 10240 (default 128)" },
+	{ "runtime", 'r', OPT_STRING, "RUNTIME", "python3 or node", 1, "python3 node" },
+	{ "handler", 'H', OPT_STRING, "MOD.FUNC", "module.function (python3), file.export (node)", 1 },
+	{ "code", 'c', OPT_STRING, "PATH", "directory or file of code; - reads one file from stdin", 1 },
+	{ "memory", 'm', OPT_STRING, "MiB", "memory limit, 64 to 10240 (default 128)" },
 	{ "timeout", 't', OPT_STRING, "SECONDS", "per-invocation timeout, 1 to 900 (default 3)" },
-	{ "env", 'e', OPT_LIST, "KEY=VALUE", "environment variable (repeatable)" },
-	{ "driver", 'd', OPT_STRING, "DRIVER", "ns, qemu or auto (default: the setting driver.default)" },
+	{ "env", 'e', OPT_LIST, "KEY=VALUE", "environment variable" },
+	{ "driver", 'd', OPT_STRING, "DRIVER", "ns, qemu or auto (default: the setting driver.default)", 0, "ns qemu auto" },
 	{ NULL, 0, 0, NULL, NULL }
 };
 
 static const struct cmd_opt cmd_fn_update_opts[] = {
 	{ "handler", 'H', OPT_STRING, "MOD.FUNC", "new handler" },
 	{ "code", 'c', OPT_STRING, "PATH", "new code: directory, file, or - for stdin (hot reload)" },
-	{ "memory", 'm', OPT_STRING, "MB", "memory limit, 64 to 10240" },
-	{ "timeout", 't', OPT_STRING, "SECONDS", "per-invocation timeout, 1 to 900" },
-	{ "env", 'e', OPT_LIST, "KEY=VALUE", "set an environment variable (repeatable)" },
-	{ "unset-env", 0, OPT_LIST, "KEY", "remove an environment variable (repeatable)" },
-	{ "driver", 'd', OPT_STRING, "DRIVER", "ns, qemu or auto: new instances start under it" },
+	{ "memory", 'm', OPT_STRING, "MiB", "memory limit, 64 to 10240 (default: unchanged)" },
+	{ "timeout", 't', OPT_STRING, "SECONDS", "per-invocation timeout, 1 to 900 (default: unchanged)" },
+	{ "env", 'e', OPT_LIST, "KEY=VALUE", "set an environment variable" },
+	{ "unset-env", 0, OPT_LIST, "KEY", "remove an environment variable" },
+	{ "driver", 'd', OPT_STRING, "DRIVER", "ns, qemu or auto: new instances start under it", 0, "ns qemu auto" },
 	{ NULL, 0, 0, NULL, NULL }
 };
 
@@ -164,8 +164,8 @@ const struct cmd_entry cmd_fn_create_entry = {
 	.min_args = 1, .max_args = 1,
 	.usage = "NAME",
 	.help = "create a function from a directory or file of code",
-	.long_help = "Example:\n  hearth fn create hello --runtime python3 "
-	    "--handler app.handler --code ./app.py",
+	.example = "hearth fn create hello --runtime python3 --handler app.handler "
+	    "--code ./app.py",
 	.flags = CMD_F_STORE | CMD_F_MUTATES,
 	.exec = cmd_fn_create_exec,
 };
@@ -225,29 +225,32 @@ const struct cmd_entry cmd_fn_update_entry = {
 	.long_help = "Warm instances switch to the new code or configuration "
 	    "without restarting their sandbox;\nan invocation in flight "
 	    "finishes on the old code.",
+	.example = "hearth fn update hello --code ./app.py --env STAGE=dev",
 	.flags = CMD_F_STORE | CMD_F_MUTATES,
 	.complete = COMPLETE_FN,
 	.exec = cmd_fn_update_exec,
 };
 
 static int
+cmd_fn_rm_one(struct cmd_ctx *ctx, const char *name, char **cause)
+{
+	return fn_delete(ctx->store, name, cause);
+}
+
+/* fn rm A B C: each goes or says why; the others go on (as docker rm). */
+static int
 cmd_fn_rm_exec(struct cmd_ctx *ctx)
 {
-	char	*cause = NULL;
-
-	if (fn_delete(ctx->store, ctx->argv[0], &cause) != 0)
-		return cmd_fail(ctx, CMD_ERROR, cause);
-	if (ctx->format != OUT_JSON)
-		out_line(ctx, "removed %s", ctx->argv[0]);
-	return CMD_OK;
+	return cmd_remove_each(ctx, cmd_fn_rm_one);
 }
 
 const struct cmd_entry cmd_fn_rm_entry = {
 	.name = "fn rm",
 	.alias = "fn delete",
-	.min_args = 1, .max_args = 1,
-	.usage = "NAME",
-	.help = "delete a function, its instances, code and logs",
+	.min_args = 1, .max_args = -1,
+	.usage = "NAME...",
+	.help = "delete functions, their instances, code and logs",
+	.example = "hearth fn rm hello hello2",
 	.flags = CMD_F_STORE | CMD_F_MUTATES,
 	.complete = COMPLETE_FN,
 	.exec = cmd_fn_rm_exec,

@@ -1,8 +1,9 @@
 /*
  * cmd-help.c — help, version, shell, console: commands about hearth itself.
  *
- * Help is generated from the command table (cmd.c), so every command's
- * usage, options and paragraph are written once, beside its entry.  shell
+ * Help is generated from the command table (cmd.c's cmd_help), so every
+ * command's usage, options, paragraph and example are written once,
+ * beside its entry; a group ("fn") lists its commands.  shell
  * and console start the other front ends from any of them (not from
  * inside the shell), sharing the caller's run_env and so its store.
  */
@@ -11,35 +12,6 @@
 #include <string.h>
 
 #include "hearth.h"
-
-/* Append e's help to b: usage, one-line help, alias, options, paragraph. */
-static void
-cmd_help_one(const struct cmd_entry *e, struct buf *b)
-{
-	const struct cmd_opt	*o;
-	char			*l;
-
-	buf_addstr(b, "usage: ");
-	cmd_usage(e, b);
-	buf_printf(b, "\n%s\n", e->help);
-	if (e->alias != NULL)
-		buf_printf(b, "alias: %s\n", e->alias);
-	if (e->opts != NULL && e->opts[0].name != NULL) {
-		buf_addstr(b, "\noptions:\n");
-		for (o = e->opts; o->name != NULL; o++) {
-			l = o->type == OPT_FLAG ? xasprintf("--%s", o->name) :
-			    xasprintf("--%s %s", o->name, o->arg);
-			if (o->short_name != 0)
-				buf_printf(b, "  -%c, %-20s %s\n", o->short_name, l,
-				    o->help);
-			else
-				buf_printf(b, "      %-20s %s\n", l, o->help);
-			free(l);
-		}
-	}
-	if (e->long_help != NULL)
-		buf_printf(b, "\n%s\n", e->long_help);
-}
 
 static int
 cmd_help_exec(struct cmd_ctx *ctx)
@@ -50,13 +22,13 @@ cmd_help_exec(struct cmd_ctx *ctx)
 
 	if (ctx->argc == 0)
 		cmd_help_all(&b);
-	else {
-		e = cmd_find(ctx->argc, ctx->argv, &used);
-		if (e == NULL || used != ctx->argc)
-			return cmd_error(ctx, CMD_USAGE, "no command '%s'",
-			    ctx->argv[0]);
-		cmd_help_one(e, &b);
-	}
+	else if ((e = cmd_find(ctx->argc, ctx->argv, &used)) != NULL &&
+	    used == ctx->argc)
+		cmd_help(e, &b);
+	else if (cmd_group(ctx->argc, ctx->argv) == ctx->argc)
+		cmd_help_group(ctx->argc, ctx->argv, &b);
+	else
+		return cmd_fail(ctx, CMD_USAGE, cmd_unknown(ctx->argc, ctx->argv));
 	out_text(ctx, b.data);
 	buf_free(&b);
 	return CMD_OK;
@@ -69,13 +41,28 @@ const struct cmd_entry cmd_help_entry = {
 	.usage = "[COMMAND]",
 	.help = "list commands, or show one command's usage and options",
 	.complete = COMPLETE_CMD,
+	.example = "hearth help fn\nhearth help fn create",
 	.exec = cmd_help_exec,
+};
+
+static const struct out_col cmd_version_cols[] = {
+	{ "version", "Version", OUT_STR },
 };
 
 static int
 cmd_version_exec(struct cmd_ctx *ctx)
 {
-	out_line(ctx, "hearth %s", HEARTH_VERSION);
+	struct out_table	*t;
+
+	if (ctx->format != OUT_JSON) {
+		out_line(ctx, "hearth %s", HEARTH_VERSION);
+		return CMD_OK;
+	}
+	t = out_table_new(cmd_version_cols, nitems(cmd_version_cols));
+	out_table_row(t);
+	out_cell_str(t, "version", HEARTH_VERSION);
+	out_show(ctx, t, 1);
+	out_table_free(t);
 	return CMD_OK;
 }
 
@@ -83,6 +70,8 @@ const struct cmd_entry cmd_version_entry = {
 	.name = "version",
 	.min_args = 0, .max_args = 0,
 	.help = "print hearth's version",
+	.flags = CMD_F_OUTPUT,
+	.example = "hearth version -o json",
 	.exec = cmd_version_exec,
 };
 
@@ -98,6 +87,9 @@ const struct cmd_entry cmd_shell_entry = {
 	.name = "shell",
 	.min_args = 0, .max_args = 0,
 	.help = "start the interactive shell (history, tab completion)",
+	.long_help = "Lines are split as a POSIX shell splits them: quote JSON "
+	    "payloads ('{\"a\":1}').",
+	.example = "hearth shell",
 	.exec = cmd_shell_exec,
 };
 
@@ -120,5 +112,6 @@ const struct cmd_entry cmd_console_entry = {
 	.opts = cmd_console_opts,
 	.min_args = 0, .max_args = 0,
 	.help = "open the full-screen console (plain 'hearth' on a terminal)",
+	.example = "hearth console --readonly",
 	.exec = cmd_console_exec,
 };

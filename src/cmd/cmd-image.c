@@ -8,7 +8,7 @@
 static const struct out_col cmd_image_ls_cols[] = {
 	{ "name", "NAME", OUT_STR },
 	{ "runtime", "RUNTIME", OUT_STR },
-	{ "size_mb", "SIZE (MB)", OUT_NUM },
+	{ "size_mb", "SIZE", OUT_NUM, "MiB" },
 	{ "path", "PATH", OUT_STR },
 };
 
@@ -42,6 +42,7 @@ const struct cmd_entry cmd_image_ls_entry = {
 	.alias = "img ls",
 	.min_args = 0, .max_args = 0,
 	.help = "list runtime images",
-	.flags = CMD_F_STORE | CMD_F_OUTPUT,
+	.example = "hearth image ls -o json",
+	.flags = CMD_F_STORE | CMD_F_OUTPUT | CMD_F_LIST,
 	.exec = cmd_image_ls_exec,
 };

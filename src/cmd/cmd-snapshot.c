@@ -11,10 +11,10 @@
 static const struct out_col cmd_snapshot_ls_cols[] = {
 	{ "name", "NAME", OUT_STR },
 	{ "runtime", "RUNTIME", OUT_STR },
-	{ "memory_mb", "MEMORY", OUT_INT },
+	{ "memory_mb", "MEMORY", OUT_INT, "MiB" },
 	{ "vcpus", "VCPUS", OUT_INT },
-	{ "size_mb", "SIZE (MB)", OUT_NUM },
-	{ "save_ms", "SAVE MS", OUT_INT },
+	{ "size_mb", "SIZE", OUT_NUM, "MiB" },
+	{ "save_ms", "SAVE", OUT_INT, "ms" },
 	{ "created", "CREATED", OUT_TIME },
 };
 
@@ -48,7 +48,8 @@ const struct cmd_entry cmd_snapshot_ls_entry = {
 	.alias = "vm snapshot list",
 	.min_args = 0, .max_args = 0,
 	.help = "list saved microVMs that new VMs restore from",
-	.flags = CMD_F_STORE | CMD_F_OUTPUT,
+	.example = "hearth vm snapshot ls -q",
+	.flags = CMD_F_STORE | CMD_F_OUTPUT | CMD_F_LIST,
 	.exec = cmd_snapshot_ls_exec,
 };
 
@@ -92,8 +93,9 @@ const struct cmd_entry cmd_snapshot_rm_entry = {
 	.name = "vm snapshot rm",
 	.opts = cmd_snapshot_rm_opts,
 	.min_args = 0, .max_args = -1,
-	.usage = "NAME...",
+	.usage = "[NAME...]",
 	.help = "remove saved microVMs (the next VM boots and saves anew)",
+	.example = "hearth vm snapshot rm --all",
 	.flags = CMD_F_STORE | CMD_F_MUTATES,
 	.exec = cmd_snapshot_rm_exec,
 };

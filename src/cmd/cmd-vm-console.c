@@ -129,7 +129,7 @@ cmd_vm_console_exec(struct cmd_ctx *ctx)
 }
 
 static const struct cmd_opt cmd_vm_console_opts[] = {
-	{ "tail", 'n', OPT_STRING, "LINES", "only the last LINES lines" },
+	{ "tail", 'n', OPT_STRING, "LINES", "only the last LINES lines (default: all)" },
 	{ "follow", 'f', OPT_FLAG, NULL, "keep printing what the machine writes, until it stops" },
 	{ NULL, 0, 0, NULL, NULL }
 };
@@ -142,6 +142,7 @@ const struct cmd_entry cmd_vm_console_entry = {
 	.help = "print a microVM's serial console (a sandbox's agent log)",
 	.long_help = "The console is printed as the machine wrote it to a pipe "
 	    "or a file, escaped on a terminal.",
+	.example = "hearth vm console ID --tail 20 -f",
 	.flags = CMD_F_STORE,
 	.complete = COMPLETE_VM,
 	.exec = cmd_vm_console_exec,

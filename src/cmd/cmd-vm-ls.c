@@ -6,6 +6,7 @@
  * out for both.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "hearth.h"
 
@@ -17,12 +18,12 @@ static const struct out_col cmd_vm_ls_cols[] = {
 	{ "runtime", "RUNTIME", OUT_STR },
 	{ "state", "STATE", OUT_STR },
 	{ "pid", "PID", OUT_INT },
-	{ "memory_mb", "LIMIT", OUT_INT },
-	{ "memory_used_mb", "USED", OUT_NUM },
+	{ "memory_mb", "LIMIT", OUT_INT, "MiB" },
+	{ "memory_used_mb", "USED", OUT_NUM, "MiB" },
 	{ "start", "START", OUT_STR },
-	{ "start_ms", "START MS", OUT_INT },
+	{ "start_ms", "STARTUP", OUT_INT, "ms" },
 	{ "version", "VERSION", OUT_INT },
-	{ "idle_s", "IDLE", OUT_INT },
+	{ "idle_s", "IDLE", OUT_INT, "s" },
 };
 
 static int
@@ -30,15 +31,25 @@ cmd_vm_ls_exec(struct cmd_ctx *ctx)
 {
 	struct out_table	*t;
 	struct list_inst	*in, *r;
+	struct fn		*fn;
+	const char		*name = ctx->argc > 0 ? ctx->argv[0] : NULL;
 	char			*cause = NULL;
 	int			 n, i;
 
+	/* A name that is no function is a mistake, not an empty list. */
+	if (name != NULL && strcmp(name, "(pool)") != 0) {
+		if ((fn = fn_load(ctx->store, name, &cause)) == NULL)
+			return cmd_fail(ctx, CMD_ERROR, cause);
+		fn_free(fn);
+	}
 	inst_gc(ctx->store);
 	if (list_insts(ctx->store, &in, &n, &cause) != 0)
 		return cmd_fail(ctx, CMD_ERROR, cause);
 	t = out_table_new(cmd_vm_ls_cols, nitems(cmd_vm_ls_cols));
 	for (i = 0; i < n; i++) {
 		r = &in[i];
+		if (name != NULL && strcmp(r->owner, name) != 0)
+			continue;
 		out_table_row(t);
 		out_cell_str(t, "id", r->id);
 		out_cell_str(t, "driver", r->driver);
@@ -50,7 +61,10 @@ cmd_vm_ls_exec(struct cmd_ctx *ctx)
 		out_cell_int(t, "memory_mb", r->memory_mb);
 		out_cell_num(t, "memory_used_mb", r->memory_used_mb);
 		out_cell_str(t, "start", r->start);
-		out_cell_int(t, "start_ms", r->start_ms);
+		if (r->start_ms >= 0)
+			out_cell_int(t, "start_ms", r->start_ms);
+		else
+			out_cell_none(t, "start_ms");	/* not known (yet) */
 		out_cell_int(t, "version", r->fn_version);
 		out_cell_int(t, "idle_s", (long long)r->idle_s);
 	}
@@ -63,9 +77,16 @@ cmd_vm_ls_exec(struct cmd_ctx *ctx)
 const struct cmd_entry cmd_vm_ls_entry = {
 	.name = "vm ls",
 	.alias = "vm list",
-	.min_args = 0, .max_args = 0,
+	.min_args = 0, .max_args = 1,
+	.usage = "[FUNCTION]",
 	.help = "list instances (sandboxes and VMs) with their memory use",
-	.flags = CMD_F_STORE | CMD_F_OUTPUT,
+	.long_help = "FUNCTION lists only that function's instances; '(pool)' "
+	    "the pooled ones.\nLIMIT and USED are MiB (memory_mb, "
+	    "memory_used_mb in -o json), STARTUP ms (start_ms; null, '-'\n"
+	    "while not known), IDLE s.",
+	.example = "hearth vm ls hello -q",
+	.flags = CMD_F_STORE | CMD_F_OUTPUT | CMD_F_LIST,
+	.complete = COMPLETE_FN,
 	.exec = cmd_vm_ls_exec,
 };
 
@@ -80,12 +101,12 @@ static const struct out_col cmd_vm_inspect_cols[] = {
 	{ "pid", "PID", OUT_INT },
 	{ "vmm_pid", "QEMU PID", OUT_INT },
 	{ "start", "Started by", OUT_STR },
-	{ "start_ms", "Start (ms)", OUT_INT },
+	{ "start_ms", "Start took", OUT_INT, "ms" },
 	{ "note", "Note", OUT_STR },
 	{ "exit", "Exit", OUT_STR },
-	{ "memory_mb", "Memory limit (MB)", OUT_INT },
-	{ "memory_used_mb", "Memory used (MB)", OUT_NUM },
-	{ "cpu_s", "CPU (s)", OUT_NUM },
+	{ "memory_mb", "Memory limit", OUT_INT, "MiB" },
+	{ "memory_used_mb", "Memory used", OUT_NUM, "MiB" },
+	{ "cpu_s", "CPU", OUT_NUM, "s" },
 	{ "fn_version", "Function version", OUT_INT },
 	{ "socket", "Agent socket", OUT_STR },
 	{ "run_dir", "Run directory", OUT_STR },
@@ -115,7 +136,10 @@ cmd_vm_inspect_exec(struct cmd_ctx *ctx)
 	out_cell_int(t, "pid", r.pid);
 	out_cell_int(t, "vmm_pid", r.vmm_pid);
 	out_cell_str(t, "start", r.start);
-	out_cell_int(t, "start_ms", r.start_ms);
+	if (r.start_ms >= 0)
+		out_cell_int(t, "start_ms", r.start_ms);
+	else
+		out_cell_none(t, "start_ms");
 	out_cell_str(t, "note", r.note);
 	out_cell_str(t, "exit", r.exit);
 	out_cell_int(t, "memory_mb", r.memory_mb);
@@ -139,6 +163,7 @@ const struct cmd_entry cmd_vm_inspect_entry = {
 	.min_args = 1, .max_args = 1,
 	.usage = "ID",
 	.help = "show one instance: driver, accelerator, processes, start, memory",
+	.example = "hearth vm inspect $(hearth vm ls hello -q | head -1)",
 	.flags = CMD_F_STORE | CMD_F_OUTPUT,
 	.complete = COMPLETE_VM,
 	.exec = cmd_vm_inspect_exec,

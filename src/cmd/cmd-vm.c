@@ -71,8 +71,9 @@ const struct cmd_entry cmd_vm_rm_entry = {
 	.name = "vm rm",
 	.opts = cmd_vm_rm_opts,
 	.min_args = 0, .max_args = -1,
-	.usage = "ID...",
+	.usage = "[ID...]",
 	.help = "destroy instances",
+	.example = "hearth vm rm --all",
 	.flags = CMD_F_STORE | CMD_F_MUTATES,
 	.complete = COMPLETE_VM,
 	.exec = cmd_vm_rm_exec,
@@ -103,8 +104,8 @@ cmd_vm_pool_exec(struct cmd_ctx *ctx)
 }
 
 static const struct cmd_opt cmd_vm_pool_opts[] = {
-	{ "size", 's', OPT_STRING, "N", "instances to keep (default: the setting pool.size, 1)" },
-	{ "driver", 'd', OPT_STRING, "DRIVER", "ns, qemu or auto (default: the setting driver.default)" },
+	{ "size", 's', OPT_STRING, "N", "instances to keep, 0 to 64 (default: the setting pool.size, 1)" },
+	{ "driver", 'd', OPT_STRING, "DRIVER", "ns, qemu or auto (default: the setting driver.default)", 0, "ns qemu auto" },
 	{ NULL, 0, 0, NULL, NULL }
 };
 
@@ -114,6 +115,8 @@ const struct cmd_entry cmd_vm_pool_entry = {
 	.min_args = 0, .max_args = 1,
 	.usage = "[RUNTIME]",
 	.help = "pre-start instances (sandboxes or VMs) for a runtime so first invocations are fast",
+	.long_help = "RUNTIME is python3 (the default) or node.",
+	.example = "hearth vm pool node --size 2 --driver qemu",
 	.flags = CMD_F_STORE | CMD_F_MUTATES,
 	.exec = cmd_vm_pool_exec,
 };

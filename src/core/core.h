@@ -292,6 +292,8 @@ struct list_fn_stats {
 int	 list_fn_stats(struct store *st, const char *fn,
 	     struct list_fn_stats *out, char **cause);
 enum list_names { LIST_FN_NAMES, LIST_INST_IDS };
+int	 list_env_secret(const char *key);
+char	*list_env_masked(const char *env);
 char	**list_names(struct store *st, enum list_names kind);
 
 /* stream.c: a function's instances' agent streams, read without waiting. */

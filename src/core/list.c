@@ -21,6 +21,9 @@
  * whatever state the row still claims (a gc that could not remove it,
  * a kill since), as the console has always drawn it.
  */
+#include <cjson/cJSON.h>
+
+#include <ctype.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -632,4 +635,57 @@ list_names(struct store *st, enum list_names kind)
 	}
 	sqlite3_finalize(stmt);
 	return v;
+}
+
+/*
+ * Whether an environment variable named key looks like it holds a
+ * secret: its name holds SECRET, TOKEN, PASSWORD, PASSWD, KEY,
+ * CREDENTIAL or AUTH, in any case.  The one rule by which `fn show` and
+ * the console's details mask a value.
+ */
+int
+list_env_secret(const char *key)
+{
+	static const char *words[] = { "SECRET", "TOKEN", "PASSWORD", "PASSWD",
+	    "KEY", "CREDENTIAL", "AUTH", NULL };
+	char	up[128];
+	int	i;
+
+	for (i = 0; key[i] != '\0' && i < (int)sizeof up - 1; i++)
+		up[i] = (char)toupper((unsigned char)key[i]);
+	up[i] = '\0';
+	for (i = 0; words[i] != NULL; i++)
+		if (strstr(up, words[i]) != NULL)
+			return 1;
+	return 0;
+}
+
+/*
+ * A function's environment (its JSON object, env) as it is shown: each
+ * secret-looking value (list_env_secret) replaced by "********".  Text
+ * that is not an object is returned as it is.  The caller frees it.
+ */
+char *
+list_env_masked(const char *env)
+{
+	cJSON	*j, *it, *next;
+	char	*s, *copy;
+
+	if ((j = cJSON_Parse(env)) == NULL || !cJSON_IsObject(j)) {
+		cJSON_Delete(j);
+		return xstrdup(env);
+	}
+	for (it = j->child; it != NULL; it = next) {
+		next = it->next;	/* it is freed when replaced */
+		if (it->string != NULL && list_env_secret(it->string))
+			cJSON_ReplaceItemInObjectCaseSensitive(j, it->string,
+			    cJSON_CreateString("********"));
+	}
+	s = cJSON_PrintUnformatted(j);
+	cJSON_Delete(j);
+	if (s == NULL)
+		return xstrdup(env);
+	copy = xstrdup(s);	/* ours to free with free(), not cJSON's */
+	cJSON_free(s);
+	return copy;
 }

@@ -45,9 +45,9 @@ test_parse(void)
 	e = cmd_find(2, f1, &used);
 	memset(&ctx, 0, sizeof ctx);
 	CHECK("parse-1.1", cmd_parse(e, 9, a1, &ctx, &cause) == -1);
+	/* Required options are spelled out, the rest are [options]. */
 	CHECK_STR("parse-1.2", cause, "too many arguments; usage: hearth fn create NAME "
-	    "[--runtime RUNTIME] [--handler MOD.FUNC] [--code PATH] [--memory MB] "
-	    "[--timeout SECONDS] [--env KEY=VALUE]... [--driver DRIVER]");
+	    "--runtime RUNTIME --handler MOD.FUNC --code PATH [options]");
 	free(cause);
 	cause = NULL;
 	cmd_ctx_free(&ctx);
@@ -168,6 +168,172 @@ test_remove_each(void)
 	free(e);
 }
 
+/* Groups list their commands; a typo names the nearest command. */
+static void
+test_groups(void)
+{
+	char	*g1[] = { "fn" }, *g2[] = { "vm", "snapshot" }, *g3[] = { "fn", "lss" };
+	char	*g4[] = { "fn", "invok", "x" }, *g5[] = { "frobnicate" };
+	char	*g6[] = { "fn", "zzzzzz" }, *g7[] = { "fnn", "ls" };
+	struct buf b = { 0 };
+	char	*s;
+
+	CHECK("group-1.1", cmd_group(1, g1) == 1);
+	CHECK("group-1.2", cmd_group(2, g2) == 2);
+	CHECK("group-1.3", cmd_group(2, g3) == 1);
+	CHECK("group-1.4", cmd_group(1, g5) == 0);
+	cmd_help_group(1, g1, &b);
+	CHECK("group-2.1", strstr(b.data, "usage: hearth fn COMMAND") != NULL);
+	CHECK("group-2.2", strstr(b.data, "  fn ls ") != NULL &&
+	    strstr(b.data, "  fn invoke ") != NULL && strstr(b.data, "vm ls") == NULL);
+	buf_free(&b);
+	s = cmd_unknown(2, g3);
+	CHECK_STR("group-3.1", s, "unknown command 'fn lss' (did you mean 'fn ls'?)");
+	free(s);
+	s = cmd_unknown(3, g4);
+	CHECK_STR("group-3.2", s, "unknown command 'fn invok' (did you mean 'fn invoke'?)");
+	free(s);
+	s = cmd_unknown(1, g5);
+	CHECK_STR("group-3.3", s, "unknown command 'frobnicate' (try 'help')");
+	free(s);
+	s = cmd_unknown(2, g6);
+	CHECK_STR("group-3.4", s, "unknown command 'fn zzzzzz' (try 'help fn')");
+	free(s);
+	s = cmd_unknown(2, g7);
+	CHECK_STR("group-3.5", s, "unknown command 'fnn' (did you mean 'fn'?)");
+	free(s);
+}
+
+/* Every command's help in one format, from the table. */
+static void
+test_help(void)
+{
+	char	*a1[] = { "fn", "create" }, *a2[] = { "fn", "bench" };
+	const struct cmd_entry **e;
+	struct buf b = { 0 };
+	int	 used;
+
+	cmd_help(cmd_find(2, a1, &used), &b);
+	CHECK("help-1.1", strncmp(b.data, "usage: hearth fn create NAME --runtime "
+	    "RUNTIME --handler MOD.FUNC --code PATH [options]\n", 84) == 0);
+	CHECK("help-1.2", strstr(b.data, "  -r, --runtime RUNTIME") != NULL &&
+	    strstr(b.data, "(required)") != NULL);
+	CHECK("help-1.3", strstr(b.data, "\nExample:\n  hearth fn create ") != NULL);
+	buf_free(&b);
+	cmd_help(cmd_find(2, a2, &used), &b);
+	CHECK("help-2.1", strstr(b.data, "  -n, --requests N") != NULL &&
+	    strstr(b.data, "  -c, --concurrency C") != NULL);
+	buf_free(&b);
+	/* Every command: a usage line, an Options section with -h. */
+	for (e = cmd_table; *e != NULL; e++) {
+		cmd_help(*e, &b);
+		CHECK((*e)->name, strncmp(b.data, "usage: hearth ", 14) == 0 &&
+		    strstr(b.data, "\nOptions:\n") != NULL &&
+		    strstr(b.data, "  -h, --help ") != NULL);
+		buf_free(&b);
+	}
+}
+
+/* --since: durations back from now, or RFC 3339 times. */
+static void
+test_since(void)
+{
+	double	 w = 0;
+	char	*cause = NULL;
+
+	CHECK("since-1.1", cmd_since("30s", 1000, &w, &cause) == 0 && w == 970);
+	CHECK("since-1.2", cmd_since("10m", 1000, &w, &cause) == 0 && w == 400);
+	CHECK("since-1.3", cmd_since("2h", 10000, &w, &cause) == 0 && w == 2800);
+	CHECK("since-1.4", cmd_since("1h30m", 10000, &w, &cause) == 0 && w == 4600);
+	CHECK("since-1.5", cmd_since("1d", 100000, &w, &cause) == 0 && w == 13600);
+	CHECK("since-2.1", cmd_since("2026-12-01T07:12:16Z", 0, &w, &cause) == 0 &&
+	    w == 1796109136);
+	CHECK("since-2.2", cmd_since("2026-12-01T08:12:16+01:00", 0, &w,
+	    &cause) == 0 && w == 1796109136);
+	CHECK("since-2.3", cmd_since("2026-12-01T07:12:16.5Z", 0, &w, &cause) == 0 &&
+	    w == 1796109136.5);
+	CHECK("since-3.1", cmd_since("10", 0, &w, &cause) == -1 &&
+	    strstr(cause, "--since '10'") != NULL);
+	free(cause);
+	cause = NULL;
+	CHECK("since-3.2", cmd_since("10x", 0, &w, &cause) == -1);
+	free(cause);
+	cause = NULL;
+	CHECK("since-3.3", cmd_since("", 0, &w, &cause) == -1);
+	free(cause);
+	cause = NULL;
+	CHECK("since-3.4", cmd_since("2026-12-01T07:12:16", 0, &w, &cause) == -1);
+	free(cause);
+}
+
+/* Join a candidate list with spaces, freeing it. */
+static char *
+cands(char **v, int n)
+{
+	struct buf b = { 0 };
+	int	 i;
+
+	for (i = 0; i < n; i++)
+		buf_printf(&b, "%s%s", i ? " " : "", v[i]);
+	util_free_argv(n, v);
+	return b.data != NULL ? b.data : xstrdup("");
+}
+
+/* Completion reads the whole line, as cmd_parse would. */
+static void
+test_complete(void)
+{
+	char	*c1[] = { "fn", "invoke", "hello" }, *c2[] = { "fn", "create", "x" };
+	char	*c3[] = { "fn", "create", "x", "--runtime" };
+	char	*c4[] = { "fn", "create", "x", "-d" }, *c5[] = { "fn", "ls", "-o" };
+	char	*c6[] = { "help", "fn" }, *c7[] = { "fn" };
+	char	*c8[] = { "fn", "create", "x", "--memory", "128" };
+	char	*s, **v;
+	int	 n;
+
+	v = complete_words(NULL, 3, c1, "-", &n);
+	s = cands(v, n);
+	CHECK_STR("complete-1.1", s, "--log --output --help");
+	free(s);
+	v = complete_words(NULL, 3, c2, "--r", &n);
+	s = cands(v, n);
+	CHECK_STR("complete-1.2", s, "--runtime");
+	free(s);
+	v = complete_words(NULL, 4, c3, "p", &n);
+	s = cands(v, n);
+	CHECK_STR("complete-1.3", s, "python3");
+	free(s);
+	v = complete_words(NULL, 4, c4, "", &n);
+	s = cands(v, n);
+	CHECK_STR("complete-1.4", s, "ns qemu auto");
+	free(s);
+	v = complete_words(NULL, 3, c2, "--driver=q", &n);
+	s = cands(v, n);
+	CHECK_STR("complete-1.5", s, "--driver=qemu");
+	free(s);
+	v = complete_words(NULL, 3, c5, "", &n);
+	s = cands(v, n);
+	CHECK_STR("complete-1.6", s, "text json");
+	free(s);
+	v = complete_words(NULL, 2, c6, "l", &n);
+	s = cands(v, n);
+	CHECK_STR("complete-1.7", s, "ls list logs");
+	free(s);
+	v = complete_words(NULL, 1, c7, "in", &n);
+	s = cands(v, n);
+	CHECK_STR("complete-1.8", s, "invoke");
+	free(s);
+	/* A value given: options again, not values. */
+	v = complete_words(NULL, 5, c8, "--ti", &n);
+	s = cands(v, n);
+	CHECK_STR("complete-1.9", s, "--timeout");
+	free(s);
+	v = complete_describe(NULL, 3, c2, "--ru", &n);
+	s = cands(v, n);
+	CHECK_STR("complete-2.1", s, "--runtime\tpython3 or node");
+	free(s);
+}
+
 int
 main(void)
 {
@@ -175,5 +341,9 @@ main(void)
 	test_parse();
 	test_validate();
 	test_remove_each();
+	test_groups();
+	test_help();
+	test_since();
+	test_complete();
 	CHECK_DONE();
 }

@@ -599,6 +599,20 @@ main(void)
 	CHECK_STR("logs-3.10", store_dir(st) + strlen(store_dir(st)) -
 	    5, "/home");
 
+	/* The one masking rule, fn show's and the console's. */
+	CHECK("mask-1.1", list_env_secret("SECRET_TOKEN") && list_env_secret("db_password") &&
+	    list_env_secret("AWS_ACCESS_KEY_ID") && list_env_secret("Authorization"));
+	CHECK("mask-1.2", !list_env_secret("STAGE") && !list_env_secret("TZ"));
+	sql = list_env_masked("{\"SECRET_TOKEN\":\"abc\",\"STAGE\":\"dev\"}");
+	CHECK_STR("mask-1.3", sql, "{\"SECRET_TOKEN\":\"********\",\"STAGE\":\"dev\"}");
+	free(sql);
+	sql = list_env_masked("{}");
+	CHECK_STR("mask-1.4", sql, "{}");
+	free(sql);
+	sql = list_env_masked("not json");
+	CHECK_STR("mask-1.5", sql, "not json");
+	free(sql);
+
 	test_handler_file(dir);
 	test_stream(dir);
 	test_bounded(st);

@@ -309,6 +309,61 @@ test_show(void)
 	out_table_free(t);
 }
 
+static const struct out_col ucols[] = {
+	{ "id", "ID", OUT_STR },
+	{ "memory_mb", "MEM", OUT_INT, "MiB" },
+	{ "used_mb", "USED", OUT_NUM, "MiB" },
+	{ "took_ms", "TOOK", OUT_NUM, "ms" },
+};
+
+/* Units in text, bare numbers in JSON; -q prints the first column only. */
+static void
+test_units(void)
+{
+	struct capture		 c;
+	struct out_table	*t;
+
+	t = out_table_new(ucols, nitems(ucols));
+	out_table_row(t);
+	out_cell_str(t, "id", "a1");
+	out_cell_int(t, "memory_mb", 128);
+	out_cell_num(t, "used_mb", 318.93);
+	out_cell_num(t, "took_ms", 1.5);
+	out_table_row(t);
+	out_cell_str(t, "id", "b2");
+	out_cell_int(t, "memory_mb", 64);
+	out_cell_none(t, "used_mb");
+	out_cell_num(t, "took_ms", 12);
+	cap_open(&c, OUT_TEXT);
+	out_show(&c.ctx, t, 0);
+	cap_close(&c);
+	CHECK_STR("units-1.1", c.o, "ID  MEM     USED      TOOK\n"
+	    "a1  128MiB  318.9MiB  1.50ms\nb2  64MiB   -         12.00ms\n");
+	cap_free(&c);
+	cap_open(&c, OUT_JSON);
+	out_show(&c.ctx, t, 0);
+	cap_close(&c);
+	CHECK_STR("units-1.2", c.o, "[\n  {\"id\": \"a1\", \"memory_mb\": 128, "
+	    "\"used_mb\": 318.930, \"took_ms\": 1.500},\n  {\"id\": \"b2\", "
+	    "\"memory_mb\": 64, \"used_mb\": null, \"took_ms\": 12.000}\n]\n");
+	cap_free(&c);
+	cap_open(&c, OUT_TEXT);
+	c.ctx.quiet = 1;
+	out_show(&c.ctx, t, 0);
+	cap_close(&c);
+	CHECK_STR("quiet-1.1", c.o, "a1\nb2\n");
+	cap_free(&c);
+	cap_open(&c, OUT_JSON);
+	c.ctx.quiet = 1;
+	out_show(&c.ctx, t, 0);
+	out_show(&c.ctx, t, 1);		/* a single object is not a list */
+	cap_close(&c);
+	CHECK_STR("quiet-1.2", c.o, "a1\nb2\n{\"id\": \"a1\", \"memory_mb\": 128, "
+	    "\"used_mb\": 318.930, \"took_ms\": 1.500}\n");
+	cap_free(&c);
+	out_table_free(t);
+}
+
 static const struct out_col lcols[] = {
 	{ "ts", "Time", OUT_STR },
 	{ "line", "Line", OUT_STR },
@@ -535,6 +590,7 @@ main(void)
 	struct out_table	*t;
 	char			*s;
 
+	test_units();
 	out_json_string(&b, "a\"b\\c\nd\te\x01");
 	CHECK_STR("json-1.1", b.data, "\"a\\\"b\\\\c\\nd\\te\\u0001\"");
 	buf_free(&b);
