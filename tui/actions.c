@@ -31,9 +31,19 @@ act_quit(struct tui *t)
 	t->quit = 1;
 }
 
+/*
+ * Move the selection by rows.  A paged view (Events) that has older
+ * rows than it loaded loads more when the selection would go past its
+ * last: scrolling down reaches the oldest event the store keeps.
+ */
 static void
 act_move(struct tui *t, int by)
 {
+	if (t->view->paged && t->more && t->sel + by >= t->nshown) {
+		t->limit = t->sel + by + 1 > t->limit + TUI_PAGE_ROWS ?
+		    t->sel + by + 1 : t->limit + TUI_PAGE_ROWS;
+		tui_reload(t);
+	}
 	t->sel += by;
 	if (t->sel >= t->nshown)
 		t->sel = t->nshown - 1;
@@ -47,7 +57,16 @@ static void act_up(struct tui *t) { act_move(t, -1); }
 static void act_pgdown(struct tui *t) { act_move(t, LINES / 2); }
 static void act_pgup(struct tui *t) { act_move(t, -LINES / 2); }
 static void act_top(struct tui *t) { act_move(t, -t->nshown); }
-static void act_bottom(struct tui *t) { act_move(t, t->nshown); }
+
+static void
+act_bottom(struct tui *t)
+{
+	if (t->view->paged && t->more) {
+		t->limit = -1;		/* every row: the oldest is the bottom */
+		tui_reload(t);
+	}
+	act_move(t, t->nshown);
+}
 
 static void
 prompt_command_done(struct tui *t, const char *line, void *arg)
@@ -66,13 +85,14 @@ filter_done(struct tui *t, const char *text, void *arg)
 {
 	free(t->filter);
 	t->filter = *text != '\0' ? xstrdup(text) : NULL;
+	t->limit = TUI_PAGE_ROWS;	/* a new search starts at the newest */
 	tui_reload(t);
 }
 
 static void
 act_filter(struct tui *t)
 {
-	tui_prompt_open(t, PROMPT_FILTER, "/", t->filter, filter_done, NULL);
+	tui_prompt_open(t, PROMPT_FILTER, "/", NULL, filter_done, NULL);
 }
 
 static void
@@ -168,11 +188,16 @@ sel_fn(struct tui *t)
 static void
 act_logs(struct tui *t)
 {
-	char	*fn = sel_fn(t);
+	struct tui_pane	*p;
+	char		*fn = sel_fn(t), *cause = NULL;
 
 	if (fn == NULL)
 		return;
-	tui_set_pane(t, pane_logs_new(t, fn));
+	if ((p = pane_logs_new(t, fn, -1, 1, &cause)) == NULL) {
+		tui_status(t, 1, "%s", cause);
+		free(cause);
+	} else
+		tui_set_pane(t, p);
 	free(fn);
 }
 
@@ -339,12 +364,39 @@ act_output(struct tui *t)
 	tui_set_pane(t, pane_text_new(t->last_title, t->last_output));
 }
 
+/*
+ * The log part of an invocation's stderr (`fn invoke --log` writes the
+ * log there first, as the function wrote it): without hearth's own
+ * lines after it (the error line the status shows).
+ */
+static char *
+invoke_log_text(const char *err)
+{
+	size_t	len = strlen(err), start;
+
+	while (len > 0) {
+		while (len > 0 && err[len - 1] == '\n')
+			len--;
+		for (start = len; start > 0 && err[start - 1] != '\n'; start--)
+			;
+		if (len - start < 8 || strncmp(err + start, "hearth: ", 8) != 0)
+			break;
+		len = start;
+	}
+	return xstrndup(err, len);
+}
+
+/*
+ * A finished invocation, shown as the Lambda console shows a test: the
+ * status and figures, the response, then the function's log output
+ * (START, what it printed, END, REPORT).
+ */
 static void
 invoke_done(struct tui *t, struct tui_job *j)
 {
 	cJSON		*r = cJSON_Parse(j->obuf.data), *res;
 	struct buf	 b = { 0 };
-	char		*pretty, *p;
+	char		*pretty, *p, *log;
 
 	if (r == NULL) {
 		tui_job_report(t, j);
@@ -355,12 +407,15 @@ invoke_done(struct tui *t, struct tui_job *j)
 	for (p = pretty; *p != '\0'; p++)	/* cJSON indents with tabs */
 		if (*p == '\t')
 			*p = ' ';
-	buf_printf(&b, "status %s   duration %.2f ms   %s   memory %d MB\n\n%s\n",
+	log = invoke_log_text(j->ebuf.data);
+	buf_printf(&b, "status %s   duration %.2f ms   %s   memory %d MB\n\n"
+	    "Response\n%s\n\nFunction logs\n%s\n",
 	    cJSON_GetStringValue(cJSON_GetObjectItem(r, "status")),
 	    cJSON_GetNumberValue(cJSON_GetObjectItem(r, "duration_ms")),
 	    cJSON_IsTrue(cJSON_GetObjectItem(r, "cold")) ? "cold start" : "warm",
 	    (int)cJSON_GetNumberValue(cJSON_GetObjectItem(r, "max_memory_mb")),
-	    pretty);
+	    pretty, *log != '\0' ? log : "(none)");
+	free(log);
 	tui_show_output(t, j, j->title, b.data);
 	if (j->status != 0)
 		tui_job_report(t, j);	/* the one-line error, in red */
@@ -379,8 +434,8 @@ static void
 invoke_payload_done(struct tui *t, const char *payload, void *arg)
 {
 	char	*fn = arg, *title, *argv[] = { (char *)"fn", (char *)"invoke",
-	    fn, (char *)(*payload != '\0' ? payload : "{}"), (char *)"-o",
-	    (char *)"json", NULL };
+	    fn, (char *)(*payload != '\0' ? payload : "{}"), (char *)"--log",
+	    (char *)"-o", (char *)"json", NULL };
 
 	title = xasprintf("invoke %s", fn);
 	if (tui_job_start(t, title, argv, invoke_done, NULL) != NULL)
@@ -406,8 +461,8 @@ delete_confirm(struct tui *t, const char *answer, void *arg)
 {
 	char	*key = arg, *title, *argv[4];
 
-	if (answer[0] != 'y' && answer[0] != 'Y') {
-		tui_status(t, 0, "not deleted");
+	if (answer[0] != 'y') {
+		tui_status(t, 0, "not deleted: %s", key);
 		free(key);
 		return;
 	}
@@ -436,9 +491,9 @@ act_delete(struct tui *t)
 		tui_status(t, 1, "nothing here can be deleted");
 		return;
 	}
-	label = xasprintf("delete %s %s? [y/N] ", strcmp(t->view->kind, "vm") == 0 ?
-	    "instance" : "function", key);
-	tui_prompt_open(t, PROMPT_ASK, label, NULL, delete_confirm, xstrdup(key));
+	label = xasprintf("delete %s %s? [y/N] (y deletes, n or Esc cancels)",
+	    strcmp(t->view->kind, "vm") == 0 ? "instance" : "function", key);
+	tui_prompt_open(t, PROMPT_KEY, label, NULL, delete_confirm, xstrdup(key));
 	free(label);
 }
 
