@@ -624,6 +624,9 @@ console_hint_rows(struct tui *t, int w, struct buf *rows)
 		if (h->action != NULL && tui_keys_hint(h->action, key,
 		    sizeof key) != 0)
 			continue;	/* unbound */
+		if (h->action != NULL && strcmp(h->action, "page-down") == 0 &&
+		    !t->more)
+			continue;	/* Events: no older rows to load */
 		s = xasprintf("<%s>%s", h->action != NULL ? key : h->key, h->label);
 		if (n > 0 && (int)(rows[n - 1].len + 1 + strlen(s)) <= w)
 			buf_printf(&rows[n - 1], " %s", s);
