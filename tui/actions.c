@@ -707,17 +707,17 @@ act_new(struct tui *t)
 const struct tui_action tui_actions[] = {
 	{ "quit", 0, "leave the console (instances keep running)", act_quit },
 	{ "command", 0, "run a hearth command (Tab completes)", act_prompt },
-	{ "filter", 0, "filter rows: text or regex; Esc clears", act_filter },
+	{ "filter", 0, "filter rows: text or regex (Events: all history); Esc clears; Up recalls", act_filter },
 	{ "help", 0, "this help", act_help },
 	{ "down", 0, "select the next row", act_down },
 	{ "up", 0, "select the previous row", act_up },
-	{ "page-down", 0, "half a screen down", act_pgdown },
+	{ "page-down", 0, "half a screen down (Events: loads older rows past the last)", act_pgdown },
 	{ "page-up", 0, "half a screen up", act_pgup },
 	{ "top", 0, "first row", act_top },
-	{ "bottom", 0, "last row", act_bottom },
+	{ "bottom", 0, "last row (Events: the oldest kept)", act_bottom },
 	{ "details", 0, "details of the selected row", act_details },
 	{ "back", 0, "close the pane, or clear the filter", act_back },
-	{ "logs", 0, "live logs of the selected function", act_logs },
+	{ "logs", 0, "live logs of the selected function (:fn logs NAME -f)", act_logs },
 	{ "stats", 0, "live stats of the selected function", act_stats },
 	{ "console", 0, "serial console of the selected VM (agent log of a sandbox)", act_console },
 	{ "focus", 0, "move keys between table and pane", act_focus },
@@ -734,7 +734,7 @@ const struct tui_action tui_actions[] = {
 	{ "invoke", 1, "invoke the selected function with a payload", act_invoke },
 	{ "edit", 1, "edit the function's code in $EDITOR, then hot-reload", act_edit },
 	{ "new", 1, "create a function from a template in $EDITOR", act_new },
-	{ "delete", 1, "delete the selected function or instance", act_delete },
+	{ "delete", 1, "delete the selected function or instance (y confirms)", act_delete },
 	{ NULL, 0, NULL, NULL }
 };
 

@@ -377,7 +377,8 @@ tui_keys_help(struct buf *b)
 			keys_name(keys[j].key, name, sizeof name);
 			buf_printf(b, "  %-16s run %s\n", name, keys[j].action);
 		}
-	buf_addstr(b, "\nIn the logs pane: f follow, w wrap, t times, / search, "
-	    "n/N next/previous match.\nViews: :fn :vm :img :ev (or 1-4).  "
-	    "Any hearth command runs from ':'.\n");
+	buf_addstr(b, "\nIn the logs pane: f follow, w wrap, t times, / search "
+	    "(Up recalls), n/N next/previous match.\nViews: :fn :vm :img :ev "
+	    "(or 1-4).  Any hearth command runs from ':', parsed as in the "
+	    "shell; :fn logs NAME [--tail N] [-f] opens the logs pane.\n");
 }

@@ -136,7 +136,10 @@ keys wide 1 '?'
 wait_for wide "help"
 screen wide | grep -q "Enter Enter" && fail "21.7 help lists Enter twice"
 wait_for wide "(agent log"
+keys wide j j j j			# the line goes on in the next row
 wait_for wide "of a sandbox)"
+keys wide G
+wait_for wide "opens the logs pane."
 keys wide Escape
 tm resize-window -t wide -x 200 -y 40
 wait_for wide "DRIVER"
