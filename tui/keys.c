@@ -194,6 +194,12 @@ keys_logs_pane(struct tui *t, struct cmd_ctx *ctx)
 	long long	 n = -1;
 	char		*cause = NULL;
 
+	if (ctx->format == OUT_JSON && cmd_flag(ctx, "follow")) {
+		/* A child would follow for ever; the console waits for it. */
+		tui_status(t, 1, "fn logs -f -o json streams to a script: run it "
+		    "from the shell");
+		return 0;
+	}
 	if (ctx->format == OUT_JSON)
 		return -1;	/* JSON is for scripts: print it */
 	if (tail != NULL && util_parse_int(tail, 0, 100000000, &n) != 0)
