@@ -9,6 +9,12 @@
  * terminal only what changed — one update per batch of keys or ticks, not
  * per key or per log line.
  *
+ * The screen is a header (the view's name first, then the figures that
+ * fit), the table (its columns dropped whole, least wanted first, when
+ * narrow), the pane if one is open (its title reversed when it has the
+ * keys), and one or two rows of hints for the keys that work there, the
+ * last giving way to a prompt or a message.
+ *
  * The terminal is restored on every way out: q, :quit, Ctrl-C, SIGTERM
  * and SIGHUP (a dropped SSH link) end the loop normally; a crash signal or
  * fatal() runs endwin() first.  Instances never belong to the console, so

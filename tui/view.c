@@ -273,8 +273,8 @@ static void
 view_ev_fill(struct tui *t, struct tui_fill *f)
 {
 	struct list_event	*ev;
-	struct tm		 tm;
-	time_t			 secs;
+	struct tm		 tm, today;
+	time_t			 secs, now;
 	char			 when[32], *cause = NULL;
 	int			 nev, i;
 
@@ -283,10 +283,14 @@ view_ev_fill(struct tui *t, struct tui_fill *f)
 		free(cause);
 		return;
 	}
+	now = time(NULL);
+	localtime_r(&now, &today);
 	for (i = 0; i < nev; i++) {
 		secs = (time_t)ev[i].ts;
 		localtime_r(&secs, &tm);
-		strftime(when, sizeof when, "%H:%M:%S", &tm);
+		/* Paging back reaches other days: those say which. */
+		strftime(when, sizeof when, tm.tm_yday == today.tm_yday &&
+		    tm.tm_year == today.tm_year ? "%H:%M:%S" : "%m-%d %H:%M", &tm);
 		view_add(f, ev[i].subject, strcmp(ev[i].kind, "errored") == 0);
 		view_id(f, ev[i].id);
 		view_cell(f, "ts", "%s", when);
