@@ -217,8 +217,8 @@ keys_logs_pane(struct tui *t, struct cmd_ctx *ctx)
 /*
  * Run a hearth command line from the console: ':' prompt or a binding.
  * The line is split into words as run_line splits a shell line, and run
- * by a child `hearth WORDS...`, whose run_argv parses and dispatches it
- * and reports its errors exactly as in the shell: there is no second
+ * by a child `hearth -- WORDS...`, whose run_argv parses and dispatches
+ * it and reports its errors exactly as in the shell: there is no second
  * parser here.  What stays in the console: a view's name switches to
  * it, `quit` leaves, and `fn logs` — when the command table's parser
  * (cmd_parse) accepts it — opens the logs pane for the NAME, --tail and
@@ -233,7 +233,7 @@ tui_run_command(struct tui *t, const char *line)
 	struct buf		 expanded = { 0 };
 	struct cmd_ctx		 ctx;
 	const char		*p;
-	char			**argv, *cause = NULL, *title;
+	char			**argv, **words, *cause = NULL, *title;
 	int			 argc, used, rc;
 
 	while (*line == ' ' || *line == ':')
@@ -281,8 +281,13 @@ tui_run_command(struct tui *t, const char *line)
 		if (rc == 0)
 			goto out;
 	}
-	if (tui_job_start(t, title, argv, tui_job_report, NULL) != NULL)
+	/* After "--", a word starting with '-' is no global option. */
+	words = xcalloc(argc + 2, sizeof *words);
+	words[0] = (char *)"--";
+	memcpy(words + 1, argv, sizeof *words * argc);
+	if (tui_job_start(t, title, words, tui_job_report, NULL) != NULL)
 		tui_status(t, 0, "running %s...", title);
+	free(words);
 out:
 	util_free_argv(argc, argv);
 	free(title);

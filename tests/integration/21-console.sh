@@ -70,6 +70,10 @@ keys wide ":fn logs made --tail x" Enter
 wait_for wide "tail 'x' must be a whole number"
 keys wide ":fn logs" Enter
 wait_for wide "missing argument"
+# any line: the shell's words for it (a leading '-' is no global option)
+echo "-f x" | H shell 2>"$T/err.dash" >/dev/null
+keys wide ":-f x" Enter
+wait_for wide "$(sed 's/^hearth: //' "$T/err.dash" | cut -c1-30)"
 
 # 21.4 delete asks once: y deletes, and the next key is a key, not text
 expect_rc 0 H fn create gone --runtime python3 --handler app.handler --code "$T/code"
