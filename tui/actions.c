@@ -174,6 +174,10 @@ sel_fn(struct tui *t)
 		tui_status(t, 1, "nothing selected");
 		return NULL;
 	}
+	/* An event's subject may be an instance: then its function. */
+	if (t->view->paged && !logs_fn_exists(t->st, key) &&
+	    (fn = list_inst_fn(t->st, key)) != NULL)
+		return fn;
 	if (t->view->kind != NULL && strcmp(t->view->kind, "fn") == 0)
 		return xstrdup(key);
 	if (t->view->kind != NULL && strcmp(t->view->kind, "vm") == 0) {
@@ -408,12 +412,14 @@ invoke_done(struct tui *t, struct tui_job *j)
 		if (*p == '\t')
 			*p = ' ';
 	log = invoke_log_text(j->ebuf.data);
-	buf_printf(&b, "status %s   duration %.2f ms   %s   memory %d MB\n\n"
-	    "Response\n%s\n\nFunction logs\n%s\n",
+	buf_printf(&b, "status %s   duration %.2f ms   %s   memory %d MB   "
+	    "request %s\n\nResponse\n%s\n\nFunction logs\n%s\n",
 	    cJSON_GetStringValue(cJSON_GetObjectItem(r, "status")),
 	    cJSON_GetNumberValue(cJSON_GetObjectItem(r, "duration_ms")),
 	    cJSON_IsTrue(cJSON_GetObjectItem(r, "cold")) ? "cold start" : "warm",
 	    (int)cJSON_GetNumberValue(cJSON_GetObjectItem(r, "max_memory_mb")),
+	    cJSON_GetStringValue(cJSON_GetObjectItem(r, "request_id")) != NULL ?
+	    cJSON_GetStringValue(cJSON_GetObjectItem(r, "request_id")) : "-",
 	    pretty, *log != '\0' ? log : "(none)");
 	free(log);
 	tui_show_output(t, j, j->title, b.data);
