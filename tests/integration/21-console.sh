@@ -194,7 +194,7 @@ wait_for wide "filter: ^made"
 keys wide s
 wait_for wide "stats: made"
 wait_for wide "INV/S(10s)"
-sleep 1.5
+wait_for wide "^│[0-9a-f]\{12\} .* 0.0 "	# its agent's first sample is in
 for i in 1 2 3 4 5; do echo "fn invoke made '{\"n\": $i}'"; done > "$T/five"
 expect_rc 0 H -f "$T/five"
 wait_for wide "0.5 inv/s (10s)   p50"		# the pane
