@@ -31,9 +31,19 @@ act_quit(struct tui *t)
 	t->quit = 1;
 }
 
+/*
+ * Move the selection by rows.  A paged view (Events) that has older
+ * rows than it loaded loads more when the selection would go past its
+ * last: scrolling down reaches the oldest event the store keeps.
+ */
 static void
 act_move(struct tui *t, int by)
 {
+	if (t->view->paged && t->more && t->sel + by >= t->nshown) {
+		t->limit = t->sel + by + 1 > t->limit + TUI_PAGE_ROWS ?
+		    t->sel + by + 1 : t->limit + TUI_PAGE_ROWS;
+		tui_reload(t);
+	}
 	t->sel += by;
 	if (t->sel >= t->nshown)
 		t->sel = t->nshown - 1;
@@ -47,7 +57,16 @@ static void act_up(struct tui *t) { act_move(t, -1); }
 static void act_pgdown(struct tui *t) { act_move(t, LINES / 2); }
 static void act_pgup(struct tui *t) { act_move(t, -LINES / 2); }
 static void act_top(struct tui *t) { act_move(t, -t->nshown); }
-static void act_bottom(struct tui *t) { act_move(t, t->nshown); }
+
+static void
+act_bottom(struct tui *t)
+{
+	if (t->view->paged && t->more) {
+		t->limit = -1;		/* every row: the oldest is the bottom */
+		tui_reload(t);
+	}
+	act_move(t, t->nshown);
+}
 
 static void
 prompt_command_done(struct tui *t, const char *line, void *arg)
@@ -66,13 +85,14 @@ filter_done(struct tui *t, const char *text, void *arg)
 {
 	free(t->filter);
 	t->filter = *text != '\0' ? xstrdup(text) : NULL;
+	t->limit = TUI_PAGE_ROWS;	/* a new search starts at the newest */
 	tui_reload(t);
 }
 
 static void
 act_filter(struct tui *t)
 {
-	tui_prompt_open(t, PROMPT_FILTER, "/", t->filter, filter_done, NULL);
+	tui_prompt_open(t, PROMPT_FILTER, "/", NULL, filter_done, NULL);
 }
 
 static void
@@ -154,6 +174,10 @@ sel_fn(struct tui *t)
 		tui_status(t, 1, "nothing selected");
 		return NULL;
 	}
+	/* An event's subject may be an instance: then its function. */
+	if (t->view->paged && !logs_fn_exists(t->st, key) &&
+	    (fn = list_inst_fn(t->st, key)) != NULL)
+		return fn;
 	if (t->view->kind != NULL && strcmp(t->view->kind, "fn") == 0)
 		return xstrdup(key);
 	if (t->view->kind != NULL && strcmp(t->view->kind, "vm") == 0) {
@@ -168,11 +192,16 @@ sel_fn(struct tui *t)
 static void
 act_logs(struct tui *t)
 {
-	char	*fn = sel_fn(t);
+	struct tui_pane	*p;
+	char		*fn = sel_fn(t), *cause = NULL;
 
 	if (fn == NULL)
 		return;
-	tui_set_pane(t, pane_logs_new(t, fn));
+	if ((p = pane_logs_new(t, fn, -1, 1, &cause)) == NULL) {
+		tui_status(t, 1, "%s", cause);
+		free(cause);
+	} else
+		tui_set_pane(t, p);
 	free(fn);
 }
 
@@ -321,12 +350,39 @@ act_output(struct tui *t)
 	tui_set_pane(t, pane_text_new(t->last_title, t->last_output));
 }
 
+/*
+ * The log part of an invocation's stderr (`fn invoke --log` writes the
+ * log there first, as the function wrote it): without hearth's own
+ * lines after it (the error line the status shows).
+ */
+static char *
+invoke_log_text(const char *err)
+{
+	size_t	len = strlen(err), start;
+
+	while (len > 0) {
+		while (len > 0 && err[len - 1] == '\n')
+			len--;
+		for (start = len; start > 0 && err[start - 1] != '\n'; start--)
+			;
+		if (len - start < 8 || strncmp(err + start, "hearth: ", 8) != 0)
+			break;
+		len = start;
+	}
+	return xstrndup(err, len);
+}
+
+/*
+ * A finished invocation, shown as the Lambda console shows a test: the
+ * status and figures, the response, then the function's log output
+ * (START, what it printed, END, REPORT).
+ */
 static void
 invoke_done(struct tui *t, struct tui_job *j)
 {
 	cJSON		*r = cJSON_Parse(j->obuf.data), *res;
 	struct buf	 b = { 0 };
-	char		*pretty, *p;
+	char		*pretty, *p, *log;
 
 	if (r == NULL) {
 		tui_job_report(t, j);
@@ -337,12 +393,17 @@ invoke_done(struct tui *t, struct tui_job *j)
 	for (p = pretty; *p != '\0'; p++)	/* cJSON indents with tabs */
 		if (*p == '\t')
 			*p = ' ';
-	buf_printf(&b, "status %s   duration %.2f ms   %s   memory %d MB\n\n%s\n",
+	log = invoke_log_text(j->ebuf.data);
+	buf_printf(&b, "status %s   duration %.2f ms   %s   memory %d MB   "
+	    "request %s\n\nResponse\n%s\n\nFunction logs\n%s\n",
 	    cJSON_GetStringValue(cJSON_GetObjectItem(r, "status")),
 	    cJSON_GetNumberValue(cJSON_GetObjectItem(r, "duration_ms")),
 	    cJSON_IsTrue(cJSON_GetObjectItem(r, "cold")) ? "cold start" : "warm",
 	    (int)cJSON_GetNumberValue(cJSON_GetObjectItem(r, "max_memory_mb")),
-	    pretty);
+	    cJSON_GetStringValue(cJSON_GetObjectItem(r, "request_id")) != NULL ?
+	    cJSON_GetStringValue(cJSON_GetObjectItem(r, "request_id")) : "-",
+	    pretty, *log != '\0' ? log : "(none)");
+	free(log);
 	tui_show_output(t, j, j->title, b.data);
 	if (j->status != 0)
 		tui_job_report(t, j);	/* the one-line error, in red */
@@ -361,8 +422,8 @@ static void
 invoke_payload_done(struct tui *t, const char *payload, void *arg)
 {
 	char	*fn = arg, *title, *argv[] = { (char *)"fn", (char *)"invoke",
-	    fn, (char *)(*payload != '\0' ? payload : "{}"), (char *)"-o",
-	    (char *)"json", NULL };
+	    fn, (char *)(*payload != '\0' ? payload : "{}"), (char *)"--log",
+	    (char *)"-o", (char *)"json", NULL };
 
 	title = xasprintf("invoke %s", fn);
 	if (tui_job_start(t, title, argv, invoke_done, NULL) != NULL)
@@ -388,8 +449,8 @@ delete_confirm(struct tui *t, const char *answer, void *arg)
 {
 	char	*key = arg, *title, *argv[4];
 
-	if (answer[0] != 'y' && answer[0] != 'Y') {
-		tui_status(t, 0, "not deleted");
+	if (answer[0] != 'y') {
+		tui_status(t, 0, "not deleted: %s", key);
 		free(key);
 		return;
 	}
@@ -418,9 +479,9 @@ act_delete(struct tui *t)
 		tui_status(t, 1, "nothing here can be deleted");
 		return;
 	}
-	label = xasprintf("delete %s %s? [y/N] ", strcmp(t->view->kind, "vm") == 0 ?
-	    "instance" : "function", key);
-	tui_prompt_open(t, PROMPT_ASK, label, NULL, delete_confirm, xstrdup(key));
+	label = xasprintf("delete %s %s? [y/N] (y deletes, n or Esc cancels)",
+	    strcmp(t->view->kind, "vm") == 0 ? "instance" : "function", key);
+	tui_prompt_open(t, PROMPT_KEY, label, NULL, delete_confirm, xstrdup(key));
 	free(label);
 }
 
@@ -634,17 +695,17 @@ act_new(struct tui *t)
 const struct tui_action tui_actions[] = {
 	{ "quit", 0, "leave the console (instances keep running)", act_quit },
 	{ "command", 0, "run a hearth command (Tab completes)", act_prompt },
-	{ "filter", 0, "filter rows: text or regex; Esc clears", act_filter },
+	{ "filter", 0, "filter rows: text or regex (Events: all history); Esc clears; Up recalls", act_filter },
 	{ "help", 0, "this help", act_help },
 	{ "down", 0, "select the next row", act_down },
 	{ "up", 0, "select the previous row", act_up },
-	{ "page-down", 0, "half a screen down", act_pgdown },
+	{ "page-down", 0, "half a screen down (Events: loads older rows past the last)", act_pgdown },
 	{ "page-up", 0, "half a screen up", act_pgup },
 	{ "top", 0, "first row", act_top },
-	{ "bottom", 0, "last row", act_bottom },
+	{ "bottom", 0, "last row (Events: the oldest kept)", act_bottom },
 	{ "details", 0, "details of the selected row", act_details },
 	{ "back", 0, "close the pane, or clear the filter", act_back },
-	{ "logs", 0, "live logs of the selected function", act_logs },
+	{ "logs", 0, "live logs of the selected function (:fn logs NAME -f)", act_logs },
 	{ "stats", 0, "live stats of the selected function", act_stats },
 	{ "console", 0, "serial console of the selected VM (agent log of a sandbox)", act_console },
 	{ "focus", 0, "move keys between table and pane", act_focus },
@@ -661,7 +722,7 @@ const struct tui_action tui_actions[] = {
 	{ "invoke", 1, "invoke the selected function with a payload", act_invoke },
 	{ "edit", 1, "edit the function's code in $EDITOR, then hot-reload", act_edit },
 	{ "new", 1, "create a function from a template in $EDITOR", act_new },
-	{ "delete", 1, "delete the selected function or instance", act_delete },
+	{ "delete", 1, "delete the selected function or instance (y confirms)", act_delete },
 	{ NULL, 0, NULL, NULL }
 };
 

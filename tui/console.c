@@ -9,6 +9,12 @@
  * terminal only what changed — one update per batch of keys or ticks, not
  * per key or per log line.
  *
+ * The screen is a header (the view's name first, then the figures that
+ * fit), the table (its columns dropped whole, least wanted first, when
+ * narrow), the pane if one is open (its title reversed when it has the
+ * keys), and one or two rows of hints for the keys that work there, the
+ * last giving way to a prompt or a message.
+ *
  * The terminal is restored on every way out: q, :quit, Ctrl-C, SIGTERM
  * and SIGHUP (a dropped SSH link) end the loop normally; a crash signal or
  * fatal() runs endwin() first.  Instances never belong to the console, so
@@ -38,11 +44,24 @@
 static volatile sig_atomic_t console_stop;	/* a signal asked us to quit */
 static struct tui *console_cur;			/* for tui_attr_* */
 
+/*
+ * Leave curses.  A terminal with no alternate screen (TERM=linux, the
+ * Linux console) would keep the console's last frame under the shell
+ * prompt: it is cleared first, as less and vim leave such a terminal.
+ */
 static void
 console_restore(void)
 {
-	if (!isendwin())
-		endwin();
+	char	*rmcup;
+
+	if (isendwin())
+		return;
+	rmcup = tigetstr("rmcup");
+	if (rmcup == NULL || rmcup == (char *)-1) {
+		clear();
+		refresh();
+	}
+	endwin();
 }
 
 static void
@@ -154,6 +173,8 @@ tui_set_view(struct tui *t, const struct tui_view *v)
 	t->sort_desc = strcmp(v->cmd, "ev") == 0;	/* newest events first */
 	t->sel = 0;
 	t->top = 0;
+	t->limit = TUI_PAGE_ROWS;
+	t->more = 0;
 	free(t->filter);
 	t->filter = NULL;
 	tui_set_pane(t, NULL);
@@ -170,7 +191,10 @@ console_cmp(const void *a, const void *b)
 	const char		*q = y->cells[sort_tui->sort];
 	int			 r;
 
-	if (p == NULL || q == NULL)
+	/* The manager lists newest first: ascending is oldest first. */
+	if (sort_tui->view->cols[sort_tui->sort].flags & TUI_COL_ORDER)
+		r = (y->seq > x->seq) - (y->seq < x->seq);
+	else if (p == NULL || q == NULL)
 		r = (p == NULL) - (q == NULL);
 	else if (sort_tui->view->cols[sort_tui->sort].numeric) {
 		double dp = strtod(p, NULL), dq = strtod(q, NULL);
@@ -180,9 +204,17 @@ console_cmp(const void *a, const void *b)
 		r = strcasecmp(p, q);
 	if (r == 0)
 		r = strcmp(x->key, y->key);
+	if (r == 0)
+		r = (x->seq > y->seq) - (x->seq < y->seq);
 	return sort_tui->sort_desc ? -r : r;
 }
 
+/*
+ * Whether row r passes the '/' filter: a cell holds it, case-
+ * insensitively, as an extended regular expression when it is one, else
+ * as text — the rule list_events_find applies to the Events view, whose
+ * rows the manager filters itself.
+ */
 static int
 console_match(struct tui *t, struct tui_row *r)
 {
@@ -205,7 +237,8 @@ console_match(struct tui *t, struct tui_row *r)
 void
 tui_reload(struct tui *t)
 {
-	char	*keep = tui_selected(t) != NULL ? xstrdup(tui_selected(t)) : NULL;
+	char	*keep = tui_selected(t) != NULL ?
+	    xstrdup(t->rows[t->shown[t->sel]].id) : NULL;
 	int	 i;
 
 	tui_rows_free(t->rows, t->nrows);
@@ -230,13 +263,16 @@ tui_reload(struct tui *t)
 	free(t->shown);
 	t->shown = xcalloc(t->nrows + 1, sizeof *t->shown);
 	t->nshown = 0;
+	/* A paged view's rows are the manager's matches already. */
 	for (i = 0; i < t->nrows; i++)
-		if (console_match(t, &t->rows[i]))
+		if (t->view->paged || console_match(t, &t->rows[i]))
 			t->shown[t->nshown++] = i;
 	if (keep != NULL)
 		for (i = 0; i < t->nshown; i++)
-			if (strcmp(t->rows[t->shown[i]].key, keep) == 0)
+			if (strcmp(t->rows[t->shown[i]].id, keep) == 0) {
 				t->sel = i;
+				break;
+			}
 	if (t->sel >= t->nshown)
 		t->sel = t->nshown > 0 ? t->nshown - 1 : 0;
 	free(keep);
@@ -285,7 +321,10 @@ console_figures(struct tui *t)
 	free(cause);
 }
 
-/* Draw a box with a title on its top border. */
+/*
+ * Draw a box with a title on its top border.  The focused box's title is
+ * in reverse video, so which one takes the keys shows without colour.
+ */
 static void
 tui_draw_box(struct tui *t, int y, int x, int h, int w, const char *title,
     int focus)
@@ -303,39 +342,143 @@ tui_draw_box(struct tui *t, int y, int x, int h, int w, const char *title,
 	mvaddch(y, x + w - 1, ACS_URCORNER);
 	mvaddch(y + h - 1, x, ACS_LLCORNER);
 	mvaddch(y + h - 1, x + w - 1, ACS_LRCORNER);
+	attroff(attr);
 	if (title != NULL && w > 6) {
+		attron(focus ? (int)(A_REVERSE | A_BOLD) : tui_attr_dim(t));
 		mvaddch(y, x + 2, ' ');
 		addnstr(title, w - 6);
 		addch(' ');
+		attroff(A_REVERSE | A_BOLD | tui_attr_dim(t));
 	}
-	attroff(attr);
 }
 
+/*
+ * The top row: the view's name first, so it is never cut, then as many
+ * of the host's figures as fit, most wanted first.
+ */
 static void
 console_draw_header(struct tui *t, int w)
 {
-	char	*s;
+	char	*figs[6], *name;
+	int	 i, left;
 
 	move(0, 0);
 	clrtoeol();
 	attron(tui_attr_title(t));
-	addstr(" hearth ");
+	addnstr(" hearth ", w);
 	attroff(tui_attr_title(t));
-	s = xasprintf(" cpu %3.0f%%  mem %.1f/%.1fG  driver %s  fn %d  inst %d  "
-	    "%.1f inv/s  %s%s%s%s", t->host_cpu, t->host_mem_used,
-	    t->host_mem_total, fn_driver(NULL), t->nfn, t->ninst, t->inv_rate,
-	    t->view->name, t->filter != NULL ? "  filter: " : "",
-	    t->filter != NULL ? t->filter : "", t->readonly ? "  [read-only]" : "");
-	addnstr(s, w - 8 > 0 ? w - 8 : 0);
-	free(s);
+	name = xasprintf(" %s%s ", t->view->name, t->view->paged && t->more ?
+	    " (newest first; PgDn loads older)" : "");
+	attron(A_REVERSE | A_BOLD);
+	addnstr(name, w - getcurx(stdscr) > 0 ? w - getcurx(stdscr) : 0);
+	attroff(A_REVERSE | A_BOLD);
+	free(name);
+	if (t->filter != NULL) {
+		name = xasprintf("  filter: %s", t->filter);
+		addnstr(name, w - getcurx(stdscr) > 0 ? w - getcurx(stdscr) : 0);
+		free(name);
+	}
+	if (t->readonly)
+		addnstr("  [read-only]", w - getcurx(stdscr) > 0 ?
+		    w - getcurx(stdscr) : 0);
+	figs[0] = xasprintf("  %.1f inv/s (10s)", t->inv_rate);
+	figs[1] = xasprintf("  fn %d  inst %d", t->nfn, t->ninst);
+	figs[2] = xasprintf("  cpu %.0f%%", t->host_cpu);
+	figs[3] = xasprintf("  mem %.1f/%.1fG", t->host_mem_used,
+	    t->host_mem_total);
+	figs[4] = xasprintf("  driver %s", fn_driver(NULL));
+	figs[5] = NULL;
+	for (i = 0; figs[i] != NULL; i++) {
+		left = w - getcurx(stdscr);
+		if ((int)strlen(figs[i]) <= left)
+			addstr(figs[i]);
+		free(figs[i]);
+	}
 }
+
+/* Put s in width columns at the cursor, cut with an ellipsis if longer. */
+static void
+console_put_cell(struct tui *t, const char *s, int width)
+{
+	int	len = (int)strlen(s);
+
+	if (width <= 0)
+		return;
+	if (len <= width) {
+		addnstr(s, len);
+		return;
+	}
+	addnstr(s, width - 1);
+	if (t->utf8)
+		addstr("\u2026");
+	else
+		addch('~');
+}
+
+/*
+ * Which columns of the view fit in w: each at its widest cell (capped,
+ * but a TUI_COL_WIDE one counts only its title, taking what is left),
+ * dropping the least wanted (highest prio, the rightmost of equals)
+ * until the rest fit, rather than cutting a word at the screen's edge.
+ */
+static void
+console_fit_cols(const struct tui_view *v, int *width, int *show, int w)
+{
+	int	c, need, drop, min[TUI_MAX_COLS], spare, nwide = 0;
+
+	for (c = 0; c < v->ncols; c++) {
+		show[c] = 1;
+		min[c] = (v->cols[c].flags & TUI_COL_WIDE) ?
+		    (int)strlen(v->cols[c].title) + 1 : width[c];
+		if (min[c] > width[c])
+			min[c] = width[c];
+	}
+	for (;;) {
+		for (c = 0, need = 1; c < v->ncols; c++)
+			if (show[c])
+				need += min[c] + 2;
+		if (need <= w)
+			break;
+		for (c = 0, drop = -1; c < v->ncols; c++)
+			if (show[c] && v->cols[c].prio > 0 && (drop == -1 ||
+			    v->cols[c].prio >= v->cols[drop].prio))
+				drop = c;
+		if (drop == -1)
+			break;		/* only what names a row is left */
+		show[drop] = 0;
+	}
+	/* The wide columns share what is left, up to their widest cell. */
+	for (c = 0, need = 1; c < v->ncols; c++)
+		if (show[c]) {
+			need += min[c] + 2;
+			nwide += (v->cols[c].flags & TUI_COL_WIDE) != 0;
+		}
+	spare = w - need;
+	for (c = 0; c < v->ncols; c++) {
+		if (!show[c] || !(v->cols[c].flags & TUI_COL_WIDE))
+			continue;
+		if (spare > 0 && nwide > 0) {
+			int more = spare / nwide;
+
+			if (more > width[c] - min[c])
+				more = width[c] - min[c];
+			min[c] += more;
+			spare -= more;
+		}
+		nwide--;
+		width[c] = min[c];
+	}
+}
+
+#define CELL_MAX	40	/* widest a column grows, but a wide one */
 
 /* Draw the table in rows y..y+h-1. */
 static void
 console_draw_table(struct tui *t, int y, int h, int w)
 {
 	const struct tui_view	*v = t->view;
-	int			 width[TUI_MAX_COLS], c, i, x, len, row;
+	int			 width[TUI_MAX_COLS], show[TUI_MAX_COLS];
+	int			 c, i, x, len, row, cw;
 	struct tui_row		*r;
 
 	if (h < 2)
@@ -347,25 +490,36 @@ console_draw_table(struct tui *t, int y, int h, int w)
 			const char *cell = t->rows[t->shown[i]].cells[c];
 
 			len = cell != NULL ? (int)strlen(cell) : 1;
+			if (len > CELL_MAX && !(v->cols[c].flags & TUI_COL_WIDE))
+				len = CELL_MAX;
 			if (len > width[c])
-				width[c] = len > 40 ? 40 : len;
+				width[c] = len;
 		}
+	console_fit_cols(v, width, show, w);
 	/* Header row. */
 	move(y, 0);
 	attron(tui_attr_title(t));
 	for (c = 0, x = 1; c < v->ncols && x < w; c++) {
-		mvaddnstr(y, x, v->cols[c].title, w - x);
-		if (c == t->sort)
+		if (!show[c])
+			continue;
+		move(y, x);
+		console_put_cell(t, v->cols[c].title, w - x);
+		if (c == t->sort && getcurx(stdscr) < w - 1)
 			addstr(t->sort_desc ? "v" : "^");
 		x += width[c] + 2;
 	}
 	attroff(tui_attr_title(t));
 	h--;
-	/* Keep the selection on screen. */
+	/*
+	 * Keep the selection on screen, and the screen full: after a
+	 * resize from a smaller terminal every row that fits shows again.
+	 */
 	if (t->sel < t->top)
 		t->top = t->sel;
 	if (t->sel >= t->top + h)
 		t->top = t->sel - h + 1;
+	if (t->top > t->nshown - h)
+		t->top = t->nshown - h;
 	if (t->top < 0)
 		t->top = 0;
 	for (row = 0; row < h && t->top + row < t->nshown; row++) {
@@ -382,12 +536,13 @@ console_draw_table(struct tui *t, int y, int h, int w)
 		for (c = 0, x = 1; c < v->ncols && x < w; c++) {
 			const char *cell = r->cells[c] != NULL ? r->cells[c] : "-";
 
+			if (!show[c])
+				continue;
+			cw = width[c] < w - x ? width[c] : w - x;
 			len = (int)strlen(cell);
-			if (v->cols[c].numeric && len < width[c])
-				mvaddnstr(y + 1 + row, x + width[c] - len, cell, w - x);
-			else
-				mvaddnstr(y + 1 + row, x, cell, c + 1 == v->ncols ?
-				    w - x : (width[c] < w - x ? width[c] : w - x));
+			move(y + 1 + row, v->cols[c].numeric && len < cw ?
+			    x + cw - len : x);
+			console_put_cell(t, cell, cw);
 			x += width[c] + 2;
 		}
 		attroff(tui_attr_sel(t) | tui_attr_err(t));
@@ -401,27 +556,146 @@ console_draw_table(struct tui *t, int y, int h, int w)
 	}
 }
 
-static void
-console_draw_status(struct tui *t, int y, int w)
-{
-	static const char hints[] = "<:>cmd </>filter <?>help <enter>details "
-	    "<l>logs <s>stats <i>invoke <e>edit <n>new <d>delete <q>quit";
+/* A hint: an action's key as bound, or a pane's own key, and a word. */
+struct console_hint {
+	const char	*action;	/* bound action, or NULL */
+	const char	*key;		/* else the key itself */
+	const char	*label;		/* what it does, in a word */
+};
 
-	move(y, 0);
-	clrtoeol();
+/* The hints for where the keys go now, most wanted first. */
+static const struct console_hint *
+console_hints(struct tui *t)
+{
+	static const struct console_hint fn[] = {
+		{ "help", NULL, "help" }, { "command", NULL, "cmd" },
+		{ "filter", NULL, "filter" }, { "invoke", NULL, "invoke" },
+		{ "logs", NULL, "logs" }, { "details", NULL, "details" },
+		{ "stats", NULL, "stats" }, { "edit", NULL, "edit" },
+		{ "new", NULL, "new" }, { "delete", NULL, "delete" },
+		{ "quit", NULL, "quit" }, { NULL, NULL, NULL }
+	}, vm[] = {
+		{ "help", NULL, "help" }, { "command", NULL, "cmd" },
+		{ "filter", NULL, "filter" }, { "details", NULL, "inspect" },
+		{ "logs", NULL, "logs" }, { "stats", NULL, "stats" },
+		{ "console", NULL, "console" }, { "delete", NULL, "delete" },
+		{ "quit", NULL, "quit" }, { NULL, NULL, NULL }
+	}, ev[] = {
+		{ "help", NULL, "help" }, { "command", NULL, "cmd" },
+		{ "filter", NULL, "search all" }, { "page-down", NULL, "older" },
+		{ "details", NULL, "details" }, { "logs", NULL, "logs" },
+		{ "quit", NULL, "quit" }, { NULL, NULL, NULL }
+	}, other[] = {
+		{ "help", NULL, "help" }, { "command", NULL, "cmd" },
+		{ "filter", NULL, "filter" }, { "details", NULL, "details" },
+		{ "quit", NULL, "quit" }, { NULL, NULL, NULL }
+	}, logs[] = {
+		{ NULL, "f", "follow" }, { NULL, "/", "search" },
+		{ NULL, "n/N", "next/prev" }, { NULL, "w", "wrap" },
+		{ NULL, "t", "times" }, { "focus", NULL, "table" },
+		{ "maximize", NULL, "zoom" }, { "back", NULL, "close" },
+		{ NULL, NULL, NULL }
+	}, text[] = {
+		{ NULL, "j/k", "scroll" }, { NULL, "g/G", "top/end" },
+		{ "focus", NULL, "table" }, { "maximize", NULL, "zoom" },
+		{ "back", NULL, "close" }, { NULL, NULL, NULL }
+	};
+
+	if (t->pane != NULL && t->pane_focus)
+		return strcmp(t->pane->ops->name, "logs") == 0 ? logs : text;
+	if (strcmp(t->view->cmd, "fn") == 0)
+		return fn;
+	if (strcmp(t->view->cmd, "vm") == 0)
+		return vm;
+	if (strcmp(t->view->cmd, "ev") == 0)
+		return ev;
+	return other;
+}
+
+#define HINT_ROWS	2	/* rows the hints may wrap to */
+
+/*
+ * Lay the hints for where the keys go now into rows of width w, whole
+ * ones only, wrapping to a second row rather than cutting one (items
+ * that fit in neither are left to ?); returns the rows used.
+ */
+static int
+console_hint_rows(struct tui *t, int w, struct buf *rows)
+{
+	const struct console_hint	*h;
+	char				 key[16], *s;
+	int				 n = 0;
+
+	for (h = console_hints(t); h->label != NULL; h++) {
+		if (h->action != NULL && tui_keys_hint(h->action, key,
+		    sizeof key) != 0)
+			continue;	/* unbound */
+		if (h->action != NULL && strcmp(h->action, "page-down") == 0 &&
+		    !t->more)
+			continue;	/* Events: no older rows to load */
+		s = xasprintf("<%s>%s", h->action != NULL ? key : h->key, h->label);
+		if (n > 0 && (int)(rows[n - 1].len + 1 + strlen(s)) <= w)
+			buf_printf(&rows[n - 1], " %s", s);
+		else if (n < HINT_ROWS && (int)strlen(s) <= w)
+			buf_addstr(&rows[n++], s);
+		free(s);
+	}
+	return n > 0 ? n : 1;
+}
+
+/* How many rows the hints take at width w. */
+static int
+console_foot_rows(struct tui *t, int w)
+{
+	struct buf	rows[HINT_ROWS];
+	int		i, n;
+
+	memset(rows, 0, sizeof rows);
+	n = console_hint_rows(t, w, rows);
+	for (i = 0; i < HINT_ROWS; i++)
+		buf_free(&rows[i]);
+	return n;
+}
+
+/*
+ * The bottom rows y..y+n-1: the hints, the last of them giving way to
+ * the prompt or a message.
+ */
+static void
+console_draw_status(struct tui *t, int y, int n, int w)
+{
+	struct buf	rows[HINT_ROWS];
+	int		i, last = y + n - 1;
+
+	memset(rows, 0, sizeof rows);
+	console_hint_rows(t, w, rows);
+	attron(tui_attr_dim(t));
+	for (i = 0; i < n; i++) {
+		move(y + i, 0);
+		clrtoeol();
+		if (rows[i].data != NULL)
+			addnstr(rows[i].data, w);
+	}
+	attroff(tui_attr_dim(t));
+	for (i = 0; i < HINT_ROWS; i++)
+		buf_free(&rows[i]);
 	if (t->prompt != NULL) {
-		tui_prompt_draw(t, y, w);
+		tui_prompt_draw(t, last, w);
 		return;
+	}
+	if ((t->status != NULL && util_now() < t->status_until) ||
+	    t->jobs != NULL) {
+		move(last, 0);
+		clrtoeol();
 	}
 	if (t->status != NULL && util_now() < t->status_until) {
 		if (t->status_err)
 			attron(tui_attr_err(t));
 		addnstr(t->status, w);
 		attroff(tui_attr_err(t));
-	} else {
+	} else if (t->jobs != NULL) {
 		attron(tui_attr_dim(t));
-		addnstr(t->jobs != NULL ? "(working...)  " : "", w);
-		addnstr(hints, w - getcurx(stdscr) > 0 ? w - getcurx(stdscr) : 0);
+		addnstr("(working...)", w);
 		attroff(tui_attr_dim(t));
 	}
 }
@@ -429,7 +703,7 @@ console_draw_status(struct tui *t, int y, int w)
 static void
 console_draw(struct tui *t)
 {
-	int	h = LINES, w = COLS, table_h, pane_h = 0;
+	int	h = LINES, w = COLS, table_h, pane_h = 0, foot;
 
 	curs_set(0);
 	erase();
@@ -439,12 +713,13 @@ console_draw(struct tui *t)
 		return;
 	}
 	console_draw_header(t, w);
-	table_h = h - 2;
+	foot = console_foot_rows(t, w);
+	table_h = h - 1 - foot;
 	if (t->pane != NULL) {
-		pane_h = t->pane_max ? h - 2 : (h - 2) / 2;
+		pane_h = t->pane_max ? table_h : table_h / 2;
 		if (pane_h < 4)
-			pane_h = h - 2 < 4 ? h - 2 : 4;
-		table_h = h - 2 - pane_h;
+			pane_h = table_h < 4 ? table_h : 4;
+		table_h -= pane_h;
 	}
 	console_draw_table(t, 1, table_h, w);
 	if (t->pane != NULL) {
@@ -452,7 +727,7 @@ console_draw(struct tui *t)
 		    t->pane_focus);
 		t->pane->ops->draw(t, t->pane, 2 + table_h, 1, pane_h - 2, w - 2);
 	}
-	console_draw_status(t, h - 1, w);
+	console_draw_status(t, h - foot, foot, w);
 	refresh();
 	t->dirty = 0;
 }
@@ -556,6 +831,7 @@ console_main(struct run_env *env, int readonly)
 		init_pair(PAIR_DIM, COLOR_BLUE, -1);
 		init_pair(PAIR_HEAD, COLOR_BLACK, COLOR_CYAN);
 	}
+	t.limit = TUI_PAGE_ROWS;
 	console_figures(&t);
 	tui_reload(&t);
 	t.next_refresh = util_now() + 1;
@@ -598,7 +874,7 @@ console_main(struct run_env *env, int readonly)
 			tui_job_poll(&t);
 	}
 
-	endwin();
+	console_restore();
 	fatal_hook = NULL;
 	tui_set_pane(&t, NULL);
 	while (t.prompt != NULL)

@@ -179,7 +179,51 @@ tui_keys_load(char **cause)
 	return rc;
 }
 
-/* Run a hearth command line from the console: ':' prompt or a binding. */
+/*
+ * Open the logs pane a `fn logs` line asks for, if ctx (its arguments,
+ * parsed by the command table's own parser) is one the pane can show;
+ * 0 when it did (or said why not on the status line), -1 to leave the
+ * line to a child hearth, which reports what is wrong with it as the
+ * shell would.
+ */
+static int
+keys_logs_pane(struct tui *t, struct cmd_ctx *ctx)
+{
+	struct tui_pane	*p;
+	const char	*tail = cmd_opt(ctx, "tail");
+	long long	 n = -1;
+	char		*cause = NULL;
+
+	if (ctx->format == OUT_JSON && cmd_flag(ctx, "follow")) {
+		/* A child would follow for ever; the console waits for it. */
+		tui_status(t, 1, "fn logs -f -o json streams to a script: run it "
+		    "from the shell");
+		return 0;
+	}
+	if (ctx->format == OUT_JSON)
+		return -1;	/* JSON is for scripts: print it */
+	if (tail != NULL && util_parse_int(tail, 0, 100000000, &n) != 0)
+		return -1;
+	if ((p = pane_logs_new(t, ctx->argv[0], n, cmd_flag(ctx, "follow"),
+	    &cause)) == NULL) {
+		tui_status(t, 1, "%s", cause);
+		free(cause);
+		return 0;
+	}
+	tui_set_pane(t, p);
+	return 0;
+}
+
+/*
+ * Run a hearth command line from the console: ':' prompt or a binding.
+ * The line is split into words as run_line splits a shell line, and run
+ * by a child `hearth -- WORDS...`, whose run_argv parses and dispatches
+ * it and reports its errors exactly as in the shell: there is no second
+ * parser here.  What stays in the console: a view's name switches to
+ * it, `quit` leaves, and `fn logs` — when the command table's parser
+ * (cmd_parse) accepts it — opens the logs pane for the NAME, --tail and
+ * -f it parsed, since a child following logs would never finish.
+ */
 int
 tui_run_command(struct tui *t, const char *line)
 {
@@ -187,9 +231,10 @@ tui_run_command(struct tui *t, const char *line)
 	const struct tui_view	*v;
 	const char		*sel = tui_selected(t);
 	struct buf		 expanded = { 0 };
+	struct cmd_ctx		 ctx;
 	const char		*p;
-	char			**argv, *cause = NULL, *title;
-	int			 argc, used;
+	char			**argv, **words, *cause = NULL, *title;
+	int			 argc, used, rc;
 
 	while (*line == ' ' || *line == ':')
 		line++;
@@ -222,20 +267,27 @@ tui_run_command(struct tui *t, const char *line)
 		tui_status(t, 1, "'%s' cannot run inside the console", argv[0]);
 		goto out;
 	}
-	if ((e = cmd_find(argc, argv, &used)) == NULL) {
-		tui_status(t, 1, "unknown command '%s' (try :help)", argv[0]);
-		goto out;
-	}
-	if (t->readonly && (e->flags & CMD_F_MUTATES)) {
+	e = cmd_find(argc, argv, &used);
+	if (e != NULL && t->readonly && (e->flags & CMD_F_MUTATES)) {
 		tui_status(t, 1, "read-only: '%s' is disabled", e->name);
 		goto out;
 	}
-	if (strcmp(e->name, "fn logs") == 0 && argc >= 3) {
-		tui_set_pane(t, pane_logs_new(t, argv[argc - 1]));
-		goto out;
+	if (e != NULL && strcmp(e->name, "fn logs") == 0) {
+		memset(&ctx, 0, sizeof ctx);
+		rc = cmd_parse(e, argc - used, argv + used, &ctx, &cause) == 0 ?
+		    keys_logs_pane(t, &ctx) : -1;
+		free(cause);
+		cmd_ctx_free(&ctx);
+		if (rc == 0)
+			goto out;
 	}
-	if (tui_job_start(t, title, argv, tui_job_report, NULL) != NULL)
+	/* After "--", a word starting with '-' is no global option. */
+	words = xcalloc(argc + 2, sizeof *words);
+	words[0] = (char *)"--";
+	memcpy(words + 1, argv, sizeof *words * argc);
+	if (tui_job_start(t, title, words, tui_job_report, NULL) != NULL)
 		tui_status(t, 0, "running %s...", title);
+	free(words);
 out:
 	util_free_argv(argc, argv);
 	free(title);
@@ -273,6 +325,39 @@ tui_key_dispatch(struct tui *t, int ch)
 	return 0;
 }
 
+/* Whether key name is one of the space-separated names in k already. */
+static int
+keys_listed(const struct buf *k, const char *name)
+{
+	const char	*p = k->data;
+	size_t		 n = strlen(name);
+
+	while (p != NULL && *p != '\0') {
+		if (strncmp(p, name, n) == 0 && (p[n] == ' ' || p[n] == '\0'))
+			return 1;
+		p = strchr(p, ' ');
+		p = p != NULL ? p + 1 : NULL;
+	}
+	return 0;
+}
+
+/*
+ * The name of the first key bound to action, for the hints on the
+ * bottom row (so a rebound key is hinted as bound); -1 if none is.
+ */
+int
+tui_keys_hint(const char *action, char *out, size_t len)
+{
+	int	i;
+
+	for (i = 0; i < nkeys; i++)
+		if (strcmp(keys[i].action, action) == 0) {
+			keys_name(keys[i].key, out, len);
+			return 0;
+		}
+	return -1;
+}
+
 /* Help text generated from the binding table. */
 void
 tui_keys_help(struct buf *b)
@@ -290,6 +375,8 @@ tui_keys_help(struct buf *b)
 			if (strcmp(keys[j].action, a->name) != 0)
 				continue;
 			keys_name(keys[j].key, name, sizeof name);
+			if (keys_listed(&k, name))
+				continue;	/* Enter: '\n' and KEY_ENTER */
 			buf_printf(&k, "%s%s", any++ ? " " : "", name);
 		}
 		buf_printf(b, "  %-16s %-13s %s%s\n", any ? k.data : "-", a->name,
@@ -301,7 +388,8 @@ tui_keys_help(struct buf *b)
 			keys_name(keys[j].key, name, sizeof name);
 			buf_printf(b, "  %-16s run %s\n", name, keys[j].action);
 		}
-	buf_addstr(b, "\nIn the logs pane: f follow, w wrap, t times, / search, "
-	    "n/N next/previous match.\nViews: :fn :vm :img :ev (or 1-4).  "
-	    "Any hearth command runs from ':'.\n");
+	buf_addstr(b, "\nIn the logs pane: f follow, w wrap, t times, / search "
+	    "(Up recalls), n/N next/previous match.\nViews: :fn :vm :img :ev "
+	    "(or 1-4).  Any hearth command runs from ':', parsed as in the "
+	    "shell; :fn logs NAME [--tail N] [-f] opens the logs pane.\n");
 }

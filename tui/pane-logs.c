@@ -1,16 +1,21 @@
 /*
- * pane-logs.c — the live log pane of one function.
+ * pane-logs.c — the log pane of one function.
  *
- * It opens with the function's recent history as the manager stored it
- * (logs_since), then follows the log streams of the function's
- * instances' agents (stream.c: every line as the runtime writes it, with
- * the agent's START/END/REPORT lines), so it shows invocations made from
- * anywhere, and output of a long invocation while it runs.  Streams to
- * new instances open as they appear.  The pane keeps the last LOGS_KEEP lines in a ring.  Follow
- * keeps the newest line in view; wrap folds long lines; '/' searches and
- * highlights; 't' shows when each line was written.  Lines are escaped
- * (esc.c) as they arrive, so what a function printed cannot drive the
- * terminal.
+ * It opens with the function's last lines as the manager stored them
+ * (logs_tail: all it keeps, or the last N as `fn logs --tail N` asks).
+ * Following (the `l` key, `:fn logs NAME -f`, or `f` in the pane), it
+ * reads the log streams of the function's instances' agents too
+ * (stream.c: every line as the runtime writes it, with the agent's
+ * START/END/REPORT lines), so it shows invocations made from anywhere,
+ * and output of a long invocation while it runs; streams to new
+ * instances open as they appear.  Not following, it is what `fn logs`
+ * printed, and stays so.  The pane keeps the last LOGS_KEEP lines in a
+ * ring.  Follow keeps the newest line in view; wrap folds long lines;
+ * '/' searches and highlights; 't' shows when each line was written.  A
+ * hot reload is a marked line (in reverse video): the pane's own when it
+ * sees the function's version change, and the agent's RELOAD line when
+ * an instance was warm to restart.  Lines are escaped (esc.c) as they
+ * arrive, so what a function printed cannot drive the terminal.
  */
 #include <cjson/cJSON.h>
 #include <curses.h>
@@ -26,6 +31,7 @@
 struct logline {
 	char	*text;		/* one line of output */
 	double	 ts;		/* when its invocation was logged */
+	int	 mark;		/* a hot reload: drawn in reverse video */
 };
 
 struct logs {
@@ -34,6 +40,9 @@ struct logs {
 	int		 first;		/* oldest line's slot */
 	int		 n;		/* lines held */
 	long long	 last_id;	/* newest invocation read */
+	int		 live;		/* reading the agents' streams */
+	int		 version;	/* the function's, as last seen */
+	double		 next_check;	/* when to look at the version again */
 	int		 follow;	/* keep the newest line in view */
 	int		 wrap;		/* fold long lines */
 	int		 stamps;	/* show times */
@@ -51,7 +60,7 @@ logs_at(struct logs *l, int i)
 	return &l->ring[(l->first + i) % LOGS_KEEP];
 }
 
-static void
+static struct logline *
 logs_push(struct logs *l, const char *s, size_t len, double ts)
 {
 	struct logline	*ll;
@@ -69,27 +78,22 @@ logs_push(struct logs *l, const char *s, size_t len, double ts)
 	esc_term(&b, s, len, ESC_NL | ESC_DETAB);	/* as a function wrote it */
 	ll->text = b.data;
 	ll->ts = ts;
+	ll->mark = 0;
+	return ll;
 }
 
-#define LOGS_HISTORY_BACK	20	/* invocations the pane opens with */
 #define LOGS_HISTORY_MAX	1000	/* invocations read from the store at once */
 
-/* Store history: the log text of invocations after last_id. */
+/* Add the stored records' lines; last_id follows them. */
 static void
-logs_history(struct tui *t, struct logs *l)
+logs_add_recs(struct logs *l, struct logs_rec *recs, int n)
 {
-	struct logs_rec	*recs;
 	const char	*s, *nl;
-	char		*cause = NULL;
-	int		 n, i;
+	int		 i;
 
-	if (logs_since(t->st, l->fn, l->last_id, LOGS_HISTORY_MAX, &recs, &n,
-	    &cause) != 0) {
-		free(cause);
-		return;
-	}
 	for (i = 0; i < n; i++) {
-		l->last_id = recs[i].id;
+		if (recs[i].id > l->last_id)
+			l->last_id = recs[i].id;
 		s = recs[i].text;
 		while (s != NULL && *s != '\0') {
 			nl = strchr(s, '\n');
@@ -98,7 +102,32 @@ logs_history(struct tui *t, struct logs *l)
 			s = nl != NULL ? nl + 1 : NULL;
 		}
 	}
+}
+
+/* Store history: the log text of invocations after last_id. */
+static void
+logs_history(struct tui *t, struct logs *l)
+{
+	struct logs_rec	*recs;
+	char		*cause = NULL;
+	int		 n;
+
+	if (logs_since(t->st, l->fn, l->last_id, LOGS_HISTORY_MAX, &recs, &n,
+	    &cause) != 0) {
+		free(cause);
+		return;
+	}
+	logs_add_recs(l, recs, n);
 	logs_recs_free(recs, n);
+}
+
+/* Start reading the agents' streams from now: what came before is stored. */
+static void
+logs_go_live(struct tui *t, struct logs *l)
+{
+	logs_history(t, l);
+	l->since = util_now();
+	l->live = 1;
 }
 
 /* One NDJSON line from an agent: {ts, request_id, source, line}. */
@@ -106,18 +135,58 @@ static void
 logs_on_line(const char *json, void *arg)
 {
 	struct logs	*l = arg;
+	struct logline	*ll;
 	cJSON		*j = cJSON_Parse(json), *line, *ts;
+	const char	*source;
 	double		 when;
 
 	if (j == NULL)
 		return;
 	line = cJSON_GetObjectItem(j, "line");
 	ts = cJSON_GetObjectItem(j, "ts");
+	source = cJSON_GetStringValue(cJSON_GetObjectItem(j, "source"));
 	when = cJSON_IsNumber(ts) ? ts->valuedouble / 1000.0 : util_now();
 	/* The agent's backlog overlaps the history read from the store. */
-	if (cJSON_IsString(line) && when >= l->since)
-		logs_push(l, line->valuestring, strlen(line->valuestring), when);
+	if (cJSON_IsString(line) && when >= l->since) {
+		ll = logs_push(l, line->valuestring, strlen(line->valuestring),
+		    when);
+		if (source != NULL && strcmp(source, "platform") == 0 &&
+		    strncmp(line->valuestring, "RELOAD ", 7) == 0)
+			ll->mark = 1;
+	}
 	cJSON_Delete(j);
+}
+
+/*
+ * Once a second: has the function's version changed (fn update, a hot
+ * reload)?  Then a marked line of the pane's own says so — whether or
+ * not an instance is warm to write the agent's RELOAD line, which is
+ * marked too.
+ */
+static void
+logs_check_version(struct tui *t, struct logs *l)
+{
+	struct fn	*fn;
+	char		*cause = NULL, *s;
+	struct logline	*ll;
+
+	if (util_now() < l->next_check)
+		return;
+	l->next_check = util_now() + 1;
+	if ((fn = fn_load(t->st, l->fn, &cause)) == NULL) {
+		free(cause);
+		return;
+	}
+	if (l->version != 0 && fn->version != l->version) {
+		s = xasprintf("-- %s updated: version %d, code v%d --", fn->name,
+		    fn->version, fn->code_version);
+		ll = logs_push(l, s, strlen(s), util_now());
+		ll->mark = 1;
+		free(s);
+		t->dirty = 1;
+	}
+	l->version = fn->version;
+	fn_free(fn);
 }
 
 static void
@@ -126,6 +195,9 @@ logs_tick(struct tui *t, struct tui_pane *p)
 	struct logs	*l = p->data;
 	int		 i, before = l->n, first = l->first;
 
+	if (!l->live)
+		return;
+	logs_check_version(t, l);
 	stream_sync(t->st, l->fn, STREAM_KIND_LOGS, &l->streams, &l->nstreams);
 	for (i = 0; i < l->nstreams;) {
 		if (stream_read(l->streams[i], logs_on_line, l) == -1) {
@@ -210,7 +282,9 @@ logs_draw(struct tui *t, struct tui_pane *p, int y, int x, int h, int w)
 				row++;
 				continue;
 			}
-			if (strncmp(ll->text, "REPORT ", 7) == 0 ||
+			if (ll->mark)
+				attron(A_REVERSE | A_BOLD);
+			else if (strncmp(ll->text, "REPORT ", 7) == 0 ||
 			    strncmp(ll->text, "START ", 6) == 0 ||
 			    strncmp(ll->text, "END ", 4) == 0)
 				attron(tui_attr_dim(t));
@@ -218,7 +292,8 @@ logs_draw(struct tui *t, struct tui_pane *p, int y, int x, int h, int w)
 			    strstr(ll->text, "Task timed out") != NULL)
 				attron(tui_attr_err(t));
 			logs_put(t, l, ll->text + off, len - off < avail ? len - off : avail);
-			attroff(tui_attr_dim(t) | tui_attr_err(t));
+			attroff(tui_attr_dim(t) | tui_attr_err(t) | A_REVERSE |
+			    A_BOLD);
 			off += avail;
 			row++;
 			if (off >= len)
@@ -273,7 +348,13 @@ logs_key(struct tui *t, struct tui_pane *p, int ch)
 
 	switch (ch) {
 	case 'f':
-		l->follow = !l->follow;
+		if (!l->live) {
+			logs_go_live(t, l);	/* as `fn logs -f` */
+			l->follow = 1;
+			free(p->title);
+			p->title = xasprintf("logs: %s  (following)", l->fn);
+		} else
+			l->follow = !l->follow;
 		tui_status(t, 0, "follow %s", l->follow ? "on" : "off");
 		break;
 	case 'w':
@@ -284,7 +365,7 @@ logs_key(struct tui *t, struct tui_pane *p, int ch)
 		l->stamps = !l->stamps;
 		break;
 	case '/':
-		tui_prompt_open(t, PROMPT_ASK, "search: ", l->search,
+		tui_prompt_open(t, PROMPT_SEARCH, "search (Up recalls): ", NULL,
 		    logs_search_done, l);
 		break;
 	case 'n': logs_next(t, l, 1); break;
@@ -325,23 +406,48 @@ static const struct tui_pane_ops logs_ops = {
 	"logs", logs_tick, logs_draw, logs_key, logs_free
 };
 
-/* A logs pane for function fn, starting with its last screenful. */
+/*
+ * A logs pane for function fn with its last tail stored lines (all the
+ * pane keeps when tail < 0), reading new ones as they come when follow
+ * is set, as `fn logs [--tail N] [-f]` prints them.  NULL with *cause
+ * when there is no such function: the same words `fn logs` says.
+ */
 struct tui_pane *
-pane_logs_new(struct tui *t, const char *fn)
+pane_logs_new(struct tui *t, const char *fn, long long tail, int follow,
+    char **cause)
 {
-	struct tui_pane	*p = xcalloc(1, sizeof *p);
-	struct logs	*l = xcalloc(1, sizeof *l);
+	struct tui_pane	*p;
+	struct logs	*l;
+	struct logs_rec	*recs;
+	struct fn	*f;
+	long long	 last;
+	int		 n;
 
-	l->fn = xstrdup(fn);
+	if ((f = fn_load(t->st, fn, cause)) == NULL)
+		return NULL;
+	if (logs_tail(t->st, f->name, (int)(tail < 0 || tail > LOGS_KEEP ?
+	    LOGS_KEEP : tail), &recs, &n, &last, cause) != 0) {
+		fn_free(f);
+		return NULL;
+	}
+	p = xcalloc(1, sizeof *p);
+	l = xcalloc(1, sizeof *l);
+	l->fn = xstrdup(f->name);
+	l->version = f->version;
 	l->follow = 1;
 	l->wrap = 1;
-	/* Start a few invocations back, not at the beginning of history. */
-	l->last_id = logs_start_id(t->st, fn, LOGS_HISTORY_BACK);
+	logs_add_recs(l, recs, n);
+	logs_recs_free(recs, n);
+	/* Following from the newest invocation of any: none of fn's after it. */
+	l->last_id = last != 0 ? last : logs_start_id(t->st, NULL, 0);
 	p->ops = &logs_ops;
-	p->title = xasprintf("logs: %s  [f]ollow [w]rap [t]imes [/]search", fn);
+	p->title = xasprintf("logs: %s%s", f->name, follow ? "  (following)" :
+	    "  (stored lines; f follows)");
 	p->data = l;
-	logs_history(t, l);
-	l->since = util_now();
-	logs_tick(t, p);
+	if (follow) {
+		logs_go_live(t, l);
+		logs_tick(t, p);
+	}
+	fn_free(f);
 	return p;
 }

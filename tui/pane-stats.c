@@ -8,6 +8,15 @@
  * and keeps the last
  * STATS_HISTORY samples of each for sparklines.  The totals line comes
  * from the store, so it counts invocations of instances long gone too.
+ *
+ * An invocation rate means one thing everywhere in the console (header,
+ * this pane's total, each instance): invocations finished in the last
+ * LIST_RATE_S (10) seconds, divided by 10, labelled "(10s)".  The total
+ * and the header count the store's rows (list.c); an instance counts its
+ * agent's counter against its sample from 10 s before (or the first one
+ * the pane saw, for its first 10 s).  The CPU sparkline is scaled to the
+ * host's cores (a full bar: every core busy), memory to the function's
+ * limit, so a quiet instance draws low bars, not full ones.
  */
 #include <cjson/cJSON.h>
 #include <curses.h>
@@ -15,12 +24,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tui.h"
 
 #define STATS_HISTORY	60	/* samples kept: a minute at one a second */
 #define STATS_INST	16	/* instances shown */
 #define STATS_ID_LEN	13	/* an instance id: 12 hex digits and a NUL */
+#define STATS_RATE_S	10	/* s an invocation rate is taken over */
+#define STATS_RATE_N	16	/* counter samples kept for it */
 
 struct series {
 	double	 v[STATS_HISTORY];	/* oldest first */
@@ -32,8 +44,11 @@ struct inst_stats {
 	double		 at;		/* time of the last agent sample, s */
 	double		 cpu_ms;	/* its CPU counter */
 	double		 count;		/* its invocation counter */
+	double		 seen_at[STATS_RATE_N];	/* sample times, a ring */
+	double		 seen_count[STATS_RATE_N];	/* the counter then */
+	int		 nseen;		/* samples in the ring, ever */
 	double		 cpu;		/* % of a core */
-	double		 rate;		/* invocations/s */
+	double		 rate;		/* invocations/s, last 10 s */
 	double		 p50, p99;	/* ms */
 	double		 mem;		/* MiB, from the cgroup */
 	struct series	 cpu_hist;	/* recent cpu, for a sparkline */
@@ -48,6 +63,8 @@ struct stats {
 	double		 rate;			/* per second, last 10 s */
 	double		 p50, p99;		/* ms, last 200 invocations */
 	struct series	 rate_hist;		/* recent rate, for a sparkline */
+	double		 cores;			/* the host's, for the cpu scale */
+	double		 mem_limit;		/* MiB: the function's limit */
 	double		 next;			/* next sample time */
 	struct stream	**streams;		/* one per instance */
 	int		 nstreams;		/* how many streams */
@@ -78,6 +95,30 @@ stats_inst(struct stats *s, const char *id)
 	return &s->inst[s->ninst++];
 }
 
+/*
+ * Record the counter sample (at, count) and work out the instance's
+ * rate: what it finished since its sample of STATS_RATE_S ago (the
+ * oldest held, until there is one that old), over STATS_RATE_S.
+ */
+static void
+stats_rate(struct inst_stats *is, double at, double count)
+{
+	int	i, k, held, base = -1;
+
+	k = is->nseen % STATS_RATE_N;
+	is->seen_at[k] = at;
+	is->seen_count[k] = count;
+	is->nseen++;
+	held = is->nseen < STATS_RATE_N ? is->nseen : STATS_RATE_N;
+	for (i = 0; i < held; i++) {
+		k = (is->nseen - 1 - i) % STATS_RATE_N;	/* newest first */
+		base = k;
+		if (is->seen_at[k] <= at - STATS_RATE_S)
+			break;
+	}
+	is->rate = (count - is->seen_count[base]) / STATS_RATE_S;
+}
+
 /* What stats_on_line is handed: the pane and the stream's instance. */
 struct stats_line {
 	struct stats	*s;		/* the pane's state */
@@ -102,9 +143,9 @@ stats_on_line(const char *json, void *arg)
 	count = cJSON_GetNumberValue(cJSON_GetObjectItem(j, "invocations"));
 	if (is->at > 0 && at > is->at) {
 		is->cpu = (cpu - is->cpu_ms) / 10.0 / (at - is->at);
-		is->rate = (count - is->count) / (at - is->at);
 		series_add(&is->cpu_hist, is->cpu);
 	}
+	stats_rate(is, at, count);
 	is->at = at;
 	is->cpu_ms = cpu;
 	is->count = count;
@@ -118,6 +159,7 @@ stats_sample(struct tui *t, struct stats *s)
 {
 	struct list_fn_stats	 fs;
 	struct inst_stats	*is;
+	struct fn		*fn;
 	struct stats_line	 sl;
 	uint64_t		 mem;
 	char			*cause = NULL;
@@ -144,6 +186,12 @@ stats_sample(struct tui *t, struct stats *s)
 		series_add(&is->mem_hist, is->mem);
 	}
 
+	if ((fn = fn_load(t->st, s->fn, &cause)) != NULL) {
+		s->mem_limit = fn->memory_mb;
+		fn_free(fn);
+	}
+	free(cause);
+	cause = NULL;
 	if (list_fn_stats(t->st, s->fn, &fs, &cause) != 0) {
 		free(cause);
 		return;
@@ -167,9 +215,12 @@ stats_tick(struct tui *t, struct tui_pane *p)
 	t->dirty = 1;
 }
 
-/* Draw a sparkline of the last w samples, scaled to their maximum. */
+/*
+ * Draw a sparkline of the last w samples, scaled to full (a full bar),
+ * or to their maximum when full is 0 (a rate has no natural top).
+ */
 static void
-stats_spark(struct tui *t, const struct series *s, int w)
+stats_spark(struct tui *t, const struct series *s, int w, double full)
 {
 	static const char *blocks[] = { " ", "\u2581", "\u2582", "\u2583",
 	    "\u2584", "\u2585", "\u2586", "\u2587", "\u2588" };
@@ -180,6 +231,8 @@ stats_spark(struct tui *t, const struct series *s, int w)
 	for (i = from; i < s->n; i++)
 		if (s->v[i] > max)
 			max = s->v[i];
+	if (full > 0)
+		max = full;
 	for (i = from; i < s->n; i++) {
 		lvl = max > 0 ? (int)ceil(s->v[i] / max * 8) : 0;
 		if (lvl < 0)
@@ -202,16 +255,16 @@ stats_draw(struct tui *t, struct tui_pane *p, int y, int x, int h, int w)
 	if (spark > STATS_HISTORY)
 		spark = STATS_HISTORY;
 	move(y + row, x);
-	printw("invocations %lld   rate %.1f/s   latency p50 %.2f ms  p99 %.2f ms   ",
+	printw("invocations %lld   %.1f inv/s (10s)   p50 %.2f ms  p99 %.2f ms  ",
 	    s->invocations, s->rate, s->p50, s->p99);
 	if (spark > 0)
-		stats_spark(t, &s->rate_hist, spark);
+		stats_spark(t, &s->rate_hist, spark, 0);
 	if (++row >= h)
 		return;
 	move(y + row, x);
 	attron(tui_attr_title(t));
-	printw("%-13s %6s %8s %7s %8s %8s", "INSTANCE", "CPU", "MEMORY", "INV/S",
-	    "P50", "P99");
+	printw("%-13s %6s %8s %11s %8s %8s", "INSTANCE", "CPU", "MEMORY",
+	    "INV/S(10s)", "P50", "P99");
 	if (spark > 0)
 		printw("  %-*s  %-*s", spark, "cpu", spark, "memory");
 	attroff(tui_attr_title(t));
@@ -220,7 +273,7 @@ stats_draw(struct tui *t, struct tui_pane *p, int y, int x, int h, int w)
 		mvaddnstr(y + row, x, "(no instances: invoke the function to start one)", w);
 	for (i = 0; i < s->ninst && row < h; i++, row++) {
 		move(y + row, x);
-		printw("%-13s %5.1f%% %7.1fM %7.1f %6.2fms %6.2fms", s->inst[i].id,
+		printw("%-13s %5.1f%% %7.1fM %11.1f %6.2fms %6.2fms", s->inst[i].id,
 		    s->inst[i].cpu, s->inst[i].mem, s->inst[i].rate, s->inst[i].p50,
 		    s->inst[i].p99);
 		if (spark > 0) {
@@ -228,9 +281,10 @@ stats_draw(struct tui *t, struct tui_pane *p, int y, int x, int h, int w)
 
 			addstr("  ");
 			cx = getcurx(stdscr);
-			stats_spark(t, &s->inst[i].cpu_hist, spark);
+			stats_spark(t, &s->inst[i].cpu_hist, spark,
+			    100.0 * s->cores);
 			move(y + row, cx + spark + 2);
-			stats_spark(t, &s->inst[i].mem_hist, spark);
+			stats_spark(t, &s->inst[i].mem_hist, spark, s->mem_limit);
 		}
 	}
 }
@@ -256,6 +310,8 @@ pane_stats_new(struct tui *t, const char *fn)
 	struct stats	*s = xcalloc(1, sizeof *s);
 
 	s->fn = xstrdup(fn);
+	s->cores = sysconf(_SC_NPROCESSORS_ONLN) > 0 ?
+	    (double)sysconf(_SC_NPROCESSORS_ONLN) : 1;
 	p->ops = &stats_ops;
 	p->title = xasprintf("stats: %s", fn);
 	p->data = s;

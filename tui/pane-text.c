@@ -4,6 +4,9 @@
  * Command output is often a function's (an invocation's result, `vm
  * console`, `fn logs` through ':'), which child hearths pass on as they
  * got it: the pane escapes every line before it reaches the screen.
+ * Long lines wrap at a space, not at the edge, and go on under where
+ * their text began (help's descriptions under descriptions), so nothing
+ * is cut at a narrow terminal; scrolling is by screen rows.
  */
 #include <curses.h>
 #include <stdlib.h>
@@ -11,11 +14,22 @@
 
 #include "tui.h"
 
+/* A screen row of the wrapped text: a piece of one line. */
+struct text_row {
+	int	 line;		/* which line */
+	int	 off;		/* its first byte here */
+	int	 len;		/* bytes shown */
+	int	 indent;	/* columns before them (a continued line) */
+};
+
 struct text {
-	char	**lines;	/* the text, split */
-	int	  n;		/* how many */
-	int	  top;		/* first line shown */
-	int	  height;	/* rows it had when last drawn */
+	char		**lines;	/* the text, split */
+	int		  n;		/* how many */
+	struct text_row	 *rows;		/* the lines wrapped at width */
+	int		  nrows;	/* how many rows */
+	int		  width;	/* the width rows were made for, 0 none */
+	int		  top;		/* first row shown */
+	int		  height;	/* rows it had when last drawn */
 };
 
 static void
@@ -28,7 +42,77 @@ text_clear(struct text *x)
 	free(x->lines);
 	x->lines = NULL;
 	x->n = 0;
+	free(x->rows);
+	x->rows = NULL;
+	x->nrows = 0;
+	x->width = 0;
 	x->top = 0;
+}
+
+/*
+ * Where a wrapped line goes on: after the last gap of two spaces or more
+ * in its first half (help's KEY  ACTION  description), else under its
+ * own indentation.
+ */
+static int
+text_hang(const char *s, int len, int w)
+{
+	int	i, hang = 0;
+
+	while (hang < len && s[hang] == ' ')
+		hang++;
+	for (i = hang; i + 2 < len && i < w / 2; i++)
+		if (s[i] == ' ' && s[i + 1] == ' ') {
+			while (i < len && s[i] == ' ')
+				i++;
+			hang = i;
+		}
+	return hang < w / 2 ? hang : 0;
+}
+
+static void
+text_addrow(struct text *x, int line, int off, int len, int indent)
+{
+	x->rows = xrealloc(x->rows, sizeof *x->rows * (x->nrows + 1));
+	x->rows[x->nrows].line = line;
+	x->rows[x->nrows].off = off;
+	x->rows[x->nrows].len = len;
+	x->rows[x->nrows++].indent = indent;
+}
+
+/* Wrap the lines into rows of width w, at a space where there is one. */
+static void
+text_layout(struct text *x, int w)
+{
+	const char	*s;
+	int		 i, off, len, avail, cut, hang, indent;
+
+	free(x->rows);
+	x->rows = NULL;
+	x->nrows = 0;
+	x->width = w;
+	for (i = 0; i < x->n; i++) {
+		s = x->lines[i];
+		len = (int)strlen(s);
+		hang = text_hang(s, len, w);
+		for (off = 0, indent = 0;;) {
+			avail = w - indent;
+			if (len - off <= avail || avail < 8) {
+				text_addrow(x, i, off, len - off, indent);
+				break;
+			}
+			for (cut = off + avail; cut > off && s[cut] != ' '; cut--)
+				;
+			if (cut == off)
+				cut = off + avail;	/* one long word */
+			text_addrow(x, i, off, cut - off, indent);
+			for (off = cut; off < len && s[off] == ' '; off++)
+				;
+			if (off >= len)
+				break;
+			indent = hang;
+		}
+	}
 }
 
 /*
@@ -63,12 +147,20 @@ static void
 text_draw(struct tui *t, struct tui_pane *p, int y, int x0, int h, int w)
 {
 	struct text	*x = p->data;
+	struct text_row	*r;
 	int		 i;
 
+	if (w <= 0)
+		return;
+	if (w != x->width)
+		text_layout(x, w);
 	x->height = h;
-	for (i = 0; i < h && x->top + i < x->n; i++) {
-		move(y + i, x0);
-		addnstr(x->lines[x->top + i], w);
+	if (x->top > x->nrows - h)
+		x->top = x->nrows - h > 0 ? x->nrows - h : 0;
+	for (i = 0; i < h && x->top + i < x->nrows; i++) {
+		r = &x->rows[x->top + i];
+		move(y + i, x0 + r->indent);
+		addnstr(x->lines[r->line] + r->off, r->len);
 	}
 }
 
@@ -78,7 +170,7 @@ text_key(struct tui *t, struct tui_pane *p, int ch)
 	struct text	*x = p->data;
 	int		 page = x->height > 1 ? x->height - 1 : 1, max;
 
-	max = x->n - x->height > 0 ? x->n - x->height : 0;
+	max = x->nrows - x->height > 0 ? x->nrows - x->height : 0;
 	switch (ch) {
 	case 'j': case KEY_DOWN: x->top++; break;
 	case 'k': case KEY_UP: x->top--; break;

@@ -1,10 +1,14 @@
 /*
  * prompt.c — the one-line editor on the bottom row.
  *
- * Three uses: ':' commands (with history and Tab completion from the
- * command table), '/' filters (applied as they are typed), and questions
- * (a payload, a name, a y/N confirmation).  Enter hands the text to the
- * callback; Esc abandons it.
+ * Four uses: ':' commands (Tab completes from the command table), '/'
+ * filters (applied as they are typed), searches, and questions (a
+ * payload, a name).  Enter hands the text to the callback; Esc abandons
+ * it.  Commands, filters and searches each keep a history: a prompt opens
+ * empty, as in less, vim and k9s, and Up recalls what was typed before.
+ * A yes/no question (PROMPT_KEY) is not a line at all: one key answers
+ * it — y yes, n, Esc or Enter no — as k9s asks before deleting, so no
+ * key typed after the answer lands in a prompt.
  */
 #include <curses.h>
 #include <stdio.h>
@@ -25,22 +29,38 @@ struct tui_prompt {
 };
 
 #define PROMPT_HISTORY 100
-static char	*prompt_history[PROMPT_HISTORY];	/* ':' lines, newest last */
-static int	 prompt_nhistory;			/* lines in prompt_history */
+/* What was typed at one kind of prompt, newest last. */
+struct prompt_hist {
+	char	*lines[PROMPT_HISTORY];	/* the lines */
+	int	 n;			/* how many */
+};
+static struct prompt_hist prompt_hists[PROMPT_KEY + 1];	/* by kind */
+
+/* The history kept for prompts of kind, or NULL (questions keep none). */
+static struct prompt_hist *
+prompt_hist_of(enum tui_prompt_kind kind)
+{
+	if (kind == PROMPT_COMMAND || kind == PROMPT_FILTER ||
+	    kind == PROMPT_SEARCH)
+		return &prompt_hists[kind];
+	return NULL;
+}
 
 static void
-prompt_remember(const char *line)
+prompt_remember(enum tui_prompt_kind kind, const char *line)
 {
-	if (*line == '\0' || (prompt_nhistory > 0 &&
-	    strcmp(prompt_history[prompt_nhistory - 1], line) == 0))
+	struct prompt_hist	*h = prompt_hist_of(kind);
+
+	if (h == NULL || *line == '\0' || (h->n > 0 &&
+	    strcmp(h->lines[h->n - 1], line) == 0))
 		return;
-	if (prompt_nhistory == PROMPT_HISTORY) {
-		free(prompt_history[0]);
-		memmove(prompt_history, prompt_history + 1,
-		    sizeof *prompt_history * (PROMPT_HISTORY - 1));
-		prompt_nhistory--;
+	if (h->n == PROMPT_HISTORY) {
+		free(h->lines[0]);
+		memmove(h->lines, h->lines + 1,
+		    sizeof *h->lines * (PROMPT_HISTORY - 1));
+		h->n--;
 	}
-	prompt_history[prompt_nhistory++] = xstrdup(line);
+	h->lines[h->n++] = xstrdup(line);
 }
 
 static void
@@ -139,11 +159,23 @@ int
 tui_prompt_key(struct tui *t, int ch)
 {
 	struct tui_prompt	*p = t->prompt;
+	struct prompt_hist	*h = prompt_hist_of(p->kind);
 	char			*text;
 	void			(*done)(struct tui *, const char *, void *);
 	void			*arg;
 	size_t			 s;
 
+	if (p->kind == PROMPT_KEY) {
+		/* One key answers; any other is ignored, the question stays. */
+		if (ch != 'y' && ch != 'Y' && ch != 'n' && ch != 'N' && ch != 27 &&
+		    ch != '\n' && ch != '\r' && ch != KEY_ENTER)
+			return TUI_HANDLED;
+		done = p->done;
+		arg = p->arg;
+		prompt_close(t);
+		done(t, ch == 'y' || ch == 'Y' ? "y" : "n", arg);
+		return TUI_HANDLED | TUI_REDRAW;
+	}
 	switch (ch) {
 	case 27:		/* Esc */
 		if (p->kind == PROMPT_FILTER)
@@ -154,8 +186,7 @@ tui_prompt_key(struct tui *t, int ch)
 		text = xstrdup(p->text.data);
 		done = p->done;
 		arg = p->arg;
-		if (p->kind == PROMPT_COMMAND)
-			prompt_remember(text);
+		prompt_remember(p->kind, text);
 		prompt_close(t);
 		done(t, text, arg);
 		free(text);
@@ -214,14 +245,14 @@ tui_prompt_key(struct tui *t, int ch)
 			prompt_complete(t, p);
 		break;
 	case KEY_UP: case KEY_DOWN:
-		if (p->kind != PROMPT_COMMAND || prompt_nhistory == 0)
+		if (h == NULL || h->n == 0)
 			break;
 		if (ch == KEY_UP)
-			p->hist = p->hist == -1 ? prompt_nhistory - 1 :
+			p->hist = p->hist == -1 ? h->n - 1 :
 			    (p->hist > 0 ? p->hist - 1 : 0);
 		else if (p->hist != -1)
-			p->hist = p->hist + 1 < prompt_nhistory ? p->hist + 1 : -1;
-		prompt_set(p, p->hist == -1 ? "" : prompt_history[p->hist]);
+			p->hist = p->hist + 1 < h->n ? p->hist + 1 : -1;
+		prompt_set(p, p->hist == -1 ? "" : h->lines[p->hist]);
 		break;
 	default:
 		if (ch >= 32 && ch < 256 && ch != 127) {

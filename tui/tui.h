@@ -18,6 +18,7 @@
 
 #include "hearth.h"
 
+#define TUI_PAGE_ROWS	500	/* rows a paged view loads at a time */
 #define TUI_HANDLED	0x1	/* the key was used */
 #define TUI_REDRAW	0x2	/* something on screen changed */
 
@@ -32,11 +33,20 @@ struct tui_col {
 	const char	*key;		/* what fills it, as in -o json */
 	const char	*title;		/* header text */
 	int		 numeric;	/* right-aligned, sorts as a number */
+	int		 prio;		/* 0 always shown; higher drop first
+					   when the screen is narrow */
+	int		 flags;		/* TUI_COL_* */
 };
-#define TUI_MAX_COLS 10
+#define TUI_COL_WIDE	0x1	/* free text: takes the width left, cut
+				   with an ellipsis (a detail, a path) */
+#define TUI_COL_ORDER	0x2	/* sorts in the manager's order (a time
+				   shown as HH:MM:SS sorts by when) */
+#define TUI_MAX_COLS 12
 struct tui_row {
 	char		*cells[TUI_MAX_COLS];	/* text of each column */
 	char		*key;			/* name or id the row stands for */
+	char		*id;			/* unique: the selection follows it */
+	int		 seq;			/* its place in the manager's list */
 	int		 bad;			/* shown in the error colour */
 };
 struct tui_fill;			/* rows being filled (view.c) */
@@ -47,6 +57,11 @@ struct tui_view {
 	const char		*kind;		/* what a row's key names: fn, vm, or NULL */
 	const struct tui_col	*cols;		/* columns */
 	int			 ncols;		/* how many */
+	int			 paged;		/* fill asks the manager for the
+						   rows matching t->filter, at
+						   most t->limit, and sets
+						   t->more: the whole history is
+						   searched and paged through */
 	void	(*fill)(struct tui *t,
 		    struct tui_fill *f);	/* add its rows, unsorted */
 };
@@ -104,6 +119,8 @@ struct tui {
 	int			 sort_desc;	/* descending */
 	char			*filter;	/* / filter, or NULL */
 	void			*filter_re;	/* compiled regex, or NULL */
+	int			 limit;		/* rows a paged view loads */
+	int			 more;		/* a paged view has older rows */
 	struct tui_pane		*pane;		/* pane under the table, or NULL */
 	unsigned		 pane_gen;	/* bumped whenever the pane changes */
 	char			*last_title;	/* the last command's title */
@@ -124,7 +141,7 @@ struct tui {
 	double			 host_mem_total;	/* GiB */
 	unsigned long long	 cpu_prev[2];	/* busy, total jiffies */
 	int			 nfn, ninst;	/* counts */
-	double			 inv_rate;	/* invocations/s */
+	double			 inv_rate;	/* invocations/s, last 10 s */
 };
 
 /* console.c: the event loop, the draw pass and the state the others share. */
@@ -153,7 +170,13 @@ int	 tui_job_fds(struct tui *t, int *fds, int max);
 void	 tui_job_poll(struct tui *t);
 
 /* prompt.c: a one-line editor at the bottom. */
-enum tui_prompt_kind { PROMPT_COMMAND, PROMPT_FILTER, PROMPT_ASK };
+enum tui_prompt_kind {
+	PROMPT_COMMAND,		/* a ':' line: history, Tab completion */
+	PROMPT_FILTER,		/* a '/' filter, applied as it is typed */
+	PROMPT_SEARCH,		/* a search, on Enter: history */
+	PROMPT_ASK,		/* a question answered with a line */
+	PROMPT_KEY		/* a yes/no question answered with one key */
+};
 void	 tui_prompt_open(struct tui *t, enum tui_prompt_kind kind,
 	     const char *label, const char *initial,
 	     void (*done)(struct tui *, const char *, void *), void *arg);
@@ -173,6 +196,7 @@ void	 tui_job_report(struct tui *t, struct tui_job *j);
 
 /* keys.c: the binding table. */
 int	 tui_keys_load(char **cause);
+int	 tui_keys_hint(const char *action, char *out, size_t len);
 int	 tui_key_dispatch(struct tui *t, int ch);
 void	 tui_keys_help(struct buf *b);
 int	 tui_run_command(struct tui *t, const char *line);
@@ -180,8 +204,9 @@ int	 tui_run_command(struct tui *t, const char *line);
 /* pane-text.c: a scrollable pane of text. */
 struct tui_pane *pane_text_new(const char *title, const char *s);
 
-/* pane-logs.c: the live log pane of one function. */
-struct tui_pane *pane_logs_new(struct tui *t, const char *fn);
+/* pane-logs.c: the log pane of one function, live when following. */
+struct tui_pane *pane_logs_new(struct tui *t, const char *fn, long long tail,
+	     int follow, char **cause);
 
 /* pane-stats.c: live figures for one function's instances. */
 struct tui_pane *pane_stats_new(struct tui *t, const char *fn);

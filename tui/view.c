@@ -5,7 +5,9 @@
  * the `* ls` commands print; for instances, with what each one's driver
  * says).  The console reloads the current view about once a second;
  * sorting and filtering happen in console.c on the rows returned here,
- * so a view only knows how to turn a row into cells.  Each column has a
+ * so a view only knows how to turn a row into cells — except Events,
+ * whose history is too long to hold: it asks the manager for the newest
+ * rows matching the filter, as many as the operator has paged through.  Each column has a
  * key, the JSON field name `* ls -o json` gives the same figure under
  * (or the manager's field name, for a figure no command lists), and a
  * view fills a row's cells by key: a key no column has, a cell filled
@@ -52,10 +54,20 @@ view_add(struct tui_fill *f, const char *key, int bad)
 
 	view_check_row(f);
 	f->rows = xrealloc(f->rows, sizeof *f->rows * (f->n + 1));
-	r = &f->rows[f->n++];
+	r = &f->rows[f->n];
 	memset(r, 0, sizeof *r);
 	r->key = xstrdup(key != NULL ? key : "");
+	r->id = xstrdup(r->key);
+	r->seq = f->n++;
 	r->bad = bad;
+}
+
+/* Give the row being added its own identity, when its key is shared. */
+static void
+view_id(struct tui_fill *f, const char *id)
+{
+	free(f->rows[f->n - 1].id);
+	f->rows[f->n - 1].id = xstrdup(id);
 }
 
 static void
@@ -107,17 +119,22 @@ view_ago(char *out, size_t len, double secs)
 		snprintf(out, len, "%.0fd", d / 86400);
 }
 
+/*
+ * Columns in the order shown; prio says which go first when the screen
+ * is narrow (the highest), so a row keeps what names it and its state.
+ */
 static const struct tui_col view_fn_cols[] = {
-	{ "name", "NAME", 0 },
-	{ "runtime", "RUNTIME", 0 },
-	{ "handler", "HANDLER", 0 },
-	{ "memory_mb", "MEMORY", 1 },
-	{ "timeout_s", "TIMEOUT", 1 },
-	{ "version", "VERSION", 1 },
-	{ "instances", "INSTANCES", 1 },
-	{ "invocations", "INVOCATIONS", 1 },
-	{ "errors", "ERRORS", 1 },
-	{ "idle_s", "LAST", 1 },
+	{ "name", "NAME", 0, 0, 0 },
+	{ "runtime", "RUNTIME", 0, 1, 0 },
+	{ "handler", "HANDLER", 0, 6, 0 },
+	{ "memory_mb", "MEMORY", 1, 5, 0 },
+	{ "timeout_s", "TIMEOUT", 1, 7, 0 },
+	{ "version", "VERSION", 1, 8, 0 },
+	{ "instances", "INSTANCES", 1, 2, 0 },
+	{ "invocations", "INVOCATIONS", 1, 3, 0 },
+	{ "errors", "ERRORS", 1, 3, 0 },
+	{ "idle_s", "LAST", 1, 4, 0 },
+	{ "driver", "DRIVER", 0, 9, 0 },
 };
 _Static_assert(nitems(view_fn_cols) <= TUI_MAX_COLS, "too many columns");
 
@@ -146,21 +163,23 @@ view_fn_fill(struct tui *t, struct tui_fill *fl)
 		view_cell(fl, "errors", "%d", f->errors);
 		view_ago(age, sizeof age, f->idle_s);
 		view_cell(fl, "idle_s", "%s", age);
+		/* What it runs under now, as `fn ls` says (auto resolved). */
+		view_cell(fl, "driver", "%s", fn_driver(f->driver));
 	}
 	list_fns_free(fns, nfns);
 }
 
 static const struct tui_col view_vm_cols[] = {
-	{ "id", "ID", 0 },
-	{ "driver", "DRIVER", 0 },
-	{ "owner", "OWNER", 0 },
-	{ "runtime", "RUNTIME", 0 },
-	{ "state", "STATE", 0 },
-	{ "pid", "PID", 1 },
-	{ "memory_mb", "LIMIT", 1 },
-	{ "memory_used_mb", "USED", 1 },
-	{ "idle_s", "IDLE", 1 },
-	{ "start", "START", 0 },
+	{ "id", "ID", 0, 0, 0 },
+	{ "driver", "DRIVER", 0, 3, 0 },
+	{ "owner", "OWNER", 0, 0, 0 },
+	{ "runtime", "RUNTIME", 0, 5, 0 },
+	{ "state", "STATE", 0, 0, 0 },
+	{ "pid", "PID", 1, 6, 0 },
+	{ "memory_mb", "LIMIT", 1, 4, 0 },
+	{ "memory_used_mb", "USED", 1, 1, 0 },
+	{ "idle_s", "IDLE", 1, 2, 0 },
+	{ "start", "START", 0, 7, 0 },
 };
 _Static_assert(nitems(view_vm_cols) <= TUI_MAX_COLS, "too many columns");
 
@@ -205,11 +224,11 @@ view_vm_fill(struct tui *t, struct tui_fill *f)
 }
 
 static const struct tui_col view_img_cols[] = {
-	{ "name", "NAME", 0 },
-	{ "runtime", "RUNTIME", 0 },
-	{ "size_mb", "SIZE", 1 },
-	{ "built", "BUILT", 1 },
-	{ "path", "PATH", 0 },
+	{ "name", "NAME", 0, 0, 0 },
+	{ "runtime", "RUNTIME", 0, 1, 0 },
+	{ "size_mb", "SIZE", 1, 2, 0 },
+	{ "built", "BUILT", 1, 2, 0 },
+	{ "path", "PATH", 0, 3, TUI_COL_WIDE },
 };
 _Static_assert(nitems(view_img_cols) <= TUI_MAX_COLS, "too many columns");
 
@@ -238,33 +257,42 @@ view_img_fill(struct tui *t, struct tui_fill *f)
 }
 
 static const struct tui_col view_ev_cols[] = {
-	{ "ts", "TIME", 0 },
-	{ "kind", "EVENT", 0 },
-	{ "subject", "SUBJECT", 0 },
-	{ "detail", "DETAIL", 0 },
+	{ "ts", "TIME", 0, 0, TUI_COL_ORDER },
+	{ "kind", "EVENT", 0, 0, 0 },
+	{ "subject", "SUBJECT", 0, 0, 0 },
+	{ "detail", "DETAIL", 0, 1, TUI_COL_WIDE },
 };
 _Static_assert(nitems(view_ev_cols) <= TUI_MAX_COLS, "too many columns");
 
-#define VIEW_EVENTS	500	/* events the Events view holds */
-
+/*
+ * The newest t->limit events matching the filter, searched by the
+ * manager through all it keeps (list_events_find); t->more says whether
+ * older ones are left, for paging down to them.
+ */
 static void
 view_ev_fill(struct tui *t, struct tui_fill *f)
 {
 	struct list_event	*ev;
-	struct tm		 tm;
-	time_t			 secs;
+	struct tm		 tm, today;
+	time_t			 secs, now;
 	char			 when[32], *cause = NULL;
 	int			 nev, i;
 
-	if (list_events(t->st, VIEW_EVENTS, &ev, &nev, &cause) != 0) {
+	if (list_events_find(t->st, t->filter, t->limit, &ev, &nev, &t->more,
+	    &cause) != 0) {
 		free(cause);
 		return;
 	}
+	now = time(NULL);
+	localtime_r(&now, &today);
 	for (i = 0; i < nev; i++) {
 		secs = (time_t)ev[i].ts;
 		localtime_r(&secs, &tm);
-		strftime(when, sizeof when, "%H:%M:%S", &tm);
+		/* Paging back reaches other days: those say which. */
+		strftime(when, sizeof when, tm.tm_yday == today.tm_yday &&
+		    tm.tm_year == today.tm_year ? "%H:%M:%S" : "%m-%d %H:%M", &tm);
 		view_add(f, ev[i].subject, strcmp(ev[i].kind, "errored") == 0);
+		view_id(f, ev[i].id);
 		view_cell(f, "ts", "%s", when);
 		view_cell(f, "kind", "%s", ev[i].kind);
 		view_cell(f, "subject", "%s", ev[i].subject);
@@ -275,19 +303,19 @@ view_ev_fill(struct tui *t, struct tui_fill *f)
 
 static const struct tui_view view_fn = {
 	"Functions", "fn", "functions function f", "fn", view_fn_cols,
-	nitems(view_fn_cols), view_fn_fill,
+	nitems(view_fn_cols), 0, view_fn_fill,
 };
 static const struct tui_view view_vm = {
 	"Instances", "vm", "vms instances instance inst", "vm", view_vm_cols,
-	nitems(view_vm_cols), view_vm_fill,
+	nitems(view_vm_cols), 0, view_vm_fill,
 };
 static const struct tui_view view_img = {
 	"Images", "img", "images image", NULL, view_img_cols,
-	nitems(view_img_cols), view_img_fill,
+	nitems(view_img_cols), 0, view_img_fill,
 };
 static const struct tui_view view_ev = {
 	"Events", "ev", "events event", "fn", view_ev_cols,
-	nitems(view_ev_cols), view_ev_fill,
+	nitems(view_ev_cols), 1, view_ev_fill,
 };
 
 const struct tui_view *tui_views[] = {
@@ -337,6 +365,7 @@ tui_rows_free(struct tui_row *rows, int n)
 		for (c = 0; c < TUI_MAX_COLS; c++)
 			free(rows[i].cells[c]);
 		free(rows[i].key);
+		free(rows[i].id);
 	}
 	free(rows);
 }

@@ -267,6 +267,7 @@ int	 list_images(struct store *st, struct list_image **rows, int *n,
 void	 list_images_free(struct list_image *rows, int n);
 
 struct list_event {
+	char	*id;		/* unique: "e12" an event, "i34" an invocation */
 	double	 ts;		/* epoch s */
 	char	*kind;		/* created, reloaded, invoked, errored, ... */
 	char	*subject;	/* function name or instance id */
@@ -274,6 +275,8 @@ struct list_event {
 };
 int	 list_events(struct store *st, int max, struct list_event **rows,
 	     int *n, char **cause);
+int	 list_events_find(struct store *st, const char *match, int max,
+	     struct list_event **rows, int *n, int *more, char **cause);
 void	 list_events_free(struct list_event *rows, int n);
 
 struct list_summary {

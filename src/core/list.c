@@ -25,6 +25,7 @@
 
 #include <ctype.h>
 #include <math.h>
+#include <regex.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,6 +34,8 @@
 
 #define LIST_LAT_MAX	200	/* invocations the latency percentiles cover */
 #define LIST_RATE_S	10	/* seconds an invocation rate is taken over */
+
+static void	list_events_free_row(struct list_event *r);
 
 /* A column's text, never NULL. */
 static char *
@@ -508,29 +511,86 @@ int
 list_events(struct store *st, int max, struct list_event **rows, int *n,
     char **cause)
 {
+	return list_events_find(st, NULL, max, rows, n, NULL, cause);
+}
+
+/*
+ * Whether event r matches: its kind, subject or detail holds match,
+ * case-insensitively — as an extended regular expression when it is one
+ * (re compiled), else as text — the rule the console's '/' filter has.
+ */
+static int
+list_events_match(const struct list_event *r, const char *match, regex_t *re)
+{
+	const char	*f[3] = { r->kind, r->subject, r->detail };
+	int		 i;
+
+	for (i = 0; i < 3; i++)
+		if (re != NULL ? regexec(re, f[i], 0, NULL, 0) == 0 :
+		    strcasestr(f[i], match) != NULL)
+			return 1;
+	return 0;
+}
+
+/*
+ * The newest max events matching match (all when it is NULL or empty;
+ * see list_events_match), newest first, searched through the whole
+ * history the store keeps — events, and invocations as list_events
+ * shows them — not through the newest rows only, so a bench run of one
+ * function hides nothing of the others.  max < 0 means every one.
+ * *more (if not NULL) says whether older matching events are left.
+ */
+int
+list_events_find(struct store *st, const char *match, int max,
+    struct list_event **rows, int *n, int *more, char **cause)
+{
 	sqlite3_stmt		*stmt;
-	struct list_event	*r;
-	int		 rc;
+	struct list_event	 r;
+	regex_t			 re;
+	int			 rc, have_re = 0;
 
 	*rows = NULL;
 	*n = 0;
-	stmt = store_stmt(st, "SELECT ts, kind, subject, detail FROM ("
-	    "SELECT ts, kind, subject, detail FROM events "
-	    "UNION ALL SELECT ts, CASE status WHEN 'ok' THEN 'invoked' "
-	    "ELSE 'errored' END, fn, printf('%s %.2f ms%s', request_id, "
-	    "duration_ms, CASE status WHEN 'ok' THEN '' ELSE ' (' || status || "
-	    "')' END) FROM invocations) ORDER BY ts DESC LIMIT ?");
-	sqlite3_bind_int(stmt, 1, max);
+	if (more != NULL)
+		*more = 0;
+	if (match != NULL && *match == '\0')
+		match = NULL;
+	if (match != NULL && regcomp(&re, match, REG_EXTENDED | REG_ICASE |
+	    REG_NOSUB) == 0)
+		have_re = 1;
+	stmt = store_prepare(st, "SELECT id, ts, kind, subject, detail FROM ("
+	    "SELECT 'e' || id AS id, ts, kind, subject, detail FROM events "
+	    "UNION ALL SELECT 'i' || id, ts, CASE status WHEN 'ok' THEN "
+	    "'invoked' ELSE 'errored' END, fn, printf('%s %.2f ms%s', "
+	    "request_id, duration_ms, CASE status WHEN 'ok' THEN '' ELSE "
+	    "' (' || status || ')' END) FROM invocations) ORDER BY ts DESC, "
+	    "id DESC LIMIT ?");
+	/* Unfiltered, the store stops at one past max; filtered, we do. */
+	sqlite3_bind_int(stmt, 1, match == NULL && max >= 0 ? max + 1 : -1);
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		r.id = list_text(stmt, 0);
+		r.ts = sqlite3_column_double(stmt, 1);
+		r.kind = list_text(stmt, 2);
+		r.subject = list_text(stmt, 3);
+		r.detail = list_text(stmt, 4);
+		if (match != NULL && !list_events_match(&r, match,
+		    have_re ? &re : NULL)) {
+			list_events_free_row(&r);
+			continue;
+		}
+		if (max >= 0 && *n == max) {
+			if (more != NULL)
+				*more = 1;
+			list_events_free_row(&r);
+			break;
+		}
 		*rows = list_grow(*rows, *n, sizeof **rows);
-		r = &(*rows)[(*n)++];
-		r->ts = sqlite3_column_double(stmt, 0);
-		r->kind = list_text(stmt, 1);
-		r->subject = list_text(stmt, 2);
-		r->detail = list_text(stmt, 3);
+		(*rows)[(*n)++] = r;
 	}
 	rc = list_end(st, rc, cause);
-	store_done(stmt);
+	sqlite3_finalize(stmt);
+	if (have_re)
+		regfree(&re);
 	if (rc != 0) {
 		list_events_free(*rows, *n);
 		*rows = NULL;
@@ -539,16 +599,23 @@ list_events(struct store *st, int max, struct list_event **rows, int *n,
 	return rc;
 }
 
+/* Free the strings of one event row. */
+static void
+list_events_free_row(struct list_event *r)
+{
+	free(r->id);
+	free(r->kind);
+	free(r->subject);
+	free(r->detail);
+}
+
 void
 list_events_free(struct list_event *rows, int n)
 {
 	int	i;
 
-	for (i = 0; i < n; i++) {
-		free(rows[i].kind);
-		free(rows[i].subject);
-		free(rows[i].detail);
-	}
+	for (i = 0; i < n; i++)
+		list_events_free_row(&rows[i]);
 	free(rows);
 }
 

@@ -92,10 +92,10 @@ wait_for main "demo"
 tm resize-window -t main -x 120 -y 40
 wait_for main "other *python3"
 
-# 13.9 d asks, names the thing, and deletes
+# 13.9 d asks, names the thing, and one key (y) deletes
 keys main G d
 wait_for main "delete function other? \[y/N\]"
-keys main y Enter
+keys main y
 wait_for main "done: delete other"
 expect_rc 1 H fn show other
 
