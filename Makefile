@@ -15,11 +15,14 @@ PKGS    := ncursesw readline libcurl libcjson sqlite3
 # Debian packages that provide PKGS and the tools the build, images and tests use.
 DEBS    := build-essential pkg-config libncurses-dev libreadline-dev \
 	   libcurl4-openssl-dev libcjson-dev libsqlite3-dev libseccomp-dev \
-	   libvterm-dev python3 nodejs tmux curl sqlite3 \
+	   libvterm-dev python3 nodejs tmux curl sqlite3 zsh fish \
 	   qemu-system-x86 cpio erofs-utils clang libclang-rt-14-dev
 
+# Tables (columns, options, settings) are written positionally, naming
+# only the fields a row uses; the trailing ones are zero unless given.
 WARN    := -Wall -Wextra -Wformat=2 -Wmissing-prototypes -Wstrict-prototypes \
 	   -Wshadow -Wpointer-arith -Wsign-compare -Wno-unused-parameter \
+	   -Wno-missing-field-initializers \
 	   -Wvla -Wwrite-strings -Werror=implicit-function-declaration
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) -MMD -MP

@@ -22,13 +22,6 @@
 #define HEARTH_VERSION "0.1.0"
 
 /*
- * The tables below (columns, options) are written positionally, naming
- * only the fields a row uses: the trailing ones (a unit, required, the
- * values an option completes to) are zero unless given, by design.
- */
-#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
-
-/*
  * out.c: every command's output goes through here.  A command hands over
  * a table (out_table_*, cells by key with out_cell_*, shown with out_show
  * or streamed with out_stream_*), a message line, what a function

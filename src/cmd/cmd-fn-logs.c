@@ -308,12 +308,16 @@ cmd_fn_logs_exec(struct cmd_ctx *ctx)
 	struct fn		*fn;
 	char			*cause = NULL;
 	long long		 tail = -1, last;
+	double			 since = 0;
 	int			 n, i, rc = CMD_OK, follow = cmd_flag(ctx, "follow");
 
 	if (cmd_opt(ctx, "tail") != NULL &&
 	    util_parse_int(cmd_opt(ctx, "tail"), 0, 100000000, &tail) != 0)
 		return cmd_error(ctx, CMD_USAGE, "--tail '%s' must be a whole "
 		    "number", cmd_opt(ctx, "tail"));
+	if (cmd_opt(ctx, "since") != NULL &&
+	    cmd_since(cmd_opt(ctx, "since"), util_now(), &since, &cause) != 0)
+		return cmd_fail(ctx, CMD_USAGE, cause);
 	if ((fn = fn_load(ctx->store, ctx->argv[0], &cause)) == NULL)
 		return cmd_fail(ctx, CMD_ERROR, cause);
 	if (logs_tail(ctx->store, fn->name, (int)tail, &recs, &n, &last,
@@ -321,10 +325,12 @@ cmd_fn_logs_exec(struct cmd_ctx *ctx)
 		fn_free(fn);
 		return cmd_fail(ctx, CMD_ERROR, cause);
 	}
+	/* One object a line, followed or not, as docker logs and kubectl write. */
 	t = out_stream_begin(ctx, cmd_fn_logs_cols, nitems(cmd_fn_logs_cols),
-	    follow ? OUT_STREAM_LINES : 0);
+	    OUT_STREAM_LINES);
 	for (i = 0; i < n; i++)
-		cmd_fn_logs_put(t, &recs[i]);
+		if (recs[i].ts >= since)	/* --since: invocations logged since */
+			cmd_fn_logs_put(t, &recs[i]);
 	logs_recs_free(recs, n);
 	out_stream_flush(t);
 	if (follow)
@@ -336,7 +342,8 @@ cmd_fn_logs_exec(struct cmd_ctx *ctx)
 
 static const struct cmd_opt cmd_fn_logs_opts[] = {
 	{ "follow", 'f', OPT_FLAG, NULL, "keep printing new lines as they come" },
-	{ "tail", 'n', OPT_STRING, "N", "print only the last N lines first" },
+	{ "tail", 'n', OPT_STRING, "N", "print only the last N lines first (default: all)" },
+	{ "since", 0, OPT_STRING, "WHEN", "only invocations logged since WHEN: a duration back (30s, 10m, 2h, 1d) or an RFC 3339 time" },
 	{ NULL, 0, 0, NULL, NULL }
 };
 
@@ -348,8 +355,9 @@ const struct cmd_entry cmd_fn_logs_entry = {
 	.usage = "NAME",
 	.help = "print a function's logs (START/END/REPORT and its output)",
 	.long_help = "Output is printed as the function wrote it to a pipe or "
-	    "a file, escaped on a terminal.\n-o json prints an array of "
-	    "{ts, request_id, line}; with -f, one such object a line.",
+	    "a file, escaped on a terminal.\n-o json prints one {ts, request_id, "
+	    "line} object a line, with -f too.",
+	.example = "hearth fn logs hello --since 10m -f",
 	.flags = CMD_F_STORE | CMD_F_OUTPUT,
 	.complete = COMPLETE_FN,
 	.exec = cmd_fn_logs_exec,

@@ -4,7 +4,10 @@
  *
  * A function is a row in the functions table plus a code directory,
  * $HEARTH_HOME/code/<name>/v<N>.  Every change bumps `version`, and a
- * change of code also bumps `code_version` and writes a new directory, so
+ * change of code also writes a new directory named for that version,
+ * which becomes `code_version` (one counter, as Lambda has: the code of
+ * version N is in vN, and a later change of configuration alone keeps
+ * the directory of the version that brought the code), so
  * an instance can tell whether it runs the current configuration by
  * comparing two integers.  A version's directory never changes once
  * published, and is removed only when no instance uses it (inst.c counts
@@ -663,7 +666,7 @@ fn_update(struct store *st, const struct fn_spec *spec, struct fn **fnp,
 		if (fn_stage(spec->code, fn->runtime, handler, stage, &size,
 		    cause) != 0)
 			goto out;
-		final = fn_code_dir(st, name, fn->code_version + 1);
+		final = fn_code_dir(st, name, fn->version + 1);
 	} else {
 		curdir = fn_code_dir(st, name, fn->code_version);
 		step = fn_check_handler_file(curdir, fn->runtime, handler, cause);
@@ -675,7 +678,8 @@ fn_update(struct store *st, const struct fn_spec *spec, struct fn **fnp,
 		goto out;
 	stmt = store_prepare(st, "UPDATE functions SET handler = ?, "
 	    "memory_mb = ?, timeout_s = ?, env = ?, version = version + 1, "
-	    "code_version = code_version + ?, code_size = ?, updated = ?, "
+	    "code_version = CASE WHEN ?5 THEN version + 1 ELSE code_version END, "
+	    "code_size = ?, updated = ?, "
 	    "driver = ? WHERE name = ? AND version = ?");
 	sqlite3_bind_text(stmt, 1, handler, -1, SQLITE_STATIC);
 	sqlite3_bind_int(stmt, 2, memory);

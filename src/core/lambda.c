@@ -32,11 +32,6 @@
 
 #define LAMBDA_MB_PER_CPU	1769	/* memory that buys a whole core */
 
-#ifndef PROTO_ENV_FUNCTION_ARN
-/* The invoked function's ARN, for the agent (not the runtime's variable). */
-#define PROTO_ENV_FUNCTION_ARN	"HEARTH_FUNCTION_ARN"
-#endif
-
 /* Defaults a function may replace with its own value. */
 static const char *const lambda_defaults[] = {
 	"PATH=/usr/local/bin:/usr/bin:/bin",

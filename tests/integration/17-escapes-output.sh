@@ -163,11 +163,11 @@ json_check "$T/j3" doc 'd["result"] == {"r": "\x1b]0;pwned\x07 \u202e", "n": [1,
 H fn invoke evil '{"fail": 1}' -o json > "$T/j4" 2>/dev/null && fail "17.6 error exit"
 json_check "$T/j4" doc 'd["status"] == "error" and "msg \x1b]0;pwned" in d["result"]'
 H fn logs evil -o json > "$T/j5" || fail "17.6 logs -o json"
-json_check "$T/j5" doc 'any(l["line"] == "out " + RAW for l in d) and all(set(l) == {"ts", "request_id", "line"} for l in d)'
+json_check "$T/j5" lines 'any(l["line"] == "out " + RAW for l in d) and all(set(l) == {"ts", "request_id", "line"} for l in d)'
 H fn logs evil -o json --tail 3 > "$T/j6" || fail "17.6 logs --tail -o json"
-json_check "$T/j6" doc 'len(d) == 3 and d[-1]["line"].startswith("REPORT ")'
+json_check "$T/j6" lines 'len(d) == 3 and d[-1]["line"].startswith("REPORT ")'
 H fn logs evil -o json --tail 0 > "$T/j7" || fail "17.6 empty logs -o json"
-json_check "$T/j7" doc 'd == []'
+json_check "$T/j7" lines 'd == []'
 H vm inspect "$id" -o json > "$T/j8" || fail "17.6 vm inspect -o json"
 json_check "$T/j8" doc 'd["id"] == "'"$id"'"'
 

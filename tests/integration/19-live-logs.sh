@@ -106,7 +106,7 @@ exec 3<>"$T/pipe"
 BG_PIDS=$fpid
 sleep 0.3
 expect_rc 0 H fn invoke fl
-req=$(H fn logs fl -o json | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)[-1]["request_id"])')
+req=$(H fn logs fl -o json | /usr/bin/python3 -c 'import json,sys; print(json.loads(sys.stdin.read().splitlines()[-1])["request_id"])')
 cat <&3 >"$T/follow" & cpid=$!
 BG_PIDS="$fpid $cpid"
 wait_for x "$T/follow" "REPORT RequestId: $req" ||

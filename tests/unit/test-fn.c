@@ -315,37 +315,39 @@ test_update(struct store *st)
 	spec.name = "f";
 	spec.code = code;
 	CHECK("update-2.1", fn_update(st, &spec, &fn, &cause) == 0);
-	CHECK("update-2.2", fn != NULL && fn->version == 3 && fn->code_version == 2);
-	CHECK("update-2.3", has("f", "v2/app.py") && !has("f", "v1"));
+	/* One counter: version 3 brought this code, so it is v3. */
+	CHECK("update-2.2", fn != NULL && fn->version == 3 && fn->code_version == 3);
+	CHECK("update-2.3", has("f", "v3/app.py") && !has("f", "v1") &&
+	    !has("f", "v2"));
 	CHECK_STR("update-2.4", fn != NULL ? fn->env : NULL, "{\"B\":\"2\"}");
 	fn_free(fn);
-	/* An instance being started on v2 (its creator's, so no reload). */
+	/* An instance being started on v3 (its creator's, so no reload). */
 	CHECK("update-2.5", store_exec(st, "INSERT INTO instances (id, fn, "
 	    "runtime, driver, state, pid, sock, memory_mb, fn_version, "
 	    "code_version, created, last_used) VALUES ('00000000f0f0', 'f', "
-	    "'python3', 'ns', 'starting', 0, '', 128, 3, 2, strftime('%s'), 0)",
+	    "'python3', 'ns', 'starting', 0, '', 128, 3, 3, strftime('%s'), 0)",
 	    &cause) == 0);
 	CHECK("update-2.6", fn_update(st, &spec, &fn, &cause) == 0);
-	CHECK("update-2.7", fn != NULL && fn->version == 4 && fn->code_version == 3);
-	CHECK("update-2.8", has("f", "v2/app.py") && has("f", "v3/app.py"));
+	CHECK("update-2.7", fn != NULL && fn->version == 4 && fn->code_version == 4);
+	CHECK("update-2.8", has("f", "v3/app.py") && has("f", "v4/app.py"));
 	fn_free(fn);
-	/* A runtime generation running on v3. */
-	path = xasprintf("%s/code/f/v3", home);
+	/* A runtime generation running on v4. */
+	path = xasprintf("%s/code/f/v4", home);
 	gen = open(path, O_RDONLY | O_DIRECTORY);
 	free(path);
 	CHECK("update-2.9", gen != -1 && flock(gen, LOCK_SH) == 0);
 	CHECK("update-2.10", fn_update(st, &spec, &fn, &cause) == 0);
-	CHECK("update-2.11", fn != NULL && fn->code_version == 4 &&
-	    has("f", "v2/app.py") && has("f", "v3/app.py") && has("f", "v4"));
+	CHECK("update-2.11", fn != NULL && fn->code_version == 5 &&
+	    has("f", "v3/app.py") && has("f", "v4/app.py") && has("f", "v5"));
 	fn_free(fn);
 	inst_gc(st);
-	CHECK("update-2.12", has("f", "v2/app.py") && has("f", "v3/app.py"));
+	CHECK("update-2.12", has("f", "v3/app.py") && has("f", "v4/app.py"));
 	/* Neither any more: the next look removes both, never the current. */
 	CHECK("update-2.13", store_exec(st, "DELETE FROM instances", &cause) == 0);
 	close(gen);
 	inst_gc(st);
-	CHECK("update-2.14", !has("f", "v2") && !has("f", "v3") &&
-	    has("f", "v4/app.py"));
+	CHECK("update-2.14", !has("f", "v3") && !has("f", "v4") &&
+	    has("f", "v5/app.py"));
 	CHECK("update-2.15", entries("f", &stages) == 1 && stages == 0);
 	CHECK("update-2.16", count(st, "SELECT count(*) FROM events WHERE "
 	    "kind = 'reloaded' AND subject = 'f'") == 3);
@@ -375,11 +377,11 @@ test_update(struct store *st)
 	CHECK("update-3.6", fn_update(st, &spec, NULL, &cause) == -1);
 	free(cause);
 	fn = fn_load(st, "f", &cause);
-	CHECK("update-3.7", fn != NULL && fn->version == 5 && fn->code_version == 4 &&
+	CHECK("update-3.7", fn != NULL && fn->version == 5 && fn->code_version == 5 &&
 	    strcmp(fn->handler, "app.handler") == 0 && strcmp(fn->driver, "auto") == 0);
 	fn_free(fn);
 	CHECK("update-3.8", entries("f", &stages) == 1 && stages == 0 &&
-	    !has("f", "v5"));
+	    !has("f", "v6"));
 
 	spec.name = "nope";
 	spec.driver = NULL;

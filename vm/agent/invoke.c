@@ -424,25 +424,26 @@ int
 invoke_deliver(struct conn *next)
 {
 	struct sbuf	 hdr = { 0 };
-	const char	*fn;
+	const char	*arn;
 	char		 trace[128];
 
 	gen_parked = 1;
 	if (cur == NULL || cur->delivered)
 		return 0;
 	gen_served = 1;
-	fn = runtime_config_get("AWS_LAMBDA_FUNCTION_NAME");
+	/* The host's, from the settings lambda.region and lambda.account_id. */
+	arn = runtime_config_get(PROTO_ENV_FUNCTION_ARN);
 	invoke_trace_id(trace, sizeof trace);
 	cur->t_deliver = now_us();
 	cur->deadline = cur->t_deliver + (uint64_t)cur->timeout_ms * 1000;
 	sbuf_printf(&hdr, "Content-Type: application/json\r\n"
 	    "Lambda-Runtime-Aws-Request-Id: %s\r\n"
 	    "Lambda-Runtime-Deadline-Ms: %llu\r\n"
-	    "Lambda-Runtime-Invoked-Function-Arn: "
-	    "arn:aws:lambda:local:000000000000:function:%s\r\n"
+	    "Lambda-Runtime-Invoked-Function-Arn: %s\r\n"
 	    "Lambda-Runtime-Trace-Id: %s\r\n",
 	    cur->reqid, (unsigned long long)(epoch_ms() + cur->timeout_ms),
-	    fn != NULL ? fn : "unknown", trace);
+	    arn != NULL ? arn : "arn:aws:lambda:us-east-1:000000000000:"
+	    "function:unknown", trace);
 	conn_reply(next, 200, hdr.data, cur->payload, cur->len);
 	sbuf_free(&hdr);
 	cur->delivered = 1;

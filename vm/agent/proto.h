@@ -134,6 +134,7 @@
 
 /* Environment the host gives the agent at exec. */
 #define PROTO_ENV_IDLE_TTL	"HEARTH_IDLE_TTL"	/* seconds; 0 = forever */
+#define PROTO_ENV_FUNCTION_ARN	"HEARTH_FUNCTION_ARN"	/* the invoked function's ARN */
 #define PROTO_ENV_PREWARM	"HEARTH_PREWARM"	/* start runtime unconfigured */
 #define PROTO_ENV_TOKEN		"HEARTH_TOKEN"		/* microVM: first token */
 #define PROTO_ENV_TMP_MB	"HEARTH_TMP_MB"		/* microVM: size of /tmp */
