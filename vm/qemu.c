@@ -567,6 +567,19 @@ static const struct vm_setting qemu_settings[] = {
 	{ NULL, NULL, NULL, NULL, NULL, NULL }
 };
 
+/*
+ * The microvm machine has no PCI bus (every device is virtio-mmio), so
+ * the guest kernel's PCI probe finds no config space and says so at
+ * KERN_ERR on every boot; pci=off does not stop it (the probe that prints
+ * runs first), and a quieter loglevel would hide real errors too.
+ */
+static const char *const qemu_console_notes[] = {
+	"PCI: Fatal: No config space access function found",
+	"harmless: the microvm machine has no PCI bus (its devices are "
+	"virtio-mmio), and the guest kernel says so as it boots",
+	NULL
+};
+
 const struct vm_driver vm_qemu_driver = {
 	.name = "qemu",
 	.noun = "microVM",
@@ -583,4 +596,5 @@ const struct vm_driver vm_qemu_driver = {
 	.destroy = qemu_destroy,
 	.snapshot_list = qemu_snap_list,
 	.snapshot_delete = qemu_snap_delete,
+	.console_notes = qemu_console_notes,
 };

@@ -124,6 +124,12 @@ struct vm_driver {
 	int	(*snapshot_list)(struct vm_snapshot **list, int *count);
 	/* Remove one saved machine by name; NULL as snapshot_list. */
 	int	(*snapshot_delete)(const char *name, char **cause);
+	/*
+	 * Lines its machines' consoles show that look alarming and are
+	 * not, each followed by why (NULL-terminated pairs; NULL if none):
+	 * `vm console` explains each once.
+	 */
+	const char *const *console_notes;
 };
 
 /* vm.c: the registry, the host, notices. */

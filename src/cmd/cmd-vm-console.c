@@ -32,6 +32,29 @@ cmd_vm_console_tail(const struct buf *b, long n)
 	return b->data;
 }
 
+#define CMD_VM_CONSOLE_NOTES	8	/* harmless lines a driver explains */
+
+/*
+ * Explain, once each, the harmless-looking-alarming lines (the driver's
+ * console notes) in the len bytes of text just printed; seen keeps which
+ * were explained already.
+ */
+static void
+cmd_vm_console_notes(struct cmd_ctx *ctx, const struct machine *m,
+    const char *text, size_t len, int *seen)
+{
+	const char	*line, *note;
+	int		 i;
+
+	for (i = 0; i < CMD_VM_CONSOLE_NOTES &&
+	    (note = machine_console_note(m, i, &line)) != NULL; i++) {
+		if (seen[i] || memmem(text, len, line, strlen(line)) == NULL)
+			continue;
+		seen[i] = 1;
+		out_note(ctx, "'%s' is %s", line, note);
+	}
+}
+
 /*
  * Print what is appended to path after offset, as it comes, until the
  * machine stops (then what it wrote last is printed too).  Whole lines go
@@ -42,7 +65,7 @@ cmd_vm_console_tail(const struct buf *b, long n)
  */
 static void
 cmd_vm_console_follow(struct cmd_ctx *ctx, const struct machine *m,
-    const char *path, size_t offset)
+    const char *path, size_t offset, int *seen)
 {
 	struct timespec	 ts = { 0, 200 * 1000 * 1000 };
 	struct buf	 pend = { 0 };
@@ -75,6 +98,7 @@ cmd_vm_console_follow(struct cmd_ctx *ctx, const struct machine *m,
 		}
 		if (n > 0) {
 			out_output(ctx, pend.data, n, ESC_CRLF);
+			cmd_vm_console_notes(ctx, m, pend.data, n, seen);
 			pend.len -= n;
 			memmove(pend.data, pend.data + n, pend.len + 1);
 		}
@@ -100,7 +124,7 @@ cmd_vm_console_exec(struct cmd_ctx *ctx)
 	const char	*tail = cmd_opt(ctx, "tail"), *path;
 	char		*cause = NULL;
 	long long	 n = 0;
-	int		 rc = CMD_OK;
+	int		 rc = CMD_OK, seen[CMD_VM_CONSOLE_NOTES] = { 0 };
 
 	if (tail != NULL && util_parse_int(tail, 1, 1000000, &n) != 0)
 		return cmd_error(ctx, CMD_USAGE, "--tail '%s' must be a number of "
@@ -119,9 +143,11 @@ cmd_vm_console_exec(struct cmd_ctx *ctx)
 			const char *from = cmd_vm_console_tail(&b, (long)n);
 
 			out_output(ctx, from, b.data + b.len - from, ESC_CRLF);
+			cmd_vm_console_notes(ctx, m, from, b.data + b.len - from,
+			    seen);
 		}
 		if (cmd_flag(ctx, "follow"))
-			cmd_vm_console_follow(ctx, m, path, b.len);
+			cmd_vm_console_follow(ctx, m, path, b.len, seen);
 	}
 	buf_free(&b);
 	machine_close(m);

@@ -328,6 +328,8 @@ struct machine;
 char	*machine_run_dir(struct store *st, const char *id);
 struct machine *machine_open(struct store *st, const char *id, char **cause);
 const char *machine_console(const struct machine *m);
+const char *machine_console_note(const struct machine *m, int i,
+	    const char **line);
 int	 machine_alive(const struct machine *m);
 void	 machine_close(struct machine *m);
 

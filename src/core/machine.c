@@ -68,6 +68,27 @@ machine_console(const struct machine *m)
 	return m->info.console;
 }
 
+/*
+ * The i-th line this machine's console may show that is harmless, and
+ * why (the driver's console_notes): NULL past the last.
+ */
+const char *
+machine_console_note(const struct machine *m, int i, const char **line)
+{
+	const char *const	*n;
+	int			 k;
+
+	if (m->drv == NULL || (n = m->drv->console_notes) == NULL)
+		return NULL;
+	for (k = 0; k < i; k++, n += 2)
+		if (n[0] == NULL)
+			return NULL;
+	if (n[0] == NULL)
+		return NULL;
+	*line = n[0];
+	return n[1];
+}
+
 /* Is the machine still running? */
 int
 machine_alive(const struct machine *m)
