@@ -31,7 +31,6 @@
 #define STATS_HISTORY	60	/* samples kept: a minute at one a second */
 #define STATS_INST	16	/* instances shown */
 #define STATS_ID_LEN	13	/* an instance id: 12 hex digits and a NUL */
-#define STATS_RATE_S	10	/* s an invocation rate is taken over */
 #define STATS_RATE_N	16	/* counter samples kept for it */
 
 struct series {
@@ -97,8 +96,8 @@ stats_inst(struct stats *s, const char *id)
 
 /*
  * Record the counter sample (at, count) and work out the instance's
- * rate: what it finished since its sample of STATS_RATE_S ago (the
- * oldest held, until there is one that old), over STATS_RATE_S.
+ * rate: what it finished since its sample of LIST_RATE_S ago (the
+ * oldest held, until there is one that old), over LIST_RATE_S.
  */
 static void
 stats_rate(struct inst_stats *is, double at, double count)
@@ -113,10 +112,10 @@ stats_rate(struct inst_stats *is, double at, double count)
 	for (i = 0; i < held; i++) {
 		k = (is->nseen - 1 - i) % STATS_RATE_N;	/* newest first */
 		base = k;
-		if (is->seen_at[k] <= at - STATS_RATE_S)
+		if (is->seen_at[k] <= at - LIST_RATE_S)
 			break;
 	}
-	is->rate = (count - is->seen_count[base]) / STATS_RATE_S;
+	is->rate = (count - is->seen_count[base]) / LIST_RATE_S;
 }
 
 /* What stats_on_line is handed: the pane and the stream's instance. */

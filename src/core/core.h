@@ -279,10 +279,11 @@ int	 list_events_find(struct store *st, const char *match, int max,
 	     struct list_event **rows, int *n, int *more, char **cause);
 void	 list_events_free(struct list_event *rows, int n);
 
+#define LIST_RATE_S	10	/* seconds every invocation rate is taken over */
 struct list_summary {
 	int	 functions;	/* functions defined */
-	int	 instances;	/* instance rows */
-	double	 rate;		/* invocations a second, last 10 s */
+	int	 instances;	/* live instances (no dead or gone row) */
+	double	 rate;		/* invocations a second, last LIST_RATE_S */
 };
 int	 list_summary(struct store *st, struct list_summary *out, char **cause);
 

@@ -33,7 +33,6 @@
 #include "vm.h"
 
 #define LIST_LAT_MAX	200	/* invocations the latency percentiles cover */
-#define LIST_RATE_S	10	/* seconds an invocation rate is taken over */
 
 static void	list_events_free_row(struct list_event *r);
 
@@ -627,14 +626,22 @@ list_summary(struct store *st, struct list_summary *out, char **cause)
 
 	memset(out, 0, sizeof *out);
 	stmt = store_stmt(st, "SELECT (SELECT count(*) FROM functions), "
-	    "(SELECT count(*) FROM instances), (SELECT count(*) FROM invocations "
-	    "WHERE ts > ?)");
+	    "(SELECT count(*) FROM invocations WHERE ts > ?)");
 	sqlite3_bind_double(stmt, 1, util_now() - LIST_RATE_S);
 	if (sqlite3_step(stmt) == SQLITE_ROW) {
 		out->functions = sqlite3_column_int(stmt, 0);
-		out->instances = sqlite3_column_int(stmt, 1);
-		out->rate = sqlite3_column_int(stmt, 2) / (double)LIST_RATE_S;
+		out->rate = sqlite3_column_int(stmt, 1) / (double)LIST_RATE_S;
 	}
+	store_done(stmt);
+	/* Live ones only, as every listing counts them. */
+	stmt = store_stmt(st, "SELECT driver, id, pid, state FROM instances "
+	    "WHERE state != 'gone'");
+	while (sqlite3_step(stmt) == SQLITE_ROW)
+		if (!list_inst_dead(vm_driver_find((const char *)
+		    sqlite3_column_text(stmt, 0)), (const char *)
+		    sqlite3_column_text(stmt, 1), sqlite3_column_int(stmt, 2),
+		    (const char *)sqlite3_column_text(stmt, 3)))
+			out->instances++;
 	store_done(stmt);
 	return 0;
 }
