@@ -6,10 +6,11 @@
 unset HEARTH_LOGS_FN_BYTES HEARTH_LOGS_TOTAL_BYTES
 
 # A store made by the hearth before counters (schema 3), when one is
-# built beside this tree: its invocations are counted, its logs kept.
-OLD=${HEARTH_OLD:-/work/bench-base/build/hearth}
+# given (HEARTH_OLD=path/to/an/old/hearth): its invocations are counted,
+# its logs kept.
+OLD=${HEARTH_OLD:-}
 mkpy "$T/quiet" app '    return event.get("n", 0)'
-if [ -x "$OLD" ] && "$OLD" fn ls >/dev/null 2>&1 &&
+if [ -n "$OLD" ] && [ -x "$OLD" ] && "$OLD" fn ls >/dev/null 2>&1 &&
     [ "$(q 'PRAGMA user_version')" = "3" ]; then
 	expect_rc 0 "$OLD" fn create q --runtime python3 --handler app.handler --code "$T/quiet"
 	for n in 1 2 3; do expect_rc 0 "$OLD" fn invoke q "{\"n\": $n}"; done
@@ -20,7 +21,7 @@ if [ -x "$OLD" ] && "$OLD" fn ls >/dev/null 2>&1 &&
 	expect_eq "old logs kept" "$(printf '%s\n' "$OUT" | grep -c '^REPORT')" "3"
 	expect_eq "sizes seeded" "$(q "SELECT log_bytes = (SELECT sum(length(CAST(log AS BLOB))) FROM invocations WHERE fn = 'q') FROM functions WHERE name = 'q'")" "1"
 else
-	echo "no schema-3 hearth at $OLD: migration checked by unit/test-store only"
+	echo "no schema-3 hearth given (HEARTH_OLD): migration checked by unit/test-store only"
 	rm -rf "$HEARTH_HOME"
 	expect_rc 0 H fn create q --runtime python3 --handler app.handler --code "$T/quiet"
 	for n in 1 2 3; do expect_rc 0 H fn invoke q "{\"n\": $n}"; done
