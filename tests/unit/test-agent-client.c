@@ -583,6 +583,44 @@ main(void)
 		free(cause);
 		cause = NULL;
 	}
+	/*
+	 * 15: a hostile agent plays with the interim line.  Whatever it
+	 * sends after one, the event counts as taken (never AGENT_NOT_SENT:
+	 * it is not run elsewhere), and the host's wait stays bounded.
+	 */
+	{
+		struct buf	 flood = { 0 };
+		int		 i;
+
+		/* 102s past the header cap: a broken cap, read no further. */
+		for (i = 0; i < PROTO_HEADERS_MAX / 27 + 10; i++)
+			buf_addstr(&flood, PROTO_ACCEPTED);
+		buf_addstr(&flood, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+		rc = delivery(flood.data, 0, 0, 5000, &r, &cause);
+		CHECK("hostile-15.1", rc == AGENT_OVER_CAP && cause != NULL);
+		free(cause);
+		buf_free(&flood);
+		/* 102s and then nothing until wait_ms: may have run, bounded. */
+		rc = delivery(PROTO_ACCEPTED PROTO_ACCEPTED PROTO_ACCEPTED, 0, 3000,
+		    300, &r, &cause);
+		CHECK("hostile-15.2", rc == AGENT_NO_ANSWER && cause != NULL);
+		free(cause);
+		/* A 102, then garbage where the answer should be. */
+		rc = delivery(PROTO_ACCEPTED "\x1b]0;pwned\x07 not http\r\n\r\n", 0,
+		    0, 5000, &r, &cause);
+		CHECK("hostile-15.3", rc != AGENT_NOT_SENT && rc != 0 &&
+		    cause != NULL);
+		free(cause);
+		/* A forged 102 that claims a body: taken, never resent. */
+		rc = delivery("HTTP/1.1 102 Processing\r\nContent-Length: 5\r\n"
+		    "\r\nhello", 0, 0, 5000, &r, &cause);
+		CHECK("hostile-15.4", rc != AGENT_NOT_SENT);
+		if (rc == 0)
+			agent_reply_free(&r);
+		else
+			free(cause);
+		cause = NULL;
+	}
 	buf_free(&stream_seen);
 	agent_close(c);
 	util_rmtree(dir);
