@@ -100,6 +100,9 @@ echo
 echo "-- load: concurrent clients x 2,000 invocations (a python handler working 10 ms)"
 sh "$(dirname "$0")/bench-load.sh"
 echo
+echo "-- fn logs -f: what a follower keeps up with (lines of 32 B, printed as fast as python can)"
+sh "$(dirname "$0")/bench-logs.sh"
+echo
 sh "$(dirname "$0")/bench-vm.sh" "$B"
 echo
 echo "-- console (tmux 120x40)"
