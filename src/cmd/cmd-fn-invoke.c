@@ -98,9 +98,9 @@ cmd_fn_error_line(const char *name, const struct invoke_result *res)
 static const struct out_col cmd_fn_invoke_cols[] = {
 	{ "request_id", "Request", OUT_STR },
 	{ "status", "Status", OUT_STR },
-	{ "duration_ms", "Duration (ms)", OUT_NUM },
-	{ "init_ms", "Init (ms)", OUT_NUM },
-	{ "max_memory_mb", "Max memory (MB)", OUT_INT },
+	{ "duration_ms", "Duration", OUT_NUM, "ms" },
+	{ "init_ms", "Init", OUT_NUM, "ms" },
+	{ "max_memory_mb", "Max memory", OUT_INT, "MiB" },
 	{ "cold", "Cold", OUT_BOOL },
 	{ "result", "Result", OUT_JSONRAW },
 };
@@ -197,6 +197,7 @@ const struct cmd_entry cmd_fn_invoke_entry = {
 	.long_help = "PAYLOAD is JSON (default {}); @FILE reads it from a file, "
 	    "- from stdin.\nExit status 1 if the handler raised, timed out or "
 	    "crashed.",
+	.example = "hearth fn invoke hello '{\"name\": \"you\"}' --log",
 	.flags = CMD_F_STORE | CMD_F_OUTPUT | CMD_F_MUTATES,
 	.complete = COMPLETE_FN,
 	.exec = cmd_fn_invoke_exec,
@@ -317,10 +318,10 @@ static const struct out_col cmd_fn_bench_cols[] = {
 	{ "ok", "OK", OUT_INT },
 	{ "errors", "Errors", OUT_INT },
 	{ "cold", "Cold", OUT_INT },
-	{ "p50_us", "p50 (µs)", OUT_INT },
-	{ "p95_us", "p95 (µs)", OUT_INT },
-	{ "p99_us", "p99 (µs)", OUT_INT },
-	{ "max_us", "Max (µs)", OUT_INT },
+	{ "p50_us", "p50", OUT_INT, "µs" },
+	{ "p95_us", "p95", OUT_INT, "µs" },
+	{ "p99_us", "p99", OUT_INT, "µs" },
+	{ "max_us", "Max", OUT_INT, "µs" },
 	{ "rps", "Requests/s", OUT_JSONRAW },
 };
 
@@ -467,6 +468,7 @@ const struct cmd_entry cmd_fn_bench_entry = {
 	    "caller, as an operator's client\nwould see it, store writes "
 	    "included.  --cold and --pool prepare each start outside\nthe "
 	    "timed part and run one at a time.",
+	.example = "hearth fn bench hello -n 1000 -c 4",
 	.flags = CMD_F_STORE | CMD_F_OUTPUT | CMD_F_MUTATES,
 	.complete = COMPLETE_FN,
 	.exec = cmd_fn_bench_exec,
