@@ -536,9 +536,13 @@ main(void)
 	}
 	list_events_free(ev, n);
 
-	/* The header: two functions, three instances, 2 invocations / 10 s. */
+	/*
+	 * The header: two functions, 2 invocations / 10 s, and of the three
+	 * instance rows only the one still starting: the other two have no
+	 * process (a driver this build lacks, a pool row with none).
+	 */
 	CHECK("list-10.1", list_summary(st, &sum, &cause) == 0);
-	CHECK("list-10.2", sum.functions == 2 && sum.instances == 3);
+	CHECK("list-10.2", sum.functions == 2 && sum.instances == 1);
 	CHECK("list-10.3", sum.rate > 0.19 && sum.rate < 0.21);
 
 	/* Per-function figures: count, rate, percentiles of 10, 20, 30 ms. */
