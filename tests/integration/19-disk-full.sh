@@ -44,9 +44,16 @@ expect_rc 0 H fn invoke f
 expect_eq "before" "$OUT" '"v1\n"'
 expect_rc 0 H config set logs.fn_bytes 512K
 cp "$HEARTH_HOME/config" "$T/config.before"
+printf 'fn ls\nfn show f\n' | H shell >/dev/null 2>&1
+cp "$HEARTH_HOME/history" "$T/history.before"
 
 # No space at all: the store cannot open, and each command says why once.
 fill
+# The shell's history is appended to, never rewritten in place: on a full
+# disk the new line is lost, not the file.
+printf 'fn ls\n' | H shell >/dev/null 2>&1
+head -c "$(stat -c %s "$T/history.before")" "$HEARTH_HOME/history" | cmp -s - "$T/history.before" ||
+    fail "history lost on a full disk: $(cat "$HEARTH_HOME/history")"
 expect_rc 1 H fn update f --code "$T/v2"
 once "update, full" "$ERR" "No space left on device"
 expect_eq "update, full: one line" "$(printf '%s\n' "$ERR" | wc -l)" 1
