@@ -571,14 +571,14 @@ agent_read_config(void)
 int
 main(int argc, char **argv)
 {
-	struct pollfd	 pfd[AGENT_MAX_CONNS + 5];
-	struct conn	*map[AGENT_MAX_CONNS + 5];
+	struct pollfd	 pfd[AGENT_MAX_CONNS + 4];
+	struct conn	*map[AGENT_MAX_CONNS + 4];
 	sigset_t	 mask;
 	const char	*ttl;
 	char		**cmd = argv + 1, *config;
 	uint64_t	 now;
 	long		 left;
-	int		 i, n, timeout, out, err;
+	int		 i, n, timeout, out;
 
 	/* The kernel runs us as /init of a microVM: set the guest up first. */
 	if (getpid() == 1 && strcmp(argv[0], "/init") == 0)
@@ -614,9 +614,8 @@ main(int argc, char **argv)
 		pfd[n].events = POLLIN; map[n++] = NULL;
 		pfd[n].fd = runtime_fd; pfd[n].events = POLLIN; map[n++] = NULL;
 		pfd[n].fd = sig_fd; pfd[n].events = POLLIN; map[n++] = NULL;
-		runtime_fds(&out, &err);
+		out = runtime_output_fd();
 		pfd[n].fd = out; pfd[n].events = POLLIN; map[n++] = NULL;
-		pfd[n].fd = err; pfd[n].events = POLLIN; map[n++] = NULL;
 		for (i = 0; i < AGENT_MAX_CONNS; i++) {
 			if (conns[i].fd == -1)
 				continue;
@@ -641,12 +640,10 @@ main(int argc, char **argv)
 		invoke_check_deadline();
 		if (pfd[2].revents)
 			agent_reap();
-		runtime_fds(&out, &err);	/* agent_reap may have changed them */
+		out = runtime_output_fd();	/* agent_reap may have changed it */
 		if (pfd[3].revents && out != -1 && out == pfd[3].fd)
 			invoke_drain(out);
-		if (pfd[4].revents && err != -1 && err == pfd[4].fd)
-			invoke_drain(err);
-		for (i = 5; i < n; i++) {
+		for (i = 4; i < n; i++) {
 			if (map[i]->fd == -1 || map[i]->fd != pfd[i].fd)
 				continue;
 			if (pfd[i].revents & POLLOUT)

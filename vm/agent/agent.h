@@ -116,7 +116,7 @@ void	 runtime_api(struct conn *c, const char *body, size_t len);
 void	 runtime_api_too_large(struct conn *c);
 void	 runtime_forget_conn(struct conn *c);
 void	 runtime_reaped(int pid, int wstatus);
-void	 runtime_fds(int *out, int *err);
+int	 runtime_output_fd(void);
 void	 runtime_stop(void);
 void	 runtime_health(struct sbuf *b);
 const char *runtime_config_get(const char *key);
@@ -161,8 +161,7 @@ long	 proc_status_kb(int pid, const char *field);
 struct spawn {
 	pid_t	 init;		/* the generation's init, 0 if none */
 	pid_t	 runtime;	/* the runtime as the agent sees it, 0 unknown */
-	int	 out_fd;	/* the runtime's stdout, read end */
-	int	 err_fd;	/* its stderr */
+	int	 out_fd;	/* the runtime's stdout and stderr, one pipe's read end */
 	int	 status_fd;	/* the init reports the runtime's exit here */
 	int	 code_fd;	/* prewarmed: its code, flocked (else the init holds it) */
 };

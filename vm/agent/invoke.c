@@ -214,7 +214,7 @@ invoke_log_lines(int flush)
 }
 
 /*
- * Read whatever the runtime wrote on fd (runtime_fds()' out): into the
+ * Read whatever the runtime wrote on fd (runtime_output_fd()): into the
  * invocation's log (or, while the generation starts, the one its first
  * invocation gets), and line by line to log followers as it arrives.
  */
@@ -307,12 +307,10 @@ invoke_finish(const char *status, const void *body, size_t len,
 	const char	*memsize;
 	char		 init[64] = "";
 	long		 rss;
-	int		 out, err;
 
 	if (inv == NULL)
 		return;
-	runtime_fds(&out, &err);
-	invoke_drain(out);	/* stderr too: one pipe */
+	invoke_drain(runtime_output_fd());	/* stderr too: one pipe */
 	invoke_log_lines(1);
 	invoke_log_seal(&inv->logs);	/* END and REPORT go after all output */
 	/* Never delivered (the handler failed to load, say): START all the same. */

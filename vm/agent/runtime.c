@@ -2,7 +2,7 @@
  * runtime.c — the runtime process and the Lambda Runtime API it calls.
  *
  * The agent runs one runtime (python, node or a custom bootstrap) with
- * its stdout and stderr on pipes (invoke.c reads them), and serves it the
+ * its stdout and stderr on one pipe (invoke.c reads it), and serves it the
  * Lambda Runtime API.  The runtime runs in generations (spawn.c): when
  * one ends — it exited, it was killed at a deadline — everything it
  * started dies with it and, so that the next invocation works, a fresh
@@ -320,10 +320,8 @@ rt_reaped(int wstatus)
 	char	 detail[128];
 
 	invoke_drain(rt.sp.out_fd);
-	invoke_drain(rt.sp.err_fd);
 	close(rt.sp.out_fd);
-	close(rt.sp.err_fd);
-	rt.sp.out_fd = rt.sp.err_fd = -1;
+	rt.sp.out_fd = -1;
 	/* Its connections die with it, parked ones and any still queued. */
 	agent_runtime_reset();
 	rt.next = rt.cfgwait = NULL;
@@ -629,12 +627,11 @@ runtime_reaped(int pid, int wstatus)
 		rt_reaped(spawn_reaped(&rt.sp, wstatus));
 }
 
-/* The runtime's output pipes, -1 when there is no runtime. */
-void
-runtime_fds(int *out, int *err)
+/* The runtime's output pipe (stdout and stderr), -1 when there is none. */
+int
+runtime_output_fd(void)
 {
-	*out = rt.sp.out_fd;
-	*err = rt.sp.err_fd;
+	return rt.sp.out_fd;
 }
 
 /* End the runtime's generation (a deadline, shutdown, the idle TTL). */
@@ -662,7 +659,7 @@ void
 runtime_init(char **argv, int warm, const char *config)
 {
 	rt.argv = argv;
-	rt.sp.out_fd = rt.sp.err_fd = rt.sp.status_fd = -1;
+	rt.sp.out_fd = rt.sp.status_fd = -1;
 	prewarm = warm;
 	rt_image_env();
 	if (config != NULL)

@@ -25,7 +25,7 @@
  * The runtime's stdout and stderr are one pipe, as a terminal is one
  * device: the kernel keeps the order in which the runtime wrote to
  * either, which two pipes read in turns cannot (Lambda, too, keeps one
- * stream of both, in write order), so struct spawn's err_fd stays -1.
+ * stream of both, in write order): struct spawn's out_fd.
  *
  * So ending a generation is killing its init — at a deadline, on a hot
  * reload, at shutdown — and that ends every process its code started,
@@ -189,7 +189,7 @@ spawn_runtime(struct spawn *sp, char **argv, char **env)
 	pid_t	pid;
 
 	memset(sp, 0, sizeof *sp);
-	sp->out_fd = sp->err_fd = sp->status_fd = sp->code_fd = -1;
+	sp->out_fd = sp->status_fd = sp->code_fd = -1;
 	if (pipe2(out, O_CLOEXEC) == -1 || pipe2(status, O_CLOEXEC) == -1)
 		goto fail;
 	/* A fork whose child is PID 1 of a new pid namespace. */
@@ -206,8 +206,7 @@ spawn_runtime(struct spawn *sp, char **argv, char **env)
 	close(status[1]);
 	fcntl(out[0], F_SETFL, O_NONBLOCK);
 	sp->init = pid;
-	sp->out_fd = out[0];
-	sp->err_fd = -1;	/* stderr is on out_fd */
+	sp->out_fd = out[0];	/* stderr too */
 	sp->status_fd = status[0];
 	return 0;
 fail:
