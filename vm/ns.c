@@ -578,9 +578,19 @@ struct ns_swap {
 };
 
 /*
- * A pool sandbox's first code, fd, at /var/task: a holder and the code go
- * onto the shared root, reaching a runtime prewarmed without code, then
- * both turn private, so that nothing mounted there later reaches anyone.
+ * A pool sandbox's first code, fd, at /var/task: the code goes onto the
+ * shared root, reaching a runtime prewarmed without code, and a holder
+ * (the image's empty /var/task) slides beneath it; then both turn
+ * private, so that nothing mounted there later reaches anyone, and later
+ * code slides beneath the code onto the holder (ns_swap_child).
+ *
+ * The order matters.  Mounted the other way — the holder first, the code
+ * on top of it while the holder is still shared — propagation also puts
+ * a copy of the code beneath the holder, on the root.  That copy is the
+ * first version's directory mounted for as long as the sandbox lives;
+ * once that version is removed from the host, the kernel detaches every
+ * mount stacked on it, the holder and the current code with it, and
+ * /var/task shows the deleted first version.
  */
 static int
 ns_first_code(int fd)
@@ -593,18 +603,26 @@ ns_first_code(int fd)
 		return -1;
 	memset(&attr, 0, sizeof attr);
 	attr.propagation = MS_PRIVATE;
-	if (move_mount(holder, "", AT_FDCWD, "/var/task",
-	    MOVE_MOUNT_F_EMPTY_PATH) == -1 ||
-	    move_mount(fd, "", AT_FDCWD, "/var/task", MOVE_MOUNT_F_EMPTY_PATH) == -1 ||
-	    mount_setattr(holder, "", AT_EMPTY_PATH, &attr, sizeof attr) == -1 ||
-	    mount(NULL, "/var/task", NULL, MS_PRIVATE, NULL) == -1) {
-		saved = errno;
+	if (move_mount(fd, "", AT_FDCWD, "/var/task", MOVE_MOUNT_F_EMPTY_PATH) == -1)
+		goto fail;
+	if (move_mount(holder, "", AT_FDCWD, "/var/task", MOVE_MOUNT_F_EMPTY_PATH |
+	    MOVE_MOUNT_BENEATH) == -1) {
+		/* A kernel before 6.5 has no beneath: no holder, code stacks. */
+		if (errno != EINVAL)
+			goto fail;
 		close(holder);
-		errno = saved;
-		return -1;
+		return mount(NULL, "/var/task", NULL, MS_PRIVATE, NULL);
 	}
+	if (mount_setattr(holder, "", AT_EMPTY_PATH, &attr, sizeof attr) == -1 ||
+	    mount(NULL, "/var/task", NULL, MS_PRIVATE, NULL) == -1)
+		goto fail;
 	close(holder);
 	return 0;
+fail:
+	saved = errno;
+	close(holder);
+	errno = saved;
+	return -1;
 }
 
 static int

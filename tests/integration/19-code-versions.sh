@@ -117,6 +117,12 @@ expect_eq "pool sandbox, next" "$(one_version "$OUT")" p3
 expect_eq "same pool sandbox" "$(q "SELECT count(*) FROM instances WHERE id='$pool_id' AND fn='pw'")" 1
 expect_rc 0 H vm ls
 expect_eq "pool sandbox's old code removed" "$(ls "$HEARTH_HOME/code/pw" | tr '\n' ' ')" "v3 "
+# Removing its first version took no mount with it: it still serves the
+# current one, from a directory that exists.
+expect_rc 0 H fn invoke pw
+expect_eq "pool sandbox, after its first code went" "$(one_version "$OUT")" p3
+grep -q '/var/task.*deleted\|deleted.*/var/task' "/proc/$ppid/mountinfo" &&
+    fail "a deleted version is mounted in the pool sandbox: $(grep /var/task "/proc/$ppid/mountinfo")"
 expect_rc 0 H fn delete pw
 
 # --- Two updaters, four invokers: every result is one version.
