@@ -86,6 +86,7 @@ cmd_fn_show_exec(struct cmd_ctx *ctx)
 	struct list_fn_show	 s;
 	char			*cause = NULL, *env;
 
+	inst_gc(ctx->store);	/* its count is of usable instances */
 	if (list_fn_show(ctx->store, ctx->argv[0], &s, &cause) != 0)
 		return cmd_fail(ctx, CMD_ERROR, cause);
 	t = out_table_new(cmd_fn_show_cols, nitems(cmd_fn_show_cols));

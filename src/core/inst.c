@@ -62,6 +62,7 @@
 #define INST_SCALE_WINDOW	30	/* seconds "recent peak" looks back */
 #define INST_RETIRE_TTL		1	/* a retired instance's idle TTL, s */
 #define INST_STAGE_STALE	3600	/* s: a staging directory left behind */
+#define INST_GC_EVERY		10	/* s between janitor runs from invocations */
 
 /*
  * The instance lifecycle, in one place.  A row is born 'starting' (by
@@ -1440,4 +1441,33 @@ inst_gc(struct store *st)
 	while (sqlite3_step(stmt) == SQLITE_ROW)
 		inst_prune_code(st, (const char *)sqlite3_column_text(stmt, 0));
 	sqlite3_finalize(stmt);
+}
+
+/*
+ * The janitor from an invocation: every cold start runs it (a start costs
+ * far more), and a warm invocation when it last ran more than
+ * INST_GC_EVERY seconds ago, by the mtime of $HEARTH_HOME/run/.janitor
+ * (one stat on the warm path).  So what a dead client, an idle exit or a
+ * crash left goes within seconds of any use, not only at the next
+ * listing.  Two processes that both find it due both run it: harmless.
+ */
+void
+inst_gc_due(struct store *st, int cold)
+{
+	struct stat	 sb;
+	char		*path = xasprintf("%s/run/.janitor", st->home);
+	int		 fd;
+
+	if (!cold && stat(path, &sb) == 0 &&
+	    util_now() - (double)sb.st_mtime < INST_GC_EVERY) {
+		free(path);
+		return;
+	}
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+	    0600)) != -1) {
+		futimens(fd, NULL);
+		close(fd);
+	}
+	free(path);
+	inst_gc(st);
 }

@@ -57,6 +57,7 @@ int	 inst_kill_why(struct store *st, struct inst *in, const char *why);
 int	 inst_owner_take(struct store *st, const char *id);
 void	 inst_owner_set(struct inst *in, int fd);
 void	 inst_owner_drop(struct inst *in);
+void	 inst_gc_due(struct store *st, int cold);
 
 /*
  * conn.c: agent connections kept for this process.

@@ -284,10 +284,14 @@ invoke_run(struct store *st, struct fn *fn, const char *payload, size_t len,
 	memset(res, 0, sizeof *res);
 	*cause = NULL;
 	lambda_request_id(res->request_id);
-	if ((rc = invoke_warm(st, fn, driver, payload, len, res)) != 0)
+	if ((rc = invoke_warm(st, fn, driver, payload, len, res)) != 0) {
+		if (rc > 0)
+			inst_gc_due(st, 0);
 		return rc > 0 ? 0 : invoke_interrupted(cause);
+	}
 
 	res->cold = 1;
+	inst_gc_due(st, 1);	/* what dead processes left goes first */
 	if (util_interrupted)
 		return invoke_interrupted(cause);
 	in = pool_size() > 0 ? pool_claim(st, fn, driver) : NULL;

@@ -195,6 +195,27 @@ expect_eq "20.5 by another instance" "$(cat "$T/p.out")" '"ok"'
 gone "$id" "20.5 agent killed"
 expect_rc 0 H vm rm --all
 
+# 20.5b what a killed client left goes at the next invocation that has to
+# start an instance (of any function), with no listing command run; and
+# fn show never counts it.
+paused_at pid
+id=$(q "SELECT id FROM instances WHERE state='starting'")
+kill -9 "$CPID"
+wait "$CPID" 2>/dev/null
+sleep 0.2
+expect_rc 0 H fn show f -o json
+expect_eq "20.5b fn show does not count it" "$(json_get "$OUT" 'd["instances"]')" 0
+paused_at pid
+id=$(q "SELECT id FROM instances WHERE state='starting'")
+kill -9 "$CPID"
+wait "$CPID" 2>/dev/null
+sleep 0.2
+mkpy "$T/code2" g '    return "g"'
+expect_rc 0 H fn create g --runtime python3 --handler g.handler --code "$T/code2"
+expect_rc 0 H fn invoke g
+gone "$id" "20.5b after another function's cold start"
+expect_rc 0 H vm rm --all
+
 # 20.6 the console dies (kill -9) while a job of its starts an instance:
 # the job is interrupted with it, destroys what it was starting and
 # exits; nothing is left, with no janitor run.
