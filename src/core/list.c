@@ -422,7 +422,7 @@ list_inst_mem(struct store *st, const char *id, uint64_t *mem_bytes)
 	return 0;
 }
 
-/* The agent sockets of function fn's ready instances. */
+/* The agent sockets of function fn's instances (ready or starting). */
 int
 list_fn_socks(struct store *st, const char *fn, struct list_sock **rows,
     int *n)
@@ -432,8 +432,14 @@ list_fn_socks(struct store *st, const char *fn, struct list_sock **rows,
 
 	*rows = NULL;
 	*n = 0;
+	/*
+	 * Starting ones too, once they have a socket: a new instance is
+	 * 'starting' through its first invocation, whose lines a follower
+	 * wants as they come (the agent's backlog covers the moments before
+	 * its stream opened).
+	 */
 	stmt = store_stmt(st, "SELECT id, sock FROM instances WHERE fn = ? "
-	    "AND state = 'ready'");
+	    "AND state IN ('ready', 'starting') AND sock != ''");
 	sqlite3_bind_text(stmt, 1, fn, -1, SQLITE_STATIC);
 	while (sqlite3_step(stmt) == SQLITE_ROW) {
 		*rows = list_grow(*rows, *n, sizeof **rows);

@@ -113,7 +113,8 @@ stream_close_all(struct stream **streams, int n)
 }
 
 /*
- * Keep one stream of kind open to each ready instance of function fn:
+ * Keep one stream of kind open to each instance of function fn that has
+ * an agent to ask (ready, or starting with its socket made):
  * open streams to instances that appeared since.  streams is an array of
  * *n entries; the caller drops those whose stream_read says they ended.
  */

@@ -70,6 +70,26 @@ expect_in "19.1 the rest" "$(cat "$T/follow")" "live-last [1]"
 expect_eq "19.1 START once" "$(grep -c '^START RequestId' "$T/follow")" 1
 kill "$fpid"; wait "$fpid" 2>/dev/null; BG_PIDS=""
 
+# 19.1b The same on a cold start: the instance appears after the follower
+# began and is 'starting' through its first invocation, live all the same.
+expect_rc 0 H vm rm --all
+"$HEARTH" fn logs live -f --tail 0 >"$T/follow" 2>&1 & fpid=$!
+BG_PIDS=$fpid
+sleep 0.3
+H fn invoke live >"$T/inv.out" 2>&1 & inv=$!
+BG_PIDS="$fpid $inv"
+if ! wait_for x "$T/follow" live-first; then
+	go
+	fail "19.1b the follower showed nothing of a cold start while it ran: $(cat "$T/follow")"
+fi
+kill -0 "$inv" 2>/dev/null || fail "19.1b the invocation ended before it was let go"
+go
+wait "$inv" || fail "19.1b invoke failed: $(cat "$T/inv.out")"
+BG_PIDS=$fpid
+wait_for x "$T/follow" "REPORT RequestId" || fail "19.1b no REPORT followed: $(cat "$T/follow")"
+expect_eq "19.1b START once" "$(grep -c '^START RequestId' "$T/follow")" 1
+kill "$fpid"; wait "$fpid" 2>/dev/null; BG_PIDS=""
+
 # 19.2 The agent dies mid-invocation: its stream breaks off before the
 # END, and the follower shows the END and REPORT hearth stored for it.
 "$HEARTH" fn logs live -f --tail 0 >"$T/follow" 2>&1 & fpid=$!
