@@ -61,6 +61,21 @@ invoke_over_cap(struct store *st, struct inst *in, struct invoke_result *res,
 	free(event);
 }
 
+/* Is fn still the function of its name (not deleted, nor made again)? */
+static int
+invoke_fn_lives(struct store *st, const struct fn *fn)
+{
+	sqlite3_stmt	*stmt = store_stmt(st, "SELECT 1 FROM functions "
+	    "WHERE name = ? AND created = ?");
+	int		 yes;
+
+	sqlite3_bind_text(stmt, 1, fn->name, -1, SQLITE_STATIC);
+	sqlite3_bind_double(stmt, 2, fn->created);
+	yes = sqlite3_step(stmt) == SQLITE_ROW;
+	store_done(stmt);
+	return yes;
+}
+
 /* Make res the failure of an invocation killed for using over memory_mb. */
 static void
 invoke_oom(struct invoke_result *res, int memory_mb)
@@ -119,7 +134,12 @@ invoke_send(struct store *st, struct inst *in, struct fn *fn, const char *payloa
 		if (drv != NULL)
 			drv->info(in->id, dir, &vi);
 		free(dir);
-		msg = xasprintf("RequestId: %s Error: instance %s stopped "
+		if (!invoke_fn_lives(st, fn))
+			msg = xasprintf("RequestId: %s Error: function '%s' was "
+			    "deleted while it ran (its instance %s with it)",
+			    res->request_id, fn->name, in->id);
+		else
+			msg = xasprintf("RequestId: %s Error: instance %s stopped "
 		    "answering%s%s%s after it took the event; not sent again, "
 		    "as it may have run", res->request_id, in->id,
 		    vi.exit[0] != '\0' ? " (" : "", vi.exit, vi.exit[0] != '\0' ?

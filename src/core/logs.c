@@ -192,7 +192,10 @@ logs_retain(struct store *st, const char *fn, sqlite3_int64 newest)
 
 /*
  * Store one invocation's record and log, and apply retention, in one
- * transaction; -1 with *cause on error.
+ * transaction; -1 with *cause on error.  Only while fn is the function
+ * that ran it: one deleted while it ran (and maybe made again under its
+ * name since) gets no record, so a new function never inherits an old
+ * one's logs.
  */
 int
 logs_store(struct store *st, const struct fn *fn, const struct invoke_result *res,
@@ -209,7 +212,8 @@ logs_store(struct store *st, const struct fn *fn, const struct invoke_result *re
 	}
 	stmt = store_stmt(st, "INSERT INTO invocations (request_id, fn, ts, "
 	    "status, duration_ms, init_ms, max_mem_mb, log, bytes) "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+	    "SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9 WHERE EXISTS (SELECT 1 "
+	    "FROM functions WHERE name = ?2 AND created = ?10)");
 	sqlite3_bind_text(stmt, 1, res->request_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(stmt, 2, fn->name, -1, SQLITE_STATIC);
 	sqlite3_bind_double(stmt, 3, util_now());
@@ -220,9 +224,16 @@ logs_store(struct store *st, const struct fn *fn, const struct invoke_result *re
 	sqlite3_bind_text(stmt, 8, b.data != NULL ? b.data : "", (int)b.len,
 	    SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, 9, (sqlite3_int64)b.len);
+	sqlite3_bind_double(stmt, 10, fn->created);
 	rc = sqlite3_step(stmt);
 	store_done(stmt);
 	buf_free(&b);
+	if (rc == SQLITE_DONE && sqlite3_changes(st->db) == 0) {
+		*cause = xasprintf("function '%s' was deleted while it ran",
+		    fn->name);
+		store_rollback(st);
+		return -1;
+	}
 	if (rc == SQLITE_DONE)
 		rc = logs_retain(st, fn->name, sqlite3_last_insert_rowid(st->db));
 	if (rc != SQLITE_DONE) {

@@ -83,4 +83,20 @@ i=0
 while kill -0 "$pid" 2>/dev/null; do	# reaped by init a moment later
 	i=$((i + 1)); [ $i -lt 40 ] || fail "4.6 timed-out sandbox still running"; sleep 0.05
 done
+
+# 4.7 the function is deleted under a running invocation, and made again
+# under its name: the invocation says so, and its record goes nowhere (the
+# new function inherits no log and no count).
+expect_rc 0 H fn create d --runtime python3 --handler f.handler --code "$T/code" --timeout 10
+expect_rc 0 H fn invoke d
+H fn invoke d '{"sleep": 3}' >"$T/del.out" 2>"$T/del.err" & BG_PIDS=$!
+sleep 0.5
+expect_rc 0 H fn rm d
+expect_rc 0 H fn create d --runtime python3 --handler f.handler --code "$T/code"
+wait "$BG_PIDS"
+BG_PIDS=""
+expect_in "4.7 said" "$(cat "$T/del.err")" "function 'd' was deleted while it ran"
+expect_rc 0 H fn show d -o json
+expect_eq "4.7 the new d has no count" "$(json_get "$OUT" 'd["invocations"]')" 0
+expect_eq "4.7 nor a record" "$(rows invocations "WHERE fn='d'")" 0
 exit 0
