@@ -29,17 +29,25 @@ main_usage(void)
 	    "Run 'hearth help' for the list of commands.\n", stderr);
 }
 
-/* Check the state directory before anything uses it; say why if it cannot be. */
+/*
+ * Check the settings the environment gives and the state directory before
+ * anything uses them; say why if they cannot be: CMD_USAGE for a bad
+ * variable, CMD_ERROR for a directory that cannot be, else 0.
+ */
 static int
 main_home(void)
 {
 	char	*cause = NULL;
+	int	 rc = CMD_USAGE;
 
-	if (store_home(&cause) != NULL)
-		return 0;
+	if (config_check_env(&cause) == 0) {
+		if (store_home(&cause) != NULL)
+			return 0;
+		rc = CMD_ERROR;
+	}
 	fprintf(stderr, "hearth: %s\n", cause);
 	free(cause);
-	return -1;
+	return rc;
 }
 
 /* Print a notice from the VM layer, as the manager hands it on. */
@@ -112,15 +120,16 @@ main(int argc, char **argv)
 			fprintf(stderr, "hearth: -f takes no command arguments\n");
 			return CMD_USAGE;
 		}
-		rc = main_home() != 0 ? CMD_ERROR : batch_main(&env, file, keep);
+		if ((rc = main_home()) == 0)
+			rc = batch_main(&env, file, keep);
 	} else if (i < argc) {
 		env.interactive = isatty(STDOUT_FILENO);
-		rc = main_home() != 0 ? CMD_ERROR :
-		    run_argv(&env, argc - i, argv + i);
+		if ((rc = main_home()) == 0)
+			rc = run_argv(&env, argc - i, argv + i);
 	} else if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO)) {
 		env.interactive = 1;
-		rc = main_home() != 0 ? CMD_ERROR :
-		    console_main(&env, env.readonly);
+		if ((rc = main_home()) == 0)
+			rc = console_main(&env, env.readonly);
 	} else {
 		main_usage();
 		rc = CMD_USAGE;

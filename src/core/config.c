@@ -306,6 +306,34 @@ config_load(char **cause)
 	return rc;
 }
 
+/*
+ * Check the settings the environment overrides (HEARTH_POOL_SIZE and the
+ * like) with the checks `config set` applies: a front end calls this
+ * before any command, so a bad value is one error naming the variable,
+ * not a value silently used (or silently replaced by the default).
+ */
+int
+config_check_env(char **cause)
+{
+	const char	*v;
+	char		*err = NULL;
+	int		 i;
+
+	config_table();
+	for (i = 0; i < nsettings; i++) {
+		if (settings[i].env == NULL ||
+		    (v = getenv(settings[i].env)) == NULL || *v == '\0')
+			continue;
+		if (settings[i].check(v, &err) != 0) {
+			*cause = xasprintf("%s (setting %s, from the environment): "
+			    "%s", settings[i].env, settings[i].key, err);
+			free(err);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* A setting's default when it has no fixed one. */
 static const char *
 config_default(const struct setting *s)

@@ -26,6 +26,7 @@ const char *store_dir(struct store *st);
 /* config.c: `set KEY VALUE` settings in the config file. */
 char	*config_path(void);
 int	 config_load(char **cause);
+int	 config_check_env(char **cause);
 const char *config_get(const char *key);
 const char *config_get_from(const char *key, const char **from);
 long long config_get_size(const char *key);

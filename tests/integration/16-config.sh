@@ -54,3 +54,14 @@ expect_in "file:line" "$ERR" "config:3: pool.size: 'lots' is not a number"
 printf 'set driver.default ns\n' > "$HEARTH_HOME/config"
 printf 'frobnicate\n' >> "$HEARTH_HOME/config"
 expect_rc 0 H config ls
+
+# A setting the environment gives is checked as `config set` checks it:
+# one line naming the variable, exit 2, before any command runs.
+for bad in HEARTH_POOL_SIZE=abc HEARTH_POOL_SIZE=-3 HEARTH_DRIVER=bogus \
+    HEARTH_LAMBDA_REGION=local HEARTH_LAMBDA_ACCOUNT_ID=abc HEARTH_INSTANCES_MEMORY=lots; do
+	expect_rc 2 env "$bad" "$HEARTH" fn ls
+	expect_in "env $bad named" "$ERR" "${bad%%=*} (setting "
+	expect_eq "env $bad: one line" "$(printf '%s\n' "$ERR" | wc -l)" 1
+done
+HEARTH_POOL_SIZE=2 expect_rc 0 H config get pool.size
+expect_eq "a good one is used" "$OUT" 2
