@@ -263,10 +263,16 @@ async function main() {
   try {
     fn = await loadHandler(process.env._HANDLER || '');
   } catch (e) {
-    const type = e.name && e.name.startsWith('Runtime.') ? e.name
-      : (e instanceof SyntaxError ? 'Runtime.UserCodeSyntaxError' : 'Runtime.ImportModuleError');
+    // As Lambda's runtime: a syntax error or a module that is not there
+    // gets a Runtime.* type; anything else the module threw keeps its own.
+    const missing = e && (e.code === 'MODULE_NOT_FOUND' || e.code === 'ERR_MODULE_NOT_FOUND');
+    const type = e && e.name && String(e.name).startsWith('Runtime.') ? e.name
+      : e instanceof SyntaxError ? 'Runtime.UserCodeSyntaxError'
+      : missing ? 'Runtime.ImportModuleError'
+      : isError(e) ? (e.name || 'Error') : typeof e;
     const err = isError(e) ? e : new Error(String(e));
-    try { err.name = type; } catch (_) { /* a frozen error keeps its name */ }
+    if (type.startsWith('Runtime.'))
+      try { err.name = type; } catch (_) { /* a frozen error keeps its name */ }
     logError('Uncaught Exception', err);
     await client.request('POST', `${PREFIX}/init/error`, errorBody(e, type),
       { 'Lambda-Runtime-Function-Error-Type': type });

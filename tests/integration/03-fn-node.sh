@@ -32,4 +32,20 @@ expect_eq "error type" "$(json_get "$OUT" 'd["errorType"], d["errorMessage"]')" 
 expect_in "one-line error" "$ERR" "function 'nbad' failed: TypeError: nope"
 expect_rc 0 H fn logs njs
 expect_in "console.log captured" "$OUT" 'node saw {"a":[1,2]}'
+
+# Errors at load, typed as Lambda's runtime types them: what the module
+# threw keeps its type; a module it requires that is not there is
+# Runtime.ImportModuleError; a syntax error Runtime.UserCodeSyntaxError.
+mkdir -p "$T/init"
+printf 'throw new RangeError("init boom");\n' > "$T/init/throws.js"
+printf 'require("no-such-module");\nexports.handler = async () => 1;\n' > "$T/init/missing.js"
+printf 'exports.handler = async () => {\n' > "$T/init/syntax.js"
+for c in "throws RangeError init boom" "missing Runtime.ImportModuleError no-such-module" \
+    "syntax Runtime.UserCodeSyntaxError Unexpected"; do
+	set -- $c
+	expect_rc 0 H fn create "ninit-$1" --runtime node --handler "$1.handler" --code "$T/init"
+	expect_rc 1 H fn invoke "ninit-$1"
+	expect_eq "init error $1: type" "$(json_get "$OUT" 'd["errorType"]')" "$2"
+	expect_in "init error $1: message" "$(json_get "$OUT" 'd["errorMessage"]')" "$3"
+done
 exit 0
