@@ -880,13 +880,15 @@ inst_spawn(struct store *st, const char *runtime, const char *driver,
 	 * stays 'starting', invisible to other invokers, until its creator
 	 * has configured it and served its first event.
 	 */
+	/* Its configuration came with it: the row says which version. */
 	stmt = store_prepare(st, "UPDATE instances SET pid = ?, sock = ?, "
-	    "state = ? WHERE id = ?");
+	    "state = ?, fn_version = ? WHERE id = ?");
 	sqlite3_bind_int(stmt, 1, pid);
 	sqlite3_bind_text(stmt, 2, sock, -1, SQLITE_STATIC);
 	sqlite3_bind_text(stmt, 3, fn == NULL ? "ready" : "starting", -1,
 	    SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 4, in->id, -1, SQLITE_STATIC);
+	sqlite3_bind_int(stmt, 4, in->fn_version);
+	sqlite3_bind_text(stmt, 5, in->id, -1, SQLITE_STATIC);
 	if (sqlite3_step(stmt) != SQLITE_DONE) {
 		*cause = xasprintf("store: %s", store_errmsg(st));
 		sqlite3_finalize(stmt);

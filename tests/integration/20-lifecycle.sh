@@ -200,6 +200,9 @@ expect_rc 0 H vm rm --all
 # fn show never counts it.
 paused_at pid
 id=$(q "SELECT id FROM instances WHERE state='starting'")
+# Configured at birth: its row says with which version, while it starts.
+expect_eq "20.5b the starting row's version" "$(q "SELECT fn_version FROM instances WHERE id='$id'")" \
+    "$(q "SELECT version FROM functions WHERE name='f'")"
 kill -9 "$CPID"
 wait "$CPID" 2>/dev/null
 sleep 0.2
