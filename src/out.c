@@ -275,24 +275,22 @@ out_table_unit(struct out_table *t)
 static void
 out_table_int(struct out_table *t, long long v)
 {
-	out_table_cell(t, xasprintf("%lld%s", v, out_table_unit(t)),
+	out_table_cell(t, util_unit_int(v, out_table_unit(t)),
 	    xasprintf("%lld", v));
 }
 
 /*
- * A measured number: two decimals in text (one for MiB, which reads
- * as 318.9MiB), with its column's unit; three decimals in JSON.
+ * A measured number: in text as every figure is shown (util_unit_num:
+ * 318.9MiB, 20.41ms), with its column's unit; three decimals in JSON.
  */
 static void
 out_table_num(struct out_table *t, double v)
 {
-	const char	*u = out_table_unit(t);
-
 	if (!isfinite(v))
 		out_table_cell(t, xstrdup("-"), xstrdup("null"));
 	else
-		out_table_cell(t, xasprintf("%.*f%s", strcmp(u, "MiB") == 0 ? 1 : 2,
-		    v, u), xasprintf("%.3f", v));
+		out_table_cell(t, util_unit_num(v, out_table_unit(t)),
+		    xasprintf("%.3f", v));
 }
 
 /* A point in time (epoch seconds): local text, ISO 8601 UTC in JSON. */

@@ -197,7 +197,7 @@ act_logs(struct tui *t)
 
 	if (fn == NULL)
 		return;
-	if ((p = pane_logs_new(t, fn, -1, 1, &cause)) == NULL) {
+	if ((p = pane_logs_new(t, fn, -1, 1, 0, NULL, &cause)) == NULL) {
 		tui_status(t, 1, "%s", cause);
 		free(cause);
 	} else
@@ -236,6 +236,28 @@ act_console(struct tui *t)
 
 #define DETAILS_RECENT	15	/* invocations the details pane lists */
 
+/*
+ * Append a figure to b as the commands' text writes it (util_unit_*:
+ * 128MiB, 3s, 394B, 20.41ms), in width columns (negative: left-aligned).
+ */
+static void
+figure_int(struct buf *b, int width, long long v, const char *unit)
+{
+	char	*s = util_unit_int(v, unit);
+
+	buf_printf(b, "%*s", width, s);
+	free(s);
+}
+
+static void
+figure_num(struct buf *b, int width, double v, const char *unit)
+{
+	char	*s = util_unit_num(v, unit);
+
+	buf_printf(b, "%*s", width, s);
+	free(s);
+}
+
 /* What `fn show` says, as text, and the function's recent invocations. */
 static void
 details_fn(struct tui *t, const char *name)
@@ -257,9 +279,14 @@ details_fn(struct tui *t, const char *name)
 	}
 	fn = s.fn;
 	buf_printf(&b, "Name:      %s\nRuntime:   %s\nHandler:   %s\n"
-	    "Memory:    %d MB\nTimeout:   %d s\nVersion:   %d (code v%d, %lld bytes)\n",
-	    fn->name, fn->runtime, fn->handler, fn->memory_mb, fn->timeout_s,
-	    fn->version, fn->code_version, fn->code_size);
+	    "Memory:    ", fn->name, fn->runtime, fn->handler);
+	figure_int(&b, 0, fn->memory_mb, "MiB");
+	buf_addstr(&b, "\nTimeout:   ");
+	figure_int(&b, 0, fn->timeout_s, "s");
+	buf_printf(&b, "\nVersion:   %d (code v%d, ", fn->version,
+	    fn->code_version);
+	figure_int(&b, 0, fn->code_size, "B");
+	buf_addstr(&b, ")\n");
 	buf_addstr(&b, "Environment:");
 	if ((env = cJSON_Parse(fn->env)) != NULL && cJSON_GetArraySize(env) > 0) {
 		buf_addstr(&b, "\n");
@@ -269,8 +296,8 @@ details_fn(struct tui *t, const char *name)
 	} else
 		buf_addstr(&b, " (none)\n");
 	cJSON_Delete(env);
-	buf_addstr(&b, "\nRecent invocations:\n  TIME      STATUS    DURATION   "
-	    "MEMORY  INIT       REQUEST\n");
+	buf_printf(&b, "\nRecent invocations:\n  %-9s %-9s %10s %7s  %-10s %s\n",
+	    "TIME", "STATUS", "DURATION", "MEMORY", "INIT", "REQUEST");
 	if (list_invocations(t->st, name, DETAILS_RECENT, &inv, &n, &cause) != 0) {
 		free(cause);
 		n = 0;
@@ -279,9 +306,12 @@ details_fn(struct tui *t, const char *name)
 		secs = (time_t)inv[i].ts;
 		localtime_r(&secs, &tm);
 		strftime(when, sizeof when, "%H:%M:%S", &tm);
-		buf_printf(&b, "  %-9s %-9s %8.2fms %5dMB  %-10s %s\n", when,
-		    inv[i].status, inv[i].duration_ms, inv[i].max_mem_mb,
-		    inv[i].init_ms > 0 ? "cold" : "warm", inv[i].request_id);
+		buf_printf(&b, "  %-9s %-9s ", when, inv[i].status);
+		figure_num(&b, 10, inv[i].duration_ms, "ms");
+		buf_addstr(&b, " ");
+		figure_int(&b, 7, inv[i].max_mem_mb, "MiB");
+		buf_printf(&b, "  %-10s %s\n", inv[i].init_ms > 0 ? "cold" : "warm",
+		    inv[i].request_id);
 	}
 	list_invocations_free(inv, n);
 	tui_set_pane(t, pane_text_new(name, b.data));
@@ -394,12 +424,15 @@ invoke_done(struct tui *t, struct tui_job *j)
 		if (*p == '\t')
 			*p = ' ';
 	log = invoke_log_text(j->ebuf.data);
-	buf_printf(&b, "status %s   duration %.2f ms   %s   memory %d MB   "
-	    "request %s\n\nResponse\n%s\n\nFunction logs\n%s\n",
-	    cJSON_GetStringValue(cJSON_GetObjectItem(r, "status")),
-	    cJSON_GetNumberValue(cJSON_GetObjectItem(r, "duration_ms")),
-	    cJSON_IsTrue(cJSON_GetObjectItem(r, "cold")) ? "cold start" : "warm",
-	    (int)cJSON_GetNumberValue(cJSON_GetObjectItem(r, "max_memory_mb")),
+	buf_printf(&b, "status %s   duration ",
+	    cJSON_GetStringValue(cJSON_GetObjectItem(r, "status")));
+	figure_num(&b, 0, cJSON_GetNumberValue(cJSON_GetObjectItem(r,
+	    "duration_ms")), "ms");
+	buf_printf(&b, "   %s   memory ",
+	    cJSON_IsTrue(cJSON_GetObjectItem(r, "cold")) ? "cold start" : "warm");
+	figure_int(&b, 0, (long long)cJSON_GetNumberValue(cJSON_GetObjectItem(r,
+	    "max_memory_mb")), "MiB");
+	buf_printf(&b, "   request %s\n\nResponse\n%s\n\nFunction logs\n%s\n",
 	    cJSON_GetStringValue(cJSON_GetObjectItem(r, "request_id")) != NULL ?
 	    cJSON_GetStringValue(cJSON_GetObjectItem(r, "request_id")) : "-",
 	    pretty, *log != '\0' ? log : "(none)");
@@ -407,9 +440,13 @@ invoke_done(struct tui *t, struct tui_job *j)
 	tui_show_output(t, j, j->title, b.data);
 	if (j->status != 0)
 		tui_job_report(t, j);	/* the one-line error, in red */
-	else
-		tui_status(t, 0, "%s: ok in %.2f ms", j->title,
-		    cJSON_GetNumberValue(cJSON_GetObjectItem(r, "duration_ms")));
+	else {
+		char *d = util_unit_num(cJSON_GetNumberValue(cJSON_GetObjectItem(r,
+		    "duration_ms")), "ms");
+
+		tui_status(t, 0, "%s: ok in %s", j->title, d);
+		free(d);
+	}
 	if (j->status != 0)
 		tui_show_output(t, j, j->title, b.data);
 	buf_free(&b);
@@ -439,8 +476,10 @@ act_invoke(struct tui *t)
 
 	if (fn == NULL)
 		return;
-	label = xasprintf("invoke %s with payload (JSON or @file): ", fn);
-	tui_prompt_open(t, PROMPT_ASK, label, "{}", invoke_payload_done, fn);
+	/* Empty, as every prompt opens: nothing typed is {}, Up the last one. */
+	label = xasprintf("invoke %s with payload (JSON or @file; empty {}; "
+	    "Up recalls): ", fn);
+	tui_prompt_open(t, PROMPT_PAYLOAD, label, NULL, invoke_payload_done, fn);
 	free(label);
 }
 
@@ -681,8 +720,8 @@ new_name_done(struct tui *t, const char *name, void *arg)
 	}
 	nf = xcalloc(1, sizeof *nf);
 	nf->name = xstrdup(name);
-	tui_prompt_open(t, PROMPT_ASK, "runtime (python3 or node): ", "python3",
-	    new_runtime_done, nf);
+	tui_prompt_open(t, PROMPT_ASK, "runtime (python3 or node; empty "
+	    "python3): ", NULL, new_runtime_done, nf);
 }
 
 static void

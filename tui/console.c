@@ -121,6 +121,20 @@ tui_status(struct tui *t, int err, const char *fmt, ...)
 	t->dirty = 1;
 }
 
+/*
+ * Take the message off the status line: a new command's outcome replaces
+ * the last one's, so an error does not outlive the line that caused it.
+ */
+void
+tui_status_clear(struct tui *t)
+{
+	free(t->status);
+	t->status = NULL;
+	t->status_err = 0;
+	t->status_until = 0;
+	t->dirty = 1;
+}
+
 /* The key (name or id) of the selected row, or NULL. */
 const char *
 tui_selected(struct tui *t)
@@ -384,7 +398,7 @@ console_draw_header(struct tui *t, int w)
 	figs[0] = xasprintf("  %.1f inv/s (10s)", t->inv_rate);
 	figs[1] = xasprintf("  fn %d  inst %d", t->nfn, t->ninst);
 	figs[2] = xasprintf("  cpu %.0f%%", t->host_cpu);
-	figs[3] = xasprintf("  mem %.1f/%.1fG", t->host_mem_used,
+	figs[3] = xasprintf("  mem %.1f/%.1fGiB", t->host_mem_used,
 	    t->host_mem_total);
 	figs[4] = xasprintf("  driver %s", fn_driver(NULL));
 	figs[5] = NULL;

@@ -181,7 +181,8 @@ tui_keys_load(char **cause)
 
 /*
  * Open the logs pane a `fn logs` line asks for, if ctx (its arguments,
- * parsed by the command table's own parser) is one the pane can show;
+ * parsed by the command table's own parser, --tail and --since read as
+ * the command reads them) is one the pane can show;
  * 0 when it did (or said why not on the status line), -1 to leave the
  * line to a child hearth, which reports what is wrong with it as the
  * shell would.
@@ -191,7 +192,9 @@ keys_logs_pane(struct tui *t, struct cmd_ctx *ctx)
 {
 	struct tui_pane	*p;
 	const char	*tail = cmd_opt(ctx, "tail");
+	const char	*since_s = cmd_opt(ctx, "since");
 	long long	 n = -1;
+	double		 since = 0;
 	char		*cause = NULL;
 
 	if (ctx->format == OUT_JSON && cmd_flag(ctx, "follow")) {
@@ -204,8 +207,14 @@ keys_logs_pane(struct tui *t, struct cmd_ctx *ctx)
 		return -1;	/* JSON is for scripts: print it */
 	if (tail != NULL && util_parse_int(tail, 0, 100000000, &n) != 0)
 		return -1;
+	/* --since as the command reads it: the same function, the same now. */
+	if (since_s != NULL && cmd_since(since_s, util_now(), &since,
+	    &cause) != 0) {
+		free(cause);
+		return -1;
+	}
 	if ((p = pane_logs_new(t, ctx->argv[0], n, cmd_flag(ctx, "follow"),
-	    &cause)) == NULL) {
+	    since, since_s, &cause)) == NULL) {
 		tui_status(t, 1, "%s", cause);
 		free(cause);
 		return 0;
@@ -221,8 +230,9 @@ keys_logs_pane(struct tui *t, struct cmd_ctx *ctx)
  * it and reports its errors exactly as in the shell: there is no second
  * parser here.  What stays in the console: a view's name switches to
  * it, `quit` leaves, and `fn logs` — when the command table's parser
- * (cmd_parse) accepts it — opens the logs pane for the NAME, --tail and
- * -f it parsed, since a child following logs would never finish.
+ * (cmd_parse) accepts it — opens the logs pane for the NAME, --tail,
+ * --since and -f it parsed, since a child following logs would never
+ * finish.  Each line's outcome replaces the status line's message.
  */
 int
 tui_run_command(struct tui *t, const char *line)
@@ -236,6 +246,7 @@ tui_run_command(struct tui *t, const char *line)
 	char			**argv, **words, *cause = NULL, *title;
 	int			 argc, used, rc;
 
+	tui_status_clear(t);	/* what this line does is the news now */
 	while (*line == ' ' || *line == ':')
 		line++;
 	for (p = line; *p != '\0'; p++) {	/* {name} is the selected row */
@@ -294,6 +305,24 @@ out:
 	return 0;
 }
 
+/*
+ * Whether action only moves about what is shown: it keeps the status
+ * line's message, where any other action (a command of its own) starts a
+ * new outcome that replaces it.
+ */
+static int
+keys_moves(const char *action)
+{
+	static const char *const moves[] = { "down", "up", "page-down",
+	    "page-up", "top", "bottom", "focus", "maximize", "refresh", NULL };
+	int	i;
+
+	for (i = 0; moves[i] != NULL; i++)
+		if (strcmp(moves[i], action) == 0)
+			return 1;
+	return 0;
+}
+
 /* Handle a key through the binding table. */
 int
 tui_key_dispatch(struct tui *t, int ch)
@@ -313,6 +342,8 @@ tui_key_dispatch(struct tui *t, int ch)
 		}
 		if ((a = tui_action_find(keys[i].action)) == NULL)
 			return 0;
+		if (!keys_moves(a->name))
+			tui_status_clear(t);
 		if (t->readonly && a->mutates) {
 			keys_name(ch, name, sizeof name);
 			tui_status(t, 1, "read-only: '%s' (%s) is disabled", name,
@@ -391,5 +422,5 @@ tui_keys_help(struct buf *b)
 	buf_addstr(b, "\nIn the logs pane: f follow, w wrap, t times, / search "
 	    "(Up recalls), n/N next/previous match.\nViews: :fn :vm :img :ev "
 	    "(or 1-4).  Any hearth command runs from ':', parsed as in the "
-	    "shell; :fn logs NAME [--tail N] [-f] opens the logs pane.\n");
+	    "shell; :fn logs NAME [-n N] [--since WHEN] [-f] opens the logs pane.\n");
 }

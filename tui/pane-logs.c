@@ -2,7 +2,9 @@
  * pane-logs.c — the log pane of one function.
  *
  * It opens with the function's last lines as the manager stored them
- * (logs_tail: all it keeps, or the last N as `fn logs --tail N` asks).
+ * (logs_tail: all it keeps, or the last N as `fn logs --tail N` asks,
+ * less the invocations logged before --since, as the command leaves
+ * them out).
  * Following (the `l` key, `:fn logs NAME -f`, or `f` in the pane), it
  * reads the log streams of the function's instances' agents too
  * (stream.c: every line as the runtime writes it, with the agent's
@@ -52,6 +54,7 @@ struct logs {
 	struct stream	**streams;	/* one per instance of fn */
 	int		 nstreams;	/* how many streams */
 	double		 since;		/* epoch s: older stream lines are history */
+	char		*since_s;	/* --since as written, or NULL */
 };
 
 static struct logline *
@@ -84,9 +87,13 @@ logs_push(struct logs *l, const char *s, size_t len, double ts)
 
 #define LOGS_HISTORY_MAX	1000	/* invocations read from the store at once */
 
-/* Add the stored records' lines; last_id follows them. */
+/*
+ * Add the stored records' lines, but not those of records logged before
+ * from (epoch s; 0 for all), as `fn logs --since` leaves them out;
+ * last_id follows every record, shown or not.
+ */
 static void
-logs_add_recs(struct logs *l, struct logs_rec *recs, int n)
+logs_add_recs(struct logs *l, struct logs_rec *recs, int n, double from)
 {
 	const char	*s, *nl;
 	int		 i;
@@ -94,6 +101,8 @@ logs_add_recs(struct logs *l, struct logs_rec *recs, int n)
 	for (i = 0; i < n; i++) {
 		if (recs[i].id > l->last_id)
 			l->last_id = recs[i].id;
+		if (recs[i].ts < from)
+			continue;
 		s = recs[i].text;
 		while (s != NULL && *s != '\0') {
 			nl = strchr(s, '\n');
@@ -117,7 +126,7 @@ logs_history(struct tui *t, struct logs *l)
 		free(cause);
 		return;
 	}
-	logs_add_recs(l, recs, n);
+	logs_add_recs(l, recs, n, 0);	/* after last_id: newer than any --since */
 	logs_recs_free(recs, n);
 }
 
@@ -340,6 +349,16 @@ logs_next(struct tui *t, struct logs *l, int dir)
 	tui_status(t, 0, "no more matches for '%s'", l->search);
 }
 
+/* The border's title: whose logs, following or not, since when. */
+static void
+logs_title(struct tui_pane *p, struct logs *l)
+{
+	free(p->title);
+	p->title = xasprintf("logs: %s%s%s%s", l->fn, l->live ? "  (following)" :
+	    "  (stored lines; f follows)", l->since_s != NULL ? "  since " : "",
+	    l->since_s != NULL ? l->since_s : "");
+}
+
 static int
 logs_key(struct tui *t, struct tui_pane *p, int ch)
 {
@@ -351,8 +370,7 @@ logs_key(struct tui *t, struct tui_pane *p, int ch)
 		if (!l->live) {
 			logs_go_live(t, l);	/* as `fn logs -f` */
 			l->follow = 1;
-			free(p->title);
-			p->title = xasprintf("logs: %s  (following)", l->fn);
+			logs_title(p, l);
 		} else
 			l->follow = !l->follow;
 		tui_status(t, 0, "follow %s", l->follow ? "on" : "off");
@@ -398,6 +416,7 @@ logs_free(struct tui_pane *p)
 	}
 	stream_close_all(l->streams, l->nstreams);
 	free(l->search);
+	free(l->since_s);
 	free(l->fn);
 	free(l);
 }
@@ -408,13 +427,16 @@ static const struct tui_pane_ops logs_ops = {
 
 /*
  * A logs pane for function fn with its last tail stored lines (all the
- * pane keeps when tail < 0), reading new ones as they come when follow
- * is set, as `fn logs [--tail N] [-f]` prints them.  NULL with *cause
+ * pane keeps when tail < 0), less those of invocations logged before
+ * since (epoch s, 0 for no limit; since_s is how it was written, for the
+ * title), reading new ones as they come when follow is set, as `fn logs
+ * [--tail N] [--since WHEN] [-f]` prints them: the last N lines first,
+ * then --since leaves out the older invocations' ones.  NULL with *cause
  * when there is no such function: the same words `fn logs` says.
  */
 struct tui_pane *
 pane_logs_new(struct tui *t, const char *fn, long long tail, int follow,
-    char **cause)
+    double since, const char *since_s, char **cause)
 {
 	struct tui_pane	*p;
 	struct logs	*l;
@@ -436,18 +458,18 @@ pane_logs_new(struct tui *t, const char *fn, long long tail, int follow,
 	l->version = f->version;
 	l->follow = 1;
 	l->wrap = 1;
-	logs_add_recs(l, recs, n);
+	logs_add_recs(l, recs, n, since);
 	logs_recs_free(recs, n);
 	/* Following from the newest invocation of any: none of fn's after it. */
 	l->last_id = last != 0 ? last : logs_start_id(t->st, NULL, 0);
 	p->ops = &logs_ops;
-	p->title = xasprintf("logs: %s%s", f->name, follow ? "  (following)" :
-	    "  (stored lines; f follows)");
+	l->since_s = since_s != NULL ? xstrdup(since_s) : NULL;
 	p->data = l;
 	if (follow) {
 		logs_go_live(t, l);
 		logs_tick(t, p);
 	}
+	logs_title(p, l);
 	fn_free(f);
 	return p;
 }

@@ -249,13 +249,18 @@ static void
 stats_draw(struct tui *t, struct tui_pane *p, int y, int x, int h, int w)
 {
 	struct stats	*s = p->data;
+	char		*p50, *p99, *mem;
 	int		 i, row = 0, spark = (w - 66) / 2;
 
 	if (spark > STATS_HISTORY)
 		spark = STATS_HISTORY;
 	move(y + row, x);
-	printw("invocations %lld   %.1f inv/s (10s)   p50 %.2f ms  p99 %.2f ms  ",
-	    s->invocations, s->rate, s->p50, s->p99);
+	p50 = util_unit_num(s->p50, "ms");
+	p99 = util_unit_num(s->p99, "ms");
+	printw("invocations %lld   %.1f inv/s (10s)   p50 %s  p99 %s  ",
+	    s->invocations, s->rate, p50, p99);
+	free(p50);
+	free(p99);
 	if (spark > 0)
 		stats_spark(t, &s->rate_hist, spark, 0);
 	if (++row >= h)
@@ -272,9 +277,14 @@ stats_draw(struct tui *t, struct tui_pane *p, int y, int x, int h, int w)
 		mvaddnstr(y + row, x, "(no instances: invoke the function to start one)", w);
 	for (i = 0; i < s->ninst && row < h; i++, row++) {
 		move(y + row, x);
-		printw("%-13s %5.1f%% %7.1fM %11.1f %6.2fms %6.2fms", s->inst[i].id,
-		    s->inst[i].cpu, s->inst[i].mem, s->inst[i].rate, s->inst[i].p50,
-		    s->inst[i].p99);
+		mem = util_unit_num(s->inst[i].mem, "MiB");
+		p50 = util_unit_num(s->inst[i].p50, "ms");
+		p99 = util_unit_num(s->inst[i].p99, "ms");
+		printw("%-13s %5.1f%% %8s %11.1f %8s %8s", s->inst[i].id,
+		    s->inst[i].cpu, mem, s->inst[i].rate, p50, p99);
+		free(mem);
+		free(p50);
+		free(p99);
 		if (spark > 0) {
 			int cx;
 

@@ -1,11 +1,12 @@
 /*
  * prompt.c — the one-line editor on the bottom row.
  *
- * Four uses: ':' commands (Tab completes from the command table), '/'
- * filters (applied as they are typed), searches, and questions (a
- * payload, a name).  Enter hands the text to the callback; Esc abandons
- * it.  Commands, filters and searches each keep a history: a prompt opens
- * empty, as in less, vim and k9s, and Up recalls what was typed before.
+ * Five uses: ':' commands (Tab completes from the command table), '/'
+ * filters (applied as they are typed), searches, payloads, and questions
+ * (a name).  Enter hands the text to the callback; Esc abandons it.
+ * Commands, filters, searches and payloads each keep a history: a prompt
+ * opens empty, as in less, vim and k9s (an empty answer is the default
+ * its label names), and Up recalls what was typed before.
  * A yes/no question (PROMPT_KEY) is not a line at all: one key answers
  * it — y yes, n, Esc or Enter no — as k9s asks before deleting, so no
  * key typed after the answer lands in a prompt.
@@ -26,6 +27,9 @@ struct tui_prompt {
 	void		(*done)(struct tui *t, const char *text,
 			    void *arg);	/* gets the text (filters: live) */
 	void		*arg;		/* for done */
+	char		**cands;	/* what Tab could not choose between,
+					   listed above the line; or NULL */
+	int		 ncands;	/* how many */
 };
 
 #define PROMPT_HISTORY 100
@@ -41,7 +45,7 @@ static struct prompt_hist *
 prompt_hist_of(enum tui_prompt_kind kind)
 {
 	if (kind == PROMPT_COMMAND || kind == PROMPT_FILTER ||
-	    kind == PROMPT_SEARCH)
+	    kind == PROMPT_SEARCH || kind == PROMPT_PAYLOAD)
 		return &prompt_hists[kind];
 	return NULL;
 }
@@ -89,11 +93,21 @@ tui_prompt_open(struct tui *t, enum tui_prompt_kind kind, const char *label,
 	t->dirty = 1;
 }
 
+/* Forget the listed candidates: any key but Tab takes the list away. */
+static void
+prompt_uncands(struct tui_prompt *p)
+{
+	util_free_argv(p->ncands, p->cands);
+	p->cands = NULL;
+	p->ncands = 0;
+}
+
 static void
 prompt_close(struct tui *t)
 {
 	struct tui_prompt	*p = t->prompt;
 
+	prompt_uncands(p);
 	t->prompt = NULL;
 	buf_free(&p->text);
 	free(p->label);
@@ -101,7 +115,12 @@ prompt_close(struct tui *t)
 	t->dirty = 1;
 }
 
-/* Complete the word before the cursor from the command table. */
+/*
+ * Complete the word before the cursor from the command table, as
+ * readline does: Tab inserts what every candidate shares (and a space
+ * when there is one), and a Tab that can add nothing lists the
+ * candidates, on the row above the line.
+ */
 static void
 prompt_complete(struct tui *t, struct tui_prompt *p)
 {
@@ -140,12 +159,15 @@ prompt_complete(struct tui *t, struct tui_prompt *p)
 			buf_add(&p->text, nb.data, nb.len);
 			buf_free(&nb);
 		} else if (n > 1) {
-			struct buf all = { 0 };
-
-			for (i = 0; i < n && i < 12; i++)
-				buf_printf(&all, "%s%s", i ? "  " : "", cands[i]);
-			tui_status(t, 0, "%s%s", all.data, n > 12 ? "  ..." : "");
-			buf_free(&all);
+			/*
+			 * The status line is under the prompt while it is
+			 * open: the list goes where readline puts it, above.
+			 */
+			prompt_uncands(p);
+			p->cands = cands;
+			p->ncands = n;
+			cands = NULL;
+			n = 0;
 		}
 	}
 	util_free_argv(n, cands);
@@ -165,6 +187,8 @@ tui_prompt_key(struct tui *t, int ch)
 	void			*arg;
 	size_t			 s;
 
+	if (ch != '\t')
+		prompt_uncands(p);
 	if (p->kind == PROMPT_KEY) {
 		/* One key answers; any other is ignored, the question stays. */
 		if (ch != 'y' && ch != 'Y' && ch != 'n' && ch != 'N' && ch != 27 &&
@@ -274,6 +298,36 @@ tui_prompt_key(struct tui *t, int ch)
 	return TUI_HANDLED | TUI_REDRAW;
 }
 
+/*
+ * List the candidates Tab could not choose between on row y, as many as
+ * fit in w columns, then how many more there are.
+ */
+static void
+prompt_draw_cands(struct tui *t, struct tui_prompt *p, int y, int w)
+{
+	struct buf	 b = { 0 };
+	char		 more[32];
+	int		 i;
+	size_t		 len;
+
+	for (i = 0; i < p->ncands; i++) {
+		snprintf(more, sizeof more, "  (+%d more)", p->ncands - i - 1);
+		len = b.len + (i > 0 ? 2 : 0) + strlen(p->cands[i]) +
+		    (i + 1 < p->ncands ? strlen(more) : 0);
+		if (len > (size_t)w)
+			break;
+		buf_printf(&b, "%s%s", i > 0 ? "  " : "", p->cands[i]);
+	}
+	if (i < p->ncands)
+		buf_printf(&b, "%s(+%d more)", i > 0 ? "  " : "", p->ncands - i);
+	move(y, 0);
+	clrtoeol();
+	attron(tui_attr_title(t));
+	addnstr(b.data, w);
+	attroff(tui_attr_title(t));
+	buf_free(&b);
+}
+
 /* Draw the prompt on row y, width w, and place the cursor. */
 void
 tui_prompt_draw(struct tui *t, int y, int w)
@@ -281,6 +335,8 @@ tui_prompt_draw(struct tui *t, int y, int w)
 	struct tui_prompt	*p = t->prompt;
 	int			 lw = (int)strlen(p->label), off = 0;
 
+	if (p->ncands > 0 && y > 1)
+		prompt_draw_cands(t, p, y - 1, w);
 	move(y, 0);
 	clrtoeol();
 	attron(tui_attr_title(t));

@@ -147,6 +147,7 @@ struct tui {
 /* console.c: the event loop, the draw pass and the state the others share. */
 void	 tui_status(struct tui *t, int err, const char *fmt, ...)
 	     printflike(3, 4);
+void	 tui_status_clear(struct tui *t);
 const char *tui_selected(struct tui *t);
 void	 tui_set_pane(struct tui *t, struct tui_pane *p);
 void	 tui_show_output(struct tui *t, struct tui_job *j, const char *title,
@@ -174,6 +175,7 @@ enum tui_prompt_kind {
 	PROMPT_COMMAND,		/* a ':' line: history, Tab completion */
 	PROMPT_FILTER,		/* a '/' filter, applied as it is typed */
 	PROMPT_SEARCH,		/* a search, on Enter: history */
+	PROMPT_PAYLOAD,		/* an invocation's payload: history */
 	PROMPT_ASK,		/* a question answered with a line */
 	PROMPT_KEY		/* a yes/no question answered with one key */
 };
@@ -206,7 +208,7 @@ struct tui_pane *pane_text_new(const char *title, const char *s);
 
 /* pane-logs.c: the log pane of one function, live when following. */
 struct tui_pane *pane_logs_new(struct tui *t, const char *fn, long long tail,
-	     int follow, char **cause);
+	     int follow, double since, const char *since_s, char **cause);
 
 /* pane-stats.c: live figures for one function's instances. */
 struct tui_pane *pane_stats_new(struct tui *t, const char *fn);

@@ -101,6 +101,30 @@ view_cell(struct tui_fill *f, const char *key, const char *fmt, ...)
 	free(s);
 }
 
+/*
+ * Fill a figure's cell as the commands' text shows it, with its unit
+ * (util_unit_*: 128MiB, 318.9MiB, 3s, 20ms): one way to write a figure
+ * in the console and the CLI.
+ */
+static void
+view_cell_int(struct tui_fill *f, const char *key, long long v,
+    const char *unit)
+{
+	char	*s = util_unit_int(v, unit);
+
+	view_cell(f, key, "%s", s);
+	free(s);
+}
+
+static void
+view_cell_num(struct tui_fill *f, const char *key, double v, const char *unit)
+{
+	char	*s = util_unit_num(v, unit);
+
+	view_cell(f, key, "%s", s);
+	free(s);
+}
+
 /* "12s", "5m", "3h", "2d" for secs seconds ago; "-" for NAN (never). */
 static void
 view_ago(char *out, size_t len, double secs)
@@ -155,8 +179,8 @@ view_fn_fill(struct tui *t, struct tui_fill *fl)
 		view_cell(fl, "name", "%s", f->name);
 		view_cell(fl, "runtime", "%s", f->runtime);
 		view_cell(fl, "handler", "%s", f->handler);
-		view_cell(fl, "memory_mb", "%d", f->memory_mb);
-		view_cell(fl, "timeout_s", "%d", f->timeout_s);
+		view_cell_int(fl, "memory_mb", f->memory_mb, "MiB");
+		view_cell_int(fl, "timeout_s", f->timeout_s, "s");
 		view_cell(fl, "version", "%d", f->version);
 		view_cell(fl, "instances", "%d", f->instances);
 		view_cell(fl, "invocations", "%d", f->invocations);
@@ -204,20 +228,28 @@ view_vm_fill(struct tui *t, struct tui_fill *f)
 		/* What is there now: a dead process is gone whatever its row says. */
 		view_cell(f, "state", "%s", v->alive ? v->state : "gone");
 		view_cell(f, "pid", "%d", v->pid);
-		view_cell(f, "memory_mb", "%dM", v->memory_mb);
+		view_cell_int(f, "memory_mb", v->memory_mb, "MiB");
 		if (v->alive && v->have_stats)
-			view_cell(f, "memory_used_mb", "%.1fM", v->memory_used_mb);
+			view_cell_num(f, "memory_used_mb", v->memory_used_mb, "MiB");
 		else
 			view_cell(f, "memory_used_mb", "-");
 		view_ago(age, sizeof age, v->idle_s);
 		view_cell(f, "idle_s", "%s", age);
-		/* How it came up: "restore 1.1s tcg", "boot 3.9s tcg", "spawn". */
+		/*
+		 * How it came up: "restore 1100ms tcg", "boot 3900ms kvm",
+		 * "spawn 20ms" — START, STARTUP and ACCEL of `vm ls` in one.
+		 */
 		if (!v->known)
 			view_cell(f, "start", "-");
-		else if (v->start_ms >= 0)
-			view_cell(f, "start", "%s %.1fs %s", v->start,
-			    v->start_ms / 1000.0, v->accel);
-		else
+		else if (v->start_ms >= 0) {
+			char *ms = util_unit_int(v->start_ms, "ms");
+
+			int accel = *v->accel != '\0' && strcmp(v->accel, "-") != 0;
+
+			view_cell(f, "start", "%s %s%s%s", v->start, ms,
+			    accel ? " " : "", accel ? v->accel : "");
+			free(ms);
+		} else
 			view_cell(f, "start", "%s", v->start);
 	}
 	list_insts_free(in, nin);
@@ -247,7 +279,7 @@ view_img_fill(struct tui *t, struct tui_fill *f)
 		view_add(f, img[i].name, 0);
 		view_cell(f, "name", "%s", img[i].name);
 		view_cell(f, "runtime", "%s", img[i].runtime);
-		view_cell(f, "size_mb", "%.1fM", img[i].size_mb);
+		view_cell_num(f, "size_mb", img[i].size_mb, "MiB");
 		view_ago(age, sizeof age, img[i].built > 0 ?
 		    util_now() - img[i].built : NAN);
 		view_cell(f, "built", "%s", age);

@@ -60,6 +60,10 @@ const char *util_lib_dir(void);
 int	 util_split(const char *line, int *argc, char ***argv, char **cause);
 void	 util_free_argv(int argc, char **argv);
 
+/* units.c: a figure as text shows it, with its unit (128MiB, 20.41ms). */
+char	*util_unit_int(long long v, const char *unit);
+char	*util_unit_num(double v, const char *unit);
+
 /*
  * Ctrl-C, hangups and TERM (interrupt.c).  A front end that catches them
  * calls util_interrupt_catch; the signal then sets util_interrupted,

@@ -69,7 +69,7 @@ wait_for main "Functions"
 keys main n
 wait_for main "new function name:"
 keys main fresh Enter
-wait_for main "runtime (python3 or node):"
+wait_for main "runtime (python3 or node; empty python3): *$"
 keys main C-u node Enter
 wait_for main "fresh: created"
 expect_rc 0 H fn invoke fresh '{"name": "tmux"}'

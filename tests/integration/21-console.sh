@@ -4,7 +4,10 @@
 # the whole history, a resize that hides nothing, one invocation rate,
 # sparklines to scale, an 80x24 screen that cuts nothing, the invoke
 # pane's log, a marked hot reload, a focused pane visible without
-# colour, and TERM=linux cleared on exit.
+# colour, TERM=linux cleared on exit; then the reviewer's round:
+# --since in the pane, errors replaced by later successes, an invoke
+# prompt that opens empty, units as the CLI writes them, and Tab that
+# lists what it cannot choose between.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../tmux-lib.sh"
 
@@ -248,6 +251,134 @@ wait_for linux '^[#$] *$'
 sleep 0.3
 screen linux | grep -q "Functions\|<q>quit" && fail "21.13 console left on a TERM=linux screen:
 $(screen linux)"
+
+# Wait until window $1 no longer shows text $2.
+wait_gone() {
+	i=0
+	while screen "$1" | grep -q -- "$2"; do
+		i=$((i + 1))
+		[ $i -lt 100 ] || fail "screen still shows '$2':
+$(screen "$1")"
+		sleep 0.05
+	done
+}
+
+# 21.14 ':fn logs NAME --since 1m', with -n and with -f, leaves out the
+# lines of invocations logged before, as `fn logs NAME --since 1m` does
+# (the first invocation is made an hour old in the store)
+expect_rc 0 H fn create old --runtime python3 --handler app.handler --code "$T/code"
+expect_rc 0 H fn invoke old '{"n": 1401}'
+q "UPDATE invocations SET ts = ts - 3600 WHERE fn = 'old'"
+expect_rc 0 H fn logs old --since 1m
+expect_eq "21.14 fn logs --since 1m of an hour-old invocation" "$OUT" ""
+expect_rc 0 H fn invoke old '{"n": 1402}'
+expect_rc 0 H fn logs old --since 1m -n 50
+expect_in "21.14 fn logs --since 1m" "$OUT" "hello-from 1402"
+expect_not_in "21.14 fn logs --since 1m" "$OUT" "hello-from 1401"
+want=$(H fn logs old --since 1m -n 50 | wc -l | tr -d ' ')
+tm resize-window -t wide -x 200 -y 40
+keys wide clear Enter "$HEARTH" Enter
+wait_for wide "Functions"
+for opts in "--since 1m" "--since 1m -n 50" "-n 50 --since 1m -f"; do
+	keys wide ":fn logs old $opts" Enter
+	wait_for wide "logs: old .* since 1m"
+	wait_for wide "hello-from 1402"
+	screen wide | grep -q "hello-from 1401" && fail "21.14 ':fn logs old $opts' shows a line logged before --since:
+$(screen wide)"
+	expect_eq "21.14 ':fn logs old $opts': the lines fn logs prints" \
+	    "$(pane_rows wide "logs: old" | wc -l | tr -d ' ')" "$want"
+	case $opts in *-f*)
+		expect_rc 0 H fn invoke old '{"n": 1403}'
+		wait_for wide "hello-from 1403"
+		screen wide | grep -q "hello-from 1401" && fail "21.14 -f: a line logged before --since" ;;
+	esac
+	keys wide Escape
+	wait_gone wide "logs: old"
+done
+
+# 21.15 a command that succeeds replaces the last one's error on the
+# status line: a pane opened, a view switched to
+keys wide ":fn logs old --tail x" Enter
+wait_for wide "tail 'x' must be a whole number"
+keys wide ":fn logs old" Enter
+wait_for wide "logs: old  (stored"
+last_row wide | grep -q "must be a whole number" && fail "21.15 the last command's error outlived a success: $(last_row wide)"
+keys wide Escape
+wait_gone wide "logs: old"
+keys wide ":fn logs old --tail x" Enter
+wait_for wide "tail 'x' must be a whole number"
+keys wide ":ev" Enter
+wait_for wide "^ hearth  Events "
+last_row wide | grep -q "must be a whole number" && fail "21.15 the error outlived ':ev': $(last_row wide)"
+keys wide ":fn" Enter
+wait_for wide "^ hearth  Functions "
+
+# 21.16 the invoke prompt opens empty (empty is {}); Up recalls the last payload
+keys wide / "^old" Enter
+wait_for wide "filter: ^old"
+keys wide i
+wait_for wide "invoke old with payload"
+last_row wide | grep -q ': *$' || fail "21.16 invoke prompt prefilled: $(last_row wide)"
+keys wide abc
+wait_for wide "invoke old with payload.*: abc$"
+keys wide C-u '{"n": 1601}' Enter
+wait_for wide "hello-from 1601"
+keys wide Escape
+wait_gone wide "hello-from 1601"
+keys wide i
+wait_for wide "invoke old with payload"
+keys wide Up
+wait_for wide "invoke old with payload.*: {\"n\": 1601}$"
+keys wide Enter
+wait_for wide "hello-from 1601"
+expect_eq "21.16 Up recalled the payload" "$(H fn logs old | grep -c "hello-from 1601")" 2
+keys wide Escape
+wait_gone wide "hello-from 1601"
+keys wide i
+wait_for wide "invoke old with payload"
+keys wide Enter
+wait_for wide "hello-from None"
+keys wide Escape
+wait_gone wide "hello-from None"
+
+# 21.17 sizes and durations carry the units the CLI's text gives them
+# (128MiB, 3s, 60B, 21ms) in every view and in the details pane
+cli=$(H fn ls | awk '$1 == "old" { print $5, $6 }')
+expect_eq "21.17 setup: fn ls units" "$cli" "128MiB 3s"
+wait_for wide "^ *old *python3 *app.handler *128MiB *3s "
+keys wide 2
+wait_for wide " old *python3 *ready *[0-9]* *128MiB *[0-9]*\.[0-9]MiB .* spawn [0-9]*ms *$"
+H vm ls old | grep -q " 128MiB *[0-9]*\.[0-9]MiB *spawn *[0-9]*ms " || fail "21.17 setup: vm ls units"
+keys wide 3
+size=$(H image ls | awk '$1 == "python3" { print $3 }')
+wait_for wide "^ *python3 *python3 *$size "
+keys wide 1
+wait_for wide "^ *old *python3"
+keys wide Enter
+code=$(H fn show old | awk '$1 == "Code" && $2 == "size:" { print $3 }')
+expect_in "21.17 setup: fn show code size" "$code" "B"
+wait_for wide "Memory: *128MiB"
+wait_for wide "Timeout: *3s"
+wait_for wide "(code v1, $code)"
+wait_for wide "ok  *[0-9]*\.[0-9][0-9]ms *[0-9]*MiB  *\(cold\|warm\) "
+keys wide Escape Escape
+
+# 21.18 Tab on an ambiguous word completes what the candidates share;
+# the next Tab lists them, as readline does (the shell's candidates)
+expect_rc 0 H fn create envp --runtime python3 --handler app.handler --code "$T/code"
+expect_rc 0 H fn create envq --runtime python3 --handler app.handler --code "$T/code"
+want=$(H complete -- fn invoke en | awk 'NR > 1 { printf "  " } { printf "%s", $0 } END { print "" }')
+expect_eq "21.18 setup: the shell's candidates" "$want" "envp  envq"
+keys wide ":fn invoke en" Tab
+wait_for wide "^:fn invoke env$"
+keys wide Tab
+wait_for wide "^$want *$"
+keys wide q			# any other key takes the list away
+wait_gone wide "^$want *$"
+keys wide Tab
+wait_for wide "^:fn invoke envq *$"
+keys wide Escape
+wait_gone wide "^:fn invoke"
 
 tm kill-server
 TMUX_PID=""
