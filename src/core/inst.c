@@ -1111,7 +1111,7 @@ inst_scale_down(struct store *st, const char *name)
 		who = xasprintf("instance %s", list[i]->id);
 		if (agent_configure(conn_get(list[i]->sock), who, body,
 		    strlen(body), &err) == 0)
-			store_event(st, "retired", list[i]->id, "idle %.0f s, "
+			store_event(st, "retired", list[i]->id, "idle %.0fs, "
 			    "beyond %s's recent peak", util_now() -
 			    list[i]->last_used, name);
 		free(err);
@@ -1448,7 +1448,7 @@ inst_gc(struct store *st)
 /*
  * The janitor from an invocation: every cold start runs it (a start costs
  * far more), and a warm invocation when it last ran more than
- * INST_GC_EVERY seconds ago, by the mtime of $HEARTH_HOME/run/.janitor
+ * INST_GC_EVERY seconds ago, by the mtime of $HEARTH_HOME/janitor
  * (one stat on the warm path).  So what a dead client, an idle exit or a
  * crash left goes within seconds of any use, not only at the next
  * listing.  Two processes that both find it due both run it: harmless.
@@ -1457,7 +1457,7 @@ void
 inst_gc_due(struct store *st, int cold)
 {
 	struct stat	 sb;
-	char		*path = xasprintf("%s/run/.janitor", st->home);
+	char		*path = xasprintf("%s/janitor", st->home);
 	int		 fd;
 
 	if (!cold && stat(path, &sb) == 0 &&

@@ -566,7 +566,7 @@ list_events_find(struct store *st, const char *match, int max,
 	stmt = store_prepare(st, "SELECT id, ts, kind, subject, detail FROM ("
 	    "SELECT 'e' || id AS id, ts, kind, subject, detail FROM events "
 	    "UNION ALL SELECT 'i' || id, ts, CASE status WHEN 'ok' THEN "
-	    "'invoked' ELSE 'errored' END, fn, printf('%s %.2f ms%s', "
+	    "'invoked' ELSE 'errored' END, fn, printf('%s %.2fms%s', "
 	    "request_id, duration_ms, CASE status WHEN 'ok' THEN '' ELSE "
 	    "' (' || status || ')' END) FROM invocations) ORDER BY ts DESC, "
 	    "id DESC LIMIT ?");

@@ -342,7 +342,7 @@ TMUX_PID=$(tm display-message -p '#{pid}')
 wait_for vmc "Functions"
 keys vmc 2
 wait_for vmc "Instances"
-wait_for vmc "restore [0-9.]*s"
+wait_for vmc "restore [0-9]*ms"
 keys vmc c
 wait_for vmc "hearth-agent: vm ready" 10
 keys vmc Escape Enter

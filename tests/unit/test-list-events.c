@@ -70,7 +70,7 @@ main(void)
 	    &cause) == 0 && n == 500 && more == 1);
 	if (n == 500) {
 		CHECK_STR("ev-2.2", ev[0].subject, "bench");
-		CHECK_STR("ev-2.3", ev[0].detail, "b1000 1.00 ms");
+		CHECK_STR("ev-2.3", ev[0].detail, "b1000 1.00ms");
 		CHECK("ev-2.4", strcmp(ev[0].id, ev[1].id) != 0);
 	}
 	list_events_free(ev, n);
@@ -79,8 +79,8 @@ main(void)
 	CHECK("ev-3.1", list_events_find(st, "boom", 500, &ev, &n, &more,
 	    &cause) == 0 && n == 4 && more == 0);
 	if (n == 4) {
-		CHECK_STR("ev-3.2", ev[0].detail, "e3 1.00 ms (error)");
-		CHECK_STR("ev-3.3", ev[1].detail, "e2 1000.00 ms (timeout)");
+		CHECK_STR("ev-3.2", ev[0].detail, "e3 1.00ms (error)");
+		CHECK_STR("ev-3.3", ev[1].detail, "e2 1000.00ms (timeout)");
 		CHECK_STR("ev-3.4", ev[3].kind, "created");
 	}
 	list_events_free(ev, n);

@@ -211,8 +211,8 @@ static void
 test_bounded(struct store *st)
 {
 	char			 cname[] = "c", dname[] = "d";
-	struct fn		 c = { .name = cname, .memory_mb = 128 };
-	struct fn		 d = { .name = dname, .memory_mb = 128 };
+	struct fn		 c = { .name = cname, .memory_mb = 128, .created = 1 };
+	struct fn		 d = { .name = dname, .memory_mb = 128, .created = 1 };
 	struct list_fn_show	 show;
 	struct list_fn		*fns;
 	struct list_fn_stats	 fs;
@@ -528,9 +528,9 @@ main(void)
 	CHECK("list-9.1", list_events(st, 3, &ev, &n, &cause) == 0 && n == 3);
 	if (n == 3) {
 		CHECK_STR("list-9.2", ev[0].kind, "errored");
-		CHECK_STR("list-9.3", ev[0].detail, "r3 20.00 ms (error)");
+		CHECK_STR("list-9.3", ev[0].detail, "r3 20.00ms (error)");
 		CHECK_STR("list-9.4", ev[1].kind, "invoked");
-		CHECK_STR("list-9.5", ev[1].detail, "r2 10.00 ms");
+		CHECK_STR("list-9.5", ev[1].detail, "r2 10.00ms");
 		CHECK_STR("list-9.6", ev[2].kind, "created");
 		CHECK_STR("list-9.7", ev[2].subject, "a");
 	}
