@@ -348,7 +348,7 @@ main(void)
 	long long		 last, first_id;
 	uint64_t		 mem;
 	double			 now = util_now();
-	int			 n;
+	int			 n, i;
 
 	if (mkdtemp(dir) == NULL)
 		return 1;
@@ -497,13 +497,23 @@ main(void)
 	CHECK("list-6.4", list_inst_mem(st, "000000000001", &mem) == -1);
 	CHECK("list-6.5", list_inst_mem(st, "nope", &mem) == -1);
 
-	/* Sockets of a function's ready instances only. */
-	CHECK("list-7.1", list_fn_socks(st, "a", &socks, &n) == 0 && n == 1);
-	if (n == 1) {
-		CHECK_STR("list-7.2", socks[0].id, "000000000001");
-		CHECK_STR("list-7.3", socks[0].sock, "/a.sock");
-	}
+	/*
+	 * Sockets of a function's instances that have one: ready, or still
+	 * starting (a follower wants a new instance's first invocation).
+	 */
+	CHECK("list-7.1", list_fn_socks(st, "a", &socks, &n) == 0 && n == 2);
+	for (i = 0; i < n; i++)
+		if (strcmp(socks[i].id, "000000000001") == 0)
+			CHECK_STR("list-7.3", socks[i].sock, "/a.sock");
+		else
+			CHECK_STR("list-7.2", socks[i].sock, "/s.sock");
 	list_socks_free(socks, n);
+	exec_sql(st, "list-7.5", "UPDATE instances SET sock = '' WHERE "
+	    "id = '000000000003'");
+	CHECK("list-7.6", list_fn_socks(st, "a", &socks, &n) == 0 && n == 1);
+	list_socks_free(socks, n);
+	exec_sql(st, "list-7.7", "UPDATE instances SET sock = '/s.sock' WHERE "
+	    "id = '000000000003'");
 	CHECK("list-7.4", list_fn_socks(st, "b", &socks, &n) == 0 && n == 0);
 	list_socks_free(socks, n);
 
