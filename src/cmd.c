@@ -11,11 +11,14 @@
  * everywhere.  The leading words of commands make groups ("fn", "vm
  * snapshot"): a group alone lists its commands (cmd_help_group), and
  * words that name nothing get the nearest command (cmd_unknown).  Help
- * (cmd_help) is the table printed in one format: an option's text holds
- * its bounds and default, `required` puts it in the usage line, `values`
- * and `complete` say what its value completes to.
+ * (cmd_help) is the table printed in one format: a number option
+ * (OPT_INT) has its bounds in the table, which cmd_parse enforces and
+ * help shows, `def` is the default help shows, `required` puts an option
+ * in the usage line, `values` and `complete` say what its value
+ * completes to.
  */
 #include <ctype.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -143,6 +146,7 @@ cmd_parse(const struct cmd_entry *e, int argc, char **argv,
 {
 	const char	*arg, *val, *eq;
 	char		*name;
+	long long	 n;
 	int		 i, o, dashdash = 0;
 
 	ctx->entry = e;
@@ -221,8 +225,15 @@ cmd_parse(const struct cmd_entry *e, int argc, char **argv,
 			}
 			val = argv[i];
 		}
-		if (e->opts[o].type == OPT_STRING && ctx->optc[o] > 0) {
+		if (e->opts[o].type != OPT_LIST && ctx->optc[o] > 0) {
 			*cause = xasprintf("option --%s given twice", e->opts[o].name);
+			return -1;
+		}
+		if (e->opts[o].type == OPT_INT && util_parse_int(val,
+		    e->opts[o].min, e->opts[o].max, &n) != 0) {
+			*cause = xasprintf("--%s '%s' must be a whole number from "
+			    "%lld to %lld", e->opts[o].name, val, e->opts[o].min,
+			    e->opts[o].max);
 			return -1;
 		}
 		cmd_ctx_addopt(ctx, o, val);
@@ -279,6 +290,22 @@ cmd_flag(struct cmd_ctx *ctx, const char *name)
 	if (o == -1)
 		fatal("command %s has no option %s", ctx->entry->name, name);
 	return ctx->optc[o];
+}
+
+/*
+ * The value of OPT_INT option name in *v, already checked against its
+ * bounds by cmd_parse; returns 1, or 0 (and *v as it was) if not given.
+ */
+int
+cmd_int(struct cmd_ctx *ctx, const char *name, long long *v)
+{
+	const char	*s = cmd_opt(ctx, name);
+
+	if (s == NULL)
+		return 0;
+	if (util_parse_int(s, LLONG_MIN, LLONG_MAX, v) != 0)
+		fatal("option --%s: '%s' passed cmd_parse", name, s);
+	return 1;
 }
 
 char **
@@ -346,20 +373,37 @@ cmd_usage(const struct cmd_entry *e, struct buf *b)
 		buf_addstr(b, " [options]");
 }
 
-/* Append one option line of help: short form, long form, text. */
+/*
+ * Append one option line of help: short form, long form, text, then from
+ * the table its bounds, its default and whether it is required or
+ * repeatable, so the help says what cmd_parse enforces.
+ */
 static void
-cmd_help_opt(struct buf *b, char short_name, const char *name,
-    const char *arg, const char *help, int required, int list)
+cmd_help_opt(struct buf *b, const struct cmd_opt *o)
 {
 	char	*l, *s;
 
-	l = arg != NULL ? xasprintf("--%s %s", name, arg) : xasprintf("--%s", name);
-	s = short_name != 0 ? xasprintf("-%c,", short_name) : xstrdup("");
-	buf_printf(b, "  %-3s %-22s %s%s%s\n", s, l, help,
-	    required ? " (required)" : "", list ? " (repeatable)" : "");
+	l = o->arg != NULL ? xasprintf("--%s %s", o->name, o->arg) :
+	    xasprintf("--%s", o->name);
+	s = o->short_name != 0 ? xasprintf("-%c,", o->short_name) : xstrdup("");
+	buf_printf(b, "  %-3s %-22s %s", s, l, o->help);
+	if (o->type == OPT_INT)
+		buf_printf(b, ", %lld to %lld", o->min, o->max);
+	if (o->def != NULL)
+		buf_printf(b, " (default %s)", o->def);
+	buf_printf(b, "%s%s\n", o->required ? " (required)" : "",
+	    o->type == OPT_LIST ? " (repeatable)" : "");
 	free(s);
 	free(l);
 }
+
+/* The options every command (or every list, every printer) takes. */
+static const struct cmd_opt cmd_opt_output = { "output", 'o', OPT_STRING,
+    "FORMAT", "text or json", 0, "text json", .def = "text" };
+static const struct cmd_opt cmd_opt_quiet = { "quiet", 'q', OPT_FLAG, NULL,
+    "print only the first column (names or ids), one a line" };
+static const struct cmd_opt cmd_opt_help = { "help", 'h', OPT_FLAG, NULL,
+    "print this help" };
 
 /* Append each line of text to b, indented by two spaces. */
 static void
@@ -393,15 +437,12 @@ cmd_help(const struct cmd_entry *e, struct buf *b)
 		buf_printf(b, "alias: %s\n", e->alias);
 	buf_addstr(b, "\nOptions:\n");
 	for (o = e->opts; o != NULL && o->name != NULL; o++)
-		cmd_help_opt(b, o->short_name, o->name, o->arg, o->help,
-		    o->required, o->type == OPT_LIST);
+		cmd_help_opt(b, o);
 	if (e->flags & CMD_F_OUTPUT)
-		cmd_help_opt(b, 'o', "output", "FORMAT", "text or json "
-		    "(default text)", 0, 0);
+		cmd_help_opt(b, &cmd_opt_output);
 	if (e->flags & CMD_F_LIST)
-		cmd_help_opt(b, 'q', "quiet", NULL, "print only the first "
-		    "column (names or ids), one a line", 0, 0);
-	cmd_help_opt(b, 'h', "help", NULL, "print this help", 0, 0);
+		cmd_help_opt(b, &cmd_opt_quiet);
+	cmd_help_opt(b, &cmd_opt_help);
 	if (e->long_help != NULL)
 		buf_printf(b, "\n%s\n", e->long_help);
 	if (e->example != NULL) {

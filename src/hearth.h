@@ -82,7 +82,7 @@ void	 out_report(FILE *f, const char *where, const char *msg);
 #define CMD_ERROR	1
 #define CMD_USAGE	2
 
-enum cmd_opt_type { OPT_FLAG, OPT_STRING, OPT_LIST };
+enum cmd_opt_type { OPT_FLAG, OPT_STRING, OPT_INT, OPT_LIST };
 enum cmd_complete { COMPLETE_NONE, COMPLETE_FN, COMPLETE_VM, COMPLETE_CMD,
     COMPLETE_CONFIG };
 struct cmd_opt {
@@ -95,6 +95,9 @@ struct cmd_opt {
 	const char	*values;	/* what the value completes to, words
 					   separated by spaces, or NULL */
 	enum cmd_complete complete;	/* or names from the store it completes to */
+	long long	 min, max;	/* OPT_INT: the bounds, which cmd_parse
+					   checks and help shows */
+	const char	*def;		/* the default, as help shows it, or NULL */
 };
 
 struct run_env;
@@ -140,6 +143,7 @@ int	 cmd_parse(const struct cmd_entry *e, int argc, char **argv,
 void	 cmd_ctx_free(struct cmd_ctx *ctx);
 const char *cmd_opt(struct cmd_ctx *ctx, const char *name);
 int	 cmd_flag(struct cmd_ctx *ctx, const char *name);
+int	 cmd_int(struct cmd_ctx *ctx, const char *name, long long *v);
 char	**cmd_optlist(struct cmd_ctx *ctx, const char *name, int *n);
 int	 cmd_error(struct cmd_ctx *ctx, int rc, const char *fmt, ...)
 	     printflike(3, 4);
@@ -165,6 +169,8 @@ int	 complete_script(const char *shell, struct buf *b);
 struct run_env {
 	struct store	*store;		/* opened lazily and kept */
 	enum out_format	 format;	/* default output format */
+	int		 quiet;		/* -q before the command: lists print
+					   their first column only */
 	int		 interactive;	/* a person is watching */
 	const char	*where;		/* "FILE:LINE" prefix for errors, or NULL */
 	int		 in_shell;	/* inside `hearth shell` already */

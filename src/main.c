@@ -1,17 +1,22 @@
 /*
  * main.c — the one-shot front end and global options.
  *
- *   hearth [-o json] COMMAND [ARGS]	run one command
+ *   hearth [-o json] [-q] COMMAND [ARGS]	run one command
  *   hearth -f FILE [-k]		run a batch file (- for stdin)
  *   hearth [--readonly]		the console on a terminal
  *
  * Before anything runs, the umask is set so that every file hearth makes
  * is private unless it asks otherwise (the code a sandbox reads gets its
  * modes explicitly), and the state directory is checked (store_home).
+ * The global options -o and -q mean what they mean after a command (as
+ * kubectl's and docker's global flags do), for every command a file or
+ * the command line runs.  Every message goes out through out_report, one
+ * escaped line, as a command's errors do.
  */
 #include <sys/stat.h>
 
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,8 +27,8 @@
 static void
 main_usage(void)
 {
-	fputs("usage: hearth [-o json] COMMAND [ARGS...]\n"
-	    "       hearth -f FILE [-k]\n"
+	fputs("usage: hearth [-o json] [-q] COMMAND [ARGS...]\n"
+	    "       hearth [-o json] [-q] -f FILE [-k]\n"
 	    "       hearth [--readonly]      (the console, on a terminal)\n"
 	    "       hearth shell\n"
 	    "Run 'hearth help' for the list of commands.\n", stderr);
@@ -45,7 +50,7 @@ main_home(void)
 			return 0;
 		rc = CMD_ERROR;
 	}
-	fprintf(stderr, "hearth: %s\n", cause);
+	out_report(stderr, NULL, cause);
 	free(cause);
 	return rc;
 }
@@ -54,7 +59,25 @@ main_home(void)
 static void
 main_notice(const char *line)
 {
-	fprintf(stderr, "hearth: notice: %s\n", line);
+	char	*s = xasprintf("notice: %s", line);
+
+	out_report(stderr, NULL, s);
+	free(s);
+}
+
+/* Say what is wrong with the command line, as one escaped line; CMD_USAGE. */
+static int printflike(1, 2)
+main_error(const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*s;
+
+	va_start(ap, fmt);
+	s = xvasprintf(fmt, ap);
+	va_end(ap);
+	out_report(stderr, NULL, s);
+	free(s);
+	return CMD_USAGE;
 }
 
 int
@@ -72,26 +95,25 @@ main(int argc, char **argv)
 	for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1] != '\0'; i++) {
 		if (strcmp(argv[i], "-f") == 0 && i + 1 < argc)
 			file = argv[++i];
-		else if (strcmp(argv[i], "-f") == 0) {
-			fprintf(stderr, "hearth: -f needs a FILE of commands "
-			    "(- reads them from standard input)\n");
-			return CMD_USAGE;
-		} else if (strcmp(argv[i], "-k") == 0)
+		else if (strcmp(argv[i], "-f") == 0)
+			return main_error("%s", "-f needs a FILE of commands "
+			    "(- reads them from standard input)");
+		else if (strcmp(argv[i], "-k") == 0)
 			keep = 1;
+		else if (strcmp(argv[i], "-q") == 0 ||
+		    strcmp(argv[i], "--quiet") == 0)
+			env.quiet = 1;
 		else if (strcmp(argv[i], "--readonly") == 0)
 			env.readonly = 1;
-		else if (strcmp(argv[i], "-o") == 0 && i + 1 == argc) {
-			fprintf(stderr, "hearth: -o needs a FORMAT: text or json\n");
-			return CMD_USAGE;
-		} else if (strcmp(argv[i], "-o") == 0) {
+		else if (strcmp(argv[i], "-o") == 0 && i + 1 == argc)
+			return main_error("%s", "-o needs a FORMAT: text or json");
+		else if (strcmp(argv[i], "-o") == 0) {
 			i++;
 			if (strcmp(argv[i], "json") == 0)
 				env.format = OUT_JSON;
-			else if (strcmp(argv[i], "text") != 0) {
-				fprintf(stderr, "hearth: unknown output format '%s' "
-				    "(want text or json)\n", argv[i]);
-				return CMD_USAGE;
-			}
+			else if (strcmp(argv[i], "text") != 0)
+				return main_error("unknown output format '%s' "
+				    "(want text or json)", argv[i]);
 		} else if (strcmp(argv[i], "-V") == 0 ||
 		    strcmp(argv[i], "--version") == 0) {
 			printf("hearth %s\n", HEARTH_VERSION);
@@ -108,7 +130,7 @@ main(int argc, char **argv)
 			i++;
 			break;
 		} else {
-			fprintf(stderr, "hearth: unknown option '%s'\n", argv[i]);
+			main_error("unknown option '%s'", argv[i]);
 			main_usage();
 			return CMD_USAGE;
 		}
@@ -116,10 +138,8 @@ main(int argc, char **argv)
 	/* Ctrl-C: die, but not before ending an instance being started. */
 	util_interrupt_catch(1);
 	if (file != NULL) {
-		if (i < argc) {
-			fprintf(stderr, "hearth: -f takes no command arguments\n");
-			return CMD_USAGE;
-		}
+		if (i < argc)
+			return main_error("%s", "-f takes no command arguments");
 		if ((rc = main_home()) == 0)
 			rc = batch_main(&env, file, keep);
 	} else if (i < argc) {

@@ -30,9 +30,10 @@
  * log: exact to a pipe, escaped on a terminal), notes ("hearth: ..." on
  * the error stream, the command goes on) and errors (out_error: one line
  * with the front end's prefix, for commands that report more than one).
- * Notes, errors and logs are always escaped, and flush the results written
- * before them, so a reader of both streams sees them in the order they
- * happened.  Commands never name a stream: every call takes their
+ * Notes and errors are always escaped onto one line (a newline in what
+ * was typed or returned shows as \n), logs escaped on a terminal; all
+ * three flush the results written before them, so a reader of both
+ * streams sees them in the order they happened.  Commands never name a stream: every call takes their
  * cmd_ctx, and only this file and the front ends know which FILE is
  * behind it.  The FILE-level calls (out_table_print, out_bytes,
  * out_report) are for the front ends and tests.
@@ -634,16 +635,20 @@ out_text(struct cmd_ctx *ctx, const char *text)
 
 /*
  * Write msg to f as one error line: "where: msg", or "hearth: msg" when
- * where is NULL.  Errors and notes quote what functions and agents said
- * (error types and messages, a console's last lines), so they are always
- * escaped, whatever f is.
+ * where is NULL.  Errors and notes quote what functions, agents and the
+ * person said (error types and messages, a console's last lines, a name
+ * or a value typed with a newline in it), so they are always escaped as a
+ * table cell is, newlines and tabs too, whatever f is: one error, one
+ * line, which a script reading stderr line by line can count on.
  */
 void
 out_report(FILE *f, const char *where, const char *msg)
 {
-	char	*safe = esc_term_str(msg, 0);
+	char	*safe = esc_term_str(msg, ESC_ONELINE);
+	char	*at = esc_term_str(where != NULL ? where : "hearth", ESC_ONELINE);
 
-	fprintf(f, "%s: %s\n", where != NULL ? where : "hearth", safe);
+	fprintf(f, "%s: %s\n", at != NULL ? at : "", safe != NULL ? safe : "");
+	free(at);
 	free(safe);
 }
 

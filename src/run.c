@@ -84,10 +84,18 @@ run_argv(struct run_env *env, int argc, char **argv)
 	}
 	memset(&ctx, 0, sizeof ctx);
 	ctx.format = env->format;
+	ctx.quiet = env->quiet && (e->flags & CMD_F_LIST);
 	ctx.interactive = env->interactive;
 	ctx.out = stdout;
 	ctx.err = stderr;
 	ctx.run = env;
+	if (env->quiet && !(e->flags & CMD_F_LIST)) {
+		cause = xasprintf("-q is for listings (fn ls, vm ls, image ls, "
+		    "config ls, vm snapshot ls), not '%s'", e->name);
+		run_report(env, cause);
+		free(cause);
+		return CMD_USAGE;
+	}
 	if (cmd_parse(e, argc - used, argv + used, &ctx, &cause) != 0) {
 		run_report(env, cause);
 		free(cause);

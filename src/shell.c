@@ -5,8 +5,9 @@
  * end.  History is kept in $HEARTH_HOME/history, each line appended as it
  * runs (a shell that is killed loses none; a full disk loses the line, not
  * the file).  Tab completes command words, then the matched command's
- * options, then its positional arguments (function names, instance ids)
- * read from the store.
+ * options (--driver=q too: a word breaks at blanks only), the values of
+ * the option just typed, then its positional arguments (function names,
+ * instance ids) read from the store.
  *
  * Ctrl-C is bash's: at the prompt it drops the line being typed; while a
  * command runs it ends that command (util_interrupted: an invocation
@@ -147,6 +148,12 @@ shell_main(struct run_env *env)
 	util_mkdirs(store_home_default(), 0700);
 	rl_readline_name = "hearth";
 	rl_attempted_completion_function = shell_complete;
+	/*
+	 * Words are what util_split makes of the line, split at blanks only:
+	 * readline's default breaks (= among them) would hand us "q" of
+	 * --driver=q, which completes to nothing.
+	 */
+	rl_completer_word_break_characters = (char *)" \t\n";
 	/* Readline leaves SIGINT to us, and tells us when it interrupts it. */
 	rl_catch_signals = 0;
 	rl_signal_event_hook = shell_on_signal;

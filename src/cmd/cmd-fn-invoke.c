@@ -1,7 +1,7 @@
 /*
  * cmd-fn-invoke.c — fn invoke and fn bench: running functions.
  *
- * The payload is checked (valid JSON, at most 6 MB, as on Lambda) before
+ * The payload is checked (one strict JSON text, at most 6 MB, as on Lambda) before
  * anything starts; the manager runs the invocation (invoke_run) and
  * stores its record and logs (logs_store).  A result is handed to out.c
  * as the handler returned it (exact to a pipe or a file, escaped on a
@@ -28,12 +28,17 @@
 
 #include "hearth.h"
 
-/* Read the payload argument: JSON text, @FILE, or - for stdin. */
+/*
+ * Read the payload argument: JSON text, @FILE, or - for stdin, refused
+ * unless it is exactly one JSON text (esc_json_check, the strict reader
+ * -o json writes results through), as Lambda's Invoke refuses what is
+ * not: a handler never sees trailing data, 01 or a raw control character.
+ */
 static int
 cmd_fn_payload(struct cmd_ctx *ctx, const char *arg, struct buf *b)
 {
 	char	*cause = NULL;
-	cJSON	*j;
+	size_t	 at;
 	int	 rc;
 
 	if (arg == NULL)
@@ -52,17 +57,13 @@ cmd_fn_payload(struct cmd_ctx *ctx, const char *arg, struct buf *b)
 	}
 	if (b->len == 0)
 		buf_addstr(b, "{}");
-	if ((j = cJSON_ParseWithLength(b->data, b->len)) == NULL) {
-		const char *at = cJSON_GetErrorPtr();
-
+	if (esc_json_check(b->data, b->len, &at) != 0) {
 		/* A shell (ours too) strips unquoted quotes: {"a":1} arrives as {a:1}. */
 		return cmd_error(ctx, CMD_USAGE, "payload is not valid JSON (near "
-		    "byte %ld)%s", at != NULL && at >= b->data ?
-		    (long)(at - b->data) : 0L, memchr(b->data, '"', b->len) == NULL &&
+		    "byte %zu)%s", at, memchr(b->data, '"', b->len) == NULL &&
 		    arg[0] != '@' && strcmp(arg, "-") != 0 ?
 		    "; quote JSON payloads: '{\"key\": \"value\"}'" : "");
 	}
-	cJSON_Delete(j);
 	return 0;
 }
 
@@ -340,12 +341,8 @@ cmd_fn_bench_exec(struct cmd_ctx *ctx)
 	enum bench_mode	 mode;
 	pid_t		*pids;
 
-	if (cmd_opt(ctx, "requests") != NULL &&
-	    util_parse_int(cmd_opt(ctx, "requests"), 1, 10000000, &n) != 0)
-		return cmd_error(ctx, CMD_USAGE, "-n must be from 1 to 10000000");
-	if (cmd_opt(ctx, "concurrency") != NULL &&
-	    util_parse_int(cmd_opt(ctx, "concurrency"), 1, 64, &c) != 0)
-		return cmd_error(ctx, CMD_USAGE, "-c must be from 1 to 64");
+	cmd_int(ctx, "requests", &n);
+	cmd_int(ctx, "concurrency", &c);
 	if (c > n)
 		c = n;
 	if (cmd_flag(ctx, "cold") && cmd_flag(ctx, "pool"))
@@ -451,8 +448,8 @@ cmd_fn_bench_exec(struct cmd_ctx *ctx)
 }
 
 static const struct cmd_opt cmd_fn_bench_opts[] = {
-	{ "requests", 'n', OPT_STRING, "N", "invocations in all (default 200)" },
-	{ "concurrency", 'c', OPT_STRING, "C", "invocations in flight (default 1)" },
+	{ "requests", 'n', OPT_INT, "N", "invocations in all", .min = 1, .max = 10000000, .def = "200" },
+	{ "concurrency", 'c', OPT_INT, "C", "invocations in flight", .min = 1, .max = 64, .def = "1" },
 	{ "cold", 0, OPT_FLAG, NULL, "time cold starts: a new sandbox for each invocation" },
 	{ "pool", 0, OPT_FLAG, NULL, "time starts from a pre-started pool sandbox" },
 	{ NULL, 0, 0, NULL, NULL }

@@ -311,10 +311,7 @@ cmd_fn_logs_exec(struct cmd_ctx *ctx)
 	double			 since = 0;
 	int			 n, i, rc = CMD_OK, follow = cmd_flag(ctx, "follow");
 
-	if (cmd_opt(ctx, "tail") != NULL &&
-	    util_parse_int(cmd_opt(ctx, "tail"), 0, 100000000, &tail) != 0)
-		return cmd_error(ctx, CMD_USAGE, "--tail '%s' must be a whole "
-		    "number", cmd_opt(ctx, "tail"));
+	cmd_int(ctx, "tail", &tail);
 	if (cmd_opt(ctx, "since") != NULL &&
 	    cmd_since(cmd_opt(ctx, "since"), util_now(), &since, &cause) != 0)
 		return cmd_fail(ctx, CMD_USAGE, cause);
@@ -342,7 +339,7 @@ cmd_fn_logs_exec(struct cmd_ctx *ctx)
 
 static const struct cmd_opt cmd_fn_logs_opts[] = {
 	{ "follow", 'f', OPT_FLAG, NULL, "keep printing new lines as they come" },
-	{ "tail", 'n', OPT_STRING, "N", "print only the last N lines first (default: all)" },
+	{ "tail", 'n', OPT_INT, "N", "print only the last N lines first", .min = 0, .max = 100000000, .def = "all" },
 	{ "since", 0, OPT_STRING, "WHEN", "only invocations logged since WHEN: a duration back (30s, 10m, 2h, 1d) or an RFC 3339 time" },
 	{ NULL, 0, 0, NULL, NULL }
 };

@@ -19,8 +19,8 @@ static const struct cmd_opt cmd_fn_create_opts[] = {
 	{ "runtime", 'r', OPT_STRING, "RUNTIME", "python3 or node", 1, "python3 node" },
 	{ "handler", 'H', OPT_STRING, "MOD.FUNC", "module.function (python3), file.export (node)", 1 },
 	{ "code", 'c', OPT_STRING, "PATH", "directory or file of code; - reads one file from stdin", 1 },
-	{ "memory", 'm', OPT_STRING, "MiB", "memory limit, 64 to 10240 (default 128)" },
-	{ "timeout", 't', OPT_STRING, "SECONDS", "per-invocation timeout, 1 to 900 (default 3)" },
+	{ "memory", 'm', OPT_INT, "MiB", "memory limit", .min = FN_MEMORY_MIN, .max = FN_MEMORY_MAX, .def = "128" },
+	{ "timeout", 't', OPT_INT, "SECONDS", "per-invocation timeout", .min = 1, .max = FN_TIMEOUT_MAX, .def = "3" },
 	{ "env", 'e', OPT_LIST, "KEY=VALUE", "environment variable" },
 	{ "driver", 'd', OPT_STRING, "DRIVER", "ns, qemu or auto (default: the setting driver.default)", 0, "ns qemu auto" },
 	{ NULL, 0, 0, NULL, NULL }
@@ -29,28 +29,22 @@ static const struct cmd_opt cmd_fn_create_opts[] = {
 static const struct cmd_opt cmd_fn_update_opts[] = {
 	{ "handler", 'H', OPT_STRING, "MOD.FUNC", "new handler" },
 	{ "code", 'c', OPT_STRING, "PATH", "new code: directory, file, or - for stdin (hot reload)" },
-	{ "memory", 'm', OPT_STRING, "MiB", "memory limit, 64 to 10240 (default: unchanged)" },
-	{ "timeout", 't', OPT_STRING, "SECONDS", "per-invocation timeout, 1 to 900 (default: unchanged)" },
+	{ "memory", 'm', OPT_INT, "MiB", "new memory limit", .min = FN_MEMORY_MIN, .max = FN_MEMORY_MAX },
+	{ "timeout", 't', OPT_INT, "SECONDS", "new per-invocation timeout", .min = 1, .max = FN_TIMEOUT_MAX },
 	{ "env", 'e', OPT_LIST, "KEY=VALUE", "set an environment variable" },
 	{ "unset-env", 0, OPT_LIST, "KEY", "remove an environment variable" },
 	{ "driver", 'd', OPT_STRING, "DRIVER", "ns, qemu or auto: new instances start under it", 0, "ns qemu auto" },
 	{ NULL, 0, 0, NULL, NULL }
 };
 
-static int
-cmd_fn_int(struct cmd_ctx *ctx, const char *opt, long long min, long long max,
-    int *out)
+/* An OPT_INT option into *out, if given (cmd_parse checked its bounds). */
+static void
+cmd_fn_int(struct cmd_ctx *ctx, const char *opt, int *out)
 {
-	const char	*v = cmd_opt(ctx, opt);
-	long long	 n;
+	long long	n;
 
-	if (v == NULL)
-		return 0;
-	if (util_parse_int(v, min, max, &n) != 0)
-		return cmd_error(ctx, CMD_USAGE, "--%s '%s' must be a whole number "
-		    "from %lld to %lld", opt, v, min, max);
-	*out = (int)n;
-	return 0;
+	if (cmd_int(ctx, opt, &n))
+		*out = (int)n;
 }
 
 /*
@@ -137,11 +131,8 @@ cmd_fn_create_exec(struct cmd_ctx *ctx)
 	if ((spec.code = cmd_opt(ctx, "code")) == NULL)
 		return cmd_error(ctx, CMD_USAGE, "fn create %s: --code is required",
 		    name);
-	if ((rc = cmd_fn_int(ctx, "memory", FN_MEMORY_MIN, FN_MEMORY_MAX,
-	    &spec.memory_mb)) != 0 ||
-	    (rc = cmd_fn_int(ctx, "timeout", 1, FN_TIMEOUT_MAX,
-	    &spec.timeout_s)) != 0)
-		return rc;
+	cmd_fn_int(ctx, "memory", &spec.memory_mb);
+	cmd_fn_int(ctx, "timeout", &spec.timeout_s);
 	spec.driver = cmd_opt(ctx, "driver");
 	if (spec.driver != NULL && fn_valid_driver(spec.driver, &cause) != 0)
 		return cmd_fail(ctx, CMD_USAGE, cause);
@@ -170,6 +161,47 @@ const struct cmd_entry cmd_fn_create_entry = {
 	.exec = cmd_fn_create_exec,
 };
 
+/*
+ * fn update NAME alone changes nothing: a usage error that names what can
+ * change, from the option table (aws lambda update-function-configuration
+ * with no options is refused too).  A variable both set and unset is one
+ * the command line contradicts itself on.
+ */
+static int
+cmd_fn_update_check(struct cmd_ctx *ctx)
+{
+	const struct cmd_opt	*o;
+	struct buf		 b = { 0 };
+	char			**set, **unset;
+	size_t			 klen;
+	int			 i, j, nset, nunset, rc;
+
+	for (i = 0, o = ctx->entry->opts; o->name != NULL; o++, i++)
+		if (ctx->optc[i] > 0)
+			break;
+	if (o->name == NULL) {
+		for (o = ctx->entry->opts; o->name != NULL; o++)
+			buf_printf(&b, "%s--%s", b.len == 0 ? "" :
+			    o[1].name == NULL ? " or " : ", ", o->name);
+		rc = cmd_error(ctx, CMD_USAGE, "fn update %s: nothing to change; "
+		    "give %s", ctx->argv[0], b.data);
+		buf_free(&b);
+		return rc;
+	}
+	set = cmd_optlist(ctx, "env", &nset);
+	unset = cmd_optlist(ctx, "unset-env", &nunset);
+	for (i = 0; i < nset; i++) {
+		klen = strcspn(set[i], "=");
+		for (j = 0; j < nunset; j++)
+			if (strlen(unset[j]) == klen &&
+			    strncmp(set[i], unset[j], klen) == 0)
+				return cmd_error(ctx, CMD_USAGE, "--env %s and "
+				    "--unset-env %s: set it or unset it, not both",
+				    unset[j], unset[j]);
+	}
+	return 0;
+}
+
 static int
 cmd_fn_update_exec(struct cmd_ctx *ctx)
 {
@@ -177,10 +209,13 @@ cmd_fn_update_exec(struct cmd_ctx *ctx)
 	struct fn	*fn;
 	const char	*name = ctx->argv[0];
 	char		*cause = NULL;
-	int		 rc, version;
+	int		 rc, version, was;
 
+	if ((rc = cmd_fn_update_check(ctx)) != 0)
+		return rc;
 	if ((fn = fn_load(ctx->store, name, &cause)) == NULL)
 		return cmd_fail(ctx, CMD_ERROR, cause);
+	was = fn->version;
 	memset(&spec, 0, sizeof spec);
 	spec.name = name;
 	spec.handler = cmd_opt(ctx, "handler");
@@ -191,11 +226,8 @@ cmd_fn_update_exec(struct cmd_ctx *ctx)
 		rc = cmd_fail(ctx, CMD_USAGE, cause);
 		goto out;
 	}
-	if ((rc = cmd_fn_int(ctx, "memory", FN_MEMORY_MIN, FN_MEMORY_MAX,
-	    &spec.memory_mb)) != 0 ||
-	    (rc = cmd_fn_int(ctx, "timeout", 1, FN_TIMEOUT_MAX,
-	    &spec.timeout_s)) != 0)
-		goto out;
+	cmd_fn_int(ctx, "memory", &spec.memory_mb);
+	cmd_fn_int(ctx, "timeout", &spec.timeout_s);
 	if (spec.driver != NULL && fn_valid_driver(spec.driver, &cause) != 0) {
 		rc = cmd_fail(ctx, CMD_USAGE, cause);
 		goto out;
@@ -208,6 +240,8 @@ cmd_fn_update_exec(struct cmd_ctx *ctx)
 	version = fn != NULL ? fn->version : 0;
 	if (ctx->format == OUT_JSON)
 		cmd_fn_made_json(ctx, name, version);
+	else if (version == was)
+		out_line(ctx, "%s unchanged (version %d)", name, version);
 	else
 		out_line(ctx, "updated %s (version %d)", name, version);
 	rc = CMD_OK;

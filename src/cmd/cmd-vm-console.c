@@ -121,14 +121,12 @@ cmd_vm_console_exec(struct cmd_ctx *ctx)
 {
 	struct machine	*m;
 	struct buf	 b = { 0 };
-	const char	*tail = cmd_opt(ctx, "tail"), *path;
+	const char	*path;
 	char		*cause = NULL;
 	long long	 n = 0;
 	int		 rc = CMD_OK, seen[CMD_VM_CONSOLE_NOTES] = { 0 };
 
-	if (tail != NULL && util_parse_int(tail, 1, 1000000, &n) != 0)
-		return cmd_error(ctx, CMD_USAGE, "--tail '%s' must be a number of "
-		    "lines from 1", tail);
+	cmd_int(ctx, "tail", &n);
 	if ((m = machine_open(ctx->store, ctx->argv[0], &cause)) == NULL) {
 		rc = cmd_error(ctx, CMD_ERROR, "%s", cause);
 		free(cause);
@@ -155,7 +153,7 @@ cmd_vm_console_exec(struct cmd_ctx *ctx)
 }
 
 static const struct cmd_opt cmd_vm_console_opts[] = {
-	{ "tail", 'n', OPT_STRING, "LINES", "only the last LINES lines (default: all)" },
+	{ "tail", 'n', OPT_INT, "LINES", "only the last LINES lines", .min = 1, .max = 1000000, .def = "all" },
 	{ "follow", 'f', OPT_FLAG, NULL, "keep printing what the machine writes, until it stops" },
 	{ NULL, 0, 0, NULL, NULL }
 };

@@ -92,9 +92,7 @@ cmd_vm_pool_exec(struct cmd_ctx *ctx)
 	    (driver != NULL && fn_valid_driver(driver, &cause) != 0))
 		return cmd_fail(ctx, CMD_USAGE, cause);
 	driver = fn_driver(driver);
-	if (cmd_opt(ctx, "size") != NULL &&
-	    util_parse_int(cmd_opt(ctx, "size"), 0, 64, &n) != 0)
-		return cmd_error(ctx, CMD_USAGE, "--size must be from 0 to 64");
+	cmd_int(ctx, "size", &n);
 	if (pool_fill(ctx->store, runtime, driver, (int)n, &cause) != 0) {
 		rc = cmd_error(ctx, CMD_ERROR, "pool %s: %s", runtime, cause);
 		free(cause);
@@ -104,7 +102,7 @@ cmd_vm_pool_exec(struct cmd_ctx *ctx)
 }
 
 static const struct cmd_opt cmd_vm_pool_opts[] = {
-	{ "size", 's', OPT_STRING, "N", "instances to keep, 0 to 64 (default: the setting pool.size, 1)" },
+	{ "size", 's', OPT_INT, "N", "instances to keep", .min = 0, .max = 64, .def = "the setting pool.size, 1" },
 	{ "driver", 'd', OPT_STRING, "DRIVER", "ns, qemu or auto (default: the setting driver.default)", 0, "ns qemu auto" },
 	{ NULL, 0, 0, NULL, NULL }
 };

@@ -249,7 +249,8 @@ fn_free(struct fn *fn)
  * does hearth, with LANG, PATH, LD_LIBRARY_PATH, NODE_PATH and PYTHONPATH
  * (the user's value wins); AWS_LAMBDA_LOG_LEVEL and AWS_LAMBDA_LOG_FORMAT
  * stand in for Lambda's logging configuration, which hearth has no option
- * for.
+ * for.  Each reason is true of its name: what sets it, or why hearth
+ * cannot take it yet (AWS_LAMBDA_EXEC_WRAPPER, which Lambda accepts).
  */
 static const struct {
 	const char	*name;		/* a variable, or a prefix ending '*' */
@@ -266,7 +267,22 @@ static const struct {
 	{ "AWS_LAMBDA_FUNCTION_TIMEOUT", "Lambda reserves it; hearth sets it "
 	  "from --timeout" },
 	{ "_HANDLER", "Lambda reserves it; hearth sets it from --handler" },
-	{ "AWS_LAMBDA_*", "Lambda reserves it; hearth sets it" },
+	{ "AWS_LAMBDA_FUNCTION_NAME", "Lambda reserves it; hearth sets it to "
+	  "the function's name" },
+	{ "AWS_LAMBDA_FUNCTION_VERSION", "Lambda reserves it; hearth sets it "
+	  "to $LATEST" },
+	{ "AWS_LAMBDA_INITIALIZATION_TYPE", "Lambda reserves it; hearth sets "
+	  "it to on-demand" },
+	{ "AWS_LAMBDA_LOG_GROUP_NAME", "Lambda reserves it; hearth sets it to "
+	  "/aws/lambda/NAME" },
+	{ "AWS_LAMBDA_LOG_STREAM_NAME", "Lambda reserves it; hearth sets it "
+	  "for each instance" },
+	{ "AWS_LAMBDA_RUNTIME_API", "Lambda reserves it; hearth's agent sets "
+	  "it to its runtime API" },
+	/* Lambda lets a function set it, to run a script around the runtime. */
+	{ "AWS_LAMBDA_EXEC_WRAPPER", "hearth does not support wrapper scripts "
+	  "yet (Lambda runs the script it names before the runtime)" },
+	{ "AWS_LAMBDA_*", "Lambda reserves the AWS_LAMBDA_ prefix" },
 	{ "AWS_EXECUTION_ENV", "Lambda reserves it; the runtime image sets it" },
 	{ "_X_AMZN_TRACE_ID", "Lambda reserves it; each invocation sets it" },
 	{ "AWS_ACCESS_KEY", "Lambda reserves it for the execution role's keys" },
@@ -376,8 +392,12 @@ fn_env_merge(const char *env, char *const *set, char *const *unset,
 			free(key);
 			goto fail;
 		}
-		cJSON_DeleteItemFromObjectCaseSensitive(obj, key);
-		cJSON_AddStringToObject(obj, key, eq + 1);
+		/* A variable set again keeps its place (fn show's order). */
+		if (cJSON_GetObjectItemCaseSensitive(obj, key) != NULL)
+			cJSON_ReplaceItemInObjectCaseSensitive(obj, key,
+			    cJSON_CreateString(eq + 1));
+		else
+			cJSON_AddStringToObject(obj, key, eq + 1);
 		free(key);
 	}
 	for (; unset != NULL && *unset != NULL; unset++)
@@ -626,12 +646,37 @@ out:
 	return rc;
 }
 
+/* Would fn_update with these values (and no new code) leave fn as it is? */
+static int
+fn_unchanged(const struct fn *fn, const char *handler, int memory,
+    int timeout, const char *driver, const char *env)
+{
+	cJSON	*was, *now;
+	int	 same;
+
+	if (strcmp(handler, fn->handler) != 0 || memory != fn->memory_mb ||
+	    timeout != fn->timeout_s || strcmp(driver, fn->driver) != 0)
+		return 0;
+	/* As objects: the stored text may be spaced or ordered otherwise. */
+	was = cJSON_Parse(fn->env != NULL ? fn->env : "{}");
+	now = cJSON_Parse(env);
+	if (was == NULL)
+		was = cJSON_CreateObject();
+	same = now != NULL && cJSON_Compare(was, now, 1);
+	cJSON_Delete(was);
+	cJSON_Delete(now);
+	return same;
+}
+
 /*
  * Change function spec->name as spec asks (new code if spec->code is not
  * NULL), then bring its warm instances to the new version (hot reload)
- * and remove code nothing uses.  Returns 0 with *fnp (if fnp is not NULL) the
- * function as it is now, which the caller frees (NULL if it was deleted
- * at once); or -1 with *cause and the function as it was.
+ * and remove code nothing uses.  A spec that changes nothing (no code,
+ * every value as it is, an unset of a variable that is not set) writes
+ * nothing: no new version, no event, no reload, so warm instances stay
+ * warm; the caller sees the version it had.  Returns 0 with *fnp (if fnp
+ * is not NULL) the function as it is now, which the caller frees (NULL if
+ * it was deleted at once); or -1 with *cause and the function as it was.
  */
 int
 fn_update(struct store *st, const struct fn_spec *spec, struct fn **fnp,
@@ -661,6 +706,15 @@ fn_update(struct store *st, const struct fn_spec *spec, struct fn **fnp,
 	    fn_env_merge(fn->env, spec->env_set, spec->env_unset, &env,
 	    cause) != 0)
 		goto out;
+	if (!new_code && fn_unchanged(fn, handler, memory, timeout, driver,
+	    env)) {
+		if (fnp != NULL) {
+			*fnp = fn;
+			fn = NULL;
+		}
+		rc = 0;
+		goto out;
+	}
 	if (new_code) {
 		stage = fn_stage_dir(st, name);
 		if (fn_stage(spec->code, fn->runtime, handler, stage, &size,

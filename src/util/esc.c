@@ -15,7 +15,9 @@
  * characters and U+2028/U+2029 too, and invalid UTF-8 replaced by U+FFFD.
  * Text that claims to be JSON is read by a strict RFC 8259 parser and
  * written again through the same writer, or refused whole; so `-o json`
- * is always a document that strict parsers accept.
+ * is always a document that strict parsers accept.  The same reader
+ * checks what hearth is given as JSON (esc_json_check: payloads), so
+ * what goes in is held to the rule that what comes out is.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -188,6 +190,8 @@ struct esc_json {
 	int			 depth;	/* containers open */
 	struct buf		*out;	/* where the re-encoded text goes */
 	struct buf		 str;	/* a string's decoded bytes */
+	int			 whole;	/* a lone surrogate (\ud800) is an error,
+					   not U+FFFD: input must be I-JSON */
 };
 
 static int esc_json_value(struct esc_json *j);
@@ -302,11 +306,15 @@ esc_json_str(struct esc_json *j)
 				if (lo >= 0xdc00 && lo <= 0xdfff)
 					cp = 0x10000 + ((hi - 0xd800) << 10) +
 					    (lo - 0xdc00);
+				else if (j->whole)
+					return -1;
 				else {
 					esc_put_utf8(&j->str, cp);	/* lone: U+FFFD */
 					cp = (uint32_t)lo;
 				}
 			}
+			if (j->whole && cp >= 0xd800 && cp <= 0xdfff)
+				return -1;
 			esc_put_utf8(&j->str, cp);
 			break;
 		default:
@@ -442,8 +450,8 @@ esc_json_value(struct esc_json *j)
  * again with every string escaped as esc_json_string does.  Returns -1,
  * with b as it was, if p is not exactly one JSON text.
  */
-int
-esc_json(struct buf *b, const void *p, size_t len)
+static int
+esc_json_read(struct buf *b, const void *p, size_t len, int whole, size_t *at)
 {
 	struct esc_json	j;
 	size_t		before = b->len;
@@ -453,16 +461,44 @@ esc_json(struct buf *b, const void *p, size_t len)
 	j.p = p;
 	j.end = j.p + len;
 	j.out = b;
+	j.whole = whole;
 	esc_json_ws(&j);
-	rc = esc_json_value(&j);
-	esc_json_ws(&j);
-	if (rc == 0 && j.p != j.end)
-		rc = -1;
+	if ((rc = esc_json_value(&j)) == 0) {
+		esc_json_ws(&j);
+		if (j.p != j.end)
+			rc = -1;	/* trailing data: {}{} or {"a":1} x */
+	}
+	if (at != NULL)
+		*at = (size_t)(j.p - (const unsigned char *)p);
 	buf_free(&j.str);
 	if (rc != 0 && b->data != NULL) {
 		b->len = before;
 		b->data[b->len] = '\0';
 	}
+	return rc;
+}
+
+int
+esc_json(struct buf *b, const void *p, size_t len)
+{
+	return esc_json_read(b, p, len, 0, NULL);
+}
+
+/*
+ * Is p (len bytes) exactly one JSON text (RFC 8259: no trailing data, no
+ * leading zero, no raw control character in a string, UTF-8) with no lone
+ * surrogate escape (RFC 7493, I-JSON)?  The same reader as esc_json, for
+ * input hearth passes on (payloads): 0, or -1 with *at the offset of the
+ * byte where reading stopped.
+ */
+int
+esc_json_check(const void *p, size_t len, size_t *at)
+{
+	struct buf	scratch = { 0 };
+	int		rc;
+
+	rc = esc_json_read(&scratch, p, len, 1, at);
+	buf_free(&scratch);
 	return rc;
 }
 

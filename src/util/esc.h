@@ -20,6 +20,7 @@ void	 esc_term(struct buf *b, const void *p, size_t len, int flags);
 char	*esc_term_str(const char *s, int flags);
 void	 esc_json_string(struct buf *b, const void *p, size_t len);
 int	 esc_json(struct buf *b, const void *p, size_t len);
+int	 esc_json_check(const void *p, size_t len, size_t *at);
 void	 esc_json_or_string(struct buf *b, const void *p, size_t len);
 
 #endif

@@ -145,6 +145,99 @@ expect_in "quote hint" "$ERR" "quote JSON payloads"
 expect_rc 2 H fn invoke hello '{"a":}'
 expect_not_in "quoted payload: no hint" "$ERR" "quote JSON"
 
+# 21.11 A payload is exactly one JSON text (RFC 8259), read by the same
+# strict reader -o json writes through: trailing data, leading zeros, raw
+# control characters and lone surrogates never reach the handler.
+ran=$(rows invocations)
+tab=$(printf '{"a":"x\ty"}')
+for case in '{}{"n":4}:2' '{"a":1} x:8' '1 2:2' '{"a":1}}:7' '{"a":01}:7' \
+    "$tab:7" '{"a":"\ud800"}:12' '{"a":"\udc00x"}:12' '[1,]:3' '{"a":1,}:7'; do
+	p=${case%:*}
+	expect_rc 2 H fn invoke hello "$p"
+	expect_in "payload $p" "$ERR" "hearth: payload is not valid JSON (near byte ${case##*:})"
+	expect_eq "payload $p: one line" "$(printf '%s\n' "$ERR" | wc -l)" "1"
+done
+printf '{}{}' > "$T/two.json"
+expect_rc 2 H fn invoke hello @"$T/two.json"
+expect_in "@FILE payload" "$ERR" "payload is not valid JSON (near byte 2)"
+expect_rc 2 sh -c "printf '{\"a\":01}' | '$HEARTH' fn invoke hello -"
+expect_in "stdin payload" "$ERR" "payload is not valid JSON (near byte 7)"
+expect_rc 2 H fn bench hello '1 2' -n 1
+expect_in "bench payload" "$ERR" "payload is not valid JSON (near byte 2)"
+expect_eq "no bad payload ran" "$(rows invocations)" "$ran"
+expect_rc 0 H fn invoke hello ' {"a": [1, -0.5e3, "\ud83d\ude00", null]} '
+expect_eq "valid payload ran" "$(rows invocations)" "$((ran + 1))"
+
+# 21.12 Every error is one line: a newline typed into a value or a name
+# is shown escaped, as in a table cell.
+NL=$(printf 'us-east-1\nx')
+expect_rc 2 H config set lambda.region "$NL"
+expect_eq "config set: one line" "$(printf '%s\n' "$ERR" | wc -l)" "1"
+expect_in "config set: escaped" "$ERR" 'us-east-1\nx'
+expect_rc 1 H fn rm "$(printf 'x\ny')"
+expect_eq "fn rm: one line" "$ERR" "hearth: no function 'x\\ny'"
+expect_rc 2 H "$(printf 'fn\nls')"
+expect_eq "unknown command: one line" "$(printf '%s\n' "$ERR" | wc -l)" "1"
+
+# 21.13 A reserved variable's reason is true of its name.
+expect_rc 2 H fn update hello --env AWS_LAMBDA_EXEC_WRAPPER=/opt/wrap
+expect_in "exec wrapper" "$ERR" "hearth does not support wrapper scripts yet"
+expect_rc 2 H fn update hello --env AWS_LAMBDA_FOO=1
+expect_in "AWS_LAMBDA_ prefix" "$ERR" "Lambda reserves the AWS_LAMBDA_ prefix"
+expect_not_in "hearth does not set FOO" "$ERR" "hearth sets it"
+
+# 21.14 An update that changes nothing is not a new version and restarts
+# nothing; one with nothing to change is a usage error.
+expect_rc 0 H fn invoke hello
+v=$(q "SELECT version FROM functions WHERE name='hello'")
+expect_rc 2 H fn update hello
+expect_eq "update alone" "$ERR" "hearth: fn update hello: nothing to change; give --handler, --code, --memory, --timeout, --env, --unset-env or --driver"
+expect_rc 0 H fn update hello --unset-env NOPE
+expect_eq "unset of nothing" "$OUT" "hello unchanged (version $v)"
+expect_rc 0 H fn update hello --memory 128 --env STAGE=dev --timeout 3
+expect_eq "same values" "$OUT" "hello unchanged (version $v)"
+expect_rc 0 H -o json fn update hello --unset-env NOPE
+expect_eq "unchanged json" "$(json_get "$OUT" 'd["version"]')" "$v"
+expect_eq "no new version" "$(q "SELECT version FROM functions WHERE name='hello'")" "$v"
+expect_rc 0 H fn invoke hello -o json
+expect_eq "still warm" "$(json_get "$OUT" 'd["cold"]')" "False"
+expect_rc 2 H fn update hello --env FOO=1 --unset-env FOO
+expect_in "set and unset" "$ERR" "--env FOO and --unset-env FOO: set it or unset it, not both"
+expect_rc 0 H fn update hello --env FOO=1
+expect_eq "a change" "$OUT" "updated hello (version $((v + 1)))"
+
+# 21.15 -q is global, as -o is: before the command too.
+expect_rc 0 H -q fn ls
+expect_eq "hearth -q fn ls" "$OUT" "hello"
+expect_rc 0 H -q vm ls hello
+expect_eq "global -q == -q" "$OUT" "$(H vm ls hello -q)"
+expect_rc 2 H -q fn invoke hello
+expect_in "-q on a non-list" "$ERR" "-q is for listings"
+
+# 21.16 Every bounded option shows its bounds (and default) in its help.
+expect_rc 0 H fn bench --help
+expect_in "bench -n bounds" "$OUT" "invocations in all, 1 to 10000000 (default 200)"
+expect_in "bench -c bounds" "$OUT" "invocations in flight, 1 to 64 (default 1)"
+expect_rc 0 H vm pool --help
+expect_in "pool --size bounds" "$OUT" "0 to 64"
+expect_rc 0 H fn logs --help
+expect_in "logs --tail bounds" "$OUT" "0 to 100000000"
+expect_rc 0 H vm console --help
+expect_in "console --tail bounds" "$OUT" "1 to 1000000"
+expect_rc 2 H fn bench hello -n 0
+expect_eq "bench -n 0" "$ERR" "hearth: --requests '0' must be a whole number from 1 to 10000000"
+
+# 21.17 --opt=value in bash: bash splits the word at COMP_WORDBREAKS' =,
+# the script glues it back and answers for the part bash replaces.
+if command -v bash >/dev/null; then
+	got=$(PATH="$(dirname "$HEARTH"):$PATH" bash -c '. "$1"; COMP_LINE="hearth fn create x --driver=q"; COMP_POINT=${#COMP_LINE}; COMP_WORDS=(hearth fn create x --driver = q); COMP_CWORD=6; _hearth; echo "${COMPREPLY[*]}"' _ "$SRC/completions/hearth.bash")
+	expect_eq "bash --driver=q" "$got" "qemu"
+	got=$(PATH="$(dirname "$HEARTH"):$PATH" bash -c '. "$1"; COMP_LINE="hearth fn create x --driver="; COMP_POINT=${#COMP_LINE}; COMP_WORDS=(hearth fn create x --driver =); COMP_CWORD=5; _hearth; echo "${COMPREPLY[*]}"' _ "$SRC/completions/hearth.bash")
+	expect_eq "bash --driver=" "$got" "ns qemu auto"
+	got=$(PATH="$(dirname "$HEARTH"):$PATH" bash -c '. "$1"; COMP_LINE="hearth fn create x --driver = q"; COMP_POINT=${#COMP_LINE}; COMP_WORDS=(hearth fn create x --driver = q); COMP_CWORD=6; _hearth; echo "${COMPREPLY[*]}"' _ "$SRC/completions/hearth.bash")
+	expect_eq "bash: a blank-separated = is a word" "$got" ""
+fi
+
 # 21.10 Tab in a real terminal: the shell's readline and the console's
 # ':' prompt complete through the same engine, after the first word.
 command -v tmux >/dev/null || exit 0
@@ -161,6 +254,8 @@ keys main "p" Tab
 wait_for main "hearth> fn create x --runtime python3 *$"
 keys main C-u "fn invoke he" Tab
 wait_for main "hearth> fn invoke hello *$"
+keys main C-u "fn create x --driver=q" Tab
+wait_for main "hearth> fn create x --driver=qemu *$"
 keys main C-u "help fn" Enter
 wait_for main "  fn invoke "
 keys main C-d
@@ -173,6 +268,18 @@ keys main C-u "fn invoke hello -" Tab
 wait_for main ":fn invoke hello --"
 keys main Escape q
 wait_for main '^[#$] *$'
+if command -v bash >/dev/null; then
+	# bash itself, with the script loaded as a user loads it.
+	keys main clear Enter "PATH=$(dirname "$HEARTH"):\$PATH bash --norc" Enter
+	keys main "source <(hearth completion bash); PS1='bash> '" Enter
+	wait_for main "^bash> *$"
+	keys main "hearth fn create x --driver=q" Tab
+	wait_for main "^bash> hearth fn create x --driver=qemu *$"
+	keys main C-u "hearth fn create x --runtime p" Tab
+	wait_for main "^bash> hearth fn create x --runtime python3 *$"
+	keys main C-u "exit" Enter
+	wait_for main '^[#$] *$'
+fi
 if command -v zsh >/dev/null; then
 	keys main clear Enter "PATH=$(dirname "$HEARTH"):\$PATH zsh -f" Enter
 	keys main "autoload -U compinit && compinit -u && . $SRC/completions/_hearth && PS1='zsh> '" Enter

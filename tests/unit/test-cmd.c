@@ -223,6 +223,11 @@ test_help(void)
 	cmd_help(cmd_find(2, a2, &used), &b);
 	CHECK("help-2.1", strstr(b.data, "  -n, --requests N") != NULL &&
 	    strstr(b.data, "  -c, --concurrency C") != NULL);
+	/* The bounds cmd_parse enforces, and the defaults, are in the help. */
+	CHECK("help-2.2", strstr(b.data, "invocations in all, 1 to 10000000 "
+	    "(default 200)\n") != NULL);
+	CHECK("help-2.3", strstr(b.data, "invocations in flight, 1 to 64 "
+	    "(default 1)\n") != NULL);
 	buf_free(&b);
 	/* Every command: a usage line, an Options section with -h. */
 	for (e = cmd_table; *e != NULL; e++) {
@@ -232,6 +237,68 @@ test_help(void)
 		    strstr(b.data, "  -h, --help ") != NULL);
 		buf_free(&b);
 	}
+	/*
+	 * Every option that takes a number is an OPT_INT, whose bounds are in
+	 * the table, so cmd_parse checks them and its help line shows them.
+	 */
+	for (e = cmd_table; *e != NULL; e++) {
+		const struct cmd_opt *o;
+		char *want;
+
+		cmd_help(*e, &b);
+		for (o = (*e)->opts; o != NULL && o->name != NULL; o++) {
+			/* The placeholders of numbers: N, C, MiB, SECONDS, LINES. */
+			want = xasprintf(" %s ", o->arg != NULL ? o->arg : "-");
+			if (strstr(" N C MiB SECONDS LINES ", want) != NULL)
+				CHECK(o->name, o->type == OPT_INT);
+			free(want);
+			if (o->type != OPT_INT)
+				continue;
+			want = xasprintf("%s, %lld to %lld", o->help, o->min, o->max);
+			CHECK(want, o->min < o->max && strstr(b.data, want) != NULL);
+			free(want);
+		}
+		buf_free(&b);
+	}
+}
+
+/* An OPT_INT value out of its bounds is a usage error from cmd_parse. */
+static void
+test_int(void)
+{
+	struct cmd_ctx	 ctx;
+	const struct cmd_entry *e;
+	char		*cause = NULL, *f[] = { "fn", "bench" };
+	char		*a1[] = { "f", "-n", "0" }, *a2[] = { "f", "-n5", "-c", "64" };
+	char		*a3[] = { "f", "--concurrency=65" }, *a4[] = { "f", "-n", "x" };
+	long long	 v = -7;
+	int		 used;
+
+	e = cmd_find(2, f, &used);
+	memset(&ctx, 0, sizeof ctx);
+	CHECK("int-1.1", cmd_parse(e, 3, a1, &ctx, &cause) == -1);
+	CHECK_STR("int-1.2", cause, "--requests '0' must be a whole number from "
+	    "1 to 10000000");
+	free(cause);
+	cause = NULL;
+	cmd_ctx_free(&ctx);
+	CHECK("int-2.1", cmd_parse(e, 4, a2, &ctx, &cause) == 0);
+	CHECK("int-2.2", cmd_int(&ctx, "requests", &v) == 1 && v == 5);
+	CHECK("int-2.3", cmd_int(&ctx, "concurrency", &v) == 1 && v == 64);
+	cmd_ctx_free(&ctx);
+	CHECK("int-3.1", cmd_parse(e, 2, a3, &ctx, &cause) == -1);
+	CHECK_STR("int-3.2", cause, "--concurrency '65' must be a whole number "
+	    "from 1 to 64");
+	free(cause);
+	cause = NULL;
+	cmd_ctx_free(&ctx);
+	CHECK("int-4.1", cmd_parse(e, 3, a4, &ctx, &cause) == -1);
+	free(cause);
+	cause = NULL;
+	cmd_ctx_free(&ctx);
+	CHECK("int-5.1", cmd_parse(e, 1, a1, &ctx, &cause) == 0 &&
+	    cmd_int(&ctx, "requests", &v) == 0 && v == 64);
+	cmd_ctx_free(&ctx);
 }
 
 /* --since: durations back from now, or RFC 3339 times. */
@@ -343,6 +410,7 @@ main(void)
 	test_remove_each();
 	test_groups();
 	test_help();
+	test_int();
 	test_since();
 	test_complete();
 	CHECK_DONE();

@@ -96,6 +96,21 @@ test_env(void)
 	    "setting lambda.region");
 	free(cause);
 	CHECK("env-1.6c", fn_valid_env_name("AWS_LAMBDA_ANYTHING", &cause) == -1);
+	/* Each reason is true of its name: hearth does not set this one. */
+	CHECK_STR("env-1.6c2", cause, "'AWS_LAMBDA_ANYTHING' is not a variable "
+	    "name a function may set: Lambda reserves the AWS_LAMBDA_ prefix");
+	free(cause);
+	CHECK("env-1.6c3", fn_valid_env_name("AWS_LAMBDA_EXEC_WRAPPER",
+	    &cause) == -1);
+	CHECK_STR("env-1.6c4", cause, "'AWS_LAMBDA_EXEC_WRAPPER' is not a "
+	    "variable name a function may set: hearth does not support wrapper "
+	    "scripts yet (Lambda runs the script it names before the runtime)");
+	free(cause);
+	CHECK("env-1.6c5", fn_valid_env_name("AWS_LAMBDA_FUNCTION_NAME",
+	    &cause) == -1);
+	CHECK_STR("env-1.6c6", cause, "'AWS_LAMBDA_FUNCTION_NAME' is not a "
+	    "variable name a function may set: Lambda reserves it; hearth sets "
+	    "it to the function's name");
 	free(cause);
 	CHECK("env-1.6d", fn_valid_env_name("HEARTH_IDLE_TTL", &cause) == -1);
 	free(cause);
@@ -114,6 +129,11 @@ test_env(void)
 	CHECK("env-2.3", fn_env_merge("{\"A\":\"1\",\"B\":\"x=y\"}", set2, unset,
 	    &merged, &cause) == 0);
 	CHECK_STR("env-2.4", merged, "{\"A\":\"2\",\"C\":\"\"}");
+	free(merged);
+	/* A variable set again keeps its place. */
+	CHECK("env-2.4a", fn_env_merge("{\"A\":\"1\",\"B\":\"x=y\"}", set2 + 0,
+	    NULL, &merged, &cause) == 0);
+	CHECK_STR("env-2.4b", merged, "{\"A\":\"2\",\"B\":\"x=y\",\"C\":\"\"}");
 	free(merged);
 	CHECK("env-2.5", fn_env_merge("not json", NULL, NULL, &merged, &cause) == 0);
 	CHECK_STR("env-2.6", merged, "{}");
@@ -382,6 +402,37 @@ test_update(struct store *st)
 	fn_free(fn);
 	CHECK("update-3.8", entries("f", &stages) == 1 && stages == 0 &&
 	    !has("f", "v6"));
+
+	/*
+	 * A change to nothing (the values it has, a variable set to its
+	 * value, an unset of one that is not set) writes nothing: the same
+	 * version, no event, no reload for warm instances.
+	 */
+	memset(&spec, 0, sizeof spec);
+	spec.name = "f";
+	spec.memory_mb = 512;
+	spec.timeout_s = FN_TIMEOUT_DEFAULT;
+	spec.handler = "app.handler";
+	spec.driver = "auto";
+	spec.env_set = set;
+	spec.env_unset = unset;
+	gen = count(st, "SELECT count(*) FROM events WHERE subject = 'f'");
+	CHECK("update-5.1", fn_update(st, &spec, &fn, &cause) == 0);
+	CHECK("update-5.2", fn != NULL && fn->version == 5 &&
+	    fn->code_version == 5);
+	fn_free(fn);
+	CHECK("update-5.3", count(st, "SELECT count(*) FROM events WHERE "
+	    "subject = 'f'") == gen);
+	CHECK("update-5.4", count(st, "SELECT version FROM functions WHERE "
+	    "name = 'f'") == 5);
+	spec.memory_mb = 256;	/* one real change: a new version */
+	CHECK("update-5.5", fn_update(st, &spec, &fn, &cause) == 0);
+	CHECK("update-5.6", fn != NULL && fn->version == 6 && fn->memory_mb == 256);
+	fn_free(fn);
+	CHECK("update-5.7", count(st, "SELECT count(*) FROM events WHERE "
+	    "subject = 'f'") == gen + 1);
+	spec.memory_mb = 512;
+	CHECK("update-5.8", fn_update(st, &spec, NULL, &cause) == 0);
 
 	spec.name = "nope";
 	spec.driver = NULL;

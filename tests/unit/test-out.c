@@ -224,6 +224,29 @@ test_lines(void)
 	free(e);
 
 	/*
+	 * Every error and note is one line: a newline or tab in what was
+	 * typed (a value, a name) shows escaped, as in a table cell, and so
+	 * does one in the prefix (a batch file's name).
+	 */
+	o = e = NULL;
+	ctx.out = open_memstream(&o, &olen);
+	ctx.err = open_memstream(&e, &elen);
+	ctx.run = NULL;
+	out_error(&ctx, "no function '%s'", "x\ny");
+	out_note(&ctx, "value '%s'", "us-east-1\nx\t\r");
+	ctx.run = &env;
+	env.where = "a\nb:1";
+	out_error(&ctx, "%s", "");
+	fclose(ctx.out);
+	fclose(ctx.err);
+	CHECK_STR("lines-1.3", e, "hearth: no function 'x\\ny'\n"
+	    "hearth: value 'us-east-1\\nx\\t\\r'\na\\nb:1: \n");
+	CHECK_STR("lines-1.4", o, "");
+	free(o);
+	free(e);
+	ctx.run = NULL;
+
+	/*
 	 * An error flushes the results written before it, so a reader of
 	 * both streams (here one file under a buffered and an unbuffered
 	 * stream) sees them in the order they happened.
