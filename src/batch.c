@@ -5,6 +5,7 @@
  * line stops the run with "FILE:LINE: message" and its exit status; with
  * -k every line runs and the exit status is non-zero if any failed.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +16,7 @@ int
 batch_main(struct run_env *env, const char *path, int keep)
 {
 	FILE	*f;
-	char	*line = NULL, *where;
+	char	*line = NULL, *where, *msg;
 	size_t	 cap = 0;
 	ssize_t	 n;
 	int	 lineno = 0, rc, worst = CMD_OK;
@@ -23,7 +24,9 @@ batch_main(struct run_env *env, const char *path, int keep)
 	if (strcmp(path, "-") == 0)
 		f = stdin;
 	else if ((f = fopen(path, "r")) == NULL) {
-		fprintf(stderr, "hearth: %s: cannot open: %m\n", path);
+		msg = xasprintf("%s: cannot open: %s", path, strerror(errno));
+		out_report(stderr, NULL, msg);	/* one line, whatever the name */
+		free(msg);
 		return CMD_ERROR;
 	}
 	while ((n = getline(&line, &cap, f)) != -1) {
