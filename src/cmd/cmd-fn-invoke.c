@@ -222,7 +222,7 @@ struct bench_rec {
 	double	us;		/* latency, -1 if it did not run */
 	int	kind;		/* 0 warm, 1 failed, 2 cold */
 	int	lost;		/* its logs were not stored */
-	char	why[200];	/* why not, if lost */
+	char	why[200];	/* why its logs were lost, or why it failed */
 };
 
 /*
@@ -277,6 +277,7 @@ cmd_fn_bench_worker(struct cmd_ctx *ctx, const char *home, const char *name,
 		memset(&rec, 0, sizeof rec);
 		t0 = util_mono_us();
 		if (invoke_run(st, fn, payload, len, &res, &cause) != 0) {
+			snprintf(rec.why, sizeof rec.why, "%s", cause);
 			free(cause);
 			cause = NULL;
 			rec.us = -1;
@@ -291,6 +292,9 @@ cmd_fn_bench_worker(struct cmd_ctx *ctx, const char *home, const char *name,
 			cause = NULL;
 			rec.us = (double)(util_mono_us() - t0);
 			rec.kind = res.status != INVOKE_OK ? 1 : res.cold ? 2 : 0;
+			if (rec.kind == 1 && !rec.lost)
+				snprintf(rec.why, sizeof rec.why, "%.*s",
+				    (int)res.body_len, res.body);
 			invoke_result_free(&res);
 		}
 		if (write(fd, &rec, sizeof rec) != sizeof rec)
@@ -337,7 +341,7 @@ cmd_fn_bench_exec(struct cmd_ctx *ctx)
 	long long	 n = 200, c = 1;
 	uint64_t	 t0, wall;
 	int		 fds[2], i, rc, got = 0, errors = 0, cold = 0, lost = 0;
-	char		 why[sizeof rec.why] = "";
+	char		 why[sizeof rec.why] = "", first[sizeof rec.why] = "";
 	enum bench_mode	 mode;
 	pid_t		*pids;
 
@@ -387,8 +391,8 @@ cmd_fn_bench_exec(struct cmd_ctx *ctx)
 	while (read(fds[0], &rec, sizeof rec) == sizeof rec) {
 		if (rec.lost && lost++ == 0)
 			memcpy(why, rec.why, sizeof why);
-		if (rec.kind == 1)
-			errors++;
+		if (rec.kind == 1 && errors++ == 0)
+			memcpy(first, rec.why, sizeof first);
 		else {
 			if (rec.kind == 2)
 				cold++;
@@ -442,8 +446,8 @@ cmd_fn_bench_exec(struct cmd_ctx *ctx)
 	buf_free(&payload);
 	fn_free(fn);
 	if (errors > 0)
-		return cmd_error(ctx, CMD_ERROR, "%d of %lld invocations failed",
-		    errors, n);
+		return cmd_error(ctx, CMD_ERROR, "%d of %lld invocations failed; "
+		    "the first: %s", errors, n, first);
 	return CMD_OK;
 }
 

@@ -384,34 +384,60 @@ inst_owner_take(struct store *st, const char *id)
 /*
  * Make instance id's owner file, saying its driver, and lock it: its
  * descriptor, or -1 with *cause.
+ *
+ * The file appears already locked and written: it is made unnamed
+ * (O_TMPFILE), locked, written, and only then linked at its name.  Made
+ * at its name first, a janitor in another process could find it between
+ * the open and the lock — an owner file with no row and no lock, which is
+ * what a dead starter leaves — and take it away.  Where O_TMPFILE is not
+ * supported, a dot-named file (the janitor looks at none) stands in.
  */
 static int
 inst_owner_make(struct store *st, const char *id, const char *driver,
     char **cause)
 {
-	char	*dir = xasprintf("%s/run", st->home), *path;
-	int	 fd;
+	char	*dir = xasprintf("%s/run", st->home), *path, *tmp = NULL;
+	char	 self[64];
+	int	 fd, rc;
 
 	if (util_mkdirs(dir, 0700) == -1) {
 		*cause = xasprintf("%s: %s", dir, strerror(errno));
 		free(dir);
 		return -1;
 	}
-	free(dir);
 	path = inst_owner_path(st, id);
-	if ((fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, 0600)) == -1 || flock(fd, LOCK_EX | LOCK_NB) == -1 ||
-	    write(fd, driver, strlen(driver)) != (ssize_t)strlen(driver)) {
-		*cause = xasprintf("%s: %s", path, strerror(errno));
-		if (fd != -1) {
-			unlink(path);
-			close(fd);
-		}
-		free(path);
-		return -1;
+	if ((fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600)) == -1 &&
+	    (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
+		tmp = xasprintf("%s/.%s.owner", dir, id);
+		fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW |
+		    O_CLOEXEC, 0600);
 	}
+	free(dir);
+	if (fd == -1 || flock(fd, LOCK_EX | LOCK_NB) == -1 ||
+	    write(fd, driver, strlen(driver)) != (ssize_t)strlen(driver))
+		goto fail;
+	if (tmp != NULL)
+		rc = link(tmp, path);
+	else {
+		snprintf(self, sizeof self, "/proc/self/fd/%d", fd);
+		rc = linkat(AT_FDCWD, self, AT_FDCWD, path, AT_SYMLINK_FOLLOW);
+	}
+	if (rc == -1)
+		goto fail;
+	if (tmp != NULL)
+		unlink(tmp);
+	free(tmp);
 	free(path);
 	return fd;
+fail:
+	*cause = xasprintf("%s: %s", path, strerror(errno));
+	if (fd != -1)
+		close(fd);
+	if (tmp != NULL)
+		unlink(tmp);
+	free(tmp);
+	free(path);
+	return -1;
 }
 
 /*
