@@ -48,6 +48,7 @@ cmd_fn_payload(struct cmd_ctx *ctx, const char *arg, struct buf *b)
 		    &cause) != 0) {
 			rc = cmd_error(ctx, CMD_USAGE, "payload %s", cause);
 			free(cause);
+			buf_free(b);	/* what was read before the error */
 			return rc;
 		}
 	} else {
@@ -59,10 +60,12 @@ cmd_fn_payload(struct cmd_ctx *ctx, const char *arg, struct buf *b)
 		buf_addstr(b, "{}");
 	if (esc_json_check(b->data, b->len, &at) != 0) {
 		/* A shell (ours too) strips unquoted quotes: {"a":1} arrives as {a:1}. */
-		return cmd_error(ctx, CMD_USAGE, "payload is not valid JSON (near "
+		rc = cmd_error(ctx, CMD_USAGE, "payload is not valid JSON (near "
 		    "byte %zu)%s", at, memchr(b->data, '"', b->len) == NULL &&
 		    arg[0] != '@' && strcmp(arg, "-") != 0 ?
 		    "; quote JSON payloads: '{\"key\": \"value\"}'" : "");
+		buf_free(b);	/* on error, nothing is the caller's to free */
+		return rc;
 	}
 	return 0;
 }

@@ -6,6 +6,7 @@
  */
 #include <sys/stat.h>
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,16 +57,16 @@ cmd_vm_console_notes(struct cmd_ctx *ctx, const struct machine *m,
 }
 
 /*
- * Print what is appended to path after offset, as it comes, until the
- * machine stops (then what it wrote last is printed too).  Whole lines go
- * out while it writes, so that escaping for a terminal never splits a
- * character or a line's CRLF; a partial line waits for a quiet moment.  A
- * log that is rotated (renamed away, a new one started) is followed into
- * the new one.
+ * Print what is appended to path, read on from fd (which it closes), as
+ * it comes, until the machine stops (then what it wrote last is printed
+ * too).  Whole lines go out while it writes, so that escaping for a
+ * terminal never splits a character or a line's CRLF; a partial line
+ * waits for a quiet moment.  A log that is rotated (renamed away, a new
+ * one started) is followed into the new one.
  */
 static void
 cmd_vm_console_follow(struct cmd_ctx *ctx, const struct machine *m,
-    const char *path, size_t offset, int *seen)
+    const char *path, int fd, int *seen)
 {
 	struct timespec	 ts = { 0, 200 * 1000 * 1000 };
 	struct buf	 pend = { 0 };
@@ -73,11 +74,8 @@ cmd_vm_console_follow(struct cmd_ctx *ctx, const struct machine *m,
 	char		 chunk[8192], *nl;
 	size_t		 n, before;
 	ssize_t		 got;
-	int		 fd, nfd, alive = 1, rotated;
+	int		 nfd, alive = 1, rotated;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return;
-	lseek(fd, (off_t)offset, SEEK_SET);
 	out_flush(ctx);
 	while (alive) {
 		alive = machine_alive(m);
@@ -123,8 +121,9 @@ cmd_vm_console_exec(struct cmd_ctx *ctx)
 	struct buf	 b = { 0 };
 	const char	*path;
 	char		*cause = NULL;
+	struct timespec	 ts = { 0, 10 * 1000 * 1000 };
 	long long	 n = 0;
-	int		 rc = CMD_OK, seen[CMD_VM_CONSOLE_NOTES] = { 0 };
+	int		 rc = CMD_OK, fd, tries, seen[CMD_VM_CONSOLE_NOTES] = { 0 };
 
 	cmd_int(ctx, "tail", &n);
 	if ((m = machine_open(ctx->store, ctx->argv[0], &cause)) == NULL) {
@@ -133,7 +132,18 @@ cmd_vm_console_exec(struct cmd_ctx *ctx)
 		return rc;
 	}
 	path = machine_console(m);
-	if (util_read_file(path, &b, 16 << 20, &cause) != 0) {
+	/*
+	 * What is printed and what is followed are one file, read through
+	 * one descriptor: opened by name twice, a rotation between the two
+	 * (a flooded console rotates often) would end the follower.  The
+	 * name is missing only for a moment of a rotation: look again.
+	 */
+	for (tries = 0; (fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 &&
+	    errno == ENOENT && tries < 100; tries++)
+		nanosleep(&ts, NULL);
+	if (fd == -1)
+		rc = cmd_error(ctx, CMD_ERROR, "%s: %s", path, strerror(errno));
+	else if (util_read_fd(fd, path, &b, 16 << 20, &cause) != 0) {
 		rc = cmd_error(ctx, CMD_ERROR, "%s", cause);
 		free(cause);
 	} else {
@@ -144,9 +154,13 @@ cmd_vm_console_exec(struct cmd_ctx *ctx)
 			cmd_vm_console_notes(ctx, m, from, b.data + b.len - from,
 			    seen);
 		}
-		if (cmd_flag(ctx, "follow"))
-			cmd_vm_console_follow(ctx, m, path, b.len, seen);
+		if (cmd_flag(ctx, "follow")) {
+			cmd_vm_console_follow(ctx, m, path, fd, seen);
+			fd = -1;	/* the follower closed it */
+		}
 	}
+	if (fd != -1)
+		close(fd);
 	buf_free(&b);
 	machine_close(m);
 	return rc;
