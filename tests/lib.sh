@@ -57,3 +57,14 @@ mkpy() {
 	mkdir -p "$1"
 	printf 'import os, sys, time, json\ndef handler(event, context):\n%s\n' "$3" > "$1/$2.py"
 }
+
+# wait_paused STEP: until a process stopped at HEARTH_TEST_PAUSE=STEP
+# (vm_test_pause) has written its pid to $HEARTH_HOME/paused-STEP; sets
+# PAUSED_PID.  Removing the file lets it go on.
+wait_paused() {
+	i=0
+	until [ -s "$HEARTH_HOME/paused-$1" ]; do
+		i=$((i + 1)); [ $i -lt 600 ] || fail "$1: never paused"; sleep 0.05
+	done
+	PAUSED_PID=$(cat "$HEARTH_HOME/paused-$1")
+}

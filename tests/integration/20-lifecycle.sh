@@ -39,16 +39,14 @@ settle() {
 	done
 }
 
-# paused STEP: start a cold invocation that stops at STEP; sets CPID.
+# paused STEP: start a cold invocation that stops at STEP (its output in
+# $T/p.out and $T/p.err); sets CPID, and PAUSED_PID to the paused process.
 paused() {
 	rm -f "$HEARTH_HOME/paused-$1"
-	HEARTH_TEST_PAUSE=$1 "$HEARTH" fn invoke f >/dev/null 2>&1 &
+	HEARTH_TEST_PAUSE=$1 "$HEARTH" fn invoke f >"$T/p.out" 2>"$T/p.err" &
 	CPID=$!
 	BG_PIDS="$BG_PIDS $CPID"
-	i=0
-	until [ -s "$HEARTH_HOME/paused-$1" ]; do
-		i=$((i + 1)); [ $i -lt 600 ] || fail "$1: never paused"; sleep 0.05
-	done
+	wait_paused "$1"
 }
 
 # 20.1 a client killed at each step of a cold start; the janitor (vm ls,
@@ -142,33 +140,19 @@ expect_rc 0 H vm rm --all
 gone "$id" "20.3 after the fix"
 [ -z "$(ls "$HEARTH_HOME/run")" ] || fail "run left: $(ls "$HEARTH_HOME/run")"
 
-# paused_at STEP: start a cold invocation that stops at STEP (its output in
-# $T/p.out and $T/p.err); sets CPID, and PPID_AT to the paused process.
-paused_at() {
-	rm -f "$HEARTH_HOME/paused-$1"
-	HEARTH_TEST_PAUSE=$1 "$HEARTH" fn invoke f >"$T/p.out" 2>"$T/p.err" &
-	CPID=$!
-	BG_PIDS="$BG_PIDS $CPID"
-	i=0
-	until [ -s "$HEARTH_HOME/paused-$1" ]; do
-		i=$((i + 1)); [ $i -lt 600 ] || fail "$1: never paused"; sleep 0.05
-	done
-	PPID_AT=$(cat "$HEARTH_HOME/paused-$1")
-}
-
 # 20.4 the ns driver's middle process (it maps the sandbox's user
 # namespace) dies during the setup: the client says so, exits 1 and
 # leaves nothing; with the client killed too, the janitor finds it all.
-paused_at middle
+paused middle
 id=$(q "SELECT id FROM instances WHERE state='starting'")
-kill -9 "$PPID_AT"
+kill -9 "$PAUSED_PID"
 wait "$CPID"
 expect_eq "20.4 the client failed" "$?" 1
 expect_in "20.4 said why" "$(cat "$T/p.err")" "sandbox $id"
 gone "$id" "20.4 middle killed"
-paused_at middle
+paused middle
 id=$(q "SELECT id FROM instances WHERE state='starting'")
-kill -9 "$CPID" "$PPID_AT"
+kill -9 "$CPID" "$PAUSED_PID"
 wait "$CPID" 2>/dev/null
 sleep 0.2
 expect_rc 0 H vm ls
@@ -177,17 +161,14 @@ gone "$id" "20.4 client and middle killed, then vm ls"
 # 20.5 the agent dies after its sandbox was made, before it was
 # configured: the event was never sent, so a second new instance runs it;
 # the first is gone.
-paused_at pid
+paused pid
 id=$(q "SELECT id FROM instances WHERE state='starting'")
 agent=$(q "SELECT pid FROM instances WHERE id='$id'")
 [ "$agent" -gt 0 ] || fail "20.5 no agent pid recorded"
 kill -9 "$agent"
 rm -f "$HEARTH_HOME/paused-pid"		# go on
 # The second new instance stops at the same step: let it go on too.
-i=0
-until [ -s "$HEARTH_HOME/paused-pid" ]; do
-	i=$((i + 1)); [ $i -lt 600 ] || fail "20.5 no second instance"; sleep 0.05
-done
+wait_paused pid
 rm -f "$HEARTH_HOME/paused-pid"
 wait "$CPID"
 expect_eq "20.5 served" "$?" 0
@@ -198,7 +179,7 @@ expect_rc 0 H vm rm --all
 # 20.5b what a killed client left goes at the next invocation that has to
 # start an instance (of any function), with no listing command run; and
 # fn show never counts it.
-paused_at pid
+paused pid
 id=$(q "SELECT id FROM instances WHERE state='starting'")
 # Configured at birth: its row says with which version, while it starts.
 expect_eq "20.5b the starting row's version" "$(q "SELECT fn_version FROM instances WHERE id='$id'")" \
@@ -208,7 +189,7 @@ wait "$CPID" 2>/dev/null
 sleep 0.2
 expect_rc 0 H fn show f -o json
 expect_eq "20.5b fn show does not count it" "$(json_get "$OUT" 'd["instances"]')" 0
-paused_at pid
+paused pid
 id=$(q "SELECT id FROM instances WHERE state='starting'")
 kill -9 "$CPID"
 wait "$CPID" 2>/dev/null
@@ -232,11 +213,8 @@ wait_for c "^ *f "
 keys c i
 wait_for c "invoke f with payload"
 keys c Enter
-i=0
-until [ -s "$HEARTH_HOME/paused-pid" ]; do
-	i=$((i + 1)); [ $i -lt 600 ] || fail "20.6 the console's job never paused"; sleep 0.05
-done
-job=$(cat "$HEARTH_HOME/paused-pid")
+wait_paused pid
+job=$PAUSED_PID
 id=$(q "SELECT id FROM instances WHERE state='starting'")
 kill -9 "$con"
 i=0

@@ -45,10 +45,7 @@ for step in row create pid; do
 	    >/dev/null 2>"$T/int.err" &
 	p=$!
 	BG_PIDS="$BG_PIDS $p"
-	i=0
-	until [ -s "$HEARTH_HOME/paused-$step" ]; do
-		i=$((i + 1)); [ $i -lt 600 ] || fail "$step: never paused"; sleep 0.05
-	done
+	wait_paused "$step"
 	id=$(q "SELECT id FROM instances")
 	[ -n "$id" ] || fail "$step: no instance row"
 	interrupt $p
